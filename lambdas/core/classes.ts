@@ -1,0 +1,45 @@
+/**
+ * Failure classes: the stable vocabulary shared by metrics, alarms, the CLI, runbooks and dashboards.
+ * Contract: ../shared/DESIGN.md "Failure classes". Never rename a class; add only.
+ */
+
+export const STAGES = ['config', 'dns', 'connect', 'tls', 'auth', 'http'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Every failure class and the stage it belongs to. */
+export const FAILURE_CLASSES = {
+  DNS_FAILURE: 'dns',
+  CONNECT_REFUSED: 'connect',
+  CONNECT_TIMEOUT: 'connect',
+  TLS_HANDSHAKE_TIMEOUT: 'tls',
+  TLS_CONNECTION_RESET: 'tls',
+  TLS_PROTOCOL_ERROR: 'tls',
+  TLS_VERSION_MISMATCH: 'tls',
+  TLS_HANDSHAKE_REJECTED: 'tls',
+  CERT_EXPIRED: 'tls',
+  CERT_NOT_YET_VALID: 'tls',
+  CERT_HOSTNAME_MISMATCH: 'tls',
+  CERT_UNTRUSTED: 'tls',
+  CERT_PIN_MISMATCH: 'tls',
+  CLIENT_CERT_REJECTED: 'tls',
+  CLIENT_CERT_EXPIRED: 'tls',
+  AUTH_REJECTED: 'auth',
+  HTTP_ERROR: 'http',
+  RESPONSE_TIMEOUT: 'http',
+  CONFIG_ERROR: 'config',
+} as const satisfies Record<string, Stage>;
+
+export type FailureClass = keyof typeof FAILURE_CLASSES;
+export const FAILURE_CLASS_NAMES = Object.keys(FAILURE_CLASSES) as FailureClass[];
+
+/** Warnings on a probe that otherwise passed. */
+export const WARNING_CLASSES = ['CERT_EXPIRING_SOON', 'CLIENT_CERT_EXPIRING_SOON', 'SLOW_RESPONSE'] as const;
+export type WarningClass = (typeof WARNING_CLASSES)[number];
+
+export function stageOf(cls: FailureClass): Stage {
+  return FAILURE_CLASSES[cls];
+}
+
+export function isFailureClass(value: string): value is FailureClass {
+  return Object.hasOwn(FAILURE_CLASSES, value);
+}

@@ -1,0 +1,241 @@
+/**
+ * Loads, validates and resolves a payprobe config file: schema check (every problem at once, with file and
+ * field path), then defaults and presets merged into one fully-specified ProcessorConfig per processor.
+ * Secret references stay references here; they are read at probe time (lambdas/core/secrets.ts).
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import {
+  type AlarmSettings,
+  type AuthSettings,
+  ConfigSchema,
+  type Credentials,
+  type RawConfig,
+  type RawProcessor,
+  type TlsSettings,
+  type ValueOrRef,
+} from './config-schema';
+import { type Environment, PRESET_NAMES, PRESETS } from './presets';
+
+export interface ConfigIssue {
+  readonly file: string;
+  /** Dotted field path, e.g. processors[1].tls.minVersion; empty for the whole file. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Broken configuration: the one kind of error payprobe throws. Lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(
+      `invalid payprobe config:\n${issues.map((i) => `  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export type IntervalSeconds = 10 | 20 | 30 | 60;
+
+export interface ResolvedAuth {
+  readonly request?: { readonly method: string; readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string };
+  readonly credentials?: Credentials;
+  readonly expectStatus: readonly number[];
+}
+
+/** One processor with defaults and preset applied: everything the probe engine and the CDK app need. */
+export interface ProcessorConfig {
+  readonly name: string;
+  readonly preset?: string;
+  readonly environment: Environment;
+  readonly endpoint: ValueOrRef<string>;
+  readonly intervalSeconds: IntervalSeconds;
+  readonly timeoutMs: number;
+  readonly budgetMs: number;
+  readonly slowResponseMs: number;
+  readonly maxBodyBytes: number;
+  readonly tls: TlsSettings & {
+    readonly minVersion: NonNullable<TlsSettings['minVersion']>;
+    readonly verify: boolean;
+    readonly certExpiryWarningDays: number;
+    readonly clientCertExpiryWarningDays: number;
+  };
+  readonly auth?: ResolvedAuth;
+  readonly alarms: AlarmSettings;
+  /** Directory of the config file: `{ file }` references are relative to it. */
+  readonly baseDir: string;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly raw: RawConfig;
+  readonly processors: readonly ProcessorConfig[];
+}
+
+export const DEFAULTS = {
+  intervalSeconds: 60 as IntervalSeconds,
+  timeoutMs: 5000,
+  minVersion: 'TLSv1.2' as const,
+  certExpiryWarningDays: 21,
+  maxBodyBytes: 65536,
+};
+
+/** Reads and validates a YAML or JSON config file. Throws ConfigError listing every problem. */
+export function loadConfigFile(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+  }
+  return parseConfig(text, file);
+}
+
+/** Validates config text (YAML; JSON is YAML too). `file` names the source in messages. */
+export function parseConfig(text: string, file: string): LoadedConfig {
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => ({ file, path: '', message: `not valid YAML/JSON: ${e.message.split('\n')[0]}` })));
+  }
+  const data: unknown = doc.toJS();
+  const parsed = ConfigSchema.safeParse(data);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, file));
+  return { file, raw: parsed.data, processors: resolveProcessors(parsed.data, file) };
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
+}
+
+function zodIssues(error: z.ZodError, file: string): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; unknown fields are not ignored)`;
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      message = `${issue.message}: expected ${describeUnion(issue)}`;
+    }
+    return { file, path: formatPath(issue.path), message };
+  });
+}
+
+function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {
+  // Secret references are the common union: say what shapes are accepted instead of zod's generic text.
+  const keys = issue.errors.flatMap((branch) => branch.flatMap((e) => (e.code === 'unrecognized_keys' ? [] : e.path.slice(0, 1).map(String))));
+  const unique = [...new Set(keys)].filter((k) => k !== '');
+  if (unique.length > 1) return `one of ${unique.map((k) => `{ ${k}: ... }`).join(', ')}`;
+  return issue.errors.map((b) => b.map((e) => e.message).join('; ')).join(' | ');
+}
+
+function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  const baseDir = path.dirname(path.resolve(file));
+  const out: ProcessorConfig[] = [];
+  raw.processors.forEach((p, i) => {
+    const at = (field: string) => `processors[${i}]${field ? `.${field}` : ''}`;
+    const prev = seen.get(p.name);
+    if (prev !== undefined) issues.push({ file, path: at('name'), message: `duplicate processor name "${p.name}" (also processors[${prev}])` });
+    seen.set(p.name, i);
+    const resolved = resolveProcessor(raw, p, baseDir, (field, message) => issues.push({ file, path: at(field), message }));
+    if (resolved) out.push(resolved);
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return out;
+}
+
+function resolveProcessor(
+  raw: RawConfig,
+  p: RawProcessor,
+  baseDir: string,
+  report: (field: string, message: string) => void,
+): ProcessorConfig | undefined {
+  const d = raw.defaults ?? {};
+  const environment: Environment = p.environment ?? 'production';
+  let preset: (typeof PRESETS)[string] | undefined;
+  if (p.preset !== undefined) {
+    preset = PRESETS[p.preset];
+    if (!preset) {
+      report('preset', `unknown preset "${p.preset}": expected one of ${PRESET_NAMES.join(', ')}`);
+      return undefined;
+    }
+  }
+  const endpoint = p.endpoint ?? preset?.endpoint[environment];
+  if (endpoint === undefined) {
+    report(
+      'endpoint',
+      preset
+        ? `preset "${p.preset}" has no ${environment} host (it is per account): set endpoint to your ${environment} URL`
+        : 'required: the processor base URL, e.g. https://api.example.com',
+    );
+    return undefined;
+  }
+  const intervalSeconds = (p.intervalSeconds ?? d.intervalSeconds ?? DEFAULTS.intervalSeconds) as IntervalSeconds;
+  const timeoutMs = p.timeoutMs ?? d.timeoutMs ?? DEFAULTS.timeoutMs;
+  const intervalMs = intervalSeconds * 1000;
+  const budgetMs = p.budgetMs ?? d.budgetMs ?? Math.min(timeoutMs * 3, intervalMs - 1000);
+  if (timeoutMs >= intervalMs) report('timeoutMs', `${timeoutMs} ms must be below the interval (${intervalSeconds} s)`);
+  if (budgetMs >= intervalMs) report('budgetMs', `${budgetMs} ms must be below the interval (${intervalSeconds} s) so runs never overlap`);
+  const tls = { ...d.tls, ...p.tls };
+  const warnDays = tls.certExpiryWarningDays ?? DEFAULTS.certExpiryWarningDays;
+  if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
+    report(tls.clientCert ? 'tls.clientKey' : 'tls.clientCert', 'mTLS needs both tls.clientCert and tls.clientKey');
+  }
+  return {
+    name: p.name,
+    ...(p.preset !== undefined ? { preset: p.preset } : {}),
+    environment,
+    endpoint,
+    intervalSeconds,
+    timeoutMs,
+    budgetMs,
+    slowResponseMs: p.slowResponseMs ?? d.slowResponseMs ?? Math.min(2000, timeoutMs),
+    maxBodyBytes: p.maxBodyBytes ?? d.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    tls: {
+      ...tls,
+      minVersion: tls.minVersion ?? DEFAULTS.minVersion,
+      verify: tls.verify ?? true,
+      certExpiryWarningDays: warnDays,
+      clientCertExpiryWarningDays: tls.clientCertExpiryWarningDays ?? warnDays,
+    },
+    ...resolveAuth(p.auth, preset, report),
+    alarms: { ...d.alarms, ...p.alarms },
+    baseDir,
+  };
+}
+
+function resolveAuth(
+  auth: AuthSettings | undefined,
+  preset: (typeof PRESETS)[string] | undefined,
+  report: (field: string, message: string) => void,
+): { auth?: ResolvedAuth } {
+  if (!auth && !preset) return {};
+  const credentials = auth?.credentials;
+  if (preset && !credentials) {
+    report('auth.credentials', `preset needs credentials of type "${preset.credentialType}" (the secret references)`);
+  }
+  let creds = credentials;
+  if (creds && preset?.tokenUrl && creds.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
+    creds = { ...creds, tokenUrl: preset.tokenUrl };
+  }
+  if (creds?.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
+    report('auth.credentials.tokenUrl', 'required for oauth2-client-credentials: the token URL or path, e.g. /oauth/token');
+  }
+  const req = auth?.request ?? preset?.request;
+  const request = req
+    ? {
+        method: req.method ?? (req.body !== undefined ? 'POST' : 'GET'),
+        path: req.path,
+        headers: { ...preset?.request?.headers, ...req.headers },
+        ...(req.body !== undefined ? { body: req.body } : {}),
+      }
+    : undefined;
+  return {
+    auth: {
+      ...(request ? { request } : {}),
+      ...(creds ? { credentials: creds } : {}),
+      expectStatus: auth?.expectStatus ?? preset?.expectStatus ?? [200],
+    },
+  };
+}
