@@ -1,0 +1,54 @@
+/**
+ * The alarms payprobe creates for each processor, their severity and names. lib/ creates alarms from this
+ * table and the diagnose Lambda parses alarm names with it, so the two can never drift apart.
+ */
+import type { Stage } from './classes';
+import { METRICS, type MetricName } from './metric-names';
+
+export type Severity = 'critical' | 'warning';
+
+export interface AlarmKind {
+  readonly severity: Severity;
+  /** Plain words for the alarm name and the page subject. */
+  readonly title: string;
+  /** The stage the alarm is about, when it is about one. */
+  readonly stage: Stage | null;
+  /** The metric it watches. */
+  readonly metric: MetricName;
+}
+
+export const ALARM_KINDS = {
+  HandshakeFailing: { severity: 'critical', title: 'TLS handshake failing', stage: 'tls', metric: METRICS.handshakeFailure },
+  AuthRejected: { severity: 'critical', title: 'credentials rejected', stage: 'auth', metric: METRICS.authFailure },
+  AvailabilityLow: { severity: 'critical', title: 'availability below threshold', stage: null, metric: METRICS.success },
+  ProbeNotRunning: { severity: 'critical', title: 'probe not running', stage: null, metric: METRICS.success },
+  LatencyHigh: { severity: 'warning', title: 'latency above budget', stage: null, metric: METRICS.totalTime },
+  CertExpiring: { severity: 'warning', title: 'server certificate expiring', stage: 'tls', metric: METRICS.certDaysToExpiry },
+  ClientCertExpiring: {
+    severity: 'warning',
+    title: 'our client certificate expiring',
+    stage: 'tls',
+    metric: METRICS.clientCertDaysToExpiry,
+  },
+} as const satisfies Record<string, AlarmKind>;
+
+export type AlarmKindName = keyof typeof ALARM_KINDS;
+
+export const ALARM_NAME_PREFIX = 'PayProbe';
+
+/** `PayProbe-stripe-HandshakeFailing`: stable, unique per region, parseable by parseAlarmName. */
+export function alarmName(processor: string, kind: AlarmKindName): string {
+  return `${ALARM_NAME_PREFIX}-${processor}-${kind}`;
+}
+
+export function parseAlarmName(name: string): { processor: string; kind: AlarmKindName } | undefined {
+  const prefix = `${ALARM_NAME_PREFIX}-`;
+  if (!name.startsWith(prefix)) return undefined;
+  for (const kind of Object.keys(ALARM_KINDS) as AlarmKindName[]) {
+    const suffix = `-${kind}`;
+    if (name.endsWith(suffix) && name.length > prefix.length + suffix.length) {
+      return { processor: name.slice(prefix.length, -suffix.length), kind };
+    }
+  }
+  return undefined;
+}
