@@ -1,0 +1,86 @@
+/**
+ * `payprobe`: entry point. Builds the commander program from ./commands and maps errors to exit statuses:
+ * 0 all passed, 1 some failed, 2 bad usage or invalid config.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/config';
+import { COMMANDS } from './commands';
+import { type CliIo, EXIT, processIo, UsageError } from './io';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('payprobe')
+    .description('Synthetic monitoring for payment-processor integrations: DNS, TCP, TLS and auth probes.')
+    .version(readVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  for (const command of COMMANDS) command.register(program, io);
+  // Subcommands inherit neither exitOverride nor the output sinks: set them on each.
+  for (const sub of program.commands) {
+    sub
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  return program;
+}
+
+/** Runs the CLI with `args` (without node and script) and returns the exit status. */
+export async function run(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (err) {
+    return exitStatusFor(err, io);
+  }
+  return io.exitCode ?? EXIT.ok;
+}
+
+function exitStatusFor(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message; help and version are successes.
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    ) {
+      return EXIT.ok;
+    }
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof ConfigError) {
+    io.stderr.write(
+      `payprobe: invalid config (${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}):\n`,
+    );
+    for (const i of err.issues) io.stderr.write(`  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`payprobe: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  io.stderr.write(
+    `payprobe: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return EXIT.usage;
+}
+
+function readVersion(): string {
+  return (require('../../package.json') as { version: string }).version;
+}
+
+// Run when loaded by cli/payprobe.js (or directly with tsx), not when imported by tests.
+const entry = require.main?.filename ?? '';
+if (require.main === module || /[\\/]payprobe\.js$/.test(entry)) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`payprobe: ${String(err)}\n`);
+      process.exitCode = EXIT.usage;
+    },
+  );
+}
