@@ -11,10 +11,11 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io';
 import * as check from './check';
+import * as cost from './cost';
 import * as demo from './demo';
 
 export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [check, demo];
+export const COMMANDS: readonly CommandModule[] = [check, demo, cost];

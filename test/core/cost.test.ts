@@ -1,0 +1,232 @@
+import { ALARM_KINDS } from '../../lambdas/core/alarm-names';
+import { parseConfig } from '../../lambdas/core/config';
+import {
+  type CostAssumptions,
+  DEFAULT_ASSUMPTIONS,
+  estimateCost,
+  invocationSeconds,
+  MINUTES_PER_MONTH,
+  perRunMetrics,
+  probesPerInvocation,
+} from '../../lambdas/core/cost';
+import { METRICS } from '../../lambdas/core/metric-names';
+import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../lambdas/core/pricing';
+
+function load(yaml: string) {
+  return parseConfig(yaml, 'cost-test.yaml');
+}
+
+const ONE_AT = (interval: number, extra = '') => `
+processors:
+  - name: p
+    endpoint: https://api.example.com
+    intervalSeconds: ${interval}
+${extra}`;
+
+/** Assumptions with no incidents, so Lambda and SNS lines hold only the probe schedule. */
+const QUIET: Partial<CostAssumptions> = { criticalStateChangesPerMonth: 0, warningStateChangesPerMonth: 0 };
+
+function lineUsd(lines: readonly { price: PriceKey; usd: number }[], price: PriceKey): number {
+  return lines.filter((l) => l.price === price).reduce((n, l) => n + l.usd, 0);
+}
+
+describe('cost model: invocations and Lambda duration', () => {
+  it('invokes once a minute and probes once per invocation at a 60-s interval', () => {
+    const cfg = load(ONE_AT(60));
+    const [p] = estimateCost({ processors: cfg.processors }, QUIET).processors;
+    expect(p?.usage.invocations).toBe(HOURS_PER_MONTH * 60);
+    expect(p?.usage.probes).toBe(HOURS_PER_MONTH * 60);
+    expect(p?.usage.putMetricDataRequests).toBe(HOURS_PER_MONTH * 60);
+    const billed = DEFAULT_ASSUMPTIONS.probeSeconds + DEFAULT_ASSUMPTIONS.invocationOverheadSeconds;
+    expect(p?.usage.durationSeconds).toBeCloseTo(billed, 9);
+    const gbs = (DEFAULT_ASSUMPTIONS.memoryMb / 1024) * billed * MINUTES_PER_MONTH;
+    expect(p?.usage.gbSeconds).toBeCloseTo(gbs, 6);
+    expect(lineUsd(p?.lines ?? [], 'lambdaArmGbSecond')).toBeCloseTo(gbs * PRICES.lambdaArmGbSecond.usd, 9);
+  });
+
+  it('bills sub-minute modes for the sleep between probes inside the one invocation', () => {
+    expect([10, 20, 30, 60].map(probesPerInvocation)).toEqual([6, 3, 2, 1]);
+    const a = DEFAULT_ASSUMPTIONS;
+    const once = a.probeSeconds + a.invocationOverheadSeconds;
+    expect(invocationSeconds(10, a)).toBeCloseTo(50 + once, 9);
+    expect(invocationSeconds(30, a)).toBeCloseTo(30 + once, 9);
+    const cfg = load(ONE_AT(10));
+    const [p] = estimateCost({ processors: cfg.processors }, QUIET).processors;
+    expect(p?.usage.invocations).toBe(MINUTES_PER_MONTH);
+    expect(p?.usage.probes).toBe(MINUTES_PER_MONTH * 6);
+    expect(p?.usage.putMetricDataRequests).toBe(MINUTES_PER_MONTH * 6);
+    // Every invocation stays inside its minute, so runs never overlap.
+    expect(p?.usage.durationSeconds).toBeLessThan(60);
+  });
+
+  it('scales Lambda duration cost with memory, and deployed facts override the assumption', () => {
+    const cfg = load(ONE_AT(60));
+    const at256 = estimateCost({ processors: cfg.processors }, { ...QUIET, memoryMb: 256 }).processors[0];
+    const at512 = estimateCost({ processors: cfg.processors }, { ...QUIET, memoryMb: 512 }).processors[0];
+    const deployed = estimateCost(
+      { processors: cfg.processors },
+      { ...QUIET, memoryMb: 256 },
+      {
+        processors: { p: { memoryMb: 512 } },
+      },
+    ).processors[0];
+    const d256 = lineUsd(at256?.lines ?? [], 'lambdaArmGbSecond');
+    expect(lineUsd(at512?.lines ?? [], 'lambdaArmGbSecond')).toBeCloseTo(2 * d256, 9);
+    expect(lineUsd(deployed?.lines ?? [], 'lambdaArmGbSecond')).toBeCloseTo(2 * d256, 9);
+  });
+});
+
+describe('cost model: metrics and alarms', () => {
+  it('counts every metric a run writes, from metric-names.ts, billed for the whole month', () => {
+    const cfg = load(ONE_AT(60));
+    const p = cfg.processors[0];
+    if (!p) throw new Error('no processor');
+    const expected = Object.values(METRICS).filter(
+      (m) => m !== METRICS.failure && m !== METRICS.clientCertDaysToExpiry,
+    );
+    expect(perRunMetrics(p).sort()).toEqual([...expected].sort());
+    const cost = estimateCost({ processors: cfg.processors }, { ...QUIET, failureClassesPerMonth: 0 })
+      .processors[0];
+    expect(cost?.usage.metricMonths).toBeCloseTo(expected.length, 9);
+    expect(lineUsd(cost?.lines ?? [], 'customMetricMonth')).toBeCloseTo(
+      expected.length * PRICES.customMetricMonth.usd,
+      9,
+    );
+  });
+
+  it('prorates Failure-by-class metrics by the hours they receive data', () => {
+    const cfg = load(ONE_AT(60));
+    const none = estimateCost({ processors: cfg.processors }, { ...QUIET, failureClassesPerMonth: 0 })
+      .processors[0];
+    const some = estimateCost(
+      { processors: cfg.processors },
+      { ...QUIET, failureClassesPerMonth: 3, failingHoursPerClass: 73 },
+    ).processors[0];
+    expect((some?.usage.metricMonths ?? 0) - (none?.usage.metricMonths ?? 0)).toBeCloseTo(
+      (3 * 73) / HOURS_PER_MONTH,
+      9,
+    );
+  });
+
+  it('adds the client-certificate metric and alarm only for mTLS processors', () => {
+    const plain = load(ONE_AT(60)).processors;
+    const mtls = load(
+      ONE_AT(60, '    tls: { clientCert: { secretsManager: c }, clientKey: { secretsManager: k } }'),
+    ).processors;
+    const a = estimateCost({ processors: plain }, QUIET).processors[0];
+    const b = estimateCost({ processors: mtls }, QUIET).processors[0];
+    expect(b?.usage.metrics.map((m) => m.name)).toContain(METRICS.clientCertDaysToExpiry);
+    expect(a?.usage.metrics.map((m) => m.name)).not.toContain(METRICS.clientCertDaysToExpiry);
+    expect((b?.usage.alarms.standard ?? 0) - (a?.usage.alarms.standard ?? 0)).toBe(1);
+  });
+
+  it('makes the probe-rate alarms high-resolution below a 60-s interval and keeps the rest standard', () => {
+    const kinds = Object.keys(ALARM_KINDS).filter((k) => k !== 'ClientCertExpiring').length;
+    const at60 = estimateCost({ processors: load(ONE_AT(60)).processors }, QUIET).processors[0];
+    const at10 = estimateCost({ processors: load(ONE_AT(10)).processors }, QUIET).processors[0];
+    expect(at60?.usage.alarms).toEqual({ standard: kinds, highResolution: 0 });
+    expect(at10?.usage.alarms.highResolution).toBe(4);
+    expect(at10?.usage.alarms.standard).toBe(kinds - 4);
+    expect(lineUsd(at10?.lines ?? [], 'alarmHighResolutionMonth')).toBeCloseTo(
+      4 * PRICES.alarmHighResolutionMonth.usd,
+      9,
+    );
+  });
+
+  it('uses alarm counts read from a synthesized template when given', () => {
+    const cost = estimateCost({ processors: load(ONE_AT(60)).processors }, QUIET, {
+      processors: { p: { alarms: { standard: 2, highResolution: 3 } } },
+    }).processors[0];
+    expect(lineUsd(cost?.lines ?? [], 'alarmStandardMonth')).toBeCloseTo(
+      2 * PRICES.alarmStandardMonth.usd,
+      9,
+    );
+    expect(lineUsd(cost?.lines ?? [], 'alarmHighResolutionMonth')).toBeCloseTo(
+      3 * PRICES.alarmHighResolutionMonth.usd,
+      9,
+    );
+  });
+});
+
+describe('cost model: notifications, secrets, regions and totals', () => {
+  it('delivers each alarm state change twice (alarm action and diagnose Lambda) to every subscriber of its severity', () => {
+    const cfg = load(`
+alerting:
+  critical: [{ email: a@example.com }, { email: b@example.com }, { sms: "+14155550100" }]
+  warning: [{ https: https://hooks.example.com/x }]
+${ONE_AT(60)}`);
+    const a: Partial<CostAssumptions> = { criticalStateChangesPerMonth: 5, warningStateChangesPerMonth: 3 };
+    const p = estimateCost({ processors: cfg.processors, alerting: cfg.raw.alerting }, a).processors[0];
+    expect(p?.usage.snsPublishes).toBe(2 * (5 + 3));
+    expect(p?.usage.deliveries).toEqual({ email: 2 * 5 * 2, https: 2 * 3, sms: 2 * 5 });
+    expect(lineUsd(p?.lines ?? [], 'snsSmsUs')).toBeCloseTo(10 * PRICES.snsSmsUs.usd, 9);
+  });
+
+  it('charges Secrets Manager reads per reference and cache TTL, and none for SSM or env references', () => {
+    const cfg = load(`
+processors:
+  - name: p
+    endpoint: https://api.example.com
+    auth:
+      credentials: { type: basic, username: { ssm: /u }, password: { secretsManager: pw } }
+    tls: { ca: { secretsManager: ca }, servername: { env: SNI } }
+`);
+    const p = estimateCost({ processors: cfg.processors }, { ...QUIET, secretCacheTtlSeconds: 600 })
+      .processors[0];
+    expect(p?.usage.secretsManagerRefs).toBe(2);
+    expect(p?.usage.secretsManagerCalls).toBeCloseTo((2 * HOURS_PER_MONTH * 3600) / 600, 6);
+  });
+
+  it('multiplies per-processor and shared items by the number of regions', () => {
+    const cfg = load(`regions: [us-east-1, eu-west-1, ap-southeast-2]\n${ONE_AT(60)}`);
+    const one = estimateCost({ processors: cfg.processors });
+    const three = estimateCost({
+      processors: cfg.processors,
+      ...(cfg.raw.regions ? { regions: cfg.raw.regions } : {}),
+    });
+    expect(three.regions).toHaveLength(3);
+    expect(three.processors[0]?.usd).toBeCloseTo(3 * (one.processors[0]?.usd ?? 0), 9);
+    expect(three.shared.usd).toBeCloseTo(3 * one.shared.usd, 9);
+    expect(three.totalUsd).toBeCloseTo(3 * one.totalUsd, 9);
+    expect(three.synthetics.usd).toBeCloseTo(3 * one.synthetics.usd, 9);
+  });
+
+  it('adds up: line items to the processor, processors and shared items to the total', () => {
+    const cfg = load(`${ONE_AT(60)}
+  - name: q
+    endpoint: https://q.example.com
+    intervalSeconds: 20
+`);
+    const e = estimateCost({ processors: cfg.processors });
+    for (const p of e.processors) {
+      expect(p.usdPerRegion).toBeCloseTo(
+        p.lines.reduce((n, l) => n + l.usd, 0),
+        9,
+      );
+      for (const l of p.lines) expect(l.usd).toBeCloseTo(l.quantity * PRICES[l.price].usd, 12);
+    }
+    expect(e.totalUsd).toBeCloseTo(e.processors.reduce((n, p) => n + p.usd, 0) + e.shared.usd, 9);
+    // A 20-s processor costs more than a 60-s one (more Lambda time, requests and high-resolution alarms).
+    expect(e.processors[1]?.usd).toBeGreaterThan(e.processors[0]?.usd ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('prices a 1-minute Synthetics canary at one run a minute for comparison', () => {
+    const e = estimateCost({ processors: load(ONE_AT(60)).processors });
+    expect(e.synthetics.runsPerMonth).toBe(MINUTES_PER_MONTH);
+    expect(e.synthetics.usdPerProcessor).toBeCloseTo(MINUTES_PER_MONTH * 0.0012, 9);
+  });
+});
+
+describe('price table', () => {
+  it('gives every price a source page, a check date and a verification status', () => {
+    for (const [key, p] of Object.entries(PRICES)) {
+      expect({ key, source: p.source }).toEqual({
+        key,
+        source: expect.stringMatching(/^https:\/\/aws\.amazon\.com\//),
+      });
+      expect(p.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(['aws-page', 'secondary', 'unverified']).toContain(p.verified);
+      expect(p.usd).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
