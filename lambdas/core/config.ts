@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import type { z } from 'zod';
+import { explainIssues } from './config-issues';
 import {
   type AlarmSettings,
   type AuthSettings,
@@ -39,7 +39,12 @@ export class ConfigError extends Error {
 export type IntervalSeconds = 10 | 20 | 30 | 60;
 
 export interface ResolvedAuth {
-  readonly request?: { readonly method: string; readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string };
+  readonly request?: {
+    readonly method: string;
+    readonly path: string;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body?: string;
+  };
   readonly credentials?: Credentials;
   readonly expectStatus: readonly number[];
 }
@@ -87,7 +92,13 @@ export function loadConfigFile(file: string): LoadedConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([{ file, path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+    throw new ConfigError([
+      {
+        file,
+        path: '',
+        message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      },
+    ]);
   }
   return parseConfig(text, file);
 }
@@ -96,36 +107,30 @@ export function loadConfigFile(file: string): LoadedConfig {
 export function parseConfig(text: string, file: string): LoadedConfig {
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => ({ file, path: '', message: `not valid YAML/JSON: ${e.message.split('\n')[0]}` })));
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        file,
+        path: '',
+        message: `not valid YAML/JSON: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
+      })),
+    );
   }
   const data: unknown = doc.toJS();
   const parsed = ConfigSchema.safeParse(data);
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, file));
+  if (!parsed.success) {
+    throw new ConfigError(
+      explainIssues(parsed.error, ConfigSchema, data).map((i) => ({
+        file,
+        path: formatPath(i.path),
+        message: i.message,
+      })),
+    );
+  }
   return { file, raw: parsed.data, processors: resolveProcessors(parsed.data, file) };
 }
 
 function formatPath(p: readonly PropertyKey[]): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
-}
-
-function zodIssues(error: z.ZodError, file: string): ConfigIssue[] {
-  return error.issues.map((issue) => {
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; unknown fields are not ignored)`;
-    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      message = `${issue.message}: expected ${describeUnion(issue)}`;
-    }
-    return { file, path: formatPath(issue.path), message };
-  });
-}
-
-function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {
-  // Secret references are the common union: say what shapes are accepted instead of zod's generic text.
-  const keys = issue.errors.flatMap((branch) => branch.flatMap((e) => (e.code === 'unrecognized_keys' ? [] : e.path.slice(0, 1).map(String))));
-  const unique = [...new Set(keys)].filter((k) => k !== '');
-  if (unique.length > 1) return `one of ${unique.map((k) => `{ ${k}: ... }`).join(', ')}`;
-  return issue.errors.map((b) => b.map((e) => e.message).join('; ')).join(' | ');
 }
 
 function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
@@ -136,9 +141,16 @@ function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
   raw.processors.forEach((p, i) => {
     const at = (field: string) => `processors[${i}]${field ? `.${field}` : ''}`;
     const prev = seen.get(p.name);
-    if (prev !== undefined) issues.push({ file, path: at('name'), message: `duplicate processor name "${p.name}" (also processors[${prev}])` });
+    if (prev !== undefined)
+      issues.push({
+        file,
+        path: at('name'),
+        message: `duplicate processor name "${p.name}" (also processors[${prev}])`,
+      });
     seen.set(p.name, i);
-    const resolved = resolveProcessor(raw, p, baseDir, (field, message) => issues.push({ file, path: at(field), message }));
+    const resolved = resolveProcessor(raw, p, baseDir, (field, message) =>
+      issues.push({ file, path: at(field), message }),
+    );
     if (resolved) out.push(resolved);
   });
   if (issues.length > 0) throw new ConfigError(issues);
@@ -171,16 +183,26 @@ function resolveProcessor(
     );
     return undefined;
   }
-  const intervalSeconds = (p.intervalSeconds ?? d.intervalSeconds ?? DEFAULTS.intervalSeconds) as IntervalSeconds;
+  const intervalSeconds = (p.intervalSeconds ??
+    d.intervalSeconds ??
+    DEFAULTS.intervalSeconds) as IntervalSeconds;
   const timeoutMs = p.timeoutMs ?? d.timeoutMs ?? DEFAULTS.timeoutMs;
   const intervalMs = intervalSeconds * 1000;
   const budgetMs = p.budgetMs ?? d.budgetMs ?? Math.min(timeoutMs * 3, intervalMs - 1000);
-  if (timeoutMs >= intervalMs) report('timeoutMs', `${timeoutMs} ms must be below the interval (${intervalSeconds} s)`);
-  if (budgetMs >= intervalMs) report('budgetMs', `${budgetMs} ms must be below the interval (${intervalSeconds} s) so runs never overlap`);
+  if (timeoutMs >= intervalMs)
+    report('timeoutMs', `${timeoutMs} ms must be below the interval (${intervalSeconds} s)`);
+  if (budgetMs >= intervalMs)
+    report(
+      'budgetMs',
+      `${budgetMs} ms must be below the interval (${intervalSeconds} s) so runs never overlap`,
+    );
   const tls = { ...d.tls, ...p.tls };
   const warnDays = tls.certExpiryWarningDays ?? DEFAULTS.certExpiryWarningDays;
   if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
-    report(tls.clientCert ? 'tls.clientKey' : 'tls.clientCert', 'mTLS needs both tls.clientCert and tls.clientKey');
+    report(
+      tls.clientCert ? 'tls.clientKey' : 'tls.clientCert',
+      'mTLS needs both tls.clientCert and tls.clientKey',
+    );
   }
   return {
     name: p.name,
@@ -213,14 +235,20 @@ function resolveAuth(
   if (!auth && !preset) return {};
   const credentials = auth?.credentials;
   if (preset && !credentials) {
-    report('auth.credentials', `preset needs credentials of type "${preset.credentialType}" (the secret references)`);
+    report(
+      'auth.credentials',
+      `preset needs credentials of type "${preset.credentialType}" (the secret references)`,
+    );
   }
   let creds = credentials;
   if (creds && preset?.tokenUrl && creds.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
     creds = { ...creds, tokenUrl: preset.tokenUrl };
   }
   if (creds?.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
-    report('auth.credentials.tokenUrl', 'required for oauth2-client-credentials: the token URL or path, e.g. /oauth/token');
+    report(
+      'auth.credentials.tokenUrl',
+      'required for oauth2-client-credentials: the token URL or path, e.g. /oauth/token',
+    );
   }
   const req = auth?.request ?? preset?.request;
   const request = req

@@ -1,0 +1,257 @@
+/**
+ * Turns zod's validation issues into messages a person can act on: the field path, what was found and what
+ * is expected there. Unknown fields get a "did you mean" from the schema's own field names; a value that
+ * matches none of a union's shapes (a secret reference, a subscription) lists the accepted shapes.
+ */
+import type { z } from 'zod';
+
+/** One problem, with its path relative to the document root. */
+export interface RawIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+type Def = { type: string } & Record<string, unknown>;
+
+function defOf(schema: unknown): Def | undefined {
+  const zod = (schema as { _zod?: { def?: Def } } | undefined)?._zod;
+  return zod?.def;
+}
+
+/** Strips optional/nullable/default wrappers. */
+function unwrap(schema: unknown): unknown {
+  let s = schema;
+  for (let i = 0; i < 10; i++) {
+    const def = defOf(s);
+    if (
+      def &&
+      (def.type === 'optional' ||
+        def.type === 'nullable' ||
+        def.type === 'default' ||
+        def.type === 'prefault')
+    ) {
+      s = def.innerType;
+    } else {
+      return s;
+    }
+  }
+  return s;
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  const def = defOf(unwrap(schema));
+  return def?.type === 'object' ? (def.shape as Record<string, unknown>) : undefined;
+}
+
+function optionsOf(schema: unknown): unknown[] | undefined {
+  const def = defOf(unwrap(schema));
+  return def?.type === 'union' ? (def.options as unknown[]) : undefined;
+}
+
+/** The sub-schema at `path`, choosing union options by the data (discriminator or field present). */
+export function schemaAt(root: unknown, path: readonly PropertyKey[], data: unknown): unknown {
+  let schema: unknown = root;
+  let value: unknown = data;
+  for (const key of path) {
+    schema = pickOption(schema, value, key);
+    const def = defOf(unwrap(schema));
+    if (!def) return undefined;
+    if (def.type === 'object') schema = (def.shape as Record<string, unknown>)[String(key)];
+    else if (def.type === 'array') schema = def.element;
+    else if (def.type === 'record') schema = def.valueType;
+    else return undefined;
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return pickOption(schema, value, undefined);
+}
+
+function pickOption(schema: unknown, value: unknown, nextKey: PropertyKey | undefined): unknown {
+  let s = unwrap(schema);
+  for (let i = 0; i < 5; i++) {
+    const def = defOf(s);
+    if (def?.type !== 'union') return s;
+    const options = def.options as unknown[];
+    const discriminator = def.discriminator as string | undefined;
+    const obj = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+    let chosen: unknown;
+    if (discriminator && obj) {
+      chosen = options.find((o) => {
+        const lit = defOf(unwrap(shapeOf(o)?.[discriminator]));
+        return lit?.type === 'literal' && (lit.values as unknown[]).includes(obj[discriminator]);
+      });
+    }
+    if (!chosen && obj) {
+      const keys = nextKey !== undefined ? [String(nextKey)] : Object.keys(obj);
+      chosen = options.find((o) => {
+        const shape = shapeOf(o) ?? shapeOf(optionsOf(o)?.find((x) => shapeOf(x)));
+        return shape !== undefined && keys.every((k) => k in shape);
+      });
+      // value-or-reference: descend into the reference union
+      if (!chosen) chosen = options.find((o) => optionsOf(o) !== undefined);
+    }
+    if (!chosen) return s;
+    s = unwrap(chosen);
+  }
+  return s;
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function suggest(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const exact = known.find((k) => k.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: { k: string; d: number } | undefined;
+  for (const k of known) {
+    const d = distance(lower, k.toLowerCase());
+    if (d <= Math.max(2, Math.floor(k.length / 4)) && (!best || d < best.d)) best = { k, d };
+  }
+  return best?.k;
+}
+
+/** Plain words for the shapes a union accepts: `{ secretsManager: ... }, { ssm: ... }, ...`. */
+function describeOptions(schema: unknown): string | undefined {
+  const options = optionsOf(schema);
+  if (!options) return undefined;
+  const parts = options.flatMap((o): string[] => {
+    const nested = optionsOf(o);
+    if (nested) return [describeOptions(o) ?? ''];
+    const shape = shapeOf(o);
+    if (shape) return [`{ ${Object.keys(shape).join(', ')}: ... }`.replace(/, /g, ': ..., ')];
+    const t = defOf(unwrap(o))?.type;
+    return t ? [`a ${t}`] : [];
+  });
+  return parts.filter((p) => p !== '').join(' | ');
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v = data;
+  for (const k of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'an empty value';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v} (${JSON.stringify(v)?.slice(0, 40)})`;
+}
+
+const REF_KEYS = ['secretsManager', 'ssm', 'env', 'file'];
+
+/** Explains every zod issue against the schema and the data that failed it. */
+export function explainIssues(error: z.ZodError, schema: unknown, data: unknown): RawIssue[] {
+  return error.issues.flatMap((issue) => explain(issue, schema, data));
+}
+
+function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIssue[] {
+  const path = issue.path;
+  const value = valueAt(data, path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = Object.keys(shapeOf(schemaAt(schema, path, data)) ?? {});
+      return issue.keys.map((key) => {
+        const hint = suggest(key, known);
+        const fix = hint
+          ? `did you mean "${hint}"?`
+          : known.length > 0
+            ? `allowed here: ${known.join(', ')}`
+            : 'remove it';
+        return {
+          path: [...path, key],
+          message: `unknown field "${key}": ${fix} (unknown fields are errors, so a typo never silently disables a check)`,
+        };
+      });
+    }
+    case 'invalid_union': {
+      const discriminated = issue as { options?: unknown[]; discriminator?: string };
+      if (discriminated.discriminator !== undefined && Array.isArray(discriminated.options)) {
+        const allowed = discriminated.options.map(String).join(', ');
+        if (value === undefined) return [{ path, message: `required: one of ${allowed}` }];
+        return [{ path, message: `expected one of ${allowed}; found ${kindOf(value)}` }];
+      }
+      const sub = schemaAt(schema, path, data);
+      const shapes = describeOptions(sub);
+      const obj =
+        value !== null && typeof value === 'object' && !Array.isArray(value)
+          ? (value as Record<string, unknown>)
+          : undefined;
+      const refKeys = obj ? Object.keys(obj).filter((k) => REF_KEYS.includes(k)) : [];
+      if (refKeys.length > 1) {
+        return [
+          {
+            path,
+            message: `a reference names exactly one source, found ${refKeys.join(' and ')}: expected ${shapes ?? 'one source'}`,
+          },
+        ];
+      }
+      const isRef = shapes !== undefined && REF_KEYS.every((k) => shapes.includes(`{ ${k}:`));
+      const onlyRef = isRef && !shapes.includes('a string');
+      const expected = onlyRef ? `a reference: ${shapes}` : (shapes ?? 'another shape');
+      if (value === undefined) return [{ path, message: `required: expected ${expected}` }];
+      if (onlyRef && !obj) {
+        // The value is probably the secret itself: say what it is, never echo it.
+        const kind = Array.isArray(value)
+          ? 'a list'
+          : value === null
+            ? 'an empty value'
+            : `a ${typeof value}`;
+        return [
+          {
+            path,
+            message: `expected ${expected}; found ${kind} (secrets are never written into the config)`,
+          },
+        ];
+      }
+      if (obj) {
+        const keys = Object.keys(obj);
+        const hints = keys.flatMap((k) => {
+          const known = (shapes?.match(/\{ (\w+):/g) ?? []).map((m) => m.slice(2, -1));
+          const hint = suggest(k, known);
+          return hint ? [`"${k}" -> "${hint}"?`] : [];
+        });
+        const found =
+          keys.length > 0
+            ? `field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`
+            : 'an empty object';
+        return [
+          {
+            path,
+            message: `expected ${expected}; found ${found}${hints.length > 0 ? ` (did you mean ${hints.join(', ')})` : ''}`,
+          },
+        ];
+      }
+      return [{ path, message: `expected ${expected}; found ${kindOf(value)}` }];
+    }
+    case 'invalid_type': {
+      if (value === undefined) return [{ path, message: `required: expected ${issue.expected}` }];
+      if (path.length === 0 && value === null)
+        return [{ path, message: 'the file is empty: expected a mapping with at least "processors"' }];
+      return [{ path, message: `expected ${issue.expected}, found ${kindOf(value)}` }];
+    }
+    case 'invalid_format': {
+      if (issue.format === 'url')
+        return [{ path, message: `expected a URL (https://host[:port]), found ${kindOf(value)}` }];
+      if (issue.format === 'email')
+        return [{ path, message: `expected an email address, found ${kindOf(value)}` }];
+      return [{ path, message: issue.message }];
+    }
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
