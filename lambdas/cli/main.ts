@@ -40,14 +40,8 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
 
 function exitStatusFor(err: unknown, io: CliIo): number {
   if (err instanceof CommanderError) {
-    // Commander already printed its message; help and version are successes.
-    if (
-      err.code === 'commander.helpDisplayed' ||
-      err.code === 'commander.version' ||
-      err.code === 'commander.help'
-    ) {
-      return EXIT.ok;
-    }
+    // Commander already printed its message. --help and --version exit 0; help shown because the command
+    // was missing, an unknown option or command, a missing argument: all bad usage.
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof ConfigError) {
