@@ -13,9 +13,10 @@ import type { CliIo } from '../io';
 import * as check from './check';
 import * as cost from './cost';
 import * as demo from './demo';
+import * as explain from './explain';
 
 export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [check, demo, cost];
+export const COMMANDS: readonly CommandModule[] = [check, demo, cost, explain];
