@@ -1,0 +1,128 @@
+/**
+ * The probe Lambda: one function per processor, run once a minute by an EventBridge schedule. Thin by
+ * design: read the processor's config from the environment (env.ts), run the engine on the processor's
+ * spacing (run.ts), log each result as structured JSON (Powertools Logger) and publish its metrics in one
+ * PutMetricData call (metrics.ts).
+ *
+ * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
+ * (cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS) and the last-seen probe inputs
+ * (input-changes.ts). A cold start starts with an empty cache and no previous inputs.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { ConfigError } from '../core/config';
+import { probe } from '../core/probe';
+import { CachedSecretResolver } from './cached-secrets';
+import { processorNameFromEnv, readProbeEnv } from './env';
+import { InputTracker } from './input-changes';
+import { buildMetricData } from './metrics';
+import {
+  type Clock,
+  type Engine,
+  failureResult,
+  type InvocationSummary,
+  publish,
+  type RunnerDeps,
+  runInvocation,
+  type ScheduleOptions,
+  systemClock,
+} from './run';
+
+export type ProbeHandler = (
+  event: ScheduledEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<InvocationSummary>;
+
+export interface HandlerOptions {
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default a CloudWatchClient from the function's environment (region, credentials) */
+  readonly cloudwatch?: CloudWatchClient;
+  /** @default a SecretsManagerClient from the function's environment */
+  readonly secretsManager?: SecretsManagerClient;
+  /** @default an SSMClient from the function's environment */
+  readonly ssm?: SSMClient;
+  /** @default a Powertools Logger, service "payprobe-probe" (level from POWERTOOLS_LOG_LEVEL) */
+  readonly logger?: Logger;
+  /** @default the probe engine (lambdas/core/probe.ts) */
+  readonly engine?: Engine;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** Slot spacing and window overrides (tests). @default from intervalSeconds, 60-second window */
+  readonly schedule?: Omit<ScheduleOptions, 'remainingMs'>;
+}
+
+/** The AWS clients' network limits: a hung call must not eat the whole invocation. */
+const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
+
+/**
+ * Creates a handler with its own module-scope state. The deployed `handler` is `createHandler()`; tests
+ * create one per case with mocked clients, a fake engine or clock.
+ */
+export function createHandler(options: HandlerOptions = {}): ProbeHandler {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? new Logger({ serviceName: 'payprobe-probe' });
+  let cloudwatch: CloudWatchClient | undefined = options.cloudwatch;
+  let deps: RunnerDeps | undefined;
+
+  const init = async (): Promise<RunnerDeps> => {
+    cloudwatch ??= new CloudWatchClient(CLIENT_CONFIG);
+    let config: ReturnType<typeof readProbeEnv>;
+    try {
+      config = readProbeEnv(env);
+    } catch (err) {
+      await reportBrokenConfig(err, cloudwatch);
+      throw err;
+    }
+    logger.appendPersistentKeys({ processor: config.processor.name });
+    return {
+      processor: config.processor,
+      engine: options.engine ?? probe,
+      secrets: new CachedSecretResolver({
+        secretsManager: options.secretsManager ?? new SecretsManagerClient(CLIENT_CONFIG),
+        ssm: options.ssm ?? new SSMClient(CLIENT_CONFIG),
+        ttlSeconds: config.secretTtlSeconds,
+      }),
+      cloudwatch,
+      logger,
+      inputs: new InputTracker(),
+      clock: options.clock ?? systemClock,
+    };
+  };
+
+  /** Broken configuration throws, but first logs every issue and, when the processor is known, publishes it. */
+  const reportBrokenConfig = async (err: unknown, cw: CloudWatchClient): Promise<void> => {
+    const issues = err instanceof ConfigError ? err.issues : [];
+    logger.error('broken configuration: the probe cannot run', {
+      error: { name: (err as Error)?.name, message: (err as Error)?.message },
+      issues,
+    });
+    const name = processorNameFromEnv(env);
+    if (!name) return;
+    const now = (options.clock ?? systemClock).now();
+    const first = issues[0];
+    const detail = `broken deployment configuration: ${first ? `${first.file}${first.path ? `: ${first.path}` : ''}: ${first.message}` : String(err)}`;
+    const result = failureResult(name, 'CONFIG_ERROR', detail, now, now);
+    const input = buildMetricData(result, { highResolution: false, inputChanged: false });
+    const stub = { name } as RunnerDeps['processor'];
+    await publish({ cloudwatch: cw, logger, processor: stub }, input).catch(() => undefined);
+  };
+
+  return async (event, context) => {
+    if ('addContext' in logger && typeof context === 'object' && 'functionName' in context) {
+      logger.addContext(context as Context);
+    }
+    deps ??= await init();
+    logger.info('scheduled probe invocation', { eventId: event?.id, eventTime: event?.time });
+    return runInvocation(deps, {
+      ...options.schedule,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    });
+  };
+}
+
+/** The Lambda entry point (EventBridge scheduled event). */
+export const handler: ProbeHandler = createHandler();

@@ -1,0 +1,301 @@
+/**
+ * One invocation of the probe Lambda: probe on the processor's spacing, and after every run log the full
+ * result and publish its metrics in one PutMetricData call. Plain module (no Lambda types) so tests drive
+ * it with an injected clock, engine, logger and mocked clients.
+ *
+ * Scheduling: the schedule fires once a minute. With intervalSeconds 60 the invocation probes once; with
+ * 10, 20 or 30 it probes in slots at 0, spacing, 2 × spacing, ... from its own start, high-resolution
+ * metrics. Every probe's budget is clamped so it ends, with its publish, before both the Lambda timeout and
+ * the end of the minute: the invocation never overlaps the next one.
+ *
+ * Failure handling: a failed probe is data (published, logged). An engine that throws is published as a
+ * failure (class from the error, CONFIG_ERROR when nothing better fits) and logged. A PutMetricData that
+ * fails after the SDK's own retries is logged and fails the invocation (PublishError), so the Lambda's
+ * Errors metric and the ProbeNotRunning alarm see it.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { type FailureClass, stageOf } from '../core/classes';
+import type { ProcessorConfig } from '../core/config';
+import type { ProbeDeps } from '../core/probe';
+import type { ProbeResult } from '../core/result';
+import { SecretError, type SecretResolver } from '../core/secrets';
+import type { InputTracker } from './input-changes';
+import { buildMetricData } from './metrics';
+import { makeRedactor, type Redactor } from './redact';
+
+export type Engine = (processor: ProcessorConfig, deps: ProbeDeps) => Promise<ProbeResult>;
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** The resolver, optionally able to list the secret values it read (for log redaction). */
+export type RunnerSecrets = SecretResolver & { sensitiveValues?(): readonly string[] };
+
+export interface RunnerDeps {
+  readonly processor: ProcessorConfig;
+  readonly engine: Engine;
+  readonly secrets: RunnerSecrets;
+  readonly cloudwatch: CloudWatchClient;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Last-seen inputs; lives in module scope across warm invocations. */
+  readonly inputs: InputTracker;
+  /** @default systemClock */
+  readonly clock?: Clock;
+}
+
+export interface ScheduleOptions {
+  /** Milliseconds left in this invocation: context.getRemainingTimeInMillis. */
+  readonly remainingMs: () => number;
+  /** Spacing between probe starts. @default processor.intervalSeconds × 1000 */
+  readonly spacingMs?: number;
+  /** The period the slots fill: the schedule's rate. @default 60000 */
+  readonly windowMs?: number;
+  /** Time kept free after the last probe for its publish and log. @default 2000 */
+  readonly reserveMs?: number;
+}
+
+export const SCHEDULE_WINDOW_MS = 60_000;
+export const PUBLISH_RESERVE_MS = 2_000;
+/** A probe never gets a smaller budget than this, even when the Lambda timeout is set too tight. */
+export const MIN_BUDGET_MS = 500;
+
+export interface RunRecord {
+  readonly startedAt: string;
+  readonly ok: boolean;
+  readonly class: FailureClass | null;
+  /** Input fields whose fingerprint changed since the previous run this environment saw. */
+  readonly inputsChanged: readonly string[];
+}
+
+export interface InvocationSummary {
+  readonly processor: string;
+  readonly runs: readonly RunRecord[];
+  /** Slots not probed because an earlier run overran or the invocation ran out of time. */
+  readonly skipped: number;
+}
+
+/** PutMetricData failed after the SDK's retries: the invocation must fail. */
+export class PublishError extends Error {
+  constructor(processor: string, cause: unknown) {
+    super(`PutMetricData failed for processor ${processor}: ${errorText(cause)}`, { cause });
+    this.name = 'PublishError';
+  }
+}
+
+/** Runs every slot of one invocation. Rejects only with PublishError. */
+export async function runInvocation(deps: RunnerDeps, schedule: ScheduleOptions): Promise<InvocationSummary> {
+  const { processor, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const t0 = clock.now();
+  const spacing = schedule.spacingMs ?? processor.intervalSeconds * 1000;
+  const windowMs = schedule.windowMs ?? SCHEDULE_WINDOW_MS;
+  const slots = Math.max(1, Math.floor(windowMs / spacing));
+  // Everything, publishes included, ends before the Lambda timeout and before the next scheduled invocation.
+  const deadline =
+    t0 + Math.min(windowMs, schedule.remainingMs()) - (schedule.reserveMs ?? PUBLISH_RESERVE_MS);
+  const minBudget = Math.min(processor.budgetMs, processor.timeoutMs);
+  const runs: RunRecord[] = [];
+  let skipped = 0;
+  let slot = 0;
+  while (slot < slots) {
+    const start = Math.max(t0 + slot * spacing, clock.now());
+    if (runs.length > 0 && deadline - start < minBudget) {
+      skipped += slots - slot;
+      logger.warn('not enough time left in the invocation for another probe', {
+        slot,
+        slots,
+        leftMs: deadline - start,
+        hint: 'the Lambda timeout should be about 60 seconds',
+      });
+      break;
+    }
+    const wait = start - clock.now();
+    if (wait > 0) await clock.sleep(wait);
+    const left = deadline - clock.now();
+    const budgetMs = Math.max(MIN_BUDGET_MS, Math.min(processor.budgetMs, left));
+    if (budgetMs < processor.budgetMs) {
+      logger.warn('probe budget shortened to end inside the Lambda timeout', {
+        configuredBudgetMs: processor.budgetMs,
+        budgetMs,
+      });
+    }
+    runs.push(await probeAndPublish(deps, budgetMs));
+    let next = slot + 1;
+    // A slot whose start passed by more than half the spacing is skipped rather than run late.
+    while (next < slots && clock.now() > t0 + next * spacing + spacing / 2) next++;
+    if (next > slot + 1) {
+      skipped += next - slot - 1;
+      logger.warn('probe overran its slot; skipping the slots it covered', {
+        slot,
+        skippedSlots: next - slot - 1,
+      });
+    }
+    slot = next;
+  }
+  return { processor: processor.name, runs, skipped };
+}
+
+/** One probe run: probe (an engine throw becomes a failure result), log, publish. Rejects only with PublishError. */
+export async function probeAndPublish(deps: RunnerDeps, budgetMs: number): Promise<RunRecord> {
+  const { processor, logger, secrets } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startMs = clock.now();
+  let result: ProbeResult;
+  try {
+    result = await deps.engine({ ...processor, budgetMs }, { secrets });
+  } catch (err) {
+    const redact = redactorFor(secrets);
+    result = crashResult(processor.name, err, startMs, clock.now(), redact);
+    logger.error('the probe engine threw; published as a failure', {
+      processor: processor.name,
+      class: result.class,
+      error: {
+        name: errorName(err),
+        message: result.detail,
+        stack: redact.untrusted(String((err as Error)?.stack ?? '')),
+      },
+    });
+  }
+  const seen = deps.inputs.observe(result.inputs ?? {});
+  const input = buildMetricData(result, {
+    highResolution: processor.intervalSeconds < 60,
+    inputChanged: seen.changed.length > 0,
+  });
+  logResult(deps, result, seen.changed);
+  await publish(deps, input);
+  return { startedAt: result.startedAt, ok: result.ok, class: result.class, inputsChanged: seen.changed };
+}
+
+/** Publishes one run's metrics; logs and throws PublishError when CloudWatch refuses after retries. */
+export async function publish(
+  deps: Pick<RunnerDeps, 'cloudwatch' | 'logger' | 'processor'>,
+  input: ReturnType<typeof buildMetricData>,
+): Promise<void> {
+  try {
+    await deps.cloudwatch.send(new PutMetricDataCommand(input));
+  } catch (err) {
+    const failure = new PublishError(deps.processor.name, err);
+    deps.logger.error('PutMetricData failed after retries; failing the invocation', {
+      processor: deps.processor.name,
+      error: { name: errorName(err), message: errorText(err) },
+      metrics: (input.MetricData ?? []).map((d) => d.MetricName),
+    });
+    throw failure;
+  }
+}
+
+function logResult(deps: RunnerDeps, result: ProbeResult, changed: readonly string[]): void {
+  const { inputs: _fingerprints, ...shown } = result;
+  const entry = redactorFor(deps.secrets).value({
+    result: shown,
+    inputsChanged: changed,
+  });
+  if (!result.ok) {
+    deps.logger.error(`probe failed: ${result.class} at stage ${result.stage}`, entry);
+  } else if (result.warnings.length > 0) {
+    deps.logger.warn(`probe passed with warnings: ${result.warnings.map((w) => w.class).join(', ')}`, entry);
+  } else {
+    deps.logger.info('probe passed', entry);
+  }
+  if (changed.length > 0) {
+    deps.logger.warn('probe inputs changed since the last run', {
+      processor: result.processor,
+      fields: changed,
+    });
+  }
+}
+
+function redactorFor(secrets: RunnerSecrets): Redactor {
+  return makeRedactor(secrets.sensitiveValues?.() ?? []);
+}
+
+/** The failure result published when the engine throws instead of returning a result. */
+export function crashResult(
+  processor: string,
+  err: unknown,
+  startMs: number,
+  endMs: number,
+  redact: Redactor,
+): ProbeResult {
+  const cls = classifyThrown(err);
+  const detail =
+    err instanceof SecretError
+      ? err.message
+      : `the probe engine threw ${errorName(err)}: ${redact.untrusted(errorText(err))}`;
+  return failureResult(processor, cls, redact.untrusted(detail), startMs, endMs);
+}
+
+/** A failure result that reached no stage: for engine crashes and a broken deployment config. */
+export function failureResult(
+  processor: string,
+  cls: FailureClass,
+  detail: string,
+  startMs: number,
+  endMs: number,
+): ProbeResult {
+  return {
+    processor,
+    ok: false,
+    stage: stageOf(cls),
+    class: cls,
+    detail,
+    warnings: [],
+    timings: {
+      dnsMs: null,
+      connectMs: null,
+      tlsMs: null,
+      firstByteMs: null,
+      totalMs: Math.max(0, endMs - startMs),
+    },
+    tls: null,
+    http: null,
+    startedAt: new Date(startMs).toISOString(),
+    inputs: {},
+  };
+}
+
+/** Node error codes the engine would have classified itself, had it not thrown. */
+const CODE_CLASSES: Readonly<Record<string, FailureClass>> = {
+  ENOTFOUND: 'DNS_FAILURE',
+  EAI_AGAIN: 'DNS_FAILURE',
+  EAI_FAIL: 'DNS_FAILURE',
+  ECONNREFUSED: 'CONNECT_REFUSED',
+  ETIMEDOUT: 'CONNECT_TIMEOUT',
+  ECONNRESET: 'TLS_CONNECTION_RESET',
+  EPIPE: 'TLS_CONNECTION_RESET',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS_PROTOCOL_ERROR',
+  CERT_HAS_EXPIRED: 'CERT_EXPIRED',
+  CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'CERT_UNTRUSTED',
+  SELF_SIGNED_CERT_IN_CHAIN: 'CERT_UNTRUSTED',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'CERT_UNTRUSTED',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'CERT_UNTRUSTED',
+};
+
+/** The best failure class for an error the engine threw: by Node error code, else CONFIG_ERROR. */
+export function classifyThrown(err: unknown): FailureClass {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && CODE_CLASSES[code]) || 'CONFIG_ERROR';
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return `${err.message}${typeof code === 'string' && !err.message.includes(code) ? ` (${code})` : ''}`;
+  }
+  return String(err);
+}
