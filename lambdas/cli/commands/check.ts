@@ -106,7 +106,7 @@ export function cliSecretSources(
  * A redactor over the credential values read so far (tokens, passwords, client secrets, client keys and the
  * Basic header they make). Recomputed per write: a result line is only printed after its secrets were read.
  */
-function credentialRedactor(
+export function credentialRedactor(
   processors: readonly ProcessorConfig[],
   secrets: SecretSources,
 ): () => (text: string) => string {
