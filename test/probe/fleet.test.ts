@@ -1,0 +1,174 @@
+/**
+ * The handler with the real probe engine against the loopback fleet (real TLS servers, real certificates):
+ * every stage publishes the DESIGN.md metrics in one call per run, with no secret in logs or metrics.
+ * Secrets come through the Lambda's cached resolver from a mocked Secrets Manager backed by the testbed.
+ */
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ProcessorConfig } from '../../lambdas/core/config';
+import { createHandler } from '../../lambdas/probe/handler';
+import { Testbed } from '../../lambdas/testbed/servers';
+import { capturedLogger, lambdaContext, scheduledEvent } from './support';
+
+const region = 'eu-west-1';
+const cloudwatch = new CloudWatchClient({ region });
+const secretsManager = new SecretsManagerClient({ region });
+const cw = mockClient(cloudwatch);
+const sm = mockClient(secretsManager);
+
+const TOKEN = 'sk_test_fleetTokenNeverLogged42';
+let bed: Testbed;
+
+beforeAll(async () => {
+  bed = await Testbed.start();
+});
+afterAll(async () => {
+  await bed.close();
+});
+beforeEach(() => {
+  cw.reset();
+  sm.reset();
+  cw.on(PutMetricDataCommand).resolves({});
+  sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
+    const v = await bed.secrets.resolve({ secretsManager: input.SecretId });
+    return { SecretString: v.value, VersionId: v.version };
+  });
+});
+
+async function runHandler(processor: ProcessorConfig) {
+  const log = capturedLogger();
+  const handler = createHandler({
+    env: { PAYPROBE_PROCESSOR: JSON.stringify(processor) },
+    cloudwatch,
+    secretsManager,
+    ssm: new SSMClient({ region }),
+    logger: log.logger,
+  });
+  const summary = await handler(scheduledEvent(), lambdaContext(30_000));
+  const calls = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input);
+  expect(calls).toHaveLength(1);
+  const data = calls[0]?.MetricData ?? [];
+  const text = JSON.stringify(calls) + log.raw();
+  expect(text).not.toContain(TOKEN);
+  return { summary, data, log };
+}
+
+function names(data: readonly MetricDatum[]): string[] {
+  return data.map((d) => {
+    const cls = d.Dimensions?.find((x) => x.Name === 'Class')?.Value;
+    return cls
+      ? `${d.MetricName}/${cls}=${d.Value}`
+      : `${d.MetricName}${d.MetricName?.endsWith('Time') || d.MetricName?.endsWith('Expiry') ? '' : `=${d.Value}`}`;
+  });
+}
+
+const bearer = { credentials: { type: 'bearer' as const, token: TOKEN } };
+
+it('a healthy processor: Success 1, every phase timed, certificate days, no failure', async () => {
+  const api = await bed.start('healthy', bearer);
+  const { data, log } = await runHandler(await bed.processor('fleet-ok', api));
+  expect(names(data)).toEqual([
+    'Success=1',
+    'HandshakeFailure=0',
+    'AuthFailure=0',
+    'TotalTime',
+    'DnsTime',
+    'ConnectTime',
+    'TlsTime',
+    'FirstByteTime',
+    'CertDaysToExpiry',
+    'InputChanged=0',
+  ]);
+  const days = data.find((d) => d.MetricName === 'CertDaysToExpiry')?.Value ?? 0;
+  expect(days).toBeGreaterThan(80);
+  expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  expect(log.lines().find((l) => l.message === 'probe passed')).toMatchObject({
+    result: { tls: { serverCert: { subject: expect.any(String) }, chain: expect.any(Array) } },
+  });
+});
+
+it('dns: an unresolvable name', async () => {
+  const p = await bed.processor('fleet-dns', 'https://payprobe-no-such-host.invalid', { timeoutMs: 1500 });
+  const { data } = await runHandler(p);
+  expect(names(data)).toEqual(
+    expect.arrayContaining(['Success=0', 'HandshakeFailure=0', 'Failure/DNS_FAILURE=1']),
+  );
+  expect(names(data)).not.toContain('ConnectTime');
+});
+
+it('connect: nothing listening', async () => {
+  const api = await bed.start('refused');
+  const { data } = await runHandler(await bed.processor('fleet-refused', api));
+  expect(names(data)).toEqual(
+    expect.arrayContaining([
+      'Success=0',
+      'HandshakeFailure=0',
+      'AuthFailure=0',
+      'DnsTime',
+      'Failure/CONNECT_REFUSED=1',
+    ]),
+  );
+  expect(names(data)).not.toContain('TlsTime');
+});
+
+it('tls: an expired server certificate still publishes CertDaysToExpiry (negative)', async () => {
+  const api = await bed.start('expired', bearer);
+  const { data } = await runHandler(await bed.processor('fleet-expired', api));
+  expect(names(data)).toEqual(
+    expect.arrayContaining([
+      'Success=0',
+      'HandshakeFailure=1',
+      'AuthFailure=0',
+      'CertDaysToExpiry',
+      'Failure/CERT_EXPIRED=1',
+    ]),
+  );
+  expect(data.find((d) => d.MetricName === 'CertDaysToExpiry')?.Value).toBeLessThan(0);
+});
+
+it('tls with mTLS: ClientCertDaysToExpiry is published', async () => {
+  const api = await bed.start('client-cert-tls12', bearer);
+  const { data } = await runHandler(await bed.processor('fleet-mtls', api));
+  expect(names(data)).toEqual(expect.arrayContaining(['Success=1', 'ClientCertDaysToExpiry']));
+});
+
+it('auth: rejected credentials', async () => {
+  const api = await bed.start('healthy', bearer);
+  const { data } = await runHandler(await bed.processor('fleet-auth', api, { credentials: 'wrong' }));
+  expect(names(data)).toEqual(
+    expect.arrayContaining([
+      'Success=0',
+      'HandshakeFailure=0',
+      'AuthFailure=1',
+      'FirstByteTime',
+      'Failure/AUTH_REJECTED=1',
+    ]),
+  );
+});
+
+it('http: a server error', async () => {
+  const api = await bed.start('error', bearer);
+  const { data } = await runHandler(await bed.processor('fleet-http', api));
+  expect(names(data)).toEqual(expect.arrayContaining(['Success=0', 'AuthFailure=0', 'Failure/HTTP_ERROR=1']));
+});
+
+it('config: a secret that cannot be read', async () => {
+  const api = await bed.start('healthy', bearer);
+  const p = await bed.processor('fleet-config', api);
+  const creds = p.auth?.credentials;
+  if (creds?.type !== 'bearer' || !('secretsManager' in creds.token))
+    throw new Error('bearer secret expected');
+  bed.secrets.delete(creds.token.secretsManager);
+  const { data, log } = await runHandler(p);
+  expect(names(data)).toEqual([
+    'Success=0',
+    'HandshakeFailure=0',
+    'AuthFailure=0',
+    'Failure/CONFIG_ERROR=1',
+    'InputChanged=0',
+  ]);
+  const failed = log.lines().find((l) => l.level === 'ERROR' && l.message.startsWith('probe failed'));
+  expect(JSON.stringify(failed)).toContain(creds.token.secretsManager);
+});
