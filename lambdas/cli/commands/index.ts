@@ -10,6 +10,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIo } from '../io';
+import * as audit from './audit';
 import * as check from './check';
 import * as cost from './cost';
 import * as demo from './demo';
@@ -19,4 +20,4 @@ export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [check, demo, cost, explain];
+export const COMMANDS: readonly CommandModule[] = [check, audit, demo, cost, explain];
