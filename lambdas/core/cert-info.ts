@@ -118,10 +118,11 @@ export function checkClientCert(
     key = createPrivateKey(passphrase === undefined ? { key: keyPem } : { key: keyPem, passphrase });
   } catch (err) {
     const code = codeOf(err);
+    const encrypted = /ENCRYPTED/.test(keyPem);
     const hint =
-      code === 'ERR_MISSING_PASSPHRASE'
+      code === 'ERR_MISSING_PASSPHRASE' || (encrypted && passphrase === undefined)
         ? 'the key is encrypted: set tls.clientKeyPassphrase'
-        : /DECRYPT|BAD_DECRYPT/i.test(code)
+        : encrypted || /DECRYPT/i.test(code)
           ? 'wrong tls.clientKeyPassphrase'
           : 'not a readable PEM private key';
     return {

@@ -35,7 +35,7 @@ export interface ExchangeResponse {
 /** Why an exchange failed: no response head in time, the body stalled, or an error on the connection. */
 export class ExchangeError extends Error {
   constructor(
-    readonly kind: 'timeout' | 'body-timeout' | 'error',
+    readonly kind: 'timeout' | 'body-timeout' | 'error' | 'invalid-request',
     override readonly cause: unknown,
     message: string,
   ) {
@@ -61,13 +61,20 @@ export function exchange(r: ExchangeRequest): Promise<ExchangeResponse> {
       connection: r.keepAlive ? 'keep-alive' : 'close',
     };
     if (r.body !== undefined) headers['content-length'] = String(Buffer.byteLength(r.body));
-    const req = http.request({
-      createConnection: () => r.socket as Socket,
-      method: r.method,
-      path: r.path,
-      headers,
-      // One response, never a redirect: Node's http client does not follow redirects, and we don't either.
-    });
+    let req: http.ClientRequest;
+    try {
+      req = http.request({
+        createConnection: () => r.socket as Socket,
+        method: r.method,
+        path: r.path,
+        headers,
+        // One response, never a redirect: Node's http client does not follow redirects, and we don't either.
+      });
+    } catch (err) {
+      // Invalid header names or values (e.g. a secret with a newline): Node names the header, not the value.
+      reject(new ExchangeError('invalid-request', err, (err as Error).message));
+      return;
+    }
     const timer = setTimeout(
       () => {
         finish(() => {

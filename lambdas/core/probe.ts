@@ -37,6 +37,7 @@ import {
   classifyHandshakeError,
   classifyPostHandshakeError,
   describeError,
+  errorCode,
   untrustedHint,
 } from './tls-errors';
 
@@ -157,6 +158,14 @@ interface Target {
   /** The main endpoint (timings, chain, pins) or an auxiliary one (a token endpoint on another host). */
   readonly main: boolean;
 }
+
+/** Node's codes for a request it refuses to build (bad header name or value). */
+const INVALID_REQUEST_CODES = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_UNESCAPED_CHARACTERS',
+]);
 
 const HTTP_REASON: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden' };
 
@@ -883,6 +892,16 @@ class ProbeRun {
       return res;
     } catch (err) {
       if (!(err instanceof ExchangeError)) throw err;
+      const causeCode = errorCode(err.cause);
+      if (
+        err.kind === 'invalid-request' ||
+        (causeCode !== undefined && INVALID_REQUEST_CODES.has(causeCode))
+      ) {
+        throw new Fail(
+          'CONFIG_ERROR',
+          `${r.what}: the request cannot be built (a header name or a credential value holds invalid characters): ${describeError(err.cause)}`,
+        );
+      }
       if (err.kind === 'timeout')
         throw new Fail('RESPONSE_TIMEOUT', `${r.what}: no response within ${lim.why} after the handshake`);
       if (err.kind === 'body-timeout')

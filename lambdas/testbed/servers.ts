@@ -56,7 +56,14 @@ export interface SimOptions {
   /** Credential the API requires (401 otherwise). @default none: every request is accepted */
   readonly credentials?: ExpectedCredentials;
   /** For 'oauth': the client the token endpoint accepts (401 {"error":"invalid_client"} otherwise). */
-  readonly oauth?: { readonly clientId: string; readonly clientSecret: string; readonly path?: string };
+  readonly oauth?: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    /** @default '/oauth/token' */
+    readonly path?: string;
+    /** Status of the invalid_client answer (RFC 6749 allows 400 or 401). @default 401 */
+    readonly invalidClientStatus?: 400 | 401;
+  };
   /** Status of an authorized request. @default 200 (500 for 'error') */
   readonly status?: number;
   /** Delay before answering. @default 0 (1500 for 'slow') */
@@ -72,6 +79,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
+  /** The SNI server name the client sent (TLS servers only). */
+  readonly servername?: string;
 }
 
 export interface SimulatedProcessor {
@@ -158,7 +167,14 @@ function apiHandler(o: SimOptions, requests: RecordedRequest[]): http.RequestLis
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      const sni = (req.socket as tls.TLSSocket & { servername?: string | false }).servername;
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        ...(typeof sni === 'string' ? { servername: sni } : {}),
+      });
       const answer = () => {
         if (o.redirectTo) {
           res.writeHead(302, { location: o.redirectTo, 'content-length': 0 });
@@ -174,7 +190,10 @@ function apiHandler(o: SimOptions, requests: RecordedRequest[]): http.RequestLis
             issued.add(token);
             json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
           } else {
-            json(res, 401, { error: 'invalid_client', error_description: 'Client Authentication failed' });
+            json(res, o.oauth.invalidClientStatus ?? 401, {
+              error: 'invalid_client',
+              error_description: 'Client Authentication failed',
+            });
           }
           return;
         }
