@@ -112,9 +112,8 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
   };
 
   return async (event, context) => {
-    if ('addContext' in logger && typeof context === 'object' && 'functionName' in context) {
-      logger.addContext(context as Context);
-    }
+    // A real Lambda context adds function name, request id and cold_start to every log line.
+    if ('functionName' in context) logger.addContext(context as Context);
     deps ??= await init();
     logger.info('scheduled probe invocation', { eventId: event?.id, eventTime: event?.time });
     return runInvocation(deps, {
