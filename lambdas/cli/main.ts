@@ -68,6 +68,9 @@ function readVersion(): string {
 // Run when loaded by cli/payprobe.js (or directly with tsx), not when imported by tests.
 const entry = require.main?.filename ?? '';
 if (require.main === module || /[\\/]payprobe\.js$/.test(entry)) {
+  // The AWS SDK warns on every run that its releases after January 2027 need Node 22: that is for our
+  // dependency updates, not for someone running a check, and it would bury the results on stderr.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

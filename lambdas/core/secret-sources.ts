@@ -139,6 +139,11 @@ function awsReason(err: unknown): string {
     if (err.name === 'ResourceNotFoundException' || err.name === 'ParameterNotFound') {
       return `not found (${err.name}); check the name and the region`;
     }
+    if (err.message === 'Region is missing')
+      return 'no AWS region: set AWS_REGION (or a region in your AWS profile)';
+    if (err.name === 'CredentialsProviderError') {
+      return `no AWS credentials (${err.message}): set AWS_PROFILE or the standard AWS credential variables`;
+    }
     return `${err.name}: ${err.message}`;
   }
   return String(err);

@@ -287,3 +287,26 @@ describe('which sources a config uses', () => {
     ]);
   });
 });
+
+describe('AWS setup problems', () => {
+  it('says what to set when the region or credentials are missing', async () => {
+    sm.on(GetSecretValueCommand).rejects(new Error('Region is missing'));
+    ssm
+      .on(GetParameterCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        }),
+      );
+    const sources = new SecretSources({
+      secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
+      ssm: new SSMClient({ region: 'eu-west-1' }),
+    });
+    expect((await rejection(sources.resolve({ secretsManager: 'a' }, '/x'))).message).toBe(
+      'cannot read secretsManager a: no AWS region: set AWS_REGION (or a region in your AWS profile)',
+    );
+    expect((await rejection(sources.resolve({ ssm: '/a' }, '/x'))).message).toBe(
+      'cannot read ssm /a: no AWS credentials (Could not load credentials from any providers): set AWS_PROFILE or the standard AWS credential variables',
+    );
+  });
+});
