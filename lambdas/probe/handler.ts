@@ -115,7 +115,7 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
     // A real Lambda context adds function name, request id and cold_start to every log line.
     if ('functionName' in context) logger.addContext(context as Context);
     deps ??= await init();
-    logger.info('scheduled probe invocation', { eventId: event?.id, eventTime: event?.time });
+    logger.debug('scheduled probe invocation', { eventId: event?.id, eventTime: event?.time });
     return runInvocation(deps, {
       ...options.schedule,
       remainingMs: () => context.getRemainingTimeInMillis(),
