@@ -105,7 +105,7 @@ const ProbeSettingsShape = {
     .optional(),
   /** Per-phase timeout in milliseconds. */
   timeoutMs: z.number().int().min(100).max(60000).optional(),
-  /** Whole-probe budget in milliseconds. @default 2 × timeoutMs, capped under the interval */
+  /** Whole-probe budget in milliseconds. @default 3 × timeoutMs, capped 1 s under the interval */
   budgetMs: z.number().int().min(100).max(120000).optional(),
   /** SLOW_RESPONSE warning above this total time. */
   slowResponseMs: z.number().int().positive().optional(),
