@@ -1,0 +1,131 @@
+/**
+ * Alerting: the critical (pages) and warning SNS topics, encrypted with a customer managed KMS key that
+ * CloudWatch alarms may use, TLS-only, with subscriptions from the config's `alerting` section.
+ */
+import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { type ITopic, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SmsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { ALARM_NAME_PREFIX, type Severity } from '../lambdas/core/alarm-names';
+import type { Subscription } from '../lambdas/core/config-schema';
+
+/** Warning id when the critical topic has no subscriber (acknowledge it to silence the warning). */
+export const NO_CRITICAL_SUBSCRIBER_WARNING = 'payprobe:alerting:criticalTopicHasNoSubscriber';
+
+export interface AlertingProps {
+  /**
+   * Who gets paged: subscriptions of the critical topic (email, https webhook, sms).
+   *
+   * @default - none: synthesis warns that nobody will be paged
+   */
+  readonly critical?: readonly Subscription[];
+
+  /**
+   * Who hears about warnings (certificates expiring, latency): subscriptions of the warning topic.
+   *
+   * @default - none
+   */
+  readonly warning?: readonly Subscription[];
+
+  /**
+   * The KMS key that encrypts both topics. Its key policy must let `cloudwatch.amazonaws.com` use it
+   * (kms:Decrypt, kms:GenerateDataKey*); a key created here does. The AWS managed alias/aws/sns key cannot
+   * be used: CloudWatch alarms cannot publish to topics encrypted with it.
+   *
+   * @default - a new customer managed key with yearly rotation
+   */
+  readonly masterKey?: IKey;
+}
+
+/** The two alert topics and their subscriptions. */
+export class Alerting extends Construct {
+  /** Pages: critical alarms publish here (ALARM and OK). */
+  public readonly criticalTopic: Topic;
+  /** Warnings: latency and certificate expiry. */
+  public readonly warningTopic: Topic;
+  /** The key encrypting both topics. Grant kms:GenerateDataKey/Decrypt on it to anything that publishes. */
+  public readonly masterKey: IKey;
+
+  constructor(scope: Construct, id: string, props: AlertingProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    if (props.masterKey) {
+      this.masterKey = props.masterKey;
+    } else {
+      const key = new Key(this, 'Key', {
+        description: 'payprobe: encrypts the critical and warning alert topics',
+        enableKeyRotation: true,
+      });
+      // CloudWatch alarms publish to encrypted topics with their own service identity. Its KMS calls carry
+      // no caller account, so a condition here would silently stop every page: none is set (the topic
+      // policy below limits publishing to payprobe's alarms).
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowCloudWatchAlarmsToUseTheKey',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+        }),
+      );
+      this.masterKey = key;
+    }
+
+    const alarmArns = stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: `${ALARM_NAME_PREFIX}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const makeTopic = (
+      topicId: string,
+      severity: Severity,
+      subscriptions: readonly Subscription[],
+    ): Topic => {
+      const topic = new Topic(this, topicId, {
+        displayName: `payprobe ${severity}`,
+        masterKey: this.masterKey,
+        enforceSSL: true,
+      });
+      topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowPayProbeAlarmsToPublish',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            ArnLike: { 'aws:SourceArn': alarmArns },
+            StringEquals: { 'aws:SourceAccount': stack.account },
+          },
+        }),
+      );
+      for (const s of subscriptions) {
+        if ('email' in s) topic.addSubscription(new EmailSubscription(s.email));
+        else if ('https' in s)
+          topic.addSubscription(new UrlSubscription(s.https, { protocol: SubscriptionProtocol.HTTPS }));
+        else topic.addSubscription(new SmsSubscription(s.sms));
+      }
+      return topic;
+    };
+
+    this.criticalTopic = makeTopic('CriticalTopic', 'critical', props.critical ?? []);
+    this.warningTopic = makeTopic('WarningTopic', 'warning', props.warning ?? []);
+
+    if ((props.critical ?? []).length === 0) {
+      Annotations.of(this.criticalTopic).addWarningV2(
+        NO_CRITICAL_SUBSCRIBER_WARNING,
+        'The critical topic has no subscriber: alarms will fire but nobody is paged. ' +
+          'Add alerting.critical to the config (email, https for PagerDuty/Opsgenie, or sms), ' +
+          'or subscribe the CriticalTopicArn output yourself.',
+      );
+    }
+  }
+
+  /** The topic for alarms of a severity. */
+  public topicFor(severity: Severity): ITopic {
+    return severity === 'critical' ? this.criticalTopic : this.warningTopic;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * What a processor's config becomes when it is deployed: the JSON the probe Lambda reads from
+ * PAYPROBE_PROCESSOR (lambdas/probe/env.ts), the files bundled next to the handler, and the secrets and
+ * parameters its role may read. Pure (no CDK): the rules live here so the stack, bin/ and the tests agree.
+ *
+ * Deployment rules (the CLI accepts all four reference kinds; a Lambda cannot):
+ * - `{ env }` cannot be deployed anywhere: the function's environment is in the template, never a secret.
+ * - `{ file }` is bundled into the function only for public values (a CA bundle, our client certificate, an
+ *   endpoint or user name). For credentials and keys it is refused: they would sit in the code package.
+ * - `{ secretsManager }` and `{ ssm }` are read at run time; the function's role may read exactly these.
+ */
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ConfigIssue, ProcessorConfig } from '../lambdas/core/config';
+import type { SecretRef } from '../lambdas/core/config-schema';
+
+/** The function code directory in the Lambda runtime: `{ file }` references resolve against it. */
+export const LAMBDA_TASK_ROOT = '/var/task';
+
+/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * Fields that hold credentials or keys. A `{ file }` reference there is refused for deployment (it would
+ * ship the secret in the code package); everything else a `{ file }` can name is public.
+ */
+const SECRET_FIELDS = new Set([
+  'tls.clientKey',
+  'tls.clientKeyPassphrase',
+  'auth.credentials.token',
+  'auth.credentials.password',
+  'auth.credentials.value',
+  'auth.credentials.clientSecret',
+]);
+
+/** Where each reference sits in the processor config, e.g. `auth.credentials.token`. */
+export interface LocatedRef {
+  readonly field: string;
+  readonly ref: SecretRef;
+}
+
+/** A public file copied into the function bundle. */
+export interface BundledFile {
+  /** Absolute path on the machine running `cdk synth`. */
+  readonly source: string;
+  /** Path inside the bundle (relative, forward slashes); the deployed `{ file }` reference. */
+  readonly bundlePath: string;
+}
+
+export interface DeployedProcessor {
+  /** JSON for PAYPROBE_PROCESSOR: the processor config with baseDir /var/task and file refs rewritten. */
+  readonly environmentJson: string;
+  /** Files to copy into the bundle. */
+  readonly files: readonly BundledFile[];
+  /** Secrets Manager ids (names or ARNs) the function reads, deduplicated, in config order. */
+  readonly secretIds: readonly string[];
+  /** SSM parameter names (or ARNs) the function reads, deduplicated, in config order. */
+  readonly parameterNames: readonly string[];
+}
+
+/** Where a processor sits in its config file, for field-level messages. */
+export interface ConfigLocation {
+  /** The config file, as the user named it. */
+  readonly file: string;
+  /** Path of the processor in the file, e.g. `processors[1]`. */
+  readonly path: string;
+}
+
+function isRef(v: unknown): v is SecretRef {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return (
+    keys.length === 1 &&
+    ['secretsManager', 'ssm', 'env', 'file'].includes(keys[0] as string) &&
+    typeof (v as Record<string, unknown>)[keys[0] as string] === 'string'
+  );
+}
+
+/**
+ * Every secret reference in a processor config with its field path. Request headers and bodies are plain
+ * text by schema, so they are skipped (a header named `file` is not a reference).
+ */
+export function secretRefs(processor: ProcessorConfig): LocatedRef[] {
+  const out: LocatedRef[] = [];
+  const visit = (v: unknown, field: string): void => {
+    if (field === 'auth.request' || field === 'baseDir') return;
+    if (isRef(v)) {
+      out.push({ field, ref: v });
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) visit(x, `${field}[${i}]`);
+      return;
+    }
+    if (typeof v !== 'object' || v === null) return;
+    for (const [k, x] of Object.entries(v)) visit(x, field ? `${field}.${k}` : k);
+  };
+  visit(processor, '');
+  return out;
+}
+
+/** Replaces the value at a dotted field path (as produced by secretRefs) in a deep copy. */
+function withValueAt(obj: unknown, field: string, value: unknown): unknown {
+  const [head, ...rest] = field.split('.');
+  if (head === undefined || typeof obj !== 'object' || obj === null) return obj;
+  const copy: Record<string, unknown> = { ...(obj as Record<string, unknown>) };
+  copy[head] = rest.length === 0 ? value : withValueAt(copy[head], rest.join('.'), value);
+  return copy;
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/**
+ * Checks a processor against the deployment rules and computes what its function needs. Returns every
+ * problem at once (as ConfigIssues naming the file and field), or the deployed form when there are none.
+ */
+export function deployProcessor(
+  processor: ProcessorConfig,
+  at: ConfigLocation,
+): { issues: ConfigIssue[]; deployed?: DeployedProcessor } {
+  const issues: ConfigIssue[] = [];
+  const issue = (field: string, message: string) =>
+    issues.push({ file: at.file, path: `${at.path}${field ? `.${field}` : ''}`, message });
+  const files: BundledFile[] = [];
+  const secretIds: string[] = [];
+  const parameterNames: string[] = [];
+  let deployed: unknown = { ...processor, baseDir: LAMBDA_TASK_ROOT };
+
+  for (const { field, ref } of secretRefs(processor)) {
+    if ('env' in ref) {
+      issue(
+        field,
+        `{ env: ${ref.env} } cannot be deployed: a Lambda function has no access to your shell's environment. ` +
+          `Store the value in Secrets Manager or SSM Parameter Store and use { secretsManager: ... } or { ssm: ... }`,
+      );
+    } else if ('file' in ref) {
+      if (SECRET_FIELDS.has(field)) {
+        issue(
+          field,
+          `{ file: ${ref.file} } holds a credential or key and would be shipped inside the function's code package. ` +
+            `Store it in Secrets Manager or SSM Parameter Store (SecureString) and use { secretsManager: ... } or { ssm: ... }`,
+        );
+        continue;
+      }
+      const source = path.resolve(processor.baseDir, ref.file);
+      if (!existsSync(source) || !statSync(source).isFile()) {
+        issue(
+          field,
+          `{ file: ${ref.file} } not found (looked for ${source}): the file is bundled into the function`,
+        );
+        continue;
+      }
+      const relative = path.relative(processor.baseDir, source);
+      const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+      // Files outside the config directory get a stable place of their own inside the bundle.
+      let bundlePath = inside ? toPosix(relative) : `payprobe-files/${path.basename(source)}`;
+      const clash = files.find((f) => f.bundlePath === bundlePath && f.source !== source);
+      if (clash) bundlePath = `payprobe-files/${files.length}-${path.basename(source)}`;
+      if (!files.some((f) => f.source === source && f.bundlePath === bundlePath))
+        files.push({ source, bundlePath });
+      deployed = withValueAt(deployed, field, { file: bundlePath });
+    } else if ('secretsManager' in ref) {
+      if (!secretIds.includes(ref.secretsManager)) secretIds.push(ref.secretsManager);
+    } else if (!parameterNames.includes(ref.ssm)) {
+      parameterNames.push(ref.ssm);
+    }
+  }
+
+  const environmentJson = JSON.stringify(deployed);
+  // PAYPROBE_PROCESSOR plus the few small variables the monitor adds must fit Lambda's 4 KB.
+  const budget = LAMBDA_ENVIRONMENT_LIMIT_BYTES - 512;
+  if (Buffer.byteLength(environmentJson) > budget) {
+    issue(
+      '',
+      `the deployed processor config is ${Buffer.byteLength(environmentJson)} bytes; a Lambda function's environment ` +
+        `allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes in all (at most ${budget} for the config). ` +
+        'Shorten auth.request.headers or auth.request.body, or move long values to SSM and use { ssm: ... }',
+    );
+  }
+  if (issues.length > 0) return { issues };
+  return { issues, deployed: { environmentJson, files, secretIds, parameterNames } };
+}

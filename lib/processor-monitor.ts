@@ -1,0 +1,486 @@
+/**
+ * ProcessorMonitor: everything that watches one payment processor. The probe function (bundled locally
+ * with esbuild), its once-a-minute schedule, its log group, a least-privilege role, and the processor's
+ * alarms, named and described from lambdas/core/alarm-names.ts so the diagnose Lambda can parse them.
+ */
+import * as path from 'node:path';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  type MetricOptions,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ALARM_KINDS, type AlarmKindName, alarmName, type Severity } from '../lambdas/core/alarm-names';
+import { ConfigError, type ProcessorConfig } from '../lambdas/core/config';
+import {
+  DIMENSION_PROCESSOR,
+  METRIC_NAMESPACE,
+  METRICS,
+  type MetricName,
+} from '../lambdas/core/metric-names';
+import {
+  AVAILABILITY_PERIOD_SECONDS,
+  CERT_EXPIRY,
+  DEFAULT_AVAILABILITY_THRESHOLD,
+  failureMOfN,
+  LATENCY,
+  type MOfN,
+  NOT_RUNNING,
+  stageAlarmPeriodSeconds,
+} from './alarm-policy';
+import { alarmDescription } from './alarm-text';
+import { type ConfigLocation, type DeployedProcessor, deployProcessor } from './deployed-processor';
+
+/** The probe handler in this repository. */
+export const DEFAULT_PROBE_ENTRY = path.join(__dirname, '..', 'lambdas', 'probe', 'handler.ts');
+
+/** Environment variable names of the probe function (contract with lambdas/probe/env.ts). */
+export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
+export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
+
+/** Seconds the function timeout leaves beyond the probe's own budget. */
+const TIMEOUT_MARGIN_SECONDS = 15;
+/** In sub-minute mode one invocation probes for a minute: 60 s plus margin. */
+const SUB_MINUTE_TIMEOUT_SECONDS = 75;
+
+export interface ProcessorMonitorProps {
+  /** The processor to probe, as `loadConfigFile` resolved it (defaults and preset merged). */
+  readonly processor: ProcessorConfig;
+
+  /**
+   * Topic for critical alarms (HandshakeFailing, AuthRejected, AvailabilityLow, ProbeNotRunning): the
+   * pager. Receives ALARM and OK notifications.
+   *
+   * @default - critical alarms have no actions
+   */
+  readonly criticalTopic?: ITopic;
+
+  /**
+   * Topic for warning alarms (LatencyHigh, CertExpiring, ClientCertExpiring). Receives ALARM and OK.
+   *
+   * @default - warning alarms have no actions
+   */
+  readonly warningTopic?: ITopic;
+
+  /**
+   * Where the processor sits in its config file, for field-level error messages.
+   *
+   * @default - { file: 'the payprobe config', path: 'processors[name=<name>]' }
+   */
+  readonly configLocation?: ConfigLocation;
+
+  /**
+   * The probe handler's source file (a module exporting `handler`).
+   *
+   * @default - lambdas/probe/handler.ts in this repository
+   */
+  readonly entry?: string;
+
+  /**
+   * How long the probe's structured logs are kept.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+
+  /**
+   * Memory of the probe function in MB (Lambda gives CPU in proportion: TLS handshakes are CPU-bound).
+   *
+   * @default 256
+   */
+  readonly memorySize?: number;
+
+  /**
+   * How long the function caches Secrets Manager and SSM values: a rotated credential is used after at
+   * most this long.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly secretCacheTtl?: Duration;
+
+  /**
+   * Prefix of the runbook links in alarm descriptions (`<prefix><CLASS>.md`): a repository path or an
+   * https URL to the docs, ending in `/`.
+   *
+   * @default 'docs/runbooks/'
+   */
+  readonly runbookBaseUrl?: string;
+}
+
+/** One of a processor's alarms, with what the diagnose Lambda and the dashboard need to know. */
+export interface ProbeAlarm {
+  /** The processor name (the metric dimension). */
+  readonly processor: string;
+  readonly kind: AlarmKindName;
+  readonly severity: Severity;
+  readonly alarm: Alarm;
+}
+
+/** Watches one payment processor: probe function, schedule, logs, role and alarms. */
+export class ProcessorMonitor extends Construct {
+  /** The processor this monitor probes. */
+  public readonly processor: ProcessorConfig;
+  /** The probe function. */
+  public readonly probeFunction: NodejsFunction;
+  /** The probe function's execution role. */
+  public readonly role: Role;
+  /** The probe function's log group (structured JSON results). */
+  public readonly logGroup: LogGroup;
+  /** The once-a-minute schedule. */
+  public readonly schedule: Rule;
+  /** The processor's alarms, critical first. */
+  public readonly alarms: readonly ProbeAlarm[];
+  /** The M-of-N of the probe-failure alarms (config `alarms` over the interval's default). */
+  public readonly failureMOfN: MOfN;
+  /** What was deployed: environment JSON, bundled files, readable secrets and parameters. */
+  public readonly deployed: DeployedProcessor;
+
+  constructor(scope: Construct, id: string, props: ProcessorMonitorProps) {
+    super(scope, id);
+    const p = props.processor;
+    this.processor = p;
+    const at = props.configLocation ?? { file: 'the payprobe config', path: `processors[name=${p.name}]` };
+
+    const { issues, deployed } = deployProcessor(p, at);
+    const policy = failureMOfN(p, at);
+    issues.push(...policy.issues);
+    if (issues.length > 0 || !deployed) throw new ConfigError(issues);
+    this.deployed = deployed;
+    this.failureMOfN = policy.mOfN;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `payprobe probe of ${p.name}: writes its log, publishes PayProbe metrics, reads its own secrets`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.grantProbePermissions(deployed);
+
+    const timeoutSeconds =
+      p.intervalSeconds < 60
+        ? SUB_MINUTE_TIMEOUT_SECONDS
+        : Math.ceil(p.budgetMs / 1000) + TIMEOUT_MARGIN_SECONDS;
+
+    this.probeFunction = new NodejsFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_PROBE_ENTRY,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: Duration.seconds(timeoutSeconds),
+      description: `payprobe: probes ${p.name} every ${p.intervalSeconds} s`,
+      role: this.role,
+      logGroup: this.logGroup,
+      // A missed run is replaced by the next scheduled one; a retry would only overlap it.
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(60),
+      environment: {
+        [ENV_PROCESSOR]: deployed.environmentJson,
+        [ENV_SECRET_TTL_SECONDS]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        // Keep the map small: file and line numbers are what a stack trace needs.
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK: the versions tested here are the versions that run (see docs/readme/deploy.md).
+        bundleAwsSDK: true,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => copyCommands(deployed, outputDir),
+        },
+      },
+    });
+    Validations.of(this.probeFunction).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The probe is built and tested for Node.js 22 (esbuild target node22); Node.js 22 is a supported Lambda runtime. Moving to a newer runtime is a tested change, not a lint fix.',
+    });
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: `payprobe: run the ${p.name} probe once a minute (it probes every ${p.intervalSeconds} s)`,
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(this.probeFunction, {
+          retryAttempts: 0,
+          maxEventAge: Duration.seconds(60),
+        }),
+      ],
+    });
+
+    this.alarms = this.createAlarms(props, at.file);
+  }
+
+  /** A PayProbe metric of this processor (dimension Processor). */
+  public metric(metricName: MetricName, options: MetricOptions = {}): Metric {
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { [DIMENSION_PROCESSOR]: this.processor.name },
+      ...options,
+    });
+  }
+
+  /** The alarm of one kind, if this monitor has it (ClientCertExpiring exists only with mTLS). */
+  public alarm(kind: AlarmKindName): Alarm | undefined {
+    return this.alarms.find((a) => a.kind === kind)?.alarm;
+  }
+
+  private grantProbePermissions(deployed: DeployedProcessor): void {
+    const stack = Stack.of(this);
+    this.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'PublishPayProbeMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+    const secretArns = deployed.secretIds.flatMap((id) =>
+      id.startsWith('arn:')
+        ? [id, `${id}-??????`]
+        : [
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${id}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+    );
+    const parameterArns = deployed.parameterNames.map((name) =>
+      name.startsWith('arn:')
+        ? name
+        : stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: name.replace(/^\//, ''),
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+    );
+    if (secretArns.length > 0) {
+      this.role.addToPolicy(
+        new PolicyStatement({
+          sid: 'ReadOwnSecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secretArns,
+        }),
+      );
+      // Secrets encrypted with a customer managed key: decrypt only through Secrets Manager, only these secrets.
+      this.role.addToPolicy(
+        new PolicyStatement({
+          sid: 'DecryptOwnSecrets',
+          effect: Effect.ALLOW,
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
+          },
+        }),
+      );
+    }
+    if (parameterArns.length > 0) {
+      this.role.addToPolicy(
+        new PolicyStatement({
+          sid: 'ReadOwnParameters',
+          actions: ['ssm:GetParameter'],
+          resources: parameterArns,
+        }),
+      );
+      this.role.addToPolicy(
+        new PolicyStatement({
+          sid: 'DecryptOwnParameters',
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArns },
+          },
+        }),
+      );
+    }
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource-level permissions: it is limited by the condition cloudwatch:namespace = PayProbe. ' +
+        "kms:Decrypt on customer managed keys is limited by kms:ViaService and the encryption context to this processor's own secrets and parameters.",
+    });
+  }
+
+  private createAlarms(props: ProcessorMonitorProps, configFile: string): ProbeAlarm[] {
+    const p = this.processor;
+    const stagePeriod = Duration.seconds(stageAlarmPeriodSeconds(p.intervalSeconds));
+    const mOfN = this.failureMOfN;
+    const availabilityThreshold = p.alarms.availabilityThreshold ?? DEFAULT_AVAILABILITY_THRESHOLD;
+    const latencyBudgetMs = p.alarms.latencyBudgetMs ?? p.slowResponseMs;
+    const ctx = {
+      processor: p,
+      configFile,
+      runbookBaseUrl: props.runbookBaseUrl ?? 'docs/runbooks/',
+      failureMOfN: mOfN,
+      stagePeriodSeconds: stagePeriod.toSeconds(),
+      availabilityThreshold,
+      latencyBudgetMs,
+      notRunningMinutes: NOT_RUNNING.datapointsToAlarm,
+    };
+
+    interface Spec {
+      readonly kind: AlarmKindName;
+      readonly metric: IMetric;
+      readonly threshold: number;
+      readonly comparisonOperator: ComparisonOperator;
+      readonly mOfN: MOfN;
+      readonly treatMissingData: TreatMissingData;
+      readonly evaluateLowSampleCountPercentile?: string;
+    }
+    const specs: Spec[] = [
+      {
+        // Any handshake failure in a period; no data says nothing about the handshake (ProbeNotRunning owns absence).
+        kind: 'HandshakeFailing',
+        metric: this.metric(METRICS.handshakeFailure, { statistic: Stats.MAXIMUM, period: stagePeriod }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+      {
+        kind: 'AuthRejected',
+        metric: this.metric(METRICS.authFailure, { statistic: Stats.MAXIMUM, period: stagePeriod }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+      {
+        // Catch-all for every stage (DNS, connect, HTTP, config too): the minute's percent of passing probes.
+        kind: 'AvailabilityLow',
+        metric: new MathExpression({
+          expression: '100 * success',
+          usingMetrics: { success: this.metric(METRICS.success, { statistic: Stats.AVERAGE }) },
+          period: Duration.seconds(AVAILABILITY_PERIOD_SECONDS),
+          label: `${p.name} availability (%)`,
+        }),
+        threshold: availabilityThreshold,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        mOfN,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+      {
+        // No result published in a minute, or the function failed (e.g. PutMetricData denied, timeout).
+        // No data at all (function deleted, schedule disabled) is the point of this alarm: breaching.
+        kind: 'ProbeNotRunning',
+        metric: new MathExpression({
+          expression: 'IF(FILL(runs, 0) < 1 OR FILL(errors, 0) > 0, 1, 0)',
+          usingMetrics: {
+            runs: this.metric(METRICS.success, { statistic: Stats.SAMPLE_COUNT }),
+            errors: this.probeFunction.metricErrors({ statistic: Stats.SUM }),
+          },
+          period: Duration.seconds(NOT_RUNNING.periodSeconds),
+          label: `${p.name} probe not running`,
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN: NOT_RUNNING,
+        treatMissingData: TreatMissingData.BREACHING,
+      },
+      {
+        kind: 'LatencyHigh',
+        metric: this.metric(METRICS.totalTime, {
+          statistic: LATENCY.statistic,
+          period: Duration.seconds(LATENCY.periodSeconds),
+        }),
+        threshold: latencyBudgetMs,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        mOfN: LATENCY,
+        treatMissingData: TreatMissingData.IGNORE,
+        // At 60-s probing a window holds five samples: evaluate the percentile anyway.
+        evaluateLowSampleCountPercentile: 'evaluate',
+      },
+      {
+        // Published only when a certificate was seen: a DNS failure leaves no datapoint and must not clear the warning.
+        kind: 'CertExpiring',
+        metric: this.metric(METRICS.certDaysToExpiry, {
+          statistic: Stats.MINIMUM,
+          period: Duration.seconds(CERT_EXPIRY.periodSeconds),
+        }),
+        threshold: p.tls.certExpiryWarningDays,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        mOfN: CERT_EXPIRY,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+    ];
+    if (p.tls.clientCert !== undefined) {
+      specs.push({
+        kind: 'ClientCertExpiring',
+        metric: this.metric(METRICS.clientCertDaysToExpiry, {
+          statistic: Stats.MINIMUM,
+          period: Duration.seconds(CERT_EXPIRY.periodSeconds),
+        }),
+        threshold: p.tls.clientCertExpiryWarningDays,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        mOfN: CERT_EXPIRY,
+        treatMissingData: TreatMissingData.IGNORE,
+      });
+    }
+
+    return specs.map((spec) => {
+      const kind = ALARM_KINDS[spec.kind];
+      const alarm = new Alarm(this, spec.kind, {
+        alarmName: alarmName(p.name, spec.kind),
+        alarmDescription: alarmDescription(spec.kind, ctx),
+        metric: spec.metric,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
+        evaluationPeriods: spec.mOfN.evaluationPeriods,
+        datapointsToAlarm: spec.mOfN.datapointsToAlarm,
+        treatMissingData: spec.treatMissingData,
+        ...(spec.evaluateLowSampleCountPercentile
+          ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile }
+          : {}),
+      });
+      const topic = kind.severity === 'critical' ? props.criticalTopic : props.warningTopic;
+      if (topic) {
+        alarm.addAlarmAction(new SnsAction(topic));
+        alarm.addOkAction(new SnsAction(topic));
+      }
+      return { processor: p.name, kind: spec.kind, severity: kind.severity, alarm };
+    });
+  }
+}
+
+/** Shell-quotes one argument for the bash that runs local bundling commands. */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Commands that copy the processor's public `{ file }` references into the bundle. */
+function copyCommands(deployed: DeployedProcessor, outputDir: string): string[] {
+  return deployed.files.map((f) => {
+    const dest = path.join(outputDir, ...f.bundlePath.split('/'));
+    return `mkdir -p ${shellQuote(path.dirname(dest))} && cp ${shellQuote(f.source)} ${shellQuote(dest)}`;
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The one test that bundles for real: local esbuild (no Docker), as `cdk synth` does. Checks what goes to
+ * Lambda: a minified CommonJS handler with its source map, and the processor's public CA file at the path
+ * its `{ file }` reference names.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { fixture, must, synthConfig } from './helpers';
+
+const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+test('each function is bundled with local esbuild: minified handler, source map, and its CA file', () => {
+  const { app, stacks } = synthConfig(fixture('two-processors.yaml'), { bundle: true, outdir });
+  const assembly = app.synth();
+  const stack = must(stacks[0], 'the stack');
+  const template = assembly.getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
+  };
+  // The staged asset of a function: cdk.out/asset.<hash>, where <hash>.zip is the function's S3 key.
+  const assetDir = (fnIndex: number) => {
+    const cfn = must(stack.monitors[fnIndex], 'monitor').probeFunction.node.defaultChild as CfnFunction;
+    const key = template.Resources[stack.getLogicalId(cfn)]?.Properties.Code?.S3Key ?? '';
+    expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
+    return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+  };
+
+  const acme = assetDir(0);
+  const js = readFileSync(path.join(acme, 'index.js'), 'utf8');
+  // Minified: few, very long lines (an unminified bundle has tens of thousands of short ones, indented).
+  const lines = js.split('\n');
+  expect(lines.length).toBeLessThan(1000);
+  expect(js.length / lines.length).toBeGreaterThan(1000);
+  expect(lines.filter((l) => /^ {4}\S/.test(l)).length).toBeLessThan(100);
+  expect(js).toMatch(/handler/);
+  expect(js).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+  const map = JSON.parse(readFileSync(path.join(acme, 'index.js.map'), 'utf8')) as { sources: string[] };
+  expect(map.sources.some((s) => s.endsWith('lambdas/probe/handler.ts'))).toBe(true);
+  // The CA bundle (public) is where `{ file: certs/ca.pem }` resolves against /var/task.
+  expect(readFileSync(path.join(acme, 'certs', 'ca.pem'), 'utf8')).toBe(
+    readFileSync(fixture('certs/ca.pem'), 'utf8'),
+  );
+
+  // The bundle loads and exports the handler the function configuration names (index.handler).
+  const loaded = require(path.join(acme, 'index.js')) as { handler?: unknown };
+  expect(typeof loaded.handler).toBe('function');
+
+  // fastpay has no file references: no certs directory in its asset.
+  const fast = assetDir(1);
+  expect(() => readFileSync(path.join(fast, 'certs', 'ca.pem'))).toThrow(/ENOENT/);
+});

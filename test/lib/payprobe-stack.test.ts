@@ -1,0 +1,572 @@
+/**
+ * The synthesized stack for two processors with different settings:
+ * acme-pay (60-s probing, mTLS, bundled CA file, token in SSM) and fastpay (10-s probing, basic auth with a
+ * Secrets Manager ARN, alarm overrides). One synthesis, shared by every test in this file.
+ */
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { ALARM_KINDS, type AlarmKindName, alarmName, parseAlarmName } from '../../lambdas/core/alarm-names';
+import { METRICS } from '../../lambdas/core/metric-names';
+import { parseProcessorEnv } from '../../lambdas/probe/env';
+import { detectionSeconds } from '../../lib/alarm-policy';
+import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/alerting';
+import type { ProcessorMonitor } from '../../lib/processor-monitor';
+import { fixture, flatten, must, resources, synthConfig, Template } from './helpers';
+
+const { stacks } = synthConfig(fixture('two-processors.yaml'));
+const stack = must(stacks[0], 'the stack');
+const template = Template.fromStack(stack);
+const [acme, fastpay] = stack.monitors as [ProcessorMonitor, ProcessorMonitor];
+const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+const criticalTopic = `<${id(stack.alerting.criticalTopic)}>`;
+const warningTopic = `<${id(stack.alerting.warningTopic)}>`;
+
+function fn(m: ProcessorMonitor): Record<string, unknown> {
+  return must(resources(template, 'AWS::Lambda::Function')[id(m.probeFunction)], 'function').Properties;
+}
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+function statementsOf(m: ProcessorMonitor): Statement[] {
+  const roleId = id(m.role);
+  const policies = Object.values(resources(template, 'AWS::IAM::Policy')).filter((p) =>
+    (flatten(p.Properties.Roles) as string[]).includes(`<${roleId}>`),
+  );
+  return policies.flatMap(
+    (p) => (flatten(p.Properties.PolicyDocument) as { Statement: Statement[] }).Statement,
+  );
+}
+
+function alarm(processor: string, kind: AlarmKindName): Record<string, unknown> {
+  const all = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const found = all.find((a) => a.AlarmName === alarmName(processor, kind));
+  if (!found) throw new Error(`no alarm ${alarmName(processor, kind)}`);
+  return flatten(found) as Record<string, unknown>;
+}
+
+describe('probe functions', () => {
+  test.each([
+    ['acme-pay', () => acme, 30],
+    ['fastpay', () => fastpay, 75],
+  ])('%s runs on Node.js 22, arm64, with a timeout beyond its probe budget', (_name, m, timeout) => {
+    const props = fn(m());
+    expect(props).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: timeout,
+    });
+    // The budget (the probe's own limit) ends well inside the function timeout.
+    const processor = JSON.parse(
+      (props.Environment as { Variables: Record<string, string> }).Variables.PAYPROBE_PROCESSOR ?? '',
+    );
+    expect(processor.budgetMs / 1000).toBeLessThanOrEqual(timeout - 10);
+  });
+
+  test('each function gets its own processor config, which the probe Lambda itself accepts', () => {
+    for (const [m, name, interval] of [
+      [acme, 'acme-pay', 60],
+      [fastpay, 'fastpay', 10],
+    ] as const) {
+      const vars = (fn(m).Environment as { Variables: Record<string, string> }).Variables;
+      expect(vars.PAYPROBE_SECRET_TTL_SECONDS).toBe('60');
+      expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
+      const parsed = parseProcessorEnv(vars.PAYPROBE_PROCESSOR, '/somewhere-else');
+      expect(parsed).toMatchObject({ name, intervalSeconds: interval, baseDir: '/var/task' });
+    }
+    const acmeJson = JSON.parse(
+      (fn(acme).Environment as { Variables: Record<string, string> }).Variables.PAYPROBE_PROCESSOR ?? '',
+    );
+    // The CA file travels in the bundle, at the path its reference names; the references stay references.
+    expect(acmeJson.tls.ca).toEqual({ file: 'certs/ca.pem' });
+    expect(acmeJson.tls.clientKey).toEqual({ secretsManager: 'payprobe/acme-pay/client-key' });
+    expect(acmeJson.auth.credentials.token).toEqual({ ssm: '/payprobe/acme-pay/token' });
+  });
+
+  test('run once a minute (sub-minute modes loop inside the run), with no automatic retries', () => {
+    for (const m of [acme, fastpay]) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [id(m.probeFunction), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+          }),
+        ],
+      });
+      // Lambda's own async retries (2 by default) are off too: a retry would overlap the next scheduled run.
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id(m.probeFunction) },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+    }
+    template.resourceCountIs('AWS::Events::Rule', 2);
+  });
+
+  test('log to their own log group with a retention', () => {
+    for (const m of [acme, fastpay]) {
+      expect(fn(m).LoggingConfig).toEqual({ LogGroup: { Ref: id(m.logGroup) } });
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Retain',
+      });
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+  });
+});
+
+describe('IAM: least privilege per processor', () => {
+  test('PutMetricData only into the PayProbe namespace', () => {
+    for (const m of [acme, fastpay]) {
+      const put = statementsOf(m).filter((s) => [s.Action].flat().includes('cloudwatch:PutMetricData'));
+      expect(put).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Resource: '*',
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'PayProbe' } },
+        }),
+      ]);
+    }
+  });
+
+  test("acme-pay reads exactly its own secrets and parameter, nothing of fastpay's", () => {
+    const s = statementsOf(acme);
+    const secretRead = s.filter((x) => [x.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(secretRead.flatMap((x) => [x.Resource].flat())).toEqual([
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:payprobe/acme-pay/client-cert-??????',
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:payprobe/acme-pay/client-key-??????',
+    ]);
+    const paramRead = s.filter((x) => [x.Action].flat().some((a) => a.startsWith('ssm:')));
+    expect(paramRead).toEqual([
+      expect.objectContaining({
+        Action: 'ssm:GetParameter',
+        Resource: 'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/payprobe/acme-pay/token',
+      }),
+    ]);
+    expect(JSON.stringify(s)).not.toContain('fastpay');
+  });
+
+  test('fastpay reads only its password secret (an ARN, with or without the version suffix)', () => {
+    const s = statementsOf(fastpay);
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:fastpay/password-AbCdEf';
+    expect(
+      s.filter((x) => [x.Action].flat().includes('secretsmanager:GetSecretValue')).map((x) => x.Resource),
+    ).toEqual([[arn, `${arn}-??????`]]);
+    expect(s.some((x) => [x.Action].flat().some((a) => a.startsWith('ssm:')))).toBe(false);
+    expect(JSON.stringify(s)).not.toContain('acme-pay');
+  });
+
+  test('kms:Decrypt only through Secrets Manager or SSM, only for the processor’s own secrets', () => {
+    const decrypt = statementsOf(acme).filter((x) => [x.Action].flat().includes('kms:Decrypt'));
+    expect(decrypt).toHaveLength(2);
+    for (const d of decrypt) {
+      expect(Object.keys(d.Condition?.StringEquals ?? {})).toEqual(['kms:ViaService']);
+      const context = Object.values(d.Condition?.StringLike ?? {}).flat() as string[];
+      expect(context.length).toBeGreaterThan(0);
+      for (const arn of context) expect(arn).toContain('acme-pay');
+    }
+  });
+
+  test('no wildcard actions and no managed policies', () => {
+    for (const m of [acme, fastpay]) {
+      for (const s of statementsOf(m)) for (const a of [s.Action].flat()) expect(a).not.toContain('*');
+    }
+    for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('alarms', () => {
+  // [processor, kind, metric, statistic, period, threshold, comparison, M, N, treatMissingData]
+  const table: [string, AlarmKindName, string, string, number, number, string, number, number, string][] = [
+    [
+      'acme-pay',
+      'HandshakeFailing',
+      METRICS.handshakeFailure,
+      'Maximum',
+      60,
+      1,
+      'GreaterThanOrEqualToThreshold',
+      2,
+      3,
+      'ignore',
+    ],
+    [
+      'acme-pay',
+      'AuthRejected',
+      METRICS.authFailure,
+      'Maximum',
+      60,
+      1,
+      'GreaterThanOrEqualToThreshold',
+      2,
+      3,
+      'ignore',
+    ],
+    ['acme-pay', 'LatencyHigh', METRICS.totalTime, 'p90', 300, 2000, 'GreaterThanThreshold', 2, 3, 'ignore'],
+    [
+      'acme-pay',
+      'CertExpiring',
+      METRICS.certDaysToExpiry,
+      'Minimum',
+      3600,
+      21,
+      'LessThanThreshold',
+      1,
+      1,
+      'ignore',
+    ],
+    [
+      'acme-pay',
+      'ClientCertExpiring',
+      METRICS.clientCertDaysToExpiry,
+      'Minimum',
+      3600,
+      30,
+      'LessThanThreshold',
+      1,
+      1,
+      'ignore',
+    ],
+    [
+      'fastpay',
+      'HandshakeFailing',
+      METRICS.handshakeFailure,
+      'Maximum',
+      10,
+      1,
+      'GreaterThanOrEqualToThreshold',
+      3,
+      5,
+      'ignore',
+    ],
+    [
+      'fastpay',
+      'AuthRejected',
+      METRICS.authFailure,
+      'Maximum',
+      10,
+      1,
+      'GreaterThanOrEqualToThreshold',
+      3,
+      5,
+      'ignore',
+    ],
+    ['fastpay', 'LatencyHigh', METRICS.totalTime, 'p90', 300, 800, 'GreaterThanThreshold', 2, 3, 'ignore'],
+    [
+      'fastpay',
+      'CertExpiring',
+      METRICS.certDaysToExpiry,
+      'Minimum',
+      3600,
+      21,
+      'LessThanThreshold',
+      1,
+      1,
+      'ignore',
+    ],
+  ];
+  test.each(table)(
+    '%s %s watches %s (%s over %i s)',
+    (processor, kind, metric, stat, period, threshold, op, m, n, missing) => {
+      const a = alarm(processor, kind);
+      expect(a).toMatchObject({
+        Namespace: 'PayProbe',
+        MetricName: metric,
+        Dimensions: [{ Name: 'Processor', Value: processor }],
+        Period: period,
+        Threshold: threshold,
+        ComparisonOperator: op,
+        DatapointsToAlarm: m,
+        EvaluationPeriods: n,
+        TreatMissingData: missing,
+      });
+      expect(a.ExtendedStatistic ?? a.Statistic).toBe(stat);
+    },
+  );
+
+  test.each([
+    ['acme-pay', 90, 2, 3],
+    ['fastpay', 95, 3, 5],
+  ])('%s AvailabilityLow: a minute below %i%% passing, M-of-N %i of %i', (processor, threshold, m, n) => {
+    const a = alarm(processor, 'AvailabilityLow');
+    expect(a).toMatchObject({
+      Threshold: threshold,
+      ComparisonOperator: 'LessThanThreshold',
+      DatapointsToAlarm: m,
+      EvaluationPeriods: n,
+      TreatMissingData: 'ignore',
+    });
+    const metrics = a.Metrics as { Expression?: string; MetricStat?: Record<string, unknown> }[];
+    expect(metrics.find((x) => x.Expression)?.Expression).toBe('100 * success');
+    expect(metrics.find((x) => x.MetricStat)?.MetricStat).toMatchObject({
+      Metric: {
+        Namespace: 'PayProbe',
+        MetricName: 'Success',
+        Dimensions: [{ Name: 'Processor', Value: processor }],
+      },
+      Period: 60,
+      Stat: 'Average',
+    });
+  });
+
+  test.each([['acme-pay'], ['fastpay']])(
+    '%s ProbeNotRunning: missing results or a failed function for 3 minutes; missing data is breaching',
+    (processor) => {
+      const a = alarm(processor, 'ProbeNotRunning');
+      expect(a).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        DatapointsToAlarm: 3,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'breaching',
+      });
+      const metrics = a.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: Record<string, unknown>;
+      }[];
+      expect(metrics.find((x) => x.Expression)?.Expression).toBe(
+        'IF(FILL(runs, 0) < 1 OR FILL(errors, 0) > 0, 1, 0)',
+      );
+      expect(metrics.find((x) => x.Id === 'runs')?.MetricStat).toMatchObject({
+        Metric: {
+          Namespace: 'PayProbe',
+          MetricName: 'Success',
+          Dimensions: [{ Name: 'Processor', Value: processor }],
+        },
+        Period: 60,
+        Stat: 'SampleCount',
+      });
+      const monitor = processor === 'acme-pay' ? acme : fastpay;
+      expect(metrics.find((x) => x.Id === 'errors')?.MetricStat).toMatchObject({
+        Metric: {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: `<${id(monitor.probeFunction)}>` }],
+        },
+        Period: 60,
+        Stat: 'Sum',
+      });
+    },
+  );
+
+  test('ClientCertExpiring exists only for the mTLS processor', () => {
+    expect(acme.alarms.map((a) => a.kind)).toEqual(Object.keys(ALARM_KINDS));
+    expect(fastpay.alarms.map((a) => a.kind)).toEqual(
+      Object.keys(ALARM_KINDS).filter((k) => k !== 'ClientCertExpiring'),
+    );
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+  });
+
+  test('critical alarms page the critical topic and warnings go to the warning topic, on ALARM and on OK', () => {
+    for (const a of stack.alarms) {
+      const props = alarm(a.processor, a.kind);
+      const topic = ALARM_KINDS[a.kind].severity === 'critical' ? criticalTopic : warningTopic;
+      expect(props.AlarmActions).toEqual([topic]);
+      expect(props.OKActions).toEqual([topic]);
+    }
+  });
+
+  test('names parse back to processor and kind; descriptions say what failed, what to check and which runbook', () => {
+    for (const a of stack.alarms) {
+      const props = alarm(a.processor, a.kind);
+      expect(parseAlarmName(props.AlarmName as string)).toEqual({ processor: a.processor, kind: a.kind });
+      const d = props.AlarmDescription as string;
+      expect(d.length).toBeLessThanOrEqual(1024);
+      expect(d.startsWith(`${a.processor}: `)).toBe(true);
+      expect(d).toMatch(/docs\/runbooks\/[A-Z_<>]+\.md/);
+    }
+    const handshake = alarm('acme-pay', 'HandshakeFailing').AlarmDescription as string;
+    expect(handshake).toContain(
+      'TLS handshake with api.acme-pay.example is failing (2 of the last 3 60-s periods)',
+    );
+    expect(handshake).toContain(
+      'openssl s_client -connect api.acme-pay.example:443 -servername api.acme-pay.example',
+    );
+    expect(handshake).toContain('npx payprobe check --config two-processors.yaml --processor acme-pay');
+    const auth = alarm('acme-pay', 'AuthRejected').AlarmDescription as string;
+    expect(auth).toContain('rejects our credentials');
+    expect(auth).toContain('ssm /payprobe/acme-pay/token');
+    expect(auth).toContain('docs/runbooks/AUTH_REJECTED.md');
+    expect(alarm('acme-pay', 'ClientCertExpiring').AlarmDescription).toContain(
+      'secretsManager payprobe/acme-pay/client-cert',
+    );
+  });
+
+  test('a persistent handshake failure pages within 180 s at a 60-s interval and within 60 s at a 10-s interval', () => {
+    const detection = (processor: string, monitor: ProcessorMonitor) => {
+      const a = alarm(processor, 'HandshakeFailing');
+      const vars = (fn(monitor).Environment as { Variables: Record<string, string> }).Variables;
+      const { budgetMs } = JSON.parse(vars.PAYPROBE_PROCESSOR ?? '') as { budgetMs: number };
+      return detectionSeconds(a.Period as number, a.DatapointsToAlarm as number, budgetMs);
+    };
+    // 60-s: 2 periods of 60 s + the 15-s probe budget + 30 s for CloudWatch to ingest and evaluate.
+    expect(detection('acme-pay', acme)).toBe(165);
+    expect(detection('acme-pay', acme)).toBeLessThanOrEqual(180);
+    // 10-s: 3 high-resolution periods of 10 s + the 9-s budget + 10 s for a high-resolution alarm.
+    expect(detection('fastpay', fastpay)).toBe(49);
+    expect(detection('fastpay', fastpay)).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('alert topics', () => {
+  test('both topics are encrypted with a rotated customer managed key that CloudWatch alarms may use', () => {
+    const keyId = id(stack.alerting.masterKey as never);
+    for (const topic of [stack.alerting.criticalTopic, stack.alerting.warningTopic]) {
+      expect(
+        must(resources(template, 'AWS::SNS::Topic')[id(topic)], 'topic').Properties.KmsMasterKeyId,
+      ).toEqual({
+        'Fn::GetAtt': [keyId, 'Arn'],
+      });
+    }
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('publishing is TLS-only, and only payprobe alarms of this account may publish as CloudWatch', () => {
+    for (const topic of [stack.alerting.criticalTopic, stack.alerting.warningTopic]) {
+      const policy = Object.values(resources(template, 'AWS::SNS::TopicPolicy')).find((p) =>
+        (p.Properties.Topics as unknown[]).some(
+          (t) => JSON.stringify(t) === JSON.stringify({ Ref: id(topic) }),
+        ),
+      );
+      const statements = (flatten(policy?.Properties.PolicyDocument) as { Statement: Statement[] }).Statement;
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          expect.objectContaining({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn':
+                  'arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:PayProbe-*',
+              },
+              StringEquals: { 'aws:SourceAccount': '<AWS::AccountId>' },
+            },
+          }),
+        ]),
+      );
+    }
+  });
+
+  test('subscriptions come from the config: email and https page, sms gets warnings', () => {
+    const subs = Object.values(resources(template, 'AWS::SNS::Subscription')).map((s) =>
+      flatten(s.Properties),
+    );
+    expect(subs).toEqual(
+      expect.arrayContaining([
+        { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: criticalTopic },
+        {
+          Protocol: 'https',
+          Endpoint: 'https://events.pagerduty.example/integration/abc123/enqueue',
+          TopicArn: criticalTopic,
+        },
+        { Protocol: 'sms', Endpoint: '+14155550100', TopicArn: warningTopic },
+      ]),
+    );
+    expect(subs).toHaveLength(3);
+  });
+
+  test('a critical topic with subscribers raises no "nobody is paged" warning', () => {
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('nobody is paged'));
+  });
+});
+
+describe('dashboard', () => {
+  const body = JSON.parse(
+    flatten(
+      must(resources(template, 'AWS::CloudWatch::Dashboard')[id(stack.dashboard.dashboard)], 'dashboard')
+        .Properties.DashboardBody,
+    ) as string,
+  ) as { widgets: { type: string; width: number; y: number; properties: Record<string, unknown> }[] };
+  const widgets = body.widgets;
+  const titled = (title: string) =>
+    must(
+      widgets.find((w) => w.properties.title === title),
+      title,
+    );
+
+  test('opens with every processor’s status at a glance: critical alarm states, then availability', () => {
+    const status = must(widgets[0], 'first widget');
+    const availability = must(widgets[1], 'second widget');
+    expect(status.type).toBe('alarm');
+    expect(status.y).toBe(0);
+    const critical = stack.alarms.filter((a) => a.severity === 'critical');
+    expect((status.properties.alarms as string[]).length).toBe(critical.length);
+    expect(availability.properties).toMatchObject({ view: 'singleValue', setPeriodToTimeRange: true });
+    const expressions = (availability.properties.metrics as [{ expression?: string; label?: string }][]).map(
+      (m) => m[0],
+    );
+    expect(expressions.filter((e) => e.expression).map((e) => e.label)).toEqual(['acme-pay', 'fastpay']);
+  });
+
+  test.each([['acme-pay'], ['fastpay']])(
+    '%s has availability, failures, stacked timings, cert days and failures by class',
+    (name) => {
+      const failures = titled(`${name}: handshake and auth failures`);
+      expect(JSON.stringify(failures.properties.metrics)).toContain('HandshakeFailure');
+      expect(JSON.stringify(failures.properties.metrics)).toContain('AuthFailure');
+      const timings = titled(`${name}: phase timings (ms, stacked)`);
+      expect(timings.properties.stacked).toBe(true);
+      const timingMetrics = (timings.properties.metrics as string[][]).map((m) => m[1]);
+      expect(timingMetrics).toEqual(['DnsTime', 'ConnectTime', 'TlsTime', 'FirstByteTime']);
+      expect(titled(`${name}: availability (%)`)).toBeDefined();
+      const certs = JSON.stringify(titled(`${name}: certificate days left`).properties.metrics);
+      expect(certs).toContain('CertDaysToExpiry');
+      expect(certs.includes('ClientCertDaysToExpiry')).toBe(name === 'acme-pay');
+      const byClass = JSON.stringify(titled(`${name}: failures by class`).properties.metrics);
+      expect(byClass).toContain(
+        `SEARCH('{PayProbe,Class,Processor} MetricName=\\"Failure\\" Processor=\\"${name}\\"', 'Sum', 60)`,
+      );
+    },
+  );
+});
+
+describe('outputs', () => {
+  test('topic ARNs and the dashboard URL, for subscribing a pager by hand', () => {
+    template.hasOutput('CriticalTopicArn', { Value: { Ref: id(stack.alerting.criticalTopic) } });
+    template.hasOutput('WarningTopicArn', { Value: { Ref: id(stack.alerting.warningTopic) } });
+    template.hasOutput('DashboardUrl', Match.anyValue());
+  });
+});
+
+test('construct ids are PascalCase per processor and the functions are distinct resources', () => {
+  expect(acme.node.id).toBe('AcmePay');
+  expect(fastpay.node.id).toBe('Fastpay');
+  expect((acme.probeFunction.node.defaultChild as CfnFunction).node.path).toBe(
+    'PayProbe/AcmePay/Function/Resource',
+  );
+});
+
+test('the stack exposes what later constructs compose onto', () => {
+  expect(stack.monitors.map((m) => m.processor.name)).toEqual(['acme-pay', 'fastpay']);
+  expect(stack.alarms).toHaveLength(13);
+  expect(stack.alerting.topicFor('critical')).toBe(stack.alerting.criticalTopic);
+  expect(stack.alerting.topicFor('warning')).toBe(stack.alerting.warningTopic);
+  expect(NO_CRITICAL_SUBSCRIBER_WARNING).toMatch(/^payprobe:/);
+});
