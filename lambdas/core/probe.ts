@@ -377,8 +377,6 @@ class ProbeRun {
     const check = checkClientCert(inputs.clientCert, inputs.clientKey, inputs.passphrase, this.now);
     const cert = check.cert;
     if (cert) {
-      this.inputs['tls.clientCert'] =
-        `sha256:${cert.x509.fingerprint256.replace(/:/g, '').toLowerCase().slice(0, 16)}`;
       this.tlsInfo = {
         protocol: null,
         cipher: null,

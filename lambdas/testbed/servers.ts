@@ -234,20 +234,26 @@ function listen(server: net.Server): Promise<number> {
   });
 }
 
-/** Tracks sockets so close() ends kept-alive and stalled connections too. */
+/** Tracks sockets so close() ends kept-alive and stalled connections too (TLS sockets before the TCP under them). */
 function tracked(server: net.Server): () => Promise<void> {
   const sockets = new Set<net.Socket>();
+  const secure = new Set<tls.TLSSocket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
   });
-  server.on('secureConnection', (s: tls.TLSSocket) => s.on('error', () => undefined));
+  server.on('secureConnection', (s: tls.TLSSocket) => {
+    secure.add(s);
+    s.on('close', () => secure.delete(s));
+    s.on('error', () => undefined);
+  });
   server.on('tlsClientError', () => undefined);
   return () =>
     new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
       server.close(() => resolve());
+      for (const s of secure) s.destroy();
+      for (const s of sockets) s.destroy();
     });
 }
 
