@@ -165,11 +165,11 @@ export function formatDuration(ms: number): string {
 export function fitSubject(prefix: string, rest: string): string {
   const clean = (s: string) =>
     s
+      .replace(/\s+/g, ' ')
       .replace(/[\u2013\u2014]/g, '-')
-      .replace(/[^\x20-\x7e]/g, '?')
-      .replace(/\s+/g, ' ');
+      .replace(/[^\x20-\x7e]/g, '?');
   const p = clean(prefix);
-  const r = clean(rest);
+  const r = clean(rest).trimEnd();
   const full = `${p}${r}`;
   if (full.length <= SUBJECT_MAX) return full;
   return `${p}${r.slice(0, Math.max(0, SUBJECT_MAX - p.length - 3))}...`.slice(0, SUBJECT_MAX);
@@ -296,7 +296,7 @@ function chainSection(result: ProbeResult): string[] {
     const why =
       result.stage === 'dns' || result.stage === 'connect' || result.stage === 'config'
         ? `not reached: the probe stopped at stage ${result.stage}`
-        : 'none received: the server sent no certificate before the connection ended';
+        : 'not captured: the handshake ended before the server certificate could be read';
     out.push(`  ${why}`);
   } else {
     chain.forEach((c, i) => {
@@ -443,7 +443,8 @@ export function buildDiagnosisNotification(p: DiagnosisParams): Notification {
   if (rb && cls && link) {
     lines.push(`RUNBOOK: ${cls}`);
     lines.push(
-      renderRunbookText(rb, { ctx, legend: false, link, width: 100 }).split('\n').slice(2).join('\n'),
+      // The first check is already at the top of the page.
+      renderRunbookText(rb, { ctx, legend: false, firstCheck: false, link }).split('\n').slice(2).join('\n'),
     );
   } else {
     lines.push('RUNBOOK');
@@ -563,15 +564,25 @@ export const JSON_PROTOCOLS = ['http', 'https', 'sqs', 'lambda', 'firehose', 'em
  * JSON document for machines.
  */
 export function structuredMessage(n: Notification): string {
-  const build = (doc: NotificationDocument) => {
+  const build = (text: string, doc: NotificationDocument) => {
     const json = JSON.stringify(doc);
-    const msg: Record<string, string> = { default: n.text, email: n.text, sms: n.sms };
+    const msg: Record<string, string> = { default: text, email: text, sms: n.sms };
     for (const p of JSON_PROTOCOLS) msg[p] = json;
     return JSON.stringify(msg);
   };
-  const full = build(n.document);
-  // SNS caps a message at 256 KB: a very long chain could approach it, so drop the embedded text first.
-  return Buffer.byteLength(full) <= MESSAGE_MAX_BYTES ? full : build({ ...n.document, text: '' });
+  const fits = (m: string) => Buffer.byteLength(m) <= MESSAGE_MAX_BYTES;
+  // SNS caps a message at 256 KB, and the JSON goes out once per machine protocol. Real chains are far
+  // below that; if one is not, shed the copies of the text, then the full result, then cut the text.
+  const full = build(n.text, n.document);
+  if (fits(full)) return full;
+  const noText = build(n.text, { ...n.document, text: '' });
+  if (fits(noText)) return noText;
+  const lean = { ...n.document, text: '', result: null };
+  const cut =
+    n.text.length <= 50_000
+      ? n.text
+      : `${n.text.slice(0, 50_000)}\n[... cut: the page exceeded the SNS message size; run payprobe check for the full result]`;
+  return build(cut, lean);
 }
 
 /** Below SNS's 262,144-byte limit, with room for the attributes. */

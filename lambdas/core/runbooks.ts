@@ -924,6 +924,8 @@ export interface RunbookTextOptions {
   readonly link?: string;
   /** Print the placeholder legend (explain does; a page with real values does not). @default true */
   readonly legend?: boolean;
+  /** Print the first check (a page prints it at the top instead). @default true */
+  readonly firstCheck?: boolean;
   /** Line width for prose. @default 100 */
   readonly width?: number;
 }
@@ -938,9 +940,11 @@ export function renderRunbookText(rb: Runbook, opts: RunbookTextOptions = {}): s
   out.push('What it means');
   out.push(wrap(rb.meaning, width, '  '));
   out.push('');
-  out.push('First check');
-  out.push(wrap(renderProse(rb.firstCheck, ctx), width, '  '));
-  out.push('');
+  if (opts.firstCheck ?? true) {
+    out.push('First check');
+    out.push(wrap(renderProse(rb.firstCheck, ctx), width, '  '));
+    out.push('');
+  }
   out.push('Usual causes');
   for (const c of rb.causes) out.push(wrap(c, width, '    ', '  - '));
   out.push('');
