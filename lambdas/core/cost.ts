@@ -13,9 +13,9 @@
  *   whole month. Failure (dimensions Processor, Class) only exists in hours with failures: an assumed number
  *   of classes, each for an assumed number of hours.
  * - PutMetricData: one request per probe run (DESIGN.md "Metrics").
- * - Alarms: the kinds in alarm-names.ts. The probe-rate kinds (handshake, auth, availability, not running)
- *   use the probe interval as their period: high-resolution below 60 s. Latency and certificate alarms are
- *   standard resolution. ClientCertExpiring only with mTLS.
+ * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (ProbeNotRunning watches two). The stage alarms (handshake, auth) use the probe
+ *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
+ *   alarms are standard resolution. ClientCertExpiring only with mTLS.
  * - SNS: each alarm state change (ALARM and OK) is one publish by the alarm plus one by the diagnose Lambda,
  *   delivered to every subscriber of that severity's topic.
  * - Logs: one structured line per probe plus Lambda's START/END/REPORT lines per invocation; stored for the
@@ -27,7 +27,7 @@
  * Regions multiply every per-processor and shared item. The figures are list prices: the free tier (10
  * metrics, 10 alarms, 1M API requests, 1M Lambda requests and 400,000 GB-s a month per account) is ignored.
  */
-import { ALARM_KINDS, type AlarmKindName } from './alarm-names';
+import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from './alarm-names';
 import type { ProcessorConfig } from './config';
 import type { RawConfig, Subscription } from './config-schema';
 import { METRICS, type MetricName } from './metric-names';
@@ -64,7 +64,7 @@ export interface CostAssumptions {
   readonly logBytesPerInvocation: number;
   /** Log retention in days. */
   readonly logRetentionDays: number;
-  /** Secrets and parameters cache TTL in the Lambda, seconds. */
+  /** Secrets and parameters cache TTL in the Lambda, seconds (the probe Lambda's PAYPROBE_SECRET_TTL_SECONDS default). */
   readonly secretCacheTtlSeconds: number;
   /** Dashboards per region (one, shared by all processors). */
   readonly dashboardsPerRegion: number;
@@ -86,7 +86,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   logBytesPerProbe: 3000,
   logBytesPerInvocation: 400,
   logRetentionDays: 30,
-  secretCacheTtlSeconds: 300,
+  secretCacheTtlSeconds: 60,
   dashboardsPerRegion: 1,
   kmsKeysPerRegion: 1,
   sharedAlarmsPerRegion: 1,
@@ -95,7 +95,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
 /** Facts read from a synthesized stack that replace the assumptions above for one processor. */
 export interface DeployedProcessorFacts {
   readonly memoryMb?: number;
-  /** Alarm metric counts by resolution, as the template has them. */
+  /** Billed alarm metrics by resolution, as the template has them. */
   readonly alarms?: { readonly standard: number; readonly highResolution: number };
   readonly logRetentionDays?: number;
 }
@@ -179,23 +179,37 @@ export interface CostEstimate {
   };
 }
 
-/** Alarm kinds whose period is the probe interval (high-resolution below 60 s). */
-const PROBE_RATE_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
+/**
+ * Alarm kinds whose period follows the probe interval (10 or 30 s, i.e. high-resolution, below 60 s), as the
+ * alarm policy in lib/alarm-policy.ts sets them; availability and not-running alarms are judged per minute at
+ * every interval. test/core/cost.test.ts checks this against the policy.
+ */
+export const STAGE_ALARM_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
   'HandshakeFailing',
   'AuthRejected',
-  'AvailabilityLow',
-  'ProbeNotRunning',
 ]);
 
 export function usesMtls(p: ProcessorConfig): boolean {
   return p.tls.clientCert !== undefined;
 }
 
-/** The alarm kinds created for a processor and whether each is high-resolution. */
-export function alarmPlan(p: ProcessorConfig): { kind: AlarmKindName; highResolution: boolean }[] {
+/**
+ * Metrics per alarm where an alarm watches more than one (CloudWatch bills alarms per metric): ProbeNotRunning
+ * combines the processor's Success sample count with the function's Errors metric.
+ */
+export const ALARM_METRICS: Readonly<Partial<Record<AlarmKindName, number>>> = { ProbeNotRunning: 2 };
+
+/** The alarm kinds created for a processor, whether each is high-resolution and how many metrics it bills. */
+export function alarmPlan(
+  p: ProcessorConfig,
+): { kind: AlarmKindName; highResolution: boolean; metrics: number }[] {
   return (Object.keys(ALARM_KINDS) as AlarmKindName[])
     .filter((kind) => kind !== 'ClientCertExpiring' || usesMtls(p))
-    .map((kind) => ({ kind, highResolution: PROBE_RATE_KINDS.has(kind) && p.intervalSeconds < 60 }));
+    .map((kind) => ({
+      kind,
+      highResolution: STAGE_ALARM_KINDS.has(kind) && p.intervalSeconds < 60,
+      metrics: ALARM_METRICS[kind] ?? 1,
+    }));
 }
 
 /** Metrics a probe run writes for this processor, every run (so billed all month). */
@@ -264,10 +278,9 @@ export function processorUsage(
   const metricMonths = metrics.reduce((n, m) => n + m.hours / HOURS_PER_MONTH, 0);
 
   const plan = alarmPlan(p);
-  const alarms = deployed.alarms ?? {
-    standard: plan.filter((x) => !x.highResolution).length,
-    highResolution: plan.filter((x) => x.highResolution).length,
-  };
+  const billed = (high: boolean) =>
+    plan.filter((x) => x.highResolution === high).reduce((n, x) => n + x.metrics, 0);
+  const alarms = deployed.alarms ?? { standard: billed(false), highResolution: billed(true) };
 
   // Each state change: one publish by the alarm action, one by the diagnose Lambda.
   const critical = subscribers(alerting?.critical);
@@ -396,4 +409,80 @@ function latestCheck(): string {
     .map((p) => p.checked)
     .sort()
     .at(-1) as string;
+}
+
+/** A CloudFormation resource as a synthesized template holds it. */
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
+/** The probe function's processor config variable (contract of lambdas/probe/env.ts). */
+const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
+
+/** Default Lambda memory when a template leaves MemorySize out. */
+const CFN_DEFAULT_MEMORY_MB = 128;
+
+/** Billed metrics of one alarm (each MetricStat of a metric-math alarm counts) and its shortest period. */
+function alarmMetrics(props: Record<string, unknown>): { metrics: number; periodSeconds: number } {
+  const list = props.Metrics as { MetricStat?: { Period?: number } }[] | undefined;
+  if (!list) return { metrics: 1, periodSeconds: Number(props.Period ?? 60) };
+  const stats = list.filter((m) => m.MetricStat !== undefined);
+  const periods = stats.map((m) => Number(m.MetricStat?.Period ?? 60));
+  return { metrics: Math.max(1, stats.length), periodSeconds: Math.min(60, ...periods) };
+}
+
+/**
+ * The facts of a synthesized payprobe stack that the cost model would otherwise assume: each probe
+ * function's memory and log retention (by processor, from its PAYPROBE_PROCESSOR), each processor's alarms
+ * by resolution (alarm names as alarm-names.ts makes them; high-resolution when the period is below 60 s),
+ * and the shared alarms, dashboards and KMS keys.
+ */
+export function deployedFactsFromTemplate(template: { readonly Resources?: Record<string, CfnResource> }): {
+  processors: Record<string, DeployedProcessorFacts>;
+  shared: DeployedSharedFacts;
+} {
+  const resources = template.Resources ?? {};
+  const processors: Record<
+    string,
+    { memoryMb?: number; logRetentionDays?: number; standard: number; highResolution: number }
+  > = {};
+  const entry = (name: string) => {
+    processors[name] ??= { standard: 0, highResolution: 0 };
+    return processors[name];
+  };
+  const shared = { dashboards: 0, kmsKeys: 0, alarms: { standard: 0, highResolution: 0 } };
+  for (const r of Object.values(resources)) {
+    const props = r.Properties ?? {};
+    if (r.Type === 'AWS::Lambda::Function') {
+      const env = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+      const json = env?.[ENV_PROCESSOR];
+      if (typeof json !== 'string') continue;
+      const name = (JSON.parse(json) as { name: string }).name;
+      const e = entry(name);
+      e.memoryMb = Number(props.MemorySize ?? CFN_DEFAULT_MEMORY_MB);
+      const ref = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+      const retention = ref ? resources[ref]?.Properties?.RetentionInDays : undefined;
+      if (retention !== undefined) e.logRetentionDays = Number(retention);
+    } else if (r.Type === 'AWS::CloudWatch::Alarm') {
+      const { metrics, periodSeconds } = alarmMetrics(props);
+      const parsed = typeof props.AlarmName === 'string' ? parseAlarmName(props.AlarmName) : undefined;
+      const bucket = parsed ? entry(parsed.processor) : shared.alarms;
+      if (periodSeconds < 60) bucket.highResolution += metrics;
+      else bucket.standard += metrics;
+    } else if (r.Type === 'AWS::CloudWatch::Dashboard') {
+      shared.dashboards++;
+    } else if (r.Type === 'AWS::KMS::Key') {
+      shared.kmsKeys++;
+    }
+  }
+  const out: Record<string, DeployedProcessorFacts> = {};
+  for (const [name, e] of Object.entries(processors)) {
+    out[name] = {
+      ...(e.memoryMb !== undefined ? { memoryMb: e.memoryMb } : {}),
+      ...(e.logRetentionDays !== undefined ? { logRetentionDays: e.logRetentionDays } : {}),
+      alarms: { standard: e.standard, highResolution: e.highResolution },
+    };
+  }
+  return { processors: out, shared };
 }

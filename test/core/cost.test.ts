@@ -1,16 +1,24 @@
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ALARM_KINDS } from '../../lambdas/core/alarm-names';
-import { parseConfig } from '../../lambdas/core/config';
+import { loadConfigFile, parseConfig } from '../../lambdas/core/config';
 import {
+  ALARM_METRICS,
+  ASSUMED_PROBE_MEMORY_MB,
   type CostAssumptions,
   DEFAULT_ASSUMPTIONS,
+  deployedFactsFromTemplate,
   estimateCost,
   invocationSeconds,
   MINUTES_PER_MONTH,
   perRunMetrics,
   probesPerInvocation,
+  STAGE_ALARM_KINDS,
 } from '../../lambdas/core/cost';
 import { METRICS } from '../../lambdas/core/metric-names';
 import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../lambdas/core/pricing';
+import { addPayProbeStacks } from '../../lib/payprobe-app';
 
 function load(yaml: string) {
   return parseConfig(yaml, 'cost-test.yaml');
@@ -120,15 +128,17 @@ describe('cost model: metrics and alarms', () => {
     expect((b?.usage.alarms.standard ?? 0) - (a?.usage.alarms.standard ?? 0)).toBe(1);
   });
 
-  it('makes the probe-rate alarms high-resolution below a 60-s interval and keeps the rest standard', () => {
-    const kinds = Object.keys(ALARM_KINDS).filter((k) => k !== 'ClientCertExpiring').length;
+  it('makes the stage alarms high-resolution below a 60-s interval and bills each alarm per metric', () => {
+    const kinds = Object.keys(ALARM_KINDS).filter((k) => k !== 'ClientCertExpiring');
+    const billed = kinds.reduce((n, k) => n + (ALARM_METRICS[k as keyof typeof ALARM_METRICS] ?? 1), 0);
+    expect(billed).toBeGreaterThan(kinds.length); // ProbeNotRunning watches Success and the function's Errors
     const at60 = estimateCost({ processors: load(ONE_AT(60)).processors }, QUIET).processors[0];
     const at10 = estimateCost({ processors: load(ONE_AT(10)).processors }, QUIET).processors[0];
-    expect(at60?.usage.alarms).toEqual({ standard: kinds, highResolution: 0 });
-    expect(at10?.usage.alarms.highResolution).toBe(4);
-    expect(at10?.usage.alarms.standard).toBe(kinds - 4);
+    const stage = STAGE_ALARM_KINDS.size;
+    expect(at60?.usage.alarms).toEqual({ standard: billed, highResolution: 0 });
+    expect(at10?.usage.alarms).toEqual({ standard: billed - stage, highResolution: stage });
     expect(lineUsd(at10?.lines ?? [], 'alarmHighResolutionMonth')).toBeCloseTo(
-      4 * PRICES.alarmHighResolutionMonth.usd,
+      stage * PRICES.alarmHighResolutionMonth.usd,
       9,
     );
   });
@@ -228,5 +238,79 @@ describe('price table', () => {
       expect(['aws-page', 'secondary', 'unverified']).toContain(p.verified);
       expect(p.usd).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe('cost model from a synthesized template', () => {
+  it('reads memory, log retention, alarms by resolution and shared items from CloudFormation', () => {
+    const processorEnv = (name: string) => ({
+      PAYPROBE_PROCESSOR: JSON.stringify({ name, intervalSeconds: 10 }),
+    });
+    const facts = deployedFactsFromTemplate({
+      Resources: {
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: {
+            MemorySize: 512,
+            Environment: { Variables: processorEnv('acme') },
+            LoggingConfig: { LogGroup: { Ref: 'Logs' } },
+          },
+        },
+        Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 } },
+        Other: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 1024 } },
+        Fast: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmName: 'PayProbe-acme-HandshakeFailing', Period: 10 },
+        },
+        Slow: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmName: 'PayProbe-acme-CertExpiring', Period: 3600 },
+        },
+        MathAlarm: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            AlarmName: 'PayProbe-acme-ProbeNotRunning',
+            Metrics: [
+              { Id: 'e', Expression: 'a + b' },
+              { Id: 'a', MetricStat: { Period: 60 } },
+              { Id: 'b', MetricStat: { Period: 60 } },
+            ],
+          },
+        },
+        Diagnose: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmName: 'payprobe-diagnose-errors', Period: 60 },
+        },
+        Dash: { Type: 'AWS::CloudWatch::Dashboard' },
+        Key: { Type: 'AWS::KMS::Key' },
+      },
+    });
+    expect(facts.processors).toEqual({
+      acme: { memoryMb: 512, logRetentionDays: 7, alarms: { standard: 3, highResolution: 1 } },
+    });
+    expect(facts.shared).toEqual({ dashboards: 1, kmsKeys: 1, alarms: { standard: 1, highResolution: 0 } });
+  });
+
+  it('agrees with the CDK stack of the example config: memory, retention and alarms per processor', () => {
+    const config = loadConfigFile(path.join(__dirname, '..', '..', 'payprobe.example.yaml'));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const [stack] = addPayProbeStacks(app, config);
+    if (!stack) throw new Error('no stack');
+    const facts = deployedFactsFromTemplate(Template.fromStack(stack).toJSON());
+    const model = estimateCost({ processors: config.processors });
+    expect(Object.keys(facts.processors).sort()).toEqual(config.processors.map((p) => p.name).sort());
+    for (const p of model.processors) {
+      expect({ p: p.processor, memoryMb: facts.processors[p.processor]?.memoryMb }).toEqual({
+        p: p.processor,
+        memoryMb: ASSUMED_PROBE_MEMORY_MB,
+      });
+      expect(facts.processors[p.processor]?.logRetentionDays).toBe(DEFAULT_ASSUMPTIONS.logRetentionDays);
+      expect({ p: p.processor, alarms: facts.processors[p.processor]?.alarms }).toEqual({
+        p: p.processor,
+        alarms: p.usage.alarms,
+      });
+    }
+    expect(facts.shared.dashboards).toBe(DEFAULT_ASSUMPTIONS.dashboardsPerRegion);
+    expect(facts.shared.kmsKeys).toBe(DEFAULT_ASSUMPTIONS.kmsKeysPerRegion);
   });
 });

@@ -1,0 +1,150 @@
+/**
+ * Bench figure 5: detection time and monthly cost, read from the SYNTHESIZED stack of payprobe.example.yaml
+ * (in-process, bundling skipped). Detection: the HandshakeFailing alarm's Period and DatapointsToAlarm and the
+ * deployed probe budget, through the model in ./detection.ts. Cost: lambdas/core/cost.ts with the template's
+ * function MemorySize, log retention, alarms by resolution, dashboards and KMS keys.
+ */
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { alarmName } from '../lambdas/core/alarm-names';
+import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config';
+import { ASSUMED_PROBE_MEMORY_MB, deployedFactsFromTemplate, estimateCost } from '../lambdas/core/cost';
+import { PRICES } from '../lambdas/core/pricing';
+import { parseProcessorEnv } from '../lambdas/probe/env';
+import { detectionSeconds, evaluationAllowanceSeconds } from '../lib/alarm-policy';
+import { addPayProbeStacks } from '../lib/payprobe-app';
+import { detectionTimes } from './detection';
+import type { Figure } from './run';
+import { round } from './stats';
+
+const REPO = path.resolve(__dirname, '..');
+const EXAMPLE = path.join(REPO, 'payprobe.example.yaml');
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
+export interface SynthesizedExample {
+  readonly template: { Resources: Record<string, Resource> };
+  readonly synthMs: number;
+}
+
+export function synthesizeExample(): SynthesizedExample {
+  const t0 = performance.now();
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const [stack] = addPayProbeStacks(app, loadConfigFile(EXAMPLE));
+  if (!stack) throw new Error('the example config produced no stack');
+  const template = Template.fromStack(stack).toJSON() as SynthesizedExample['template'];
+  return { template, synthMs: performance.now() - t0 };
+}
+
+/** The deployed processors, read back from each probe function's PAYPROBE_PROCESSOR. */
+function deployedProcessors(
+  resources: Record<string, Resource>,
+): { processor: ProcessorConfig; fn: Resource }[] {
+  const out: { processor: ProcessorConfig; fn: Resource }[] = [];
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const vars = (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables;
+    const json = vars?.PAYPROBE_PROCESSOR;
+    if (typeof json === 'string') out.push({ processor: parseProcessorEnv(json, '/var/task'), fn: r });
+  }
+  return out;
+}
+
+function alarmOf(resources: Record<string, Resource>, name: string): Record<string, unknown> {
+  const found = Object.values(resources).find(
+    (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.AlarmName === name,
+  );
+  if (!found?.Properties) throw new Error(`alarm ${name} not in the synthesized template`);
+  return found.Properties;
+}
+
+export async function figureDetectionAndCost(): Promise<Figure[]> {
+  const { template, synthMs } = synthesizeExample();
+  const resources = template.Resources;
+  const deployed = deployedProcessors(resources);
+  const figures: Figure[] = [];
+
+  for (const [interval, targetSeconds] of [
+    [60, 180],
+    [10, 60],
+  ] as const) {
+    const d = deployed.find((x) => x.processor.intervalSeconds === interval);
+    if (!d) throw new Error(`the example config has no processor at a ${interval}-s interval`);
+    const p = d.processor;
+    const a = alarmOf(resources, alarmName(p.name, 'HandshakeFailing'));
+    const periodSeconds = Number(a.Period);
+    const m = Number(a.DatapointsToAlarm ?? a.EvaluationPeriods);
+    const n = Number(a.EvaluationPeriods);
+    const times = detectionTimes({
+      intervalSeconds: p.intervalSeconds,
+      periodSeconds,
+      datapointsToAlarm: m,
+      publishSeconds: p.budgetMs / 1000,
+      allowanceSeconds: evaluationAllowanceSeconds(periodSeconds),
+    });
+    const libModel = detectionSeconds(periodSeconds, m, p.budgetMs);
+    figures.push({
+      id: `5-detect-${interval}s`,
+      title: `detection at ${interval} s (${p.name})`,
+      value:
+        `HandshakeFailing period ${periodSeconds} s, ${m} of ${n}, probe budget ${p.budgetMs / 1000} s, function ` +
+        `timeout ${String(d.fn.Properties?.Timeout)} s: worst ${round(times.worstSeconds, 0)} s, mean ` +
+        `${round(times.meanSeconds, 0)} s from failure onset (lib/alarm-policy model, from the first failing ` +
+        `probe: ${round(libModel, 0)} s)`,
+      target: `worst case <= ${targetSeconds} s`,
+      pass: times.worstSeconds <= targetSeconds,
+      data: {
+        processor: p.name,
+        periodSeconds,
+        datapointsToAlarm: m,
+        evaluationPeriods: n,
+        budgetMs: p.budgetMs,
+        ...times,
+        libModelSeconds: libModel,
+      },
+    });
+  }
+
+  const config = loadConfigFile(EXAMPLE);
+  const facts = deployedFactsFromTemplate(template);
+  const estimate = estimateCost(
+    {
+      processors: deployed.map((x) => x.processor),
+      ...(config.raw.regions ? { regions: config.raw.regions } : {}),
+      ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
+    },
+    {},
+    facts,
+  );
+  const at60 = estimate.processors.find((c) => c.intervalSeconds === 60);
+  if (!at60) throw new Error('no 60-s processor to price');
+  const memory = facts.processors[at60.processor]?.memoryMb;
+  const top = [...at60.lines]
+    .sort((x, y) => y.usd - x.usd)
+    .slice(0, 3)
+    .map((l) => `${l.item} $${l.usd.toFixed(2)}`)
+    .join(', ');
+  const others = estimate.processors
+    .filter((c) => c !== at60)
+    .map((c) => `${c.processor} at ${c.intervalSeconds} s $${c.usd.toFixed(2)}`)
+    .join('; ');
+  figures.push({
+    id: '5-cost',
+    title: `monthly cost per processor at 60 s (${at60.processor})`,
+    value:
+      `$${at60.usd.toFixed(2)} (${top}; memory ${memory} MB from the template` +
+      `${memory !== ASSUMED_PROBE_MEMORY_MB ? `, cost.ts assumes ${ASSUMED_PROBE_MEMORY_MB} MB` : ''}); ` +
+      `shared per region $${estimate.shared.usdPerRegion.toFixed(2)} (dashboard, KMS key); ${others}; ` +
+      `Synthetics 1-min canary $${estimate.synthetics.usdPerProcessor.toFixed(2)} in runs alone ` +
+      `(${estimate.synthetics.runsPerMonth} x $${PRICES.syntheticsCanaryRun.usd}); template synthesized in ${round(synthMs / 1000, 1)} s`,
+    target: '<= $3.50 per processor-month at 60 s',
+    pass: at60.usd <= 3.5,
+    data: { estimate, facts },
+  });
+  return figures;
+}
