@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The CDK app: `npx cdk synth|diff|deploy [-c config=PATH]` (default: payprobe.example.yaml). The config is
- * validated before anything is synthesized; an invalid file prints the CLI's field-level message and exits 2.
+ * The CDK app: `npx cdk synth|diff|deploy [-c config=PATH] [-c stackName=NAME]` (defaults:
+ * payprobe.example.yaml, PayProbe). The config is validated before anything is synthesized; an invalid file
+ * prints the CLI's field-level message and exits 2.
  */
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -17,8 +18,12 @@ const configPath =
     ? path.resolve(fromContext)
     : path.join(__dirname, '..', 'payprobe.example.yaml');
 
+const stackName: unknown = app.node.tryGetContext('stackName');
+
 try {
-  addPayProbeStacks(app, loadConfigFile(configPath));
+  addPayProbeStacks(app, loadConfigFile(configPath), {
+    ...(typeof stackName === 'string' && stackName !== '' ? { stackName } : {}),
+  });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(formatConfigError(err));

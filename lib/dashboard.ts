@@ -3,7 +3,7 @@
  * a glance (critical alarm states and availability), then a section per processor: availability, handshake
  * and auth failures, stacked phase timings, certificate days left, and failures by class.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import {
   AlarmStatusWidget,
   AlarmStatusWidgetSortBy,
@@ -30,7 +30,7 @@ export interface ProbeDashboardProps {
   /**
    * The dashboard's name. Dashboards are global to an account: give each region's stack its own.
    *
-   * @default - `PayProbe-<region of the stack>`
+   * @default - the stack name, with `-<region>` appended unless it already ends with it
    */
   readonly dashboardName?: string;
 
@@ -52,7 +52,11 @@ export class ProbeDashboard extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.dashboard = new Dashboard(this, 'Resource', {
-      dashboardName: props.dashboardName ?? `PayProbe-${stack.region}`,
+      dashboardName:
+        props.dashboardName ??
+        (!Token.isUnresolved(stack.region) && stack.stackName.endsWith(`-${stack.region}`)
+          ? stack.stackName
+          : `${stack.stackName}-${stack.region}`),
       defaultInterval: props.defaultInterval ?? Duration.hours(3),
     });
 

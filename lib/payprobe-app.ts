@@ -7,10 +7,18 @@ import type { ConfigError, LoadedConfig } from '../lambdas/core/config';
 import { regionConstructId } from './ids';
 import { PayProbeStack, type PayProbeStackProps } from './payprobe-stack';
 
-/** Base of stack names and construct ids. */
+/** Default base of stack names and construct ids. */
 export const STACK_NAME = 'PayProbe';
 
-export interface PayProbeStacksOptions extends Omit<PayProbeStackProps, 'config' | 'env'> {
+export interface PayProbeStacksOptions extends Omit<PayProbeStackProps, 'config' | 'env' | 'stackName'> {
+  /**
+   * Base of the stack names: `NAME` for the agnostic stack, `NAME-<region>` for regional ones. Use another
+   * name to deploy a second copy (e.g. a test) next to the real one in the same account.
+   *
+   * @default 'PayProbe'
+   */
+  readonly stackName?: string;
+
   /**
    * The account to deploy to.
    *
@@ -25,17 +33,17 @@ export function addPayProbeStacks(
   config: LoadedConfig,
   options: PayProbeStacksOptions = {},
 ): PayProbeStack[] {
-  const { account = process.env.CDK_DEFAULT_ACCOUNT, ...stackOptions } = options;
+  const { account = process.env.CDK_DEFAULT_ACCOUNT, stackName = STACK_NAME, ...stackOptions } = options;
   const regions = config.raw.regions;
   if (!regions || regions.length === 0) {
-    return [new PayProbeStack(app, STACK_NAME, { ...stackOptions, config, stackName: STACK_NAME })];
+    return [new PayProbeStack(app, stackName, { ...stackOptions, config, stackName })];
   }
   return [...new Set(regions)].map(
     (region) =>
-      new PayProbeStack(app, `${STACK_NAME}${regionConstructId(region)}`, {
+      new PayProbeStack(app, `${stackName}${regionConstructId(region)}`, {
         ...stackOptions,
         config,
-        stackName: `${STACK_NAME}-${region}`,
+        stackName: `${stackName}-${region}`,
         env: { region, ...(account ? { account } : {}) },
       }),
   );
