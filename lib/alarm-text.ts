@@ -100,7 +100,7 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
         'Check first: the failure class (page, probe log, or the dashboard widget "Failures by class") - ' +
         'DNS_FAILURE/CONNECT_* = DNS, egress, firewall or the processor being down (status page); ' +
         'HTTP_ERROR/RESPONSE_TIMEOUT = the processor API; CONFIG_ERROR = a secret or parameter payprobe cannot read. ' +
-        `${check}. Runbook: ${rb}<CLASS>.md.`;
+        `${check}. Runbook: ${rb}<CLASS>.md (index: ${rb}README.md).`;
       break;
     case 'ProbeNotRunning':
       text =
@@ -114,21 +114,21 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
         `${name}: p90 of the total probe time to ${host(p)} is above ${ctx.latencyBudgetMs} ms (2 of the last 3 5-minute windows). ` +
         `Payments to ${name} are slow. ` +
         'Check first: the dashboard widget "Phase timings" (which phase grew: DNS, connect, TLS or first byte), ' +
-        `the processor's status page, and the egress proxy or NAT. Runbook: ${rb}RESPONSE_TIMEOUT.md.`;
+        `the processor's status page, and the egress proxy or NAT. Runbook: ${rb}SLOW_RESPONSE.md.`;
       break;
     case 'CertExpiring':
       text =
         `${name}: the server certificate of ${host(p)} expires in fewer than ${p.tls.certExpiryWarningDays} days. ` +
         'The processor normally renews it; if we pin keys or trust a private CA bundle, prepare the new pins or CA before it rotates. ' +
         `Check first: ${check} --json (tls.serverCert) and the processor's announcements. ` +
-        `Runbook: ${rb}CERT_EXPIRED.md.`;
+        `Runbook: ${rb}CERT_EXPIRING_SOON.md.`;
       break;
     case 'ClientCertExpiring':
       text =
         `${name}: OUR client certificate for mTLS to ${host(p)} expires in fewer than ${p.tls.clientCertExpiryWarningDays} days. ` +
         `When it expires, ${name} refuses the handshake and payments stop. ` +
         `Renew it with ${name} and store the new certificate and key in ${describeClientCert(p)}. ` +
-        `Runbook: ${rb}CLIENT_CERT_EXPIRED.md.`;
+        `Runbook: ${rb}CLIENT_CERT_EXPIRING_SOON.md.`;
       break;
   }
   return text.length <= ALARM_DESCRIPTION_MAX ? text : `${text.slice(0, ALARM_DESCRIPTION_MAX - 1)}…`;

@@ -3,6 +3,8 @@
  * acme-pay (60-s probing, mTLS, bundled CA file, token in SSM) and fastpay (10-s probing, basic auth with a
  * Secrets Manager ARN, alarm overrides). One synthesis, shared by every test in this file.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { ALARM_KINDS, type AlarmKindName, alarmName, parseAlarmName } from '../../lambdas/core/alarm-names';
@@ -11,7 +13,7 @@ import { parseProcessorEnv } from '../../lambdas/probe/env';
 import { detectionSeconds } from '../../lib/alarm-policy';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/alerting';
 import type { ProcessorMonitor } from '../../lib/processor-monitor';
-import { fixture, flatten, must, resources, synthConfig, Template } from './helpers';
+import { fixture, flatten, must, REPO, resources, synthConfig, Template } from './helpers';
 
 const { stacks } = synthConfig(fixture('two-processors.yaml'));
 const stack = must(stacks[0], 'the stack');
@@ -414,6 +416,17 @@ describe('alarms', () => {
     expect(alarm('acme-pay', 'ClientCertExpiring').AlarmDescription).toContain(
       'secretsManager payprobe/acme-pay/client-cert',
     );
+  });
+
+  test('every concrete runbook link in a description names a page that exists in the repository', () => {
+    const links = stack.alarms.flatMap((a) =>
+      [...String(alarm(a.processor, a.kind).AlarmDescription).matchAll(/docs\/runbooks\/([A-Z_]+\.md)/g)].map(
+        (m) => m[1],
+      ),
+    );
+    expect(new Set(links).size).toBeGreaterThanOrEqual(6);
+    for (const page of new Set(links))
+      expect(existsSync(path.join(REPO, 'docs', 'runbooks', String(page)))).toBe(true);
   });
 
   test('a persistent handshake failure pages within 180 s at a 60-s interval and within 60 s at a 10-s interval', () => {
