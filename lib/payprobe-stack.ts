@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { ConfigError, type ConfigIssue, type LoadedConfig } from '../lambdas/core/config';
 import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
+import { Diagnosis } from './diagnosis';
 import { processorConstructId } from './ids';
 import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
 
@@ -57,6 +58,8 @@ export class PayProbeStack extends Stack {
   public readonly alarms: readonly ProbeAlarm[];
   /** The dashboard. */
   public readonly dashboard: ProbeDashboard;
+  /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis (lib/diagnosis.ts). */
+  public readonly diagnosis: Diagnosis;
 
   constructor(scope: Construct, id: string, props: PayProbeStackProps) {
     super(scope, id, {
@@ -127,5 +130,17 @@ export class PayProbeStack extends Stack {
 
     // Composition point: constructs that build on the monitors (alarm diagnosis, deploy-time preflight)
     // take `this.monitors`, `this.alarms` and `this.alerting` and are added here.
+
+    // --- Diagnosis (issue 5): alarm state changes -> re-probe -> page with the diagnosis. ---
+    this.diagnosis = new Diagnosis(this, 'Diagnosis', {
+      processors: props.config.processors,
+      criticalTopic: this.alerting.criticalTopic,
+      warningTopic: this.alerting.warningTopic,
+      configFile: file,
+      ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      ...(props.secretCacheTtl !== undefined ? { secretCacheTtl: props.secretCacheTtl } : {}),
+    });
+    // --- end Diagnosis ---
   }
 }
