@@ -2,7 +2,7 @@
  * Alerting: the critical (pages) and warning SNS topics, encrypted with a customer managed KMS key that
  * CloudWatch alarms may use, TLS-only, with subscriptions from the config's `alerting` section.
  */
-import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { type ITopic, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
@@ -34,7 +34,7 @@ export interface AlertingProps {
    * (kms:Decrypt, kms:GenerateDataKey*); a key created here does. The AWS managed alias/aws/sns key cannot
    * be used: CloudWatch alarms cannot publish to topics encrypted with it.
    *
-   * @default - a new customer managed key with yearly rotation
+   * @default - a new customer managed key with yearly rotation, deleted (after 7 days) with the stack
    */
   readonly masterKey?: IKey;
 }
@@ -58,6 +58,9 @@ export class Alerting extends Construct {
       const key = new Key(this, 'Key', {
         description: 'payprobe: encrypts the critical and warning alert topics',
         enableKeyRotation: true,
+        // The key protects messages in flight only (SNS stores none): it goes with the stack, after 7 days.
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
       });
       // CloudWatch alarms publish to encrypted topics with their own service identity. Its KMS calls carry
       // no caller account, so a condition here would silently stop every page: none is set (the topic

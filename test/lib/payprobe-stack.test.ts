@@ -455,6 +455,10 @@ describe('alert topics', () => {
         'Fn::GetAtt': [keyId, 'Arn'],
       });
     }
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ PendingWindowInDays: 7 }),
+    });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
