@@ -3,7 +3,7 @@
  * the Lambda and the CDK app, so a file that passes here deploys and probes the same way everywhere.
  * Unknown fields are errors: a typo must never silently disable a check.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a secret (or any value the integration itself reads) comes from. Exactly one key. */
 export const SecretRefSchema = z.union([

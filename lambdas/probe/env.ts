@@ -10,8 +10,8 @@
  * mis-serialised config fails loudly (ConfigError) instead of probing something else.
  */
 import * as path from 'node:path';
-import type { ProcessorConfig } from '../core/config';
-import { ConfigError, type ConfigIssue, parseConfig } from '../core/config';
+import type { ProcessorConfig } from '../core/config-model';
+import { ConfigError, type ConfigIssue, validateConfig } from '../core/config-model';
 import { PROCESSOR_NAME } from '../core/config-schema';
 
 export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
@@ -83,7 +83,7 @@ export function parseProcessorEnv(value: string | undefined, defaultBaseDir: str
   let processor: ProcessorConfig | undefined;
   try {
     // The same schema and merge as a config file: one processor, no defaults (they are already merged).
-    processor = parseConfig(JSON.stringify({ processors: [raw] }), file).processors[0];
+    processor = validateConfig({ processors: [raw] }, file).processors[0];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(err.issues.map((i) => ({ ...i, path: i.path.replace(/^processors\[0\]\.?/, '') })));

@@ -13,7 +13,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError } from '../core/config';
+import { ConfigError } from '../core/config-model';
 import { probe } from '../core/probe';
 import { CachedSecretResolver } from './cached-secrets';
 import { processorNameFromEnv, readProbeEnv } from './env';

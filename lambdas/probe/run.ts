@@ -16,7 +16,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { type FailureClass, stageOf } from '../core/classes';
-import type { ProcessorConfig } from '../core/config';
+import type { ProcessorConfig } from '../core/config-model';
 import type { ProbeDeps } from '../core/probe';
 import type { ProbeResult } from '../core/result';
 import { SecretError, type SecretResolver } from '../core/secrets';
