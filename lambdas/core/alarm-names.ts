@@ -18,12 +18,32 @@ export interface AlarmKind {
 }
 
 export const ALARM_KINDS = {
-  HandshakeFailing: { severity: 'critical', title: 'TLS handshake failing', stage: 'tls', metric: METRICS.handshakeFailure },
-  AuthRejected: { severity: 'critical', title: 'credentials rejected', stage: 'auth', metric: METRICS.authFailure },
-  AvailabilityLow: { severity: 'critical', title: 'availability below threshold', stage: null, metric: METRICS.success },
+  HandshakeFailing: {
+    severity: 'critical',
+    title: 'TLS handshake failing',
+    stage: 'tls',
+    metric: METRICS.handshakeFailure,
+  },
+  AuthRejected: {
+    severity: 'critical',
+    title: 'credentials rejected',
+    stage: 'auth',
+    metric: METRICS.authFailure,
+  },
+  AvailabilityLow: {
+    severity: 'critical',
+    title: 'availability below threshold',
+    stage: null,
+    metric: METRICS.success,
+  },
   ProbeNotRunning: { severity: 'critical', title: 'probe not running', stage: null, metric: METRICS.success },
   LatencyHigh: { severity: 'warning', title: 'latency above budget', stage: null, metric: METRICS.totalTime },
-  CertExpiring: { severity: 'warning', title: 'server certificate expiring', stage: 'tls', metric: METRICS.certDaysToExpiry },
+  CertExpiring: {
+    severity: 'warning',
+    title: 'server certificate expiring',
+    stage: 'tls',
+    metric: METRICS.certDaysToExpiry,
+  },
   ClientCertExpiring: {
     severity: 'warning',
     title: 'our client certificate expiring',

@@ -34,7 +34,9 @@ const TlsSchema = z.strictObject({
   /** Passphrase of the client key. */
   clientKeyPassphrase: SecretRefSchema.optional(),
   /** Public-key pins: "sha256/BASE64" of a certificate's SubjectPublicKeyInfo. */
-  pins: z.array(z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'a pin of the form sha256/BASE64SPKI=')).optional(),
+  pins: z
+    .array(z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'a pin of the form sha256/BASE64SPKI='))
+    .optional(),
   minVersion: z.enum(TLS_VERSIONS).optional(),
   maxVersion: z.enum(TLS_VERSIONS).optional(),
   /** OpenSSL cipher list, as the integration sets it. */
@@ -101,7 +103,10 @@ const ProbeSettingsShape = {
   /** Probe spacing: 60 (one probe a minute), or 10, 20 or 30 for sub-minute probing. @default 60 */
   intervalSeconds: z
     .number()
-    .refine((n): n is 10 | 20 | 30 | 60 => (INTERVALS as readonly number[]).includes(n), 'one of 10, 20, 30 or 60 (seconds)')
+    .refine(
+      (n): n is 10 | 20 | 30 | 60 => (INTERVALS as readonly number[]).includes(n),
+      'one of 10, 20, 30 or 60 (seconds)',
+    )
     .optional(),
   /** Per-phase timeout in milliseconds. */
   timeoutMs: z.number().int().min(100).max(60000).optional(),
@@ -118,7 +123,9 @@ const ProbeSettingsShape = {
 const SubscriptionSchema = z.union([
   z.strictObject({ email: z.email() }),
   z.strictObject({ https: z.url({ protocol: /^https$/ }) }),
-  z.strictObject({ sms: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'a phone number in E.164 form, e.g. +14155550100') }),
+  z.strictObject({
+    sms: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'a phone number in E.164 form, e.g. +14155550100'),
+  }),
 ]);
 export type Subscription = z.infer<typeof SubscriptionSchema>;
 
@@ -138,7 +145,10 @@ const ProcessorSchema = z.strictObject({
 export const ConfigSchema = z.strictObject({
   defaults: z.strictObject(ProbeSettingsShape).optional(),
   /** Deploy the same monitors into each of these regions (one stack each). */
-  regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1')).min(1).optional(),
+  regions: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1'))
+    .min(1)
+    .optional(),
   /** Run every probe during `cdk deploy` and roll back on a critical failure. @default false */
   preflight: z.boolean().optional(),
   alerting: z
