@@ -481,7 +481,14 @@ export function buildDiagnosisNotification(p: DiagnosisParams): Notification {
     alarm: alarmDoc(p.alarm, p.kind),
     diagnosis:
       rb && cls && link
-        ? { stage, class: cls, detail, summary: rb.summary, firstCheck: rb.firstCheck, runbook: link }
+        ? {
+            stage,
+            class: cls,
+            detail,
+            summary: rb.summary,
+            firstCheck: renderProse(rb.firstCheck, ctx),
+            runbook: link,
+          }
         : null,
     result: p.result,
     inputs: cmp,

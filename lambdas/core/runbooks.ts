@@ -520,11 +520,16 @@ const RUNBOOK_LIST: readonly Runbook[] = [
     confirm: [
       {
         purpose:
-          'Handshake with our certificate over TLS 1.2, where the rejection is a handshake alert (bad certificate, unknown ca, certificate required)',
+          'Handshake with our certificate and look for the alert (bad certificate, unknown ca, certificate required); with TLS 1.3 it arrives just after the handshake',
+        command: `${SC} -cert client.pem -key client.key </dev/null`,
+      },
+      {
+        purpose: 'If the server allows TLS 1.2: the same over 1.2, where the refusal is a handshake alert',
         command: `${SC} -tls1_2 -cert client.pem -key client.key </dev/null`,
       },
       {
-        purpose: 'The CAs the server accepts client certificates from',
+        purpose:
+          'The CAs the server accepts client certificates from (TLS 1.2; over 1.3 servers may omit the list)',
         command: `${SC} -tls1_2 </dev/null 2>/dev/null | sed -n '/Acceptable client certificate CA names/,/Requested/p'`,
       },
       {

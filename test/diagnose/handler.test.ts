@@ -186,6 +186,8 @@ describe('ALARM: re-probe and publish the diagnosis', () => {
       },
       result: { processor: 'acquirer', ok: false, class: 'CLIENT_CERT_REJECTED' },
     });
+    // The webhook's first check names the real secret reference, like the email.
+    expect(p.document.diagnosis?.firstCheck).toMatch(/--secret-id testbed\/acquirer-\d+\/client-cert/);
     expectNoSecret();
   });
 
