@@ -44,8 +44,13 @@ export const PROCESSORS_FILE = 'payprobe-processors.json';
 /** Above this, the processor configs go into the bundle instead of the environment (Lambda allows 4 KB in all). */
 export const PROCESSORS_ENV_MAX_BYTES = 3000;
 
-/** Name of the alarm on the diagnose function's errors. Starts with PayProbe- so the topics accept it. */
-export const DIAGNOSE_ERRORS_ALARM_NAME = `${ALARM_NAME_PREFIX}-DiagnoseErrors`;
+/**
+ * Name of the alarm on the diagnose function's errors: `PayProbe-DiagnoseErrors-<stack name>`, unique beside a
+ * second copy of the stack, and starting with PayProbe- so the alert topics' policy lets CloudWatch publish.
+ */
+export function diagnoseErrorsAlarmName(stackName: string): string {
+  return `${ALARM_NAME_PREFIX}-DiagnoseErrors-${stackName}`;
+}
 
 /** Seconds beyond the longest probe budget: SNS publish and secret reads. */
 const TIMEOUT_MARGIN_SECONDS = 30;
@@ -256,7 +261,7 @@ export class Diagnosis extends Construct {
     });
 
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmName: DIAGNOSE_ERRORS_ALARM_NAME,
+      alarmName: diagnoseErrorsAlarmName(Stack.of(this).stackName),
       alarmDescription:
         'payprobe diagnose Lambda failing - pages still arrive, without diagnosis. The alarms notify the topics directly; ' +
         "this function adds the re-probe and runbook. Check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?).",

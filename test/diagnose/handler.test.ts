@@ -352,7 +352,7 @@ describe('events that need no page', () => {
       'a processor this function does not diagnose',
       alarmEvent('PayProbe-paypal-HandshakeFailing', 'ALARM', 'OK'),
     ],
-    ["the diagnose function's own alarm", alarmEvent('PayProbe-DiagnoseErrors', 'ALARM', 'OK')],
+    ["the diagnose function's own alarm", alarmEvent('PayProbe-DiagnoseErrors-PayProbe', 'ALARM', 'OK')],
     [
       'another kind of event',
       { source: 'aws.events', 'detail-type': 'Scheduled Event', time: '2025-03-01T10:00:00Z', detail: {} },

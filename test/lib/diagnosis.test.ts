@@ -14,9 +14,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
 import {
-  DIAGNOSE_ERRORS_ALARM_NAME,
   Diagnosis,
   type DiagnosisProps,
+  diagnoseErrorsAlarmName,
   ENV,
   PROCESSORS_FILE,
 } from '../../lib/diagnosis';
@@ -272,7 +272,7 @@ test('its own error alarm tells the critical topic that pages arrive without dia
   const critical = ref(template, 'AWS::SNS::Topic', 'Critical');
   const fn = ref(template, 'AWS::Lambda::Function', 'DiagnosisFunction');
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-    AlarmName: DIAGNOSE_ERRORS_ALARM_NAME,
+    AlarmName: 'PayProbe-DiagnoseErrors-Test',
     AlarmDescription: Match.stringLikeRegexp(
       '^payprobe diagnose Lambda failing - pages still arrive, without diagnosis',
     ),
@@ -286,7 +286,8 @@ test('its own error alarm tells the critical topic that pages arrive without dia
     AlarmActions: [{ Ref: critical }],
     OKActions: [{ Ref: critical }],
   });
-  expect(DIAGNOSE_ERRORS_ALARM_NAME.startsWith('PayProbe-')).toBe(true);
+  // Named after the stack: a second copy of the stack in the region gets its own alarm.
+  expect(diagnoseErrorsAlarmName('PayProbeStaging')).toBe('PayProbe-DiagnoseErrors-PayProbeStaging');
 });
 
 test('configs too large for the environment go into the bundle as a file', () => {
