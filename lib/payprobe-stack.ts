@@ -11,6 +11,7 @@ import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis } from './diagnosis';
 import { processorConstructId } from './ids';
+import { Preflight } from './preflight';
 import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
 
 export interface PayProbeStackProps extends StackProps {
@@ -60,6 +61,8 @@ export class PayProbeStack extends Stack {
   public readonly dashboard: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis (lib/diagnosis.ts). */
   public readonly diagnosis: Diagnosis;
+  /** The deploy-time preflight (lib/preflight.ts), when the config sets `preflight: true`. */
+  public readonly preflight?: Preflight;
 
   constructor(scope: Construct, id: string, props: PayProbeStackProps) {
     super(scope, id, {
@@ -142,5 +145,17 @@ export class PayProbeStack extends Stack {
       ...(props.secretCacheTtl !== undefined ? { secretCacheTtl: props.secretCacheTtl } : {}),
     });
     // --- end Diagnosis ---
+
+    // --- Preflight (issue 6): with `preflight: true`, probe every processor during `cdk deploy`, after the
+    // monitors; any failure class fails the deployment and CloudFormation rolls it back. ---
+    if (props.config.raw.preflight === true) {
+      this.preflight = new Preflight(this, 'Preflight', {
+        processors: props.config.processors,
+        configFile: file,
+        executeAfter: [...monitors],
+        ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      });
+    }
+    // --- end Preflight ---
   }
 }

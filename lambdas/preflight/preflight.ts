@@ -13,8 +13,8 @@
  * processor, stage, class and detail; the engine's details never contain a secret, and every value the
  * resolver read is masked again before the reason leaves (defence in depth).
  */
-import type { ConfigIssue, ProcessorConfig } from '../core/config';
-import { ConfigError } from '../core/config';
+import type { ConfigIssue, ProcessorConfig } from '../core/config-model';
+import { ConfigError } from '../core/config-model';
 import type { ProbeDeps } from '../core/probe';
 import type { ProbeResult } from '../core/result';
 import type { SecretResolver } from '../core/secrets';

@@ -11,7 +11,14 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, type LoadedConfig, type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
+import {
+  ConfigError,
+  type LoadedConfig,
+  loadConfigFile,
+  type ProcessorConfig,
+  parseConfig,
+} from '../../lambdas/core/config';
+import { addPayProbeStacks } from '../../lib/payprobe-app';
 import { PREFLIGHT_RESOURCE_TYPE, Preflight, type PreflightProps } from '../../lib/preflight';
 
 let dir: string;
@@ -217,4 +224,48 @@ describe('Preflight construct', () => {
       rmSync(outdir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('PayProbeStack wiring', () => {
+  const stackFor = (preflightLine: string) => {
+    const file = path.join(dir, `stack-${preflightLine ? 'on' : 'off'}.yaml`);
+    writeFileSync(file, `${preflightLine}${YAML}`);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const [stack] = addPayProbeStacks(app, loadConfigFile(file), { account: '111122223333' });
+    if (!stack) throw new Error('no stack');
+    return stack;
+  };
+
+  test('`preflight: true` adds the preflight, after every monitor', () => {
+    const stack = stackFor('preflight: true\n');
+    const template = Template.fromStack(stack);
+    const resources = template.findResources(PREFLIGHT_RESOURCE_TYPE) as Record<
+      string,
+      { DependsOn?: string[] }
+    >;
+    const [entry] = Object.values(resources);
+    expect(Object.keys(resources)).toHaveLength(1);
+    expect(stack.preflight).toBeDefined();
+    const monitorFunctions = stack.monitors.map((m) =>
+      stack.getLogicalId(m.probeFunction.node.defaultChild as never),
+    );
+    expect(monitorFunctions).toHaveLength(2);
+    expect(entry?.DependsOn).toEqual(expect.arrayContaining(monitorFunctions));
+    const processors = JSON.parse(
+      (
+        template.findResources(PREFLIGHT_RESOURCE_TYPE)[Object.keys(resources)[0] as string] as {
+          Properties: { ProcessorsJson: string };
+        }
+      ).Properties.ProcessorsJson,
+    ) as Record<string, unknown>;
+    expect(Object.keys(processors)).toEqual(['stripe', 'acquirer']);
+  });
+
+  test('without `preflight: true` there is no preflight', () => {
+    for (const line of ['', 'preflight: false\n']) {
+      const stack = stackFor(line);
+      expect(stack.preflight).toBeUndefined();
+      Template.fromStack(stack).resourceCountIs(PREFLIGHT_RESOURCE_TYPE, 0);
+    }
+  });
 });
