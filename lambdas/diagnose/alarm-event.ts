@@ -2,7 +2,7 @@
  * The EventBridge "CloudWatch Alarm State Change" event (source aws.cloudwatch), validated down to the fields a
  * page uses. Anything else (another source, a malformed event) is not ours: the parser returns null.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlarmStateChange } from '../core/notification';
 
 const StateSchema = z.object({

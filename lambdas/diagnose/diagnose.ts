@@ -12,7 +12,7 @@
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName, type Severity } from '../core/alarm-names';
-import type { ProcessorConfig } from '../core/config';
+import type { ProcessorConfig } from '../core/config-model';
 import {
   type AlarmStateChange,
   buildDiagnosisNotification,

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Severity } from '../core/alarm-names';
-import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../core/config';
+import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../core/config-model';
 import {
   DEFAULT_SECRET_TTL_SECONDS,
   ENV_SECRET_TTL_SECONDS,
