@@ -197,7 +197,7 @@ describe('Preflight construct', () => {
     expect(Object.keys(JSON.parse(preflight.processorsJson))).toHaveLength(12);
   });
 
-  test('the real esbuild bundle holds the handler and each processor’s bundled files', () => {
+  test('the real esbuild bundle holds the handler and each processor’s bundled files, and runs', async () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-preflight-cdkout-'));
     try {
       const { app, stack } = build({}, { bundle: true, outdir });
@@ -220,6 +220,29 @@ describe('Preflight construct', () => {
       const code = readFileSync(path.join(assetDir, 'index.js'), 'utf8');
       expect(code.length).toBeLessThan(3_000_000);
       expect(code).toContain('DescribeStacks');
+
+      // The bundle runs on its own: a Create probes with the bundled engine and fails with the class.
+      const { handler } = require(path.join(assetDir, 'index.js')) as {
+        handler: (event: unknown) => Promise<unknown>;
+      };
+      const refused = JSON.stringify({
+        closed: {
+          ...parseConfig('processors:\n  - name: closed\n    endpoint: https://127.0.0.1:1\n', '/x/p.yaml')
+            .processors[0],
+          baseDir: '/var/task',
+        },
+      });
+      const create = {
+        RequestType: 'Create',
+        StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/PayProbe/x',
+        ResourceProperties: { ProcessorsJson: refused, Attempts: '1', RetryDelayMs: '0' },
+      };
+      await expect(handler(create)).rejects.toThrow(/closed: connect CONNECT_REFUSED/);
+      await expect(
+        handler({ ...create, RequestType: 'Delete', PhysicalResourceId: 'payprobe-preflight' }),
+      ).resolves.toEqual({
+        PhysicalResourceId: 'payprobe-preflight',
+      });
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
