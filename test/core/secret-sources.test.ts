@@ -291,13 +291,11 @@ describe('which sources a config uses', () => {
 describe('AWS setup problems', () => {
   it('says what to set when the region or credentials are missing', async () => {
     sm.on(GetSecretValueCommand).rejects(new Error('Region is missing'));
-    ssm
-      .on(GetParameterCommand)
-      .rejects(
-        Object.assign(new Error('Could not load credentials from any providers'), {
-          name: 'CredentialsProviderError',
-        }),
-      );
+    ssm.on(GetParameterCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
     const sources = new SecretSources({
       secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
       ssm: new SSMClient({ region: 'eu-west-1' }),
