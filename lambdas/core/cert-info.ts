@@ -34,7 +34,13 @@ export function toChainCert(x509: X509Certificate): ChainCert {
 
 /** Whole days from now to `validTo`, negative once expired. */
 export function daysUntil(validTo: Date, now: Date): number {
-  return Math.floor((validTo.getTime() - now.getTime()) / DAY_MS);
+  // Toward zero, so a certificate that expired 1.2 days ago reads -1, as "expired 1 day ago" says.
+  return Math.trunc((validTo.getTime() - now.getTime()) / DAY_MS);
+}
+
+/** "1 day", "3 days". */
+export function dayCount(n: number): string {
+  return `${n} day${Math.abs(n) === 1 ? '' : 's'}`;
 }
 
 /** Whole days since `date` (for "expired N days ago"). */
@@ -144,7 +150,7 @@ export function checkClientCert(
     return {
       ok: false,
       class: 'CLIENT_CERT_EXPIRED',
-      detail: `our client certificate ${formatName(cert.x509.subject)} expired on ${cert.validTo.toISOString()} (${daysSince(cert.validTo, now)} days ago); renew it with the processor and update tls.clientCert/tls.clientKey`,
+      detail: `our client certificate ${formatName(cert.x509.subject)} expired on ${cert.validTo.toISOString()} (${dayCount(daysSince(cert.validTo, now))} ago); renew it with the processor and update tls.clientCert/tls.clientKey`,
       cert,
     };
   }

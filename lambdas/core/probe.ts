@@ -18,6 +18,7 @@ import * as tls from 'node:tls';
 import {
   type ChainCert,
   checkClientCert,
+  dayCount,
   daysSince,
   daysUntil,
   formatName,
@@ -661,7 +662,7 @@ class ProbeRun {
         if (this.now.getTime() > c.validTo.getTime()) {
           throw fail({
             class: 'CERT_EXPIRED',
-            detail: `${which} ${name} expired on ${c.validTo.toISOString()} (${daysSince(c.validTo, this.now)} days ago; valid from ${c.validFrom.toISOString()})${authCode ? ` [${authCode}]` : ''}`,
+            detail: `${which} ${name} expired on ${c.validTo.toISOString()} (${dayCount(daysSince(c.validTo, this.now))} ago; valid from ${c.validFrom.toISOString()})${authCode ? ` [${authCode}]` : ''}`,
           });
         }
         if (this.now.getTime() < c.validFrom.getTime()) {
