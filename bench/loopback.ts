@@ -62,12 +62,19 @@ export function listen(server: net.Server): Promise<Listening> {
 /** One request on a fresh TLS connection with nothing but node:tls: the baseline of figure 1. */
 export function rawTlsGet(o: {
   readonly port: number;
-  readonly ca: string;
+  /** Trust: this CA only; @default Node's default trust store (with NODE_EXTRA_CA_CERTS) */
+  readonly ca?: string;
   readonly path: string;
   readonly token: string;
 }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: o.port, ca: o.ca, minVersion: 'TLSv1.2' }, () => {
+    const options = {
+      host: '127.0.0.1',
+      port: o.port,
+      minVersion: 'TLSv1.2' as const,
+      ...(o.ca ? { ca: o.ca } : {}),
+    };
+    const socket = tls.connect(options, () => {
       socket.write(
         `GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAuthorization: Bearer ${o.token}\r\n` +
           'Accept: application/json\r\nConnection: close\r\n\r\n',

@@ -1,0 +1,36 @@
+/**
+ * Child process of bench figure 2: probes the delay proxy RUNS times and prints the phase timings as one JSON
+ * line.   node --require tsx/cjs bench/accuracy-child.ts PORT RUNS MODE
+ * MODE config-ca: the test CA comes from the config (`tls.ca`); default-store: it is in Node's default trust
+ * store (NODE_EXTRA_CA_CERTS, set by the parent) and the config has no `tls.ca`.
+ */
+import { parseConfig } from '../lambdas/core/config';
+import { probe } from '../lambdas/core/probe';
+import type { Timings } from '../lambdas/core/result';
+import { SecretSources } from '../lambdas/core/secret-sources';
+
+async function main(): Promise<void> {
+  const [portArg, runsArg, mode] = process.argv.slice(2);
+  const yaml = `processors:
+  - name: bench
+    endpoint: https://127.0.0.1:${Number(portArg)}
+    timeoutMs: 5000
+${mode === 'config-ca' ? '    tls: { ca: { env: BENCH_CA } }\n' : ''}    auth:
+      request: { method: GET, path: /v1/balance }
+      credentials: { type: bearer, token: { env: BENCH_TOKEN } }
+`;
+  const [processor] = parseConfig(yaml, 'bench-accuracy.yaml').processors;
+  if (!processor) throw new Error('no processor');
+  const timings: Timings[] = [];
+  for (let i = 0; i < Number(runsArg); i++) {
+    const r = await probe(processor, { secrets: new SecretSources({ env: process.env }) });
+    if (!r.ok) throw new Error(`probe failed: ${r.stage} ${r.class}: ${r.detail}`);
+    timings.push(r.timings);
+  }
+  process.stdout.write(`${JSON.stringify({ timings })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
