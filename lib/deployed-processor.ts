@@ -112,6 +112,16 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
+export interface DeployOptions {
+  /**
+   * Whether the deployed config must fit a function environment (PAYPROBE_PROCESSOR). Off where the
+   * config travels another way, e.g. as a custom resource property.
+   *
+   * @default true
+   */
+  readonly checkEnvironmentSize?: boolean;
+}
+
 /**
  * Checks a processor against the deployment rules and computes what its function needs. Returns every
  * problem at once (as ConfigIssues naming the file and field), or the deployed form when there are none.
@@ -119,6 +129,7 @@ function toPosix(p: string): string {
 export function deployProcessor(
   processor: ProcessorConfig,
   at: ConfigLocation,
+  options: DeployOptions = {},
 ): { issues: ConfigIssue[]; deployed?: DeployedProcessor } {
   const issues: ConfigIssue[] = [];
   const issue = (field: string, message: string) =>
@@ -171,7 +182,7 @@ export function deployProcessor(
   const environmentJson = JSON.stringify(deployed);
   // PAYPROBE_PROCESSOR plus the few small variables the monitor adds must fit Lambda's 4 KB.
   const budget = LAMBDA_ENVIRONMENT_LIMIT_BYTES - 512;
-  if (Buffer.byteLength(environmentJson) > budget) {
+  if (options.checkEnvironmentSize !== false && Buffer.byteLength(environmentJson) > budget) {
     issue(
       '',
       `the deployed processor config is ${Buffer.byteLength(environmentJson)} bytes; a Lambda function's environment ` +
@@ -181,4 +192,57 @@ export function deployProcessor(
   }
   if (issues.length > 0) return { issues };
   return { issues, deployed: { environmentJson, files, secretIds, parameterNames } };
+}
+
+/** Several processors deployed into one function (the diagnose and preflight functions). */
+export interface DeployedProcessors {
+  /**
+   * Each processor's deployed config by name, with baseDir `/var/task/processors/<name>`: every processor's
+   * files live in a directory of their own, so two processors' `certs/ca.pem` cannot collide.
+   */
+  readonly configs: Record<string, unknown>;
+  /** Files to copy into the bundle (bundle paths under `processors/<name>/`). */
+  readonly files: readonly BundledFile[];
+  /** Secrets Manager ids (names or ARNs) of all the processors, deduplicated, in config order. */
+  readonly secretIds: readonly string[];
+  /** SSM parameter names (or ARNs) of all the processors, deduplicated, in config order. */
+  readonly parameterNames: readonly string[];
+}
+
+/**
+ * `deployProcessor` for each of several processors that share one function. Returns every processor's
+ * problems at once, or the combined deployed form when there are none.
+ *
+ * @param configFile the config file, for messages (`processors[<index>]`); without it, messages name the
+ *   processor (`processors[name=<name>]`) in 'the payprobe config'
+ */
+export function deployProcessors(
+  processors: readonly ProcessorConfig[],
+  configFile: string | undefined,
+  options: DeployOptions = {},
+): { issues: ConfigIssue[]; deployed?: DeployedProcessors } {
+  const issues: ConfigIssue[] = [];
+  const configs: Record<string, unknown> = {};
+  const files: BundledFile[] = [];
+  const secretIds: string[] = [];
+  const parameterNames: string[] = [];
+  processors.forEach((p, index) => {
+    const at = {
+      file: configFile ?? 'the payprobe config',
+      path: configFile ? `processors[${index}]` : `processors[name=${p.name}]`,
+    };
+    const { issues: found, deployed } = deployProcessor(p, at, options);
+    issues.push(...found);
+    if (!deployed) return;
+    const dir = `processors/${p.name}`;
+    configs[p.name] = {
+      ...(JSON.parse(deployed.environmentJson) as object),
+      baseDir: `${LAMBDA_TASK_ROOT}/${dir}`,
+    };
+    for (const f of deployed.files) files.push({ source: f.source, bundlePath: `${dir}/${f.bundlePath}` });
+    for (const s of deployed.secretIds) if (!secretIds.includes(s)) secretIds.push(s);
+    for (const n of deployed.parameterNames) if (!parameterNames.includes(n)) parameterNames.push(n);
+  });
+  if (issues.length > 0) return { issues };
+  return { issues, deployed: { configs, files, secretIds, parameterNames } };
 }

@@ -6,24 +6,28 @@
  * The alarms keep their own SNS actions: a page never depends on this function. If the function fails, its
  * own alarm tells the critical topic that pages still arrive, without diagnosis.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarm, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX } from '../lambdas/core/alarm-names';
-import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../lambdas/core/config';
-import { type BundledFile, deployProcessor, LAMBDA_TASK_ROOT } from './deployed-processor';
+import { ConfigError, type ProcessorConfig } from '../lambdas/core/config';
+import { deployProcessors } from './deployed-processor';
+import {
+  functionLogGroup,
+  functionRole,
+  grantReadProcessorSecrets,
+  PayProbeFunction,
+  type PayProbeFunctionOptions,
+} from './payprobe-function';
 
 /** The diagnose handler in this repository. */
 export const DEFAULT_DIAGNOSE_ENTRY = path.join(__dirname, '..', 'lambdas', 'diagnose', 'handler.ts');
@@ -55,7 +59,7 @@ export function diagnoseErrorsAlarmName(stackName: string): string {
 /** Seconds beyond the longest probe budget: SNS publish and secret reads. */
 const TIMEOUT_MARGIN_SECONDS = 30;
 
-export interface DiagnosisProps {
+export interface DiagnosisProps extends PayProbeFunctionOptions {
   /** The processors to diagnose (defaults and presets merged). The function reads only their secrets. */
   readonly processors: readonly ProcessorConfig[];
 
@@ -102,20 +106,6 @@ export interface DiagnosisProps {
   readonly entry?: string;
 
   /**
-   * Retention of the function's log group.
-   *
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-
-  /**
-   * Memory of the function in MB (CPU scales with it: the re-probe's TLS handshake is CPU-bound).
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
-
-  /**
    * How long the function caches secret values across invocations.
    *
    * @default Duration.seconds(60)
@@ -152,53 +142,28 @@ export class Diagnosis extends Construct {
     }
 
     // Each processor's deployed form (the probe Lambda's rules), its files under processors/<name>/.
-    const issues: ConfigIssue[] = [];
-    const configs: Record<string, unknown> = {};
-    const files: BundledFile[] = [];
-    const secretIds: string[] = [];
-    const parameterNames: string[] = [];
-    props.processors.forEach((p, index) => {
-      const at = {
-        file: props.configFile ?? 'the payprobe config',
-        path: props.configFile ? `processors[${index}]` : `processors[name=${p.name}]`,
-      };
-      const { issues: found, deployed } = deployProcessor(p, at);
-      issues.push(...found);
-      if (!deployed) return;
-      const dir = `processors/${p.name}`;
-      configs[p.name] = {
-        ...(JSON.parse(deployed.environmentJson) as object),
-        baseDir: `${LAMBDA_TASK_ROOT}/${dir}`,
-      };
-      for (const f of deployed.files) files.push({ source: f.source, bundlePath: `${dir}/${f.bundlePath}` });
-      for (const s of deployed.secretIds) if (!secretIds.includes(s)) secretIds.push(s);
-      for (const n of deployed.parameterNames) if (!parameterNames.includes(n)) parameterNames.push(n);
-    });
-    if (issues.length > 0) throw new ConfigError(issues);
-    this.secretIds = secretIds;
-    this.parameterNames = parameterNames;
+    const { issues, deployed } = deployProcessors(props.processors, props.configFile);
+    if (!deployed) throw new ConfigError(issues);
+    this.secretIds = deployed.secretIds;
+    this.parameterNames = deployed.parameterNames;
 
-    const processorsJson = JSON.stringify(configs);
+    const processorsJson = JSON.stringify(deployed.configs);
     const inEnvironment = Buffer.byteLength(processorsJson) <= PROCESSORS_ENV_MAX_BYTES;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-    });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `payprobe diagnose: re-probes ${props.processors.map((p) => p.name).join(', ')} on alarm and publishes the diagnosis`,
-    });
-    this.logGroup.grantWrite(this.role);
+    this.logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
+    this.role = functionRole(
+      this,
+      'Role',
+      `payprobe diagnose: re-probes ${props.processors.map((p) => p.name).join(', ')} on alarm and publishes the diagnosis`,
+      this.logGroup,
+    );
     grantPublish(this.role, [props.criticalTopic, props.warningTopic], props.topicKey);
-    grantReadSecrets(this.role, secretIds, parameterNames);
+    grantReadProcessorSecrets(this.role, deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
 
     const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new PayProbeFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_DIAGNOSE_ENTRY,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize,
       timeout: Duration.seconds(Math.min(900, Math.ceil(maxBudgetMs / 1000) + TIMEOUT_MARGIN_SECONDS)),
       description: 'payprobe: re-probes a processor when its alarm changes state and publishes the diagnosis',
       role: this.role,
@@ -212,33 +177,9 @@ export class Diagnosis extends Construct {
         [ENV.topicWarning]: props.warningTopic.topicArn,
         [ENV.runbookBaseUrl]: props.runbookBaseUrl ?? 'docs/runbooks/',
         [ENV.secretTtlSeconds]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        bundleAwsSDK: true,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            ...files.map((f) => copyCommand(f.source, path.join(outputDir, ...f.bundlePath.split('/')))),
-            ...(inEnvironment
-              ? []
-              : [copyCommand(writeTemp(processorsJson), path.join(outputDir, PROCESSORS_FILE))]),
-          ],
-        },
-      },
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Built and tested for Node.js 22 (esbuild target node22), a supported Lambda runtime, like the probe functions.',
+      files: deployed.files,
+      generatedFiles: inEnvironment ? [] : [{ bundlePath: PROCESSORS_FILE, content: processorsJson }],
     });
 
     const processorNames = props.processors.map((p) => p.name);
@@ -301,91 +242,4 @@ function grantPublish(role: Role, topics: readonly ITopic[], extraKey: IKey | un
       }),
     );
   }
-}
-
-/** secretsmanager:GetSecretValue and ssm:GetParameter on exactly these, and KMS decrypt only through them. */
-function grantReadSecrets(role: Role, secretIds: readonly string[], parameterNames: readonly string[]): void {
-  const stack = Stack.of(role);
-  const secretArns = secretIds.flatMap((id) =>
-    id.startsWith('arn:')
-      ? [id, `${id}-??????`]
-      : [
-          stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: `${id}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-  );
-  const parameterArns = parameterNames.map((name) =>
-    name.startsWith('arn:')
-      ? name
-      : stack.formatArn({
-          service: 'ssm',
-          resource: 'parameter',
-          resourceName: name.replace(/^\//, ''),
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        }),
-  );
-  if (secretArns.length > 0) {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadDiagnosedSecrets',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: secretArns,
-      }),
-    );
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'DecryptDiagnosedSecrets',
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
-        },
-      }),
-    );
-  }
-  if (parameterArns.length > 0) {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadDiagnosedParameters',
-        actions: ['ssm:GetParameter'],
-        resources: parameterArns,
-      }),
-    );
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'DecryptDiagnosedParameters',
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArns },
-        },
-      }),
-    );
-  }
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      "kms:Decrypt on customer managed keys is limited by kms:ViaService and the encryption context to the diagnosed processors' own secrets and parameters; secret ARNs end in -?????? (Secrets Manager's random suffix).",
-  });
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function copyCommand(source: string, dest: string): string {
-  return `mkdir -p ${shellQuote(path.dirname(dest))} && cp ${shellQuote(source)} ${shellQuote(dest)}`;
-}
-
-/** The processors JSON as a file for the bundling commands to copy (bundling runs locally, at synth). */
-function writeTemp(content: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'payprobe-diagnose-')), PROCESSORS_FILE);
-  writeFileSync(file, content);
-  return file;
 }

@@ -15,15 +15,21 @@
  * config changes (the ProcessorsJson property). It does not run on deploys that change nothing it probes.
  */
 import * as path from 'node:path';
-import { ArnFormat, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../lambdas/core/config';
-import { type BundledFile, deployProcessor, LAMBDA_TASK_ROOT } from './deployed-processor';
+import { ConfigError, type ProcessorConfig } from '../lambdas/core/config';
+import { deployProcessors } from './deployed-processor';
+import {
+  functionLogGroup,
+  functionRole,
+  grantReadProcessorSecrets,
+  PayProbeFunction,
+  type PayProbeFunctionOptions,
+} from './payprobe-function';
 
 /** The preflight handler in this repository. */
 export const DEFAULT_PREFLIGHT_ENTRY = path.join(__dirname, '..', 'lambdas', 'preflight', 'handler.ts');
@@ -36,7 +42,7 @@ const TIMEOUT_MARGIN_SECONDS = 30;
 /** Lambda's maximum timeout. */
 const MAX_TIMEOUT_SECONDS = 900;
 
-export interface PreflightProps {
+export interface PreflightProps extends PayProbeFunctionOptions {
   /** The processors to probe, as `loadConfigFile` resolved them (defaults and presets merged). */
   readonly processors: readonly ProcessorConfig[];
 
@@ -69,20 +75,6 @@ export interface PreflightProps {
    * @default Duration.seconds(3)
    */
   readonly retryDelay?: Duration;
-
-  /**
-   * How long the preflight's logs (every probe result) are kept.
-   *
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-
-  /**
-   * Memory of the preflight function in MB.
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
 
   /**
    * The preflight handler's source file (a module exporting `handler`).
@@ -126,45 +118,24 @@ export class Preflight extends Construct {
     }
     const retryDelay = props.retryDelay ?? Duration.seconds(3);
 
-    // The deployed form of each processor, as the monitors get it; each processor's bundled files live in
-    // a directory of their own, so two processors' ca.pem cannot collide.
-    const issues: ConfigIssue[] = [];
-    const configs: Record<string, unknown> = {};
-    const files: BundledFile[] = [];
-    const secretIds: string[] = [];
-    const parameterNames: string[] = [];
-    props.processors.forEach((p, index) => {
-      const at = {
-        file: props.configFile ?? 'the payprobe config',
-        path: props.configFile ? `processors[${index}]` : `processors[name=${p.name}]`,
-      };
-      const { issues: found, deployed } = deployProcessor(p, at);
-      // The 4 KB environment limit of a monitor does not apply here: the config is a resource property.
-      issues.push(...found.filter((i) => !/environment allows/.test(i.message)));
-      if (!deployed) return;
-      const dir = `processors/${p.name}`;
-      configs[p.name] = {
-        ...(JSON.parse(deployed.environmentJson) as object),
-        baseDir: `${LAMBDA_TASK_ROOT}/${dir}`,
-      };
-      for (const f of deployed.files) files.push({ source: f.source, bundlePath: `${dir}/${f.bundlePath}` });
-      for (const s of deployed.secretIds) if (!secretIds.includes(s)) secretIds.push(s);
-      for (const n of deployed.parameterNames) if (!parameterNames.includes(n)) parameterNames.push(n);
+    // The deployed form of each processor, as the monitors get it (files under processors/<name>/). The
+    // 4 KB environment limit of a monitor does not apply here: the config is a resource property.
+    const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
+      checkEnvironmentSize: false,
     });
-    if (issues.length > 0) throw new ConfigError(issues);
-    this.secretIds = secretIds;
-    this.parameterNames = parameterNames;
-    this.processorsJson = JSON.stringify(configs);
+    if (!deployed) throw new ConfigError(issues);
+    this.secretIds = deployed.secretIds;
+    this.parameterNames = deployed.parameterNames;
+    this.processorsJson = JSON.stringify(deployed.configs);
 
-    const logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-    });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
-    });
-    logGroup.grantWrite(this.role);
-    grantReadSecrets(this.role, secretIds, parameterNames);
+    const logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
+    this.role = functionRole(
+      this,
+      'Role',
+      `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
+      logGroup,
+    );
+    grantReadProcessorSecrets(this.role, deployed, { sid: 'Probed', owner: "the probed processors'" });
     this.role.addToPolicy(
       new PolicyStatement({
         sid: 'ReadOwnStackStatus',
@@ -180,51 +151,25 @@ export class Preflight extends Construct {
       Math.ceil((attempts * maxBudgetMs + (attempts - 1) * retryDelay.toMilliseconds()) / 1000) +
         TIMEOUT_MARGIN_SECONDS,
     );
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new PayProbeFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_PREFLIGHT_ENTRY,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize,
       timeout: Duration.seconds(timeoutSeconds),
       description: 'payprobe: probes every processor during deployment; a failure rolls the deployment back',
       role: this.role,
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        bundleAwsSDK: true,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) =>
-            files.map((f) => copyCommand(f.source, path.join(outputDir, ...f.bundlePath.split('/')))),
-        },
-      },
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Built and tested for Node.js 22 (esbuild target node22), a supported Lambda runtime, like the probe functions.',
+      files: deployed.files,
     });
 
     // The Provider framework's relay function: its own role (its log only, plus invoking the preflight
     // function, which the framework grants) instead of the AWS managed basic execution policy.
-    const providerLogGroup = new LogGroup(this, 'ProviderLogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-    });
-    const providerRole = new Role(this, 'ProviderRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'payprobe preflight: the CDK Provider framework relaying CloudFormation events to the preflight function',
-    });
-    providerLogGroup.grantWrite(providerRole);
+    const providerLogGroup = functionLogGroup(this, 'ProviderLogGroup', props.logRetention);
+    const providerRole = functionRole(
+      this,
+      'ProviderRole',
+      'payprobe preflight: the CDK Provider framework relaying CloudFormation events to the preflight function',
+      providerLogGroup,
+    );
     this.provider = new Provider(this, 'Provider', {
       onEventHandler: this.function,
       logGroup: providerLogGroup,
@@ -252,86 +197,4 @@ export class Preflight extends Construct {
     });
     for (const c of props.executeAfter ?? []) this.resource.node.addDependency(c);
   }
-}
-
-/** secretsmanager:GetSecretValue and ssm:GetParameter on exactly these, and KMS decrypt only through them. */
-function grantReadSecrets(role: Role, secretIds: readonly string[], parameterNames: readonly string[]): void {
-  const stack = Stack.of(role);
-  const secretArns = secretIds.flatMap((id) =>
-    id.startsWith('arn:')
-      ? [id, `${id}-??????`]
-      : [
-          stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: `${id}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-  );
-  const parameterArns = parameterNames.map((name) =>
-    name.startsWith('arn:')
-      ? name
-      : stack.formatArn({
-          service: 'ssm',
-          resource: 'parameter',
-          resourceName: name.replace(/^\//, ''),
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        }),
-  );
-  if (secretArns.length > 0) {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadProbedSecrets',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: secretArns,
-      }),
-    );
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'DecryptProbedSecrets',
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
-        },
-      }),
-    );
-  }
-  if (parameterArns.length > 0) {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadProbedParameters',
-        actions: ['ssm:GetParameter'],
-        resources: parameterArns,
-      }),
-    );
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'DecryptProbedParameters',
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArns },
-        },
-      }),
-    );
-  }
-  if (secretArns.length > 0 || parameterArns.length > 0) {
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        "kms:Decrypt on customer managed keys is limited by kms:ViaService and the encryption context to the probed processors' own secrets and parameters; secret ARNs end in -?????? (Secrets Manager's random suffix).",
-    });
-  }
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function copyCommand(source: string, dest: string): string {
-  return `mkdir -p ${shellQuote(path.dirname(dest))} && cp ${shellQuote(source)} ${shellQuote(dest)}`;
 }

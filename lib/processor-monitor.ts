@@ -4,7 +4,7 @@
  * alarms, named and described from lambdas/core/alarm-names.ts so the diagnose Lambda can parse them.
  */
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -18,10 +18,9 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ALARM_KINDS, type AlarmKindName, alarmName, type Severity } from '../lambdas/core/alarm-names';
@@ -44,6 +43,13 @@ import {
 } from './alarm-policy';
 import { alarmDescription } from './alarm-text';
 import { type ConfigLocation, type DeployedProcessor, deployProcessor } from './deployed-processor';
+import {
+  functionLogGroup,
+  functionRole,
+  grantReadProcessorSecrets,
+  PayProbeFunction,
+  type PayProbeFunctionOptions,
+} from './payprobe-function';
 
 /** The probe handler in this repository. */
 export const DEFAULT_PROBE_ENTRY = path.join(__dirname, '..', 'lambdas', 'probe', 'handler.ts');
@@ -57,7 +63,7 @@ const TIMEOUT_MARGIN_SECONDS = 15;
 /** In sub-minute mode one invocation probes for a minute: 60 s plus margin. */
 const SUB_MINUTE_TIMEOUT_SECONDS = 75;
 
-export interface ProcessorMonitorProps {
+export interface ProcessorMonitorProps extends PayProbeFunctionOptions {
   /** The processor to probe, as `loadConfigFile` resolved it (defaults and preset merged). */
   readonly processor: ProcessorConfig;
 
@@ -89,20 +95,6 @@ export interface ProcessorMonitorProps {
    * @default - lambdas/probe/handler.ts in this repository
    */
   readonly entry?: string;
-
-  /**
-   * How long the probe's structured logs are kept.
-   *
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-
-  /**
-   * Memory of the probe function in MB (Lambda gives CPU in proportion: TLS handshakes are CPU-bound).
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
 
   /**
    * How long the function caches Secrets Manager and SSM values: a rotated credential is used after at
@@ -162,15 +154,13 @@ export class ProcessorMonitor extends Construct {
     this.deployed = deployed;
     this.failureMOfN = policy.mOfN;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-    });
-
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `payprobe probe of ${p.name}: writes its log, publishes PayProbe metrics, reads its own secrets`,
-    });
-    this.logGroup.grantWrite(this.role);
+    this.logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
+    this.role = functionRole(
+      this,
+      'Role',
+      `payprobe probe of ${p.name}: writes its log, publishes PayProbe metrics, reads its own secrets`,
+      this.logGroup,
+    );
     this.grantProbePermissions(deployed);
 
     const timeoutSeconds =
@@ -178,12 +168,9 @@ export class ProcessorMonitor extends Construct {
         ? SUB_MINUTE_TIMEOUT_SECONDS
         : Math.ceil(p.budgetMs / 1000) + TIMEOUT_MARGIN_SECONDS;
 
-    this.probeFunction = new NodejsFunction(this, 'Function', {
+    this.probeFunction = new PayProbeFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_PROBE_ENTRY,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize,
       timeout: Duration.seconds(timeoutSeconds),
       description: `payprobe: probes ${p.name} every ${p.intervalSeconds} s`,
       role: this.role,
@@ -194,30 +181,9 @@ export class ProcessorMonitor extends Construct {
       environment: {
         [ENV_PROCESSOR]: deployed.environmentJson,
         [ENV_SECRET_TTL_SECONDS]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        // Keep the map small: file and line numbers are what a stack trace needs.
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK: the versions tested here are the versions that run (see docs/readme/deploy.md).
-        bundleAwsSDK: true,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => copyCommands(deployed, outputDir),
-        },
-      },
-    });
-    Validations.of(this.probeFunction).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'The probe is built and tested for Node.js 22 (esbuild target node22); Node.js 22 is a supported Lambda runtime. Moving to a newer runtime is a tested change, not a lint fix.',
+      // The processor's public `{ file }` references, at the paths its deployed config names.
+      files: deployed.files,
     });
 
     this.schedule = new Rule(this, 'Schedule', {
@@ -250,7 +216,6 @@ export class ProcessorMonitor extends Construct {
   }
 
   private grantProbePermissions(deployed: DeployedProcessor): void {
-    const stack = Stack.of(this);
     this.role.addToPolicy(
       new PolicyStatement({
         sid: 'PublishPayProbeMetrics',
@@ -259,75 +224,11 @@ export class ProcessorMonitor extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
       }),
     );
-    const secretArns = deployed.secretIds.flatMap((id) =>
-      id.startsWith('arn:')
-        ? [id, `${id}-??????`]
-        : [
-            stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName: `${id}-??????`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-    );
-    const parameterArns = deployed.parameterNames.map((name) =>
-      name.startsWith('arn:')
-        ? name
-        : stack.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: name.replace(/^\//, ''),
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-    );
-    if (secretArns.length > 0) {
-      this.role.addToPolicy(
-        new PolicyStatement({
-          sid: 'ReadOwnSecrets',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: secretArns,
-        }),
-      );
-      // Secrets encrypted with a customer managed key: decrypt only through Secrets Manager, only these secrets.
-      this.role.addToPolicy(
-        new PolicyStatement({
-          sid: 'DecryptOwnSecrets',
-          effect: Effect.ALLOW,
-          actions: ['kms:Decrypt'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
-          },
-        }),
-      );
-    }
-    if (parameterArns.length > 0) {
-      this.role.addToPolicy(
-        new PolicyStatement({
-          sid: 'ReadOwnParameters',
-          actions: ['ssm:GetParameter'],
-          resources: parameterArns,
-        }),
-      );
-      this.role.addToPolicy(
-        new PolicyStatement({
-          sid: 'DecryptOwnParameters',
-          actions: ['kms:Decrypt'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArns },
-          },
-        }),
-      );
-    }
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:PutMetricData has no resource-level permissions: it is limited by the condition cloudwatch:namespace = PayProbe. ' +
-        "kms:Decrypt on customer managed keys is limited by kms:ViaService and the encryption context to this processor's own secrets and parameters.",
+    grantReadProcessorSecrets(this.role, deployed, {
+      sid: 'Own',
+      owner: "this processor's",
+      otherWildcards:
+        'cloudwatch:PutMetricData has no resource-level permissions: it is limited by the condition cloudwatch:namespace = PayProbe.',
     });
   }
 
@@ -470,17 +371,4 @@ export class ProcessorMonitor extends Construct {
       return { processor: p.name, kind: spec.kind, severity: kind.severity, alarm };
     });
   }
-}
-
-/** Shell-quotes one argument for the bash that runs local bundling commands. */
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Commands that copy the processor's public `{ file }` references into the bundle. */
-function copyCommands(deployed: DeployedProcessor, outputDir: string): string[] {
-  return deployed.files.map((f) => {
-    const dest = path.join(outputDir, ...f.bundlePath.split('/'));
-    return `mkdir -p ${shellQuote(path.dirname(dest))} && cp ${shellQuote(f.source)} ${shellQuote(dest)}`;
-  });
 }

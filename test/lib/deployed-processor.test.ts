@@ -13,7 +13,7 @@ import {
   failureMOfN,
   stageAlarmPeriodSeconds,
 } from '../../lib/alarm-policy';
-import { deployProcessor, secretRefs } from '../../lib/deployed-processor';
+import { deployProcessor, deployProcessors, secretRefs } from '../../lib/deployed-processor';
 import { processorConstructId, regionConstructId } from '../../lib/ids';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-deploy-'));
@@ -131,6 +131,63 @@ test('a processor config too large for a Lambda environment is refused', () => {
       message: expect.stringMatching(/environment allows 4096 bytes/),
     }),
   ]);
+});
+
+describe('several processors in one function', () => {
+  const bank = processor(`
+  - name: bank
+    endpoint: https://api.bank.example
+    tls: { ca: { file: certs/ca.pem } }
+    auth:
+      credentials: { type: bearer, token: { secretsManager: shared/token } }
+`);
+  const acquirer = processor(`
+  - name: acquirer
+    endpoint: { ssm: /acquirer/url }
+    tls: { ca: { file: certs/ca.pem } }
+    auth:
+      credentials: { type: bearer, token: { secretsManager: shared/token } }
+`);
+
+  test("each processor's files and baseDir live under processors/<name>/; secrets are listed once", () => {
+    const { issues, deployed } = deployProcessors([bank, acquirer], 'payprobe.yaml');
+    expect(issues).toEqual([]);
+    const source = path.join(dir, 'config', 'certs', 'ca.pem');
+    expect(deployed?.files).toEqual([
+      { source, bundlePath: 'processors/bank/certs/ca.pem' },
+      { source, bundlePath: 'processors/acquirer/certs/ca.pem' },
+    ]);
+    expect(deployed?.configs.bank).toMatchObject({
+      baseDir: '/var/task/processors/bank',
+      tls: { ca: { file: 'certs/ca.pem' } },
+    });
+    expect(deployed?.secretIds).toEqual(['shared/token']);
+    expect(deployed?.parameterNames).toEqual(['/acquirer/url']);
+  });
+
+  test('problems name each processor by index in the file, or by name without one', () => {
+    const bad = {
+      ...acquirer,
+      auth: { ...acquirer.auth, credentials: { type: 'bearer', token: { env: 'T' } } },
+    };
+    const paths = (file?: string) =>
+      deployProcessors([bank, bad as typeof acquirer], file).issues.map((i) => `${i.file}: ${i.path}`);
+    expect(paths('payprobe.yaml')).toEqual(['payprobe.yaml: processors[1].auth.credentials.token']);
+    expect(paths()).toEqual(['the payprobe config: processors[name=acquirer].auth.credentials.token']);
+  });
+
+  test('the environment size limit can be left out where the configs travel another way', () => {
+    const large = processor(`
+  - name: large
+    endpoint: https://api.large.example
+    auth:
+      request: { method: POST, path: /ping, body: '${'x'.repeat(4000)}' }
+`);
+    expect(deployProcessors([large], 'payprobe.yaml').deployed).toBeUndefined();
+    const { issues, deployed } = deployProcessors([large], 'payprobe.yaml', { checkEnvironmentSize: false });
+    expect(issues).toEqual([]);
+    expect(Object.keys(deployed?.configs ?? {})).toEqual(['large']);
+  });
 });
 
 describe('alarm M-of-N', () => {

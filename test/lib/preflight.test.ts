@@ -197,6 +197,19 @@ describe('Preflight construct', () => {
     expect(Object.keys(JSON.parse(preflight.processorsJson))).toHaveLength(12);
   });
 
+  test('one processor larger than a function environment is probed too', () => {
+    const large = parseConfig(
+      `processors:\n  - name: large\n    endpoint: https://api.large.example\n    auth:\n      request: { method: POST, path: /ping, body: '${'x'.repeat(4000)}' }\n`,
+      path.join(dir, 'large.yaml'),
+    );
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const preflight = new Preflight(new Stack(app, 'S'), 'Preflight', {
+      processors: large.processors,
+      configFile: large.file,
+    });
+    expect(Object.keys(JSON.parse(preflight.processorsJson))).toEqual(['large']);
+  });
+
   test('the real esbuild bundle holds the handler and each processor’s bundled files, and runs', async () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-preflight-cdkout-'));
     try {
