@@ -5,82 +5,17 @@
  * the bundle talks to a local HTTP endpoint (AWS_ENDPOINT_URL) that plays Secrets Manager and records
  * every CloudWatch PutMetricData request, which is what the assertions read.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import bundling from '../../lambdas/probe/bundling.json';
 import { Testbed } from '../../lambdas/testbed/servers';
+import { buildBundle, type Invocation, invokeBundle } from '../support/bundle';
+import { FakeAws } from '../support/fake-aws';
 import { scheduledEvent } from './support';
 
-const ROOT = path.resolve(__dirname, '../..');
 const TOKEN = 'sk_test_bundleSecretNeverInOutput77';
-
-interface AwsCall {
-  readonly target: string;
-  readonly body: Record<string, unknown>;
-}
-
-/** A local endpoint for the bundled SDK: Secrets Manager answers from `secrets`, CloudWatch calls are recorded. */
-class FakeAws {
-  readonly calls: AwsCall[] = [];
-  readonly secrets = new Map<string, { value: string; version: string }>();
-  /** Status CloudWatch answers PutMetricData with. */
-  putMetricStatus = 200;
-  private server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let raw: Buffer = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
-      this.calls.push({ target, body });
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(payload));
-      };
-      if (target === 'secretsmanager.GetSecretValue') {
-        const s = this.secrets.get(String(body.SecretId));
-        if (!s)
-          return reply(400, {
-            __type: 'ResourceNotFoundException',
-            message: "Secrets Manager can't find the specified secret.",
-          });
-        return reply(200, {
-          ARN: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${body.SecretId}`,
-          Name: body.SecretId,
-          VersionId: s.version,
-          SecretString: s.value,
-        });
-      }
-      if (target.endsWith('.PutMetricData')) {
-        if (this.putMetricStatus !== 200)
-          return reply(this.putMetricStatus, { __type: 'InternalServiceFault', message: 'try later' });
-        return reply(200, {});
-      }
-      return reply(400, { __type: 'UnknownOperationException', message: target });
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  putMetricData(): Record<string, unknown>[] {
-    return this.calls.filter((c) => c.target.endsWith('.PutMetricData')).map((c) => c.body);
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
 
 let work: string;
 let bundleDir: string;
@@ -92,14 +27,7 @@ let awsUrl: string;
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-'));
   bundleDir = path.join(work, 'asset');
-  const started = Date.now();
-  await build({
-    ...bundling.esbuild,
-    entryPoints: [path.join(ROOT, bundling.entry)],
-    outfile: path.join(bundleDir, 'index.js'),
-    logLevel: 'silent',
-  } as Parameters<typeof build>[0]);
-  buildMs = Date.now() - started;
+  buildMs = await buildBundle(bundling.entry, bundleDir);
   bed = await Testbed.start();
   // A non-secret CA bundle shipped inside the function code, as a `{ file }` reference.
   mkdirSync(path.join(bundleDir, 'certs'));
@@ -116,8 +44,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  aws.calls.length = 0;
-  aws.putMetricStatus = 200;
+  aws.reset();
 });
 
 /** A deployed-style config: CA from the bundle, token from Secrets Manager, baseDir = the code directory. */
@@ -134,56 +61,12 @@ function deployedConfig(base: ProcessorConfig): ProcessorConfig {
   };
 }
 
-interface Invocation {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly response: unknown;
-}
-
-/** Loads the bundle in a fresh Node process and invokes `handler` like the Lambda runtime does. */
-function invokeBundle(processor: ProcessorConfig): Promise<Invocation> {
-  const runner = `
-    const { handler } = require(${JSON.stringify(path.join(bundleDir, 'index.js'))});
-    const started = Date.now();
-    const context = {
-      functionName: 'PayProbe-loopback-Probe', functionVersion: '$LATEST', memoryLimitInMB: '256',
-      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:PayProbe-loopback-Probe',
-      awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', logGroupName: '/aws/lambda/PayProbe-loopback-Probe',
-      logStreamName: '2026/03/02/[$LATEST]abc', callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => 60000 - (Date.now() - started),
-    };
-    handler(JSON.parse(process.env.TEST_EVENT), context).then(
-      (r) => { process.stdout.write('\\n@@RESPONSE ' + JSON.stringify(r) + '\\n'); },
-      (e) => { process.stdout.write('\\n@@ERROR ' + JSON.stringify({ name: e.name, message: e.message }) + '\\n'); process.exitCode = 1; },
-    );
-  `;
-  const env = {
-    PATH: process.env.PATH ?? '',
-    PAYPROBE_PROCESSOR: JSON.stringify(processor),
-    LAMBDA_TASK_ROOT: bundleDir,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_ENDPOINT_URL: awsUrl,
-    TEST_EVENT: JSON.stringify(scheduledEvent(new Date().toISOString().replace(/\.\d+Z$/, 'Z'))),
-    ...bundling.environment,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', runner], { cwd: bundleDir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const m = /@@(RESPONSE|ERROR) (.*)/.exec(stdout);
-      resolve({ code, stdout, stderr, response: m ? JSON.parse(m[2] as string) : undefined });
-    });
+/** Invokes the bundle with a scheduled event, as EventBridge does once a minute. */
+function invokeProbe(processor: ProcessorConfig): Promise<Invocation> {
+  return invokeBundle(bundleDir, scheduledEvent(new Date().toISOString().replace(/\.\d+Z$/, 'Z')), {
+    env: { PAYPROBE_PROCESSOR: JSON.stringify(processor) },
+    awsEndpoint: awsUrl,
+    functionName: 'PayProbe-loopback-Probe',
   });
 }
 
@@ -220,7 +103,7 @@ it('bundles the handler with the AWS SDK inside, in well under a minute', () => 
 
 it('a scheduled event against a healthy loopback processor publishes one PutMetricData with the DESIGN.md metrics', async () => {
   const api = await bed.start('healthy', { credentials: { type: 'bearer', token: TOKEN } });
-  const inv = await invokeBundle(deployedConfig(await bed.processor('loopback', api)));
+  const inv = await invokeProbe(deployedConfig(await bed.processor('loopback', api)));
   expect(inv.code).toBe(0);
   expect(inv.response).toMatchObject({
     processor: 'loopback',
@@ -265,7 +148,7 @@ it('a scheduled event against a healthy loopback processor publishes one PutMetr
 
 it('an expired server certificate: HandshakeFailure, Failure by Class and the certificate days all published', async () => {
   const api = await bed.start('expired', { credentials: { type: 'bearer', token: TOKEN } });
-  const inv = await invokeBundle(deployedConfig(await bed.processor('loopback', api)));
+  const inv = await invokeProbe(deployedConfig(await bed.processor('loopback', api)));
   expect(inv.code).toBe(0);
   const [put] = aws.putMetricData();
   const m = metricMap(put);
@@ -281,7 +164,7 @@ it('an expired server certificate: HandshakeFailure, Failure by Class and the ce
 it('CloudWatch refusing PutMetricData after the SDK retries fails the invocation loudly', async () => {
   aws.putMetricStatus = 500;
   const api = await bed.start('healthy', { credentials: { type: 'bearer', token: TOKEN } });
-  const inv = await invokeBundle(deployedConfig(await bed.processor('loopback', api)));
+  const inv = await invokeProbe(deployedConfig(await bed.processor('loopback', api)));
   expect(inv.code).toBe(1);
   expect(inv.response).toMatchObject({ name: 'PublishError' });
   // The handler's clients make 3 attempts (the SDK's standard retry strategy) before giving up.
