@@ -3,20 +3,14 @@
  * every stage publishes the DESIGN.md metrics in one call per run, with no secret in logs or metrics.
  * Secrets come through the Lambda's cached resolver from a mocked Secrets Manager backed by the testbed.
  */
-import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import { createHandler } from '../../lambdas/probe/handler';
 import { Testbed } from '../../lambdas/testbed/servers';
-import { capturedLogger, lambdaContext, scheduledEvent } from './support';
+import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support';
 
-const region = 'eu-west-1';
-const cloudwatch = new CloudWatchClient({ region });
-const secretsManager = new SecretsManagerClient({ region });
-const cw = mockClient(cloudwatch);
-const sm = mockClient(secretsManager);
+const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 
 const TOKEN = 'sk_test_fleetTokenNeverLogged42';
 let bed: Testbed;
@@ -28,9 +22,6 @@ afterAll(async () => {
   await bed.close();
 });
 beforeEach(() => {
-  cw.reset();
-  sm.reset();
-  cw.on(PutMetricDataCommand).resolves({});
   sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
     const v = await bed.secrets.resolve({ secretsManager: input.SecretId });
     return { SecretString: v.value, VersionId: v.version };
@@ -43,7 +34,7 @@ async function runHandler(processor: ProcessorConfig) {
     env: { PAYPROBE_PROCESSOR: JSON.stringify(processor) },
     cloudwatch,
     secretsManager,
-    ssm: new SSMClient({ region }),
+    ssm,
     logger: log.logger,
   });
   const summary = await handler(scheduledEvent(), lambdaContext(30_000));

@@ -3,10 +3,8 @@
  * throws is still published as a failure and logged; a broken deployment config throws after logging and
  * publishing; and no secret reaches the logs or the metrics on any path.
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import 'aws-sdk-client-mock-jest';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config';
 import type { ProbeDeps } from '../../lambdas/core/probe';
@@ -16,25 +14,18 @@ import { PublishError } from '../../lambdas/probe/run';
 import {
   capturedLogger,
   lambdaContext,
+  mockedAwsClients,
   passing,
   scheduledEvent,
   stripeProcessor,
   virtualClock,
 } from './support';
 
-const region = 'eu-west-1';
-const cloudwatch = new CloudWatchClient({ region });
-const secretsManager = new SecretsManagerClient({ region });
-const ssm = new SSMClient({ region });
-const cw = mockClient(cloudwatch);
-const sm = mockClient(secretsManager);
+const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 
 const SECRET = 'sk_live_51HxSuperSecretValueDoNotLog';
 
 beforeEach(() => {
-  cw.reset();
-  sm.reset();
-  cw.on(PutMetricDataCommand).resolves({});
   sm.on(GetSecretValueCommand).resolves({ SecretString: SECRET, VersionId: 'v1' });
 });
 

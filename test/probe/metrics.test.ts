@@ -3,8 +3,7 @@
  * PutMetricData request of a passing run, the metrics of a failure at every stage, certificate metrics on a
  * certificate failure, and one call per run.
  */
-import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import 'aws-sdk-client-mock-jest';
 import { METRICS } from '../../lambdas/core/metric-names';
 import type { ProbeResult } from '../../lambdas/core/result';
@@ -15,6 +14,7 @@ import {
   FAILING,
   LEAF,
   lambdaContext,
+  mockedAwsClients,
   passing,
   START,
   scheduledEvent,
@@ -22,13 +22,7 @@ import {
   virtualClock,
 } from './support';
 
-const cloudwatch = new CloudWatchClient({ region: 'eu-west-1' });
-const cw = mockClient(cloudwatch);
-
-beforeEach(() => {
-  cw.reset();
-  cw.on(PutMetricDataCommand).resolves({});
-});
+const { cloudwatch, cw } = mockedAwsClients();
 
 /** Runs the real handler once with an engine that returns `result`; returns the PutMetricData inputs. */
 async function publishedFor(result: ProbeResult, processor = stripeProcessor()) {

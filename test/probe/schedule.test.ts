@@ -4,8 +4,7 @@
  * Most tests use a virtual clock (the real 10/20/30-second spacing in microseconds); one uses real timers
  * with an injected 100 ms spacing.
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import type { ProbeResult } from '../../lambdas/core/result';
 import { createHandler } from '../../lambdas/probe/handler';
@@ -13,6 +12,7 @@ import type { Clock, ScheduleOptions } from '../../lambdas/probe/run';
 import {
   capturedLogger,
   lambdaContext,
+  mockedAwsClients,
   passing,
   START,
   scheduledEvent,
@@ -20,13 +20,7 @@ import {
   virtualClock,
 } from './support';
 
-const cloudwatch = new CloudWatchClient({ region: 'eu-west-1' });
-const cw = mockClient(cloudwatch);
-
-beforeEach(() => {
-  cw.reset();
-  cw.on(PutMetricDataCommand).resolves({});
-});
+const { cloudwatch, cw } = mockedAwsClients();
 
 interface Setup {
   readonly processor: ProcessorConfig;

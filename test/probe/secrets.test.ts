@@ -6,14 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-jest';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import type { ProbeResult } from '../../lambdas/core/result';
@@ -23,27 +18,18 @@ import { createHandler } from '../../lambdas/probe/handler';
 import {
   capturedLogger,
   lambdaContext,
+  mockedAwsClients,
   passing,
   scheduledEvent,
   stripeProcessor,
   virtualClock,
 } from './support';
 
-const region = 'eu-west-1';
-const cloudwatch = new CloudWatchClient({ region });
-const secretsManager = new SecretsManagerClient({ region });
-const ssm = new SSMClient({ region });
-const cw = mockClient(cloudwatch);
-const sm = mockClient(secretsManager);
-const ps = mockClient(ssm);
+const { cloudwatch, secretsManager, ssm, cw, sm, ps } = mockedAwsClients();
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
 
 beforeEach(() => {
-  cw.reset();
-  sm.reset();
-  ps.reset();
-  cw.on(PutMetricDataCommand).resolves({});
   // Only the wall clock is fake: timers, promises and the SDK run for real.
   jest.useFakeTimers({
     doNotFake: [

@@ -1,9 +1,14 @@
 /**
  * Shared fixtures for the probe Lambda tests: processor configs through the real config loader, probe
- * results of every stage, a virtual clock, and capture of the Powertools Logger's real JSON output.
+ * results of every stage, a virtual clock, capture of the Powertools Logger's real JSON output, and the
+ * handler's AWS clients mocked at the SDK boundary.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ScheduledEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
 import type { CertSummary, ProbeResult } from '../../lambdas/core/result';
 import type { Clock } from '../../lambdas/probe/run';
@@ -175,4 +180,26 @@ export function capturedLogger(): { logger: Logger; raw: () => string; lines: ()
     raw: () => chunks.join('\n'),
     lines: () => chunks.map((c) => JSON.parse(c) as LogLine),
   };
+}
+
+/**
+ * The handler's AWS clients, each mocked at the SDK boundary (aws-sdk-client-mock) and reset before every
+ * test, CloudWatch accepting PutMetricData; a test (or its own beforeEach) says what Secrets Manager and
+ * SSM answer. Call at module scope, before the file's own hooks.
+ */
+export function mockedAwsClients() {
+  const region = 'eu-west-1';
+  const cloudwatch = new CloudWatchClient({ region });
+  const secretsManager = new SecretsManagerClient({ region });
+  const ssm = new SSMClient({ region });
+  const cw = mockClient(cloudwatch);
+  const sm = mockClient(secretsManager);
+  const ps = mockClient(ssm);
+  beforeEach(() => {
+    cw.reset();
+    sm.reset();
+    ps.reset();
+    cw.on(PutMetricDataCommand).resolves({});
+  });
+  return { cloudwatch, secretsManager, ssm, cw, sm, ps };
 }
