@@ -139,7 +139,10 @@ export async function figureDetectionAndCost(): Promise<Figure[]> {
     value:
       `$${at60.usd.toFixed(2)} (${top}; memory ${memory} MB from the template` +
       `${memory !== ASSUMED_PROBE_MEMORY_MB ? `, cost.ts assumes ${ASSUMED_PROBE_MEMORY_MB} MB` : ''}); ` +
-      `shared per region $${estimate.shared.usdPerRegion.toFixed(2)} (dashboard, KMS key); ${others}; ` +
+      `shared per region $${estimate.shared.usdPerRegion.toFixed(2)} (${estimate.shared.lines
+        .filter((l) => l.quantity > 0)
+        .map((l) => l.item)
+        .join(', ')}); ${others}; ` +
       `Synthetics 1-min canary $${estimate.synthetics.usdPerProcessor.toFixed(2)} in runs alone ` +
       `(${estimate.synthetics.runsPerMonth} x $${PRICES.syntheticsCanaryRun.usd}); template synthesized in ${round(synthMs / 1000, 1)} s`,
     target: '<= $3.50 per processor-month at 60 s',
