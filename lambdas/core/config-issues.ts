@@ -3,7 +3,7 @@
  * is expected there. Unknown fields get a "did you mean" from the schema's own field names; a value that
  * matches none of a union's shapes (a secret reference, a subscription) lists the accepted shapes.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 
 /** One problem, with its path relative to the document root. */
 export interface RawIssue {
@@ -155,7 +155,7 @@ function kindOf(v: unknown): string {
 const REF_KEYS = ['secretsManager', 'ssm', 'env', 'file'];
 
 /** Explains every zod issue against the schema and the data that failed it. */
-export function explainIssues(error: z.ZodError, schema: unknown, data: unknown): RawIssue[] {
+export function explainIssues(error: z.core.$ZodError, schema: unknown, data: unknown): RawIssue[] {
   return error.issues.flatMap((issue) => explain(issue, schema, data));
 }
 

@@ -2,28 +2,28 @@
  * The EventBridge "CloudWatch Alarm State Change" event (source aws.cloudwatch), validated down to the fields a
  * page uses. Anything else (another source, a malformed event) is not ours: the parser returns null.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AlarmStateChange } from '../core/notification';
 
 const StateSchema = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string().default(''),
+  reason: z._default(z.string(), ''),
   timestamp: z.string(),
-  reasonData: z.string().optional(),
+  reasonData: z.optional(z.string()),
 });
 
 const EventSchema = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   time: z.string(),
-  region: z.string().optional(),
-  account: z.string().optional(),
-  resources: z.array(z.string()).optional(),
+  region: z.optional(z.string()),
+  account: z.optional(z.string()),
+  resources: z.optional(z.array(z.string())),
   detail: z.object({
-    alarmName: z.string().min(1),
+    alarmName: z.string().check(z.minLength(1)),
     state: StateSchema,
     // CloudWatch always sends previousState on a change; a hand-made test event may not.
-    previousState: StateSchema.optional(),
+    previousState: z.optional(StateSchema),
   }),
 });
 
