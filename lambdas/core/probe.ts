@@ -32,6 +32,7 @@ import { ExchangeError, type ExchangeResponse, exchange } from './http-request';
 import { publicFingerprint, secretFingerprint } from './inputs';
 import type { CertSummary, ProbeResult, TlsInfo, Warning } from './result';
 import { describeRef, isSecretRef, type ResolvedValue, SecretError, type SecretResolver } from './secrets';
+import { defaultTlsContexts, type TlsContextCache } from './tls-context';
 import {
   type Classified,
   classifyConnectError,
@@ -62,6 +63,11 @@ export interface ProbeDeps {
    * @default min(250, timeoutMs / 2)
    */
   readonly postHandshakeGraceMs?: number;
+  /**
+   * Secure contexts, built once per distinct TLS material (CA bundle, client certificate and key, ciphers,
+   * versions) and reused. @default one cache for the whole process (at most 64 materials)
+   */
+  readonly tlsContexts?: TlsContextCache;
 }
 
 export interface ProbeManyOptions {
@@ -483,9 +489,10 @@ class ProbeRun {
       return { socket: tcp, isTls: false, protocol: null, clientCertSent: false, lateError: () => late };
     }
 
-    // TLS
+    // TLS: the secure context comes from the cache (built before the clock starts when the material is new).
+    const context = this.secureContext(tcp, inputs, clientCertSent);
     const tTls = this.clock();
-    const socket = await this.handshake(tcp, target, inputs, clientCertSent, (c) => fail(c));
+    const socket = await this.handshake(tcp, context, target, clientCertSent, (c) => fail(c));
     if (target.main) this.timings.tlsMs = this.clock() - tTls;
     let late: unknown;
     socket.on('error', (e) => {
@@ -550,28 +557,43 @@ class ProbeRun {
     });
   }
 
-  private handshake(
-    tcp: net.Socket,
-    target: Target,
-    inputs: Inputs,
-    clientCertSent: boolean,
-    fail: (c: Classified) => Fail,
-  ): Promise<tls.TLSSocket> {
-    const lim = this.limit('tls');
+  /** The secure context for this probe's TLS material; CONFIG_ERROR when OpenSSL refuses the material. */
+  private secureContext(tcp: net.Socket, inputs: Inputs, clientCertSent: boolean): tls.SecureContext {
     const t = this.p.tls;
-    let socket: tls.TLSSocket;
     try {
-      socket = tls.connect({
-        socket: tcp,
-        ...(target.servername !== undefined ? { servername: target.servername } : {}),
-        // Verification is done separately (verify()), so the chain is read even when it does not verify.
-        rejectUnauthorized: false,
-        ...(inputs.ca !== undefined ? { ca: [...tls.rootCertificates, inputs.ca] } : {}),
+      return (this.deps.tlsContexts ?? defaultTlsContexts).get({
+        ...(inputs.ca !== undefined ? { ca: inputs.ca } : {}),
         ...(clientCertSent ? { cert: inputs.clientCert, key: inputs.clientKey } : {}),
         ...(clientCertSent && inputs.passphrase !== undefined ? { passphrase: inputs.passphrase } : {}),
         minVersion: t.minVersion,
         ...(t.maxVersion !== undefined ? { maxVersion: t.maxVersion } : {}),
         ...(t.ciphers !== undefined ? { ciphers: t.ciphers } : {}),
+      });
+    } catch (err) {
+      tcp.destroy();
+      throw new Fail(
+        'CONFIG_ERROR',
+        `OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion): ${describeError(err)}`,
+      );
+    }
+  }
+
+  private handshake(
+    tcp: net.Socket,
+    secureContext: tls.SecureContext,
+    target: Target,
+    clientCertSent: boolean,
+    fail: (c: Classified) => Fail,
+  ): Promise<tls.TLSSocket> {
+    const lim = this.limit('tls');
+    let socket: tls.TLSSocket;
+    try {
+      socket = tls.connect({
+        socket: tcp,
+        secureContext,
+        ...(target.servername !== undefined ? { servername: target.servername } : {}),
+        // Verification is done separately (verify()), so the chain is read even when it does not verify.
+        rejectUnauthorized: false,
         ALPNProtocols: ['http/1.1'],
       });
     } catch (err) {
@@ -687,8 +709,7 @@ class ProbeRun {
           detail: `${authCode}: ${untrustedHint(authCode)}; leaf ${formatName(leaf.x509.subject)} issued by ${formatName(leaf.x509.issuer)}`,
         });
       }
-      const peer = socket.getPeerCertificate();
-      const idErr = tls.checkServerIdentity(target.identity, peer);
+      const idErr = tls.checkServerIdentity(target.identity, socket.getPeerCertificate());
       if (idErr) {
         const names = leaf.x509.subjectAltName ?? `CN ${formatName(leaf.x509.subject)}`;
         throw fail({
