@@ -5,8 +5,9 @@
  * PutMetricData call (metrics.ts).
  *
  * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
- * (cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS) and the last-seen probe inputs
- * (input-changes.ts). A cold start starts with an empty cache and no previous inputs.
+ * (cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs (input-changes.ts)
+ * and certificates (publishing.ts). A cold start starts with an empty cache and no previous state.
+ * At a 60-s interval a failed probe is confirmed by a re-probe before it is published (policy.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -19,6 +20,7 @@ import { CachedSecretResolver } from './cached-secrets';
 import { processorNameFromEnv, readProbeEnv } from './env';
 import { InputTracker } from './input-changes';
 import { buildMetricData } from './metrics';
+import { CertificateTracker } from './publishing';
 import {
   type Clock,
   type Engine,
@@ -53,6 +55,8 @@ export interface HandlerOptions {
   readonly clock?: Clock;
   /** Slot spacing and window overrides (tests). @default from intervalSeconds, 60-second window */
   readonly schedule?: Omit<ScheduleOptions, 'remainingMs'>;
+  /** Pause before the re-probe that confirms a failure at a 60-s interval. @default CONFIRM_PAUSE_MS (3 s) */
+  readonly confirmPauseMs?: number;
 }
 
 /** The AWS clients' network limits: a hung call must not eat the whole invocation. */
@@ -89,7 +93,9 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
       cloudwatch,
       logger,
       inputs: new InputTracker(),
+      certificates: new CertificateTracker(),
       clock: options.clock ?? systemClock,
+      ...(options.confirmPauseMs !== undefined ? { confirmPauseMs: options.confirmPauseMs } : {}),
     };
   };
 

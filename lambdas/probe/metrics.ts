@@ -1,10 +1,15 @@
 /**
  * Builds the one PutMetricData request of a probe run (../shared/DESIGN.md "Metrics"). Metric names come
- * only from lambdas/core/metric-names.ts. Per run, with dimension Processor:
- * Success, HandshakeFailure, AuthFailure, InputChanged (Count, 1/0); TotalTime and the phase timings
- * actually reached (Milliseconds); CertDaysToExpiry when a server certificate was seen, also when the
- * handshake failed because of it, and ClientCertDaysToExpiry when mTLS is configured (None: CloudWatch
- * has no day unit); and on failure Failure = 1 with dimensions Processor and Class.
+ * only from lambdas/core/metric-names.ts; which of them a run carries follows ./publishing.ts. With
+ * dimension Processor:
+ * - every run: Success, HandshakeFailure, AuthFailure (Count, 1/0); TotalTime unless the run failed at
+ *   stage config; TlsTime when the handshake was timed (Milliseconds);
+ * - on failure: Failure = 1 with dimensions Processor and Class;
+ * - InputChanged = 1 only on a run where an input changed;
+ * - DnsTime, ConnectTime, FirstByteTime (the phases reached) and CertDaysToExpiry (when a server certificate
+ *   was seen, also when the handshake failed because of it) / ClientCertDaysToExpiry (None: CloudWatch has
+ *   no day unit) on the runs ./publishing.ts makes them due.
+ * Every datapoint is stamped with the start of the run's slot.
  */
 import type { MetricDatum, PutMetricDataCommandInput, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import {
@@ -16,16 +21,29 @@ import {
   TIMING_METRICS,
 } from '../core/metric-names';
 import type { ProbeResult } from '../core/result';
+import { NO_THRESHOLDS, PUBLISHING, type PublishThresholds, sampledDue } from './publishing';
 
 export interface MetricOptions {
   /** Sub-minute probing: StorageResolution 1 on every datapoint. Otherwise standard (60 s) resolution. */
   readonly highResolution: boolean;
   /** Whether a resolved input changed since the last run this environment saw. */
   readonly inputChanged: boolean;
+  /** The datapoints' timestamp: the start of the run's slot. @default the result's startedAt */
+  readonly timestamp?: Date;
+  /** The processor's thresholds for the sampled metrics. @default NO_THRESHOLDS (sample hours and failures only) */
+  readonly thresholds?: PublishThresholds;
+  /** Whether the server or client certificate changed since the previous run this environment saw. @default false */
+  readonly certificateChanged?: boolean;
 }
 
 export function buildMetricData(result: ProbeResult, options: MetricOptions): PutMetricDataCommandInput {
-  const timestamp = new Date(result.startedAt);
+  const timestamp = options.timestamp ?? new Date(result.startedAt);
+  const due = sampledDue(
+    result,
+    timestamp,
+    options.thresholds ?? NO_THRESHOLDS,
+    options.certificateChanged ?? false,
+  );
   const processor = [{ Name: DIMENSION_PROCESSOR, Value: result.processor }];
   const data: MetricDatum[] = [];
   const put = (name: MetricName, value: number, unit: StandardUnit, dimensions = processor): void => {
@@ -45,15 +63,18 @@ export function buildMetricData(result: ProbeResult, options: MetricOptions): Pu
   if (result.stage !== 'config') put(METRICS.totalTime, result.timings.totalMs, 'Milliseconds');
   for (const { metric, field } of TIMING_METRICS) {
     const ms = result.timings[field];
-    if (ms !== null) put(metric, ms, 'Milliseconds');
+    if (ms !== null && (PUBLISHING[metric].when === 'every-run' || due.phases))
+      put(metric, ms, 'Milliseconds');
   }
-  const serverCert = result.tls?.serverCert;
-  if (serverCert) put(METRICS.certDaysToExpiry, serverCert.daysToExpiry, 'None');
-  const clientCert = result.tls?.clientCert;
-  if (clientCert) put(METRICS.clientCertDaysToExpiry, clientCert.daysToExpiry, 'None');
+  if (due.certificates) {
+    const serverCert = result.tls?.serverCert;
+    if (serverCert) put(METRICS.certDaysToExpiry, serverCert.daysToExpiry, 'None');
+    const clientCert = result.tls?.clientCert;
+    if (clientCert) put(METRICS.clientCertDaysToExpiry, clientCert.daysToExpiry, 'None');
+  }
   if (!result.ok && result.class) {
     put(METRICS.failure, 1, 'Count', [...processor, { Name: DIMENSION_CLASS, Value: result.class }]);
   }
-  put(METRICS.inputChanged, options.inputChanged ? 1 : 0, 'Count');
+  if (options.inputChanged) put(METRICS.inputChanged, 1, 'Count');
   return { Namespace: METRIC_NAMESPACE, MetricData: data };
 }

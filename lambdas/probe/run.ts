@@ -8,6 +8,11 @@
  * metrics. Every probe's budget is clamped so it ends, with its publish, before both the Lambda timeout and
  * the end of the minute: the invocation never overlaps the next one.
  *
+ * Confirmation (60-s mode, ./policy.ts): a probe that fails with a class a re-probe could change is probed
+ * again after a short pause, and the run publishes the confirmation's result, stamped with the slot's
+ * start. Both attempts are logged; a failure the re-probe does not repeat is logged as transient and the
+ * run publishes the pass. When the time left cannot hold a confirmation, the first failure is published.
+ *
  * Failure handling: a failed probe is data (published, logged). An engine that throws is published as a
  * failure (class from the error, CONFIG_ERROR when nothing better fits) and logged. A PutMetricData that
  * fails after the SDK's own retries is logged and fails the invocation (PublishError), so the Lambda's
@@ -22,7 +27,17 @@ import type { ProbeResult } from '../core/result';
 import { SecretError, type SecretResolver } from '../core/secrets';
 import type { InputTracker } from './input-changes';
 import { buildMetricData } from './metrics';
+import {
+  CONFIRM_PAUSE_MS,
+  MIN_BUDGET_MS,
+  needsConfirmation,
+  PUBLISH_RESERVE_MS,
+  SCHEDULE_WINDOW_MS,
+} from './policy';
+import { type CertificateTracker, publishThresholds } from './publishing';
 import { makeRedactor, type Redactor } from './redact';
+
+export { MIN_BUDGET_MS, PUBLISH_RESERVE_MS, SCHEDULE_WINDOW_MS } from './policy';
 
 export type Engine = (processor: ProcessorConfig, deps: ProbeDeps) => Promise<ProbeResult>;
 
@@ -48,8 +63,12 @@ export interface RunnerDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Last-seen inputs; lives in module scope across warm invocations. */
   readonly inputs: InputTracker;
+  /** Last-seen certificates (to publish the certificate days when one changed); module scope too. */
+  readonly certificates: CertificateTracker;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** Pause before the re-probe that confirms a failure (60-s mode). @default CONFIRM_PAUSE_MS */
+  readonly confirmPauseMs?: number;
 }
 
 export interface ScheduleOptions {
@@ -63,15 +82,14 @@ export interface ScheduleOptions {
   readonly reserveMs?: number;
 }
 
-export const SCHEDULE_WINDOW_MS = 60_000;
-export const PUBLISH_RESERVE_MS = 2_000;
-/** A probe never gets a smaller budget than this, even when the Lambda timeout is set too tight. */
-export const MIN_BUDGET_MS = 500;
-
 export interface RunRecord {
+  /** Start of the run's slot (its first probe): the datapoints' timestamp. */
   readonly startedAt: string;
+  /** The published outcome: the confirmation's when the run re-probed. */
   readonly ok: boolean;
   readonly class: FailureClass | null;
+  /** The first probe's failure when the run re-probed to confirm it, and whether the re-probe failed too. */
+  readonly reprobed: { readonly firstClass: FailureClass; readonly confirmed: boolean } | null;
   /** Input fields whose fingerprint changed since the previous run this environment saw. */
   readonly inputsChanged: readonly string[];
 }
@@ -128,7 +146,7 @@ export async function runInvocation(deps: RunnerDeps, schedule: ScheduleOptions)
         budgetMs,
       });
     }
-    runs.push(await probeAndPublish(deps, budgetMs));
+    runs.push(await probeAndPublish(deps, budgetMs, deadline));
     let next = slot + 1;
     // A slot whose start passed by more than half the spacing is skipped rather than run late.
     while (next < slots && clock.now() > t0 + next * spacing + spacing / 2) next++;
@@ -144,17 +162,76 @@ export async function runInvocation(deps: RunnerDeps, schedule: ScheduleOptions)
   return { processor: processor.name, runs, skipped };
 }
 
-/** One probe run: probe (an engine throw becomes a failure result), log, publish. Rejects only with PublishError. */
-export async function probeAndPublish(deps: RunnerDeps, budgetMs: number): Promise<RunRecord> {
+/**
+ * One probe run: probe (an engine throw becomes a failure result), confirm a failure with a re-probe where
+ * the policy says so and `deadline` leaves time for it, log, publish. Rejects only with PublishError.
+ */
+export async function probeAndPublish(
+  deps: RunnerDeps,
+  budgetMs: number,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<RunRecord> {
+  const { processor, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const first = await attempt(deps, budgetMs);
+  let result = first;
+  let reprobed: RunRecord['reprobed'] = null;
+  if (!first.ok && first.class && needsConfirmation(processor.intervalSeconds, first.class)) {
+    const pauseMs = deps.confirmPauseMs ?? CONFIRM_PAUSE_MS;
+    const left = deadline - clock.now() - pauseMs;
+    const minBudget = Math.min(processor.budgetMs, processor.timeoutMs);
+    const entry = redactorFor(deps.secrets).value({ result: withoutInputs(first), attempt: 1 });
+    if (left >= minBudget) {
+      logger.warn(
+        `probe failed: ${first.class} at stage ${first.stage}; re-probing in ${pauseMs} ms to confirm`,
+        entry,
+      );
+      await clock.sleep(pauseMs);
+      result = await attempt(deps, Math.min(processor.budgetMs, left));
+      reprobed = { firstClass: first.class, confirmed: !result.ok };
+      if (result.ok) {
+        logger.warn(
+          `transient failure: ${first.class} at stage ${first.stage} did not repeat on the re-probe; published as a pass`,
+          { processor: processor.name, transient: { class: first.class, stage: first.stage } },
+        );
+      }
+    } else {
+      logger.warn(
+        `probe failed: ${first.class} at stage ${first.stage}; no time left to confirm it, published unconfirmed`,
+        { ...entry, leftMs: Math.max(0, deadline - clock.now()) },
+      );
+    }
+  }
+  const seen = deps.inputs.observe(result.inputs ?? {});
+  const certificateChanged = deps.certificates.observe(result);
+  const input = buildMetricData(result, {
+    highResolution: processor.intervalSeconds < 60,
+    inputChanged: seen.changed.length > 0,
+    timestamp: new Date(first.startedAt),
+    thresholds: publishThresholds(processor),
+    certificateChanged,
+  });
+  logResult(deps, result, seen.changed, reprobed);
+  await publish(deps, input);
+  return {
+    startedAt: first.startedAt,
+    ok: result.ok,
+    class: result.class,
+    reprobed,
+    inputsChanged: seen.changed,
+  };
+}
+
+/** One probe with the engine; an engine that throws becomes a failure result (logged). */
+async function attempt(deps: RunnerDeps, budgetMs: number): Promise<ProbeResult> {
   const { processor, logger, secrets } = deps;
   const clock = deps.clock ?? systemClock;
   const startMs = clock.now();
-  let result: ProbeResult;
   try {
-    result = await deps.engine({ ...processor, budgetMs }, { secrets });
+    return await deps.engine({ ...processor, budgetMs }, { secrets });
   } catch (err) {
     const redact = redactorFor(secrets);
-    result = crashResult(processor.name, err, startMs, clock.now(), redact);
+    const result = crashResult(processor.name, err, startMs, clock.now(), redact);
     logger.error('the probe engine threw; published as a failure', {
       processor: processor.name,
       class: result.class,
@@ -164,15 +241,8 @@ export async function probeAndPublish(deps: RunnerDeps, budgetMs: number): Promi
         stack: redact.untrusted(String((err as Error)?.stack ?? '')),
       },
     });
+    return result;
   }
-  const seen = deps.inputs.observe(result.inputs ?? {});
-  const input = buildMetricData(result, {
-    highResolution: processor.intervalSeconds < 60,
-    inputChanged: seen.changed.length > 0,
-  });
-  logResult(deps, result, seen.changed);
-  await publish(deps, input);
-  return { startedAt: result.startedAt, ok: result.ok, class: result.class, inputsChanged: seen.changed };
 }
 
 /** Publishes one run's metrics; logs and throws PublishError when CloudWatch refuses after retries. */
@@ -193,11 +263,21 @@ export async function publish(
   }
 }
 
-function logResult(deps: RunnerDeps, result: ProbeResult, changed: readonly string[]): void {
+function withoutInputs(result: ProbeResult): Omit<ProbeResult, 'inputs'> {
   const { inputs: _fingerprints, ...shown } = result;
+  return shown;
+}
+
+function logResult(
+  deps: RunnerDeps,
+  result: ProbeResult,
+  changed: readonly string[],
+  reprobed: RunRecord['reprobed'],
+): void {
   const entry = redactorFor(deps.secrets).value({
-    result: shown,
+    result: withoutInputs(result),
     inputsChanged: changed,
+    ...(reprobed ? { reprobe: { firstClass: reprobed.firstClass, confirmed: reprobed.confirmed } } : {}),
   });
   if (!result.ok) {
     deps.logger.error(`probe failed: ${result.class} at stage ${result.stage}`, entry);

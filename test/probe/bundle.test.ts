@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import bundling from '../../lambdas/probe/bundling.json';
+import { CERT_SAMPLE_HOURS, inSampleHour, PHASE_SAMPLE_HOURS } from '../../lambdas/probe/publishing';
 import { Testbed } from '../../lambdas/testbed/servers';
 import { buildBundle, type Invocation, invokeBundle } from '../support/bundle';
 import { FakeAws } from '../support/fake-aws';
@@ -116,23 +117,29 @@ it('a scheduled event against a healthy loopback processor publishes one PutMetr
   ]);
   const [put] = aws.putMetricData();
   expect(put?.Namespace).toBe('PayProbe');
+  // The sampled metrics ride along in their UTC sample hours (lambdas/probe/publishing.ts).
+  // The SDK's JSON protocol sends timestamps as epoch seconds.
+  const ts = ((put?.MetricData ?? []) as { Timestamp: number }[])[0]?.Timestamp;
+  expect(typeof ts).toBe('number');
+  const stamp = new Date((ts as number) * 1000);
+  expect(Math.abs(stamp.getTime() - Date.now())).toBeLessThan(60_000);
+  const phaseHour = inSampleHour(stamp, PHASE_SAMPLE_HOURS);
+  const certHour = inSampleHour(stamp, CERT_SAMPLE_HOURS);
   expect(Object.keys(metricMap(put))).toEqual([
     'Success',
     'HandshakeFailure',
     'AuthFailure',
     'TotalTime',
-    'DnsTime',
-    'ConnectTime',
+    ...(phaseHour ? ['DnsTime', 'ConnectTime'] : []),
     'TlsTime',
-    'FirstByteTime',
-    'CertDaysToExpiry',
-    'InputChanged',
+    ...(phaseHour ? ['FirstByteTime'] : []),
+    ...(certHour ? ['CertDaysToExpiry'] : []),
   ]);
-  expect(metricMap(put)).toMatchObject({ Success: 1, HandshakeFailure: 0, AuthFailure: 0, InputChanged: 0 });
+  expect(metricMap(put)).toMatchObject({ Success: 1, HandshakeFailure: 0, AuthFailure: 0 });
   const units = Object.fromEntries(
     ((put?.MetricData ?? []) as { MetricName: string; Unit: string }[]).map((d) => [d.MetricName, d.Unit]),
   );
-  expect(units).toMatchObject({ Success: 'Count', TotalTime: 'Milliseconds', CertDaysToExpiry: 'None' });
+  expect(units).toMatchObject({ Success: 'Count', TotalTime: 'Milliseconds', TlsTime: 'Milliseconds' });
   expect(api.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`]);
   const passed = logLines(inv).find((l) => l.message === 'probe passed');
   expect(passed).toMatchObject({
@@ -146,10 +153,14 @@ it('a scheduled event against a healthy loopback processor publishes one PutMetr
   expect(JSON.stringify(aws.putMetricData())).not.toContain(TOKEN);
 }, 30_000);
 
-it('an expired server certificate: HandshakeFailure, Failure by Class and the certificate days all published', async () => {
+it('an expired server certificate, confirmed by a re-probe 3 s later: HandshakeFailure, Failure by Class and the certificate days in one call', async () => {
   const api = await bed.start('expired', { credentials: { type: 'bearer', token: TOKEN } });
   const inv = await invokeProbe(deployedConfig(await bed.processor('loopback', api)));
   expect(inv.code).toBe(0);
+  expect(inv.response).toMatchObject({
+    runs: [{ ok: false, class: 'CERT_EXPIRED', reprobed: { firstClass: 'CERT_EXPIRED', confirmed: true } }],
+  });
+  expect(aws.putMetricData()).toHaveLength(1);
   const [put] = aws.putMetricData();
   const m = metricMap(put);
   expect(m).toMatchObject({ Success: 0, HandshakeFailure: 1, AuthFailure: 0, 'Failure/CERT_EXPIRED': 1 });

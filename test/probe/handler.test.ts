@@ -37,6 +37,8 @@ function setup(engine: HandlerOptions['engine'], processor: ProcessorConfig = st
     secretsManager,
     ssm,
     logger: log.logger,
+    // Failed probes are re-probed after this pause (3 s in production).
+    confirmPauseMs: 1,
     ...(engine ? { engine } : {}),
   });
   const metricsText = () => JSON.stringify(cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input));

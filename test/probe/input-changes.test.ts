@@ -53,11 +53,13 @@ describe('InputChanged through the handler', () => {
     cw.on(PutMetricDataCommand).resolves({});
   });
 
-  const published = () =>
+  /** InputChanged per run: 1, or absent (it is published only when an input changed). */
+  const published = (name = 'InputChanged') =>
     cw
       .commandCalls(PutMetricDataCommand)
-      .map((c) => c.args[0].input.MetricData?.find((d) => d.MetricName === 'InputChanged')?.Value);
+      .map((c) => c.args[0].input.MetricData?.find((d) => d.MetricName === name)?.Value);
 
+  /** The engine returns `results` in order, one per probe (a failed 60-s probe is re-probed: two). */
   function handlerReturning(results: ProbeResult[]) {
     const log = capturedLogger();
     let i = 0;
@@ -65,6 +67,7 @@ describe('InputChanged through the handler', () => {
       env: { PAYPROBE_PROCESSOR: JSON.stringify(stripeProcessor()) },
       cloudwatch,
       logger: log.logger,
+      confirmPauseMs: 1,
       engine: async () => results[i++] ?? passing(),
     });
     return { handler, log };
@@ -77,10 +80,12 @@ describe('InputChanged through the handler', () => {
     const { handler, log } = handlerReturning([
       passing({ inputs: before }),
       untrusted,
+      untrusted, // the re-probe confirms the failure
       passing({ inputs: after }),
     ]);
     for (let i = 0; i < 3; i++) await handler(scheduledEvent(), lambdaContext());
-    expect(published()).toEqual([0, 1, 0]);
+    expect(published()).toEqual([undefined, 1, undefined]);
+    expect(published('Success')).toEqual([1, 0, 1]);
     const changed = log.lines().filter((l) => l.message === 'probe inputs changed since the last run');
     expect(changed).toHaveLength(1);
     expect(changed[0]?.fields).toEqual(['tls.ca']);
@@ -94,6 +99,6 @@ describe('InputChanged through the handler', () => {
     await warm.handler(scheduledEvent(), lambdaContext());
     const cold = handlerReturning([passing({ inputs: b })]);
     await cold.handler(scheduledEvent(), lambdaContext());
-    expect(published()).toEqual([0, 0]);
+    expect(published()).toEqual([undefined, undefined]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * What the probe Lambda sends to CloudWatch, at the SDK boundary (aws-sdk-client-mock): the exact
- * PutMetricData request of a passing run, the metrics of a failure at every stage, certificate metrics on a
- * certificate failure, and one call per run.
+ * PutMetricData request of a passing run in and out of the sample hours, the metrics of a failure at every
+ * stage, when the slow-moving metrics ride along (lambdas/probe/publishing.ts), and one call per run.
  */
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import 'aws-sdk-client-mock-jest';
@@ -23,6 +23,14 @@ import {
 } from './support';
 
 const { cloudwatch, cw } = mockedAwsClients();
+
+const TLS = {
+  protocol: 'TLSv1.3',
+  cipher: 'TLS_AES_128_GCM_SHA256',
+  serverCert: LEAF,
+  chain: [LEAF],
+  clientCert: null,
+};
 
 /** Runs the real handler once with an engine that returns `result`; returns the PutMetricData inputs. */
 async function publishedFor(result: ProbeResult, processor = stripeProcessor()) {
@@ -49,7 +57,8 @@ function values(data: readonly MetricDatum[] | undefined): Record<string, number
 }
 
 describe('a passing run', () => {
-  it('publishes exactly the DESIGN.md metrics in one PutMetricData call', async () => {
+  it('publishes the every-run metrics in one PutMetricData call outside the sample hours', async () => {
+    // START is 10:00 UTC: neither a phase (every 6th) nor a certificate (every 3rd) sample hour.
     const calls = await publishedFor(passing());
     expect(calls).toHaveLength(1);
     const ts = new Date(START);
@@ -61,28 +70,123 @@ describe('a passing run', () => {
         { MetricName: 'HandshakeFailure', Dimensions: dims, Timestamp: ts, Value: 0, Unit: 'Count' },
         { MetricName: 'AuthFailure', Dimensions: dims, Timestamp: ts, Value: 0, Unit: 'Count' },
         { MetricName: 'TotalTime', Dimensions: dims, Timestamp: ts, Value: 131, Unit: 'Milliseconds' },
-        { MetricName: 'DnsTime', Dimensions: dims, Timestamp: ts, Value: 3, Unit: 'Milliseconds' },
-        { MetricName: 'ConnectTime', Dimensions: dims, Timestamp: ts, Value: 11, Unit: 'Milliseconds' },
         { MetricName: 'TlsTime', Dimensions: dims, Timestamp: ts, Value: 24, Unit: 'Milliseconds' },
-        { MetricName: 'FirstByteTime', Dimensions: dims, Timestamp: ts, Value: 87, Unit: 'Milliseconds' },
-        { MetricName: 'CertDaysToExpiry', Dimensions: dims, Timestamp: ts, Value: 59, Unit: 'None' },
-        { MetricName: 'InputChanged', Dimensions: dims, Timestamp: ts, Value: 0, Unit: 'Count' },
       ],
     });
   });
 
-  it('adds ClientCertDaysToExpiry when mTLS is configured', async () => {
+  it('adds every DESIGN.md metric in a sample hour: the phases every 6th UTC hour, the certificate days every 3rd', async () => {
+    const at = (iso: string) => publishedFor(passing({ startedAt: iso }));
+    const [noon] = await at('2026-03-02T12:59:59.000Z');
+    expect(values(noon?.MetricData)).toEqual({
+      Success: 1,
+      HandshakeFailure: 0,
+      AuthFailure: 0,
+      TotalTime: 131,
+      DnsTime: 3,
+      ConnectTime: 11,
+      TlsTime: 24,
+      FirstByteTime: 87,
+      CertDaysToExpiry: 59,
+    });
+    cw.resetHistory();
+    const [three] = await at('2026-03-02T03:00:00.000Z');
+    expect(Object.keys(values(three?.MetricData))).toEqual([
+      'Success',
+      'HandshakeFailure',
+      'AuthFailure',
+      'TotalTime',
+      'TlsTime',
+      'CertDaysToExpiry',
+    ]);
+    cw.resetHistory();
+    const [eleven] = await at('2026-03-02T11:30:00.000Z');
+    expect(values(eleven?.MetricData)).not.toHaveProperty('CertDaysToExpiry');
+    expect(values(eleven?.MetricData)).not.toHaveProperty('DnsTime');
+  });
+
+  it('adds ClientCertDaysToExpiry with the server certificate days when mTLS is configured', async () => {
     const result = passing({
+      startedAt: '2026-03-02T21:05:00.000Z',
       tls: {
         protocol: 'TLSv1.3',
         cipher: 'x',
         serverCert: LEAF,
         chain: [LEAF],
-        clientCert: { validTo: 'x', daysToExpiry: 12 },
+        clientCert: { validTo: 'x', daysToExpiry: 120 },
       },
     });
     const [call] = await publishedFor(result);
-    expect(values(call?.MetricData)).toMatchObject({ CertDaysToExpiry: 59, ClientCertDaysToExpiry: 12 });
+    expect(values(call?.MetricData)).toMatchObject({ CertDaysToExpiry: 59, ClientCertDaysToExpiry: 120 });
+  });
+
+  it('publishes the phase timings on a run slower than the latency budget, at any hour', async () => {
+    const slow = passing({
+      timings: { dnsMs: 3, connectMs: 1900, tlsMs: 24, firstByteMs: 87, totalMs: 2014 },
+    });
+    const [call] = await publishedFor(slow, stripeProcessor({ alarms: { latencyBudgetMs: 2000 } }));
+    expect(values(call?.MetricData)).toMatchObject({ DnsTime: 3, ConnectTime: 1900, FirstByteTime: 87 });
+    cw.resetHistory();
+    // The engine's SLOW_RESPONSE warning counts too, whatever the alarm's budget.
+    const warned = passing({
+      warnings: [{ class: 'SLOW_RESPONSE', detail: 'total 131 ms is above 100 ms' }],
+    });
+    const [call2] = await publishedFor(warned);
+    expect(values(call2?.MetricData)).toHaveProperty('ConnectTime', 11);
+  });
+
+  it('publishes the certificate days on every run while a certificate is inside its warning window', async () => {
+    const expiring = { ...LEAF, daysToExpiry: 21 };
+    const [server] = await publishedFor(
+      passing({
+        tls: { protocol: 'TLSv1.3', cipher: 'x', serverCert: expiring, chain: [expiring], clientCert: null },
+      }),
+    );
+    expect(values(server?.MetricData)).toHaveProperty('CertDaysToExpiry', 21);
+    cw.resetHistory();
+    const [client] = await publishedFor(
+      passing({
+        tls: {
+          protocol: 'TLSv1.3',
+          cipher: 'x',
+          serverCert: LEAF,
+          chain: [LEAF],
+          clientCert: { validTo: 'x', daysToExpiry: 9 },
+        },
+      }),
+      stripeProcessor({ tls: { ...stripeProcessor().tls, clientCertExpiryWarningDays: 14 } }),
+    );
+    expect(values(client?.MetricData)).toMatchObject({ CertDaysToExpiry: 59, ClientCertDaysToExpiry: 9 });
+    cw.resetHistory();
+    const [outside] = await publishedFor(
+      passing({ tls: { ...TLS, serverCert: { ...LEAF, daysToExpiry: 22 } } }),
+    );
+    expect(values(outside?.MetricData)).not.toHaveProperty('CertDaysToExpiry');
+  });
+
+  it('publishes the certificate days on the run where a warm environment sees a new certificate', async () => {
+    const renewed = { ...LEAF, fingerprint256: 'CC:DD', daysToExpiry: 89 };
+    const results = [
+      passing(),
+      passing(),
+      passing({ tls: { ...TLS, serverCert: renewed, chain: [renewed] } }),
+      passing({ tls: { ...TLS, serverCert: renewed, chain: [renewed] } }),
+    ];
+    const clock = virtualClock();
+    let i = 0;
+    const handler = createHandler({
+      env: { PAYPROBE_PROCESSOR: JSON.stringify(stripeProcessor()) },
+      cloudwatch,
+      logger: capturedLogger().logger,
+      engine: async () => results[i++] ?? passing(),
+      clock,
+    });
+    for (let n = 0; n < results.length; n++) await handler(scheduledEvent(), lambdaContext(60_000, clock));
+    const days = cw
+      .commandCalls(PutMetricDataCommand)
+      .map((c) => values(c.args[0].input.MetricData).CertDaysToExpiry);
+    // The first run of an environment has nothing to compare with; the renewal is published once.
+    expect(days).toEqual([undefined, undefined, 89, undefined]);
   });
 
   it('timestamps the datapoints with the run start, not the publish time', async () => {
@@ -94,7 +198,8 @@ describe('a passing run', () => {
 });
 
 describe('a failing run', () => {
-  // What each stage's failure must publish, written out by hand from DESIGN.md "Metrics".
+  // What each stage's failure must publish at 10:00 UTC (no sample hour), written out by hand from
+  // DESIGN.md "Metrics" and lambdas/probe/publishing.ts: a failure always carries the phases it reached.
   const expected: Record<string, Record<string, number>> = {
     dns: {
       Success: 0,
@@ -103,7 +208,6 @@ describe('a failing run', () => {
       TotalTime: 5,
       DnsTime: 4,
       'Failure/DNS_FAILURE': 1,
-      InputChanged: 0,
     },
     connect: {
       Success: 0,
@@ -113,7 +217,6 @@ describe('a failing run', () => {
       DnsTime: 2,
       ConnectTime: 1,
       'Failure/CONNECT_REFUSED': 1,
-      InputChanged: 0,
     },
     tls: {
       Success: 0,
@@ -124,8 +227,8 @@ describe('a failing run', () => {
       ConnectTime: 9,
       TlsTime: 12,
       'Failure/TLS_HANDSHAKE_REJECTED': 1,
-      InputChanged: 0,
     },
+    // Past the handshake: the certificate days wait for their sample hour.
     auth: {
       Success: 0,
       HandshakeFailure: 0,
@@ -135,9 +238,7 @@ describe('a failing run', () => {
       ConnectTime: 11,
       TlsTime: 24,
       FirstByteTime: 87,
-      CertDaysToExpiry: 59,
       'Failure/AUTH_REJECTED': 1,
-      InputChanged: 0,
     },
     http: {
       Success: 0,
@@ -148,12 +249,10 @@ describe('a failing run', () => {
       ConnectTime: 11,
       TlsTime: 24,
       FirstByteTime: 87,
-      CertDaysToExpiry: 59,
       'Failure/HTTP_ERROR': 1,
-      InputChanged: 0,
     },
     // Nothing reached: no timing at all, not even TotalTime (it would drag the latency percentiles down).
-    config: { Success: 0, HandshakeFailure: 0, AuthFailure: 0, 'Failure/CONFIG_ERROR': 1, InputChanged: 0 },
+    config: { Success: 0, HandshakeFailure: 0, AuthFailure: 0, 'Failure/CONFIG_ERROR': 1 },
   };
 
   it.each(Object.keys(expected))(
@@ -194,18 +293,37 @@ describe('a failing run', () => {
       TlsTime: 8,
       CertDaysToExpiry: -10,
       'Failure/CERT_EXPIRED': 1,
-      InputChanged: 0,
     });
   });
 });
 
 describe('buildMetricData', () => {
   it('marks every datapoint high-resolution in sub-minute mode, and none otherwise', () => {
-    const high = buildMetricData(passing(), { highResolution: true, inputChanged: false }).MetricData ?? [];
-    const std = buildMetricData(passing(), { highResolution: false, inputChanged: false }).MetricData ?? [];
-    expect(high.length).toBeGreaterThan(5);
+    const high = buildMetricData(passing(), { highResolution: true, inputChanged: true }).MetricData ?? [];
+    const std = buildMetricData(passing(), { highResolution: false, inputChanged: true }).MetricData ?? [];
+    expect(high.length).toBeGreaterThanOrEqual(6);
     expect(high.every((d) => d.StorageResolution === 1)).toBe(true);
     expect(std.every((d) => d.StorageResolution === undefined)).toBe(true);
+  });
+
+  it('publishes InputChanged only on a run where an input changed, with value 1', () => {
+    const names = (changed: boolean) =>
+      (buildMetricData(passing(), { highResolution: false, inputChanged: changed }).MetricData ?? []).map(
+        (d) => [d.MetricName, d.Value],
+      );
+    expect(names(false).some(([n]) => n === 'InputChanged')).toBe(false);
+    expect(names(true)).toContainEqual(['InputChanged', 1]);
+  });
+
+  it('stamps every datapoint with the slot start when given one', () => {
+    const at = new Date('2026-03-02T10:00:00.000Z');
+    const later = passing({ startedAt: '2026-03-02T10:00:03.500Z' });
+    const data = buildMetricData(later, {
+      highResolution: false,
+      inputChanged: false,
+      timestamp: at,
+    }).MetricData;
+    expect(new Set(data?.map((d) => d.Timestamp?.toISOString()))).toEqual(new Set([at.toISOString()]));
   });
 
   it('uses only metric names from metric-names.ts', () => {
