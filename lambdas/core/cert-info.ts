@@ -9,13 +9,22 @@ import type { CertSummary } from './result';
 
 const DAY_MS = 86_400_000;
 
-/** A certificate as read from the wire, with the dates parsed. */
-export interface ChainCert {
-  readonly x509: X509Certificate;
+/** A certificate as read from the wire, with the dates parsed; its public-key pin is computed on first use. */
+export class ChainCert {
   readonly validFrom: Date;
   readonly validTo: Date;
-  /** "sha256/BASE64" of the SubjectPublicKeyInfo. */
-  readonly pin: string;
+  private spkiPin: string | undefined;
+
+  constructor(readonly x509: X509Certificate) {
+    this.validFrom = new Date(x509.validFrom);
+    this.validTo = new Date(x509.validTo);
+  }
+
+  /** "sha256/BASE64" of the SubjectPublicKeyInfo (exporting the key costs ~0.1 ms: only when pins are set). */
+  get pin(): string {
+    this.spkiPin ??= spkiPinOf(this.x509);
+    return this.spkiPin;
+  }
 }
 
 /** "CN=a\nO=b" (Node's form) as "CN=a, O=b". */
@@ -29,7 +38,7 @@ export function spkiPinOf(cert: X509Certificate): string {
 }
 
 export function toChainCert(x509: X509Certificate): ChainCert {
-  return { x509, validFrom: new Date(x509.validFrom), validTo: new Date(x509.validTo), pin: spkiPinOf(x509) };
+  return new ChainCert(x509);
 }
 
 /** Whole days from now to `validTo`, negative once expired. */
@@ -60,16 +69,46 @@ export function summarize(cert: ChainCert, now: Date): CertSummary {
 }
 
 /**
+ * Parsed chain certificates by SHA-256 fingerprint, so a server that presents the same chain on every probe
+ * is parsed once (an X509 parse costs ~0.1 ms with OpenSSL 3). Bounded: least recently used dropped first.
+ */
+const parsed = new Map<string, ChainCert>();
+const MAX_PARSED = 1024;
+
+function chainCertOf(raw: Buffer, fingerprint256: string): ChainCert {
+  const hit = parsed.get(fingerprint256);
+  if (hit) {
+    parsed.delete(fingerprint256);
+    parsed.set(fingerprint256, hit);
+    return hit;
+  }
+  const cert = toChainCert(new X509Certificate(raw));
+  // Key by the digest of what was parsed, so a wrong fingerprint can never map to another certificate.
+  parsed.set(cert.x509.fingerprint256, cert);
+  if (parsed.size > MAX_PARSED) {
+    const oldest = parsed.keys().next().value;
+    if (oldest !== undefined) parsed.delete(oldest);
+  }
+  return cert;
+}
+
+/**
  * The server's chain, leaf first: what the server sent, completed by Node with the issuers it found in the
  * trust store (so a trusted root shows up at the end). Works whether or not verification passed.
+ *
+ * `detailed` is `getPeerCertificate(true)` when the caller already has it: Node computes it during the
+ * handshake for its host name check (the engine captures it there, see probe.ts), and each call converts the
+ * whole chain again (~0.35 ms). Not `getPeerX509Certificate()`: in Node 20-26 it removes the certificates
+ * from the connection's peer chain (later calls see none) and never frees the intermediates it copies.
  */
-export function peerChain(socket: TLSSocket): ChainCert[] {
+export function peerChain(socket: TLSSocket, detailed?: PeerCertificate): ChainCert[] {
   const out: ChainCert[] = [];
   const seen = new Set<string>();
-  let cur: PeerCertificate | undefined = socket.getPeerCertificate(true) as PeerCertificate | undefined;
+  let cur: PeerCertificate | undefined =
+    detailed ?? (socket.getPeerCertificate(true) as PeerCertificate | undefined);
   while (cur?.raw && cur.raw.length > 0 && !seen.has(cur.fingerprint256)) {
     seen.add(cur.fingerprint256);
-    out.push(toChainCert(new X509Certificate(cur.raw)));
+    out.push(chainCertOf(cur.raw, cur.fingerprint256));
     const next = (cur as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
     cur = next;
   }

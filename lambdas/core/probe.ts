@@ -492,7 +492,7 @@ class ProbeRun {
     // TLS: the secure context comes from the cache (built before the clock starts when the material is new).
     const context = this.secureContext(tcp, inputs, clientCertSent);
     const tTls = this.clock();
-    const socket = await this.handshake(tcp, context, target, clientCertSent, (c) => fail(c));
+    const { socket, peer } = await this.handshake(tcp, context, target, clientCertSent, (c) => fail(c));
     if (target.main) this.timings.tlsMs = this.clock() - tTls;
     let late: unknown;
     socket.on('error', (e) => {
@@ -503,7 +503,7 @@ class ProbeRun {
     });
 
     const protocol = socket.getProtocol();
-    const chain = peerChain(socket);
+    const chain = peerChain(socket, peer);
     if (target.main) {
       this.tlsInfo = {
         protocol,
@@ -522,7 +522,7 @@ class ProbeRun {
         }
       }
     }
-    this.verify(socket, chain, target, (c) => fail(c));
+    this.verify(socket, chain, peer, target, (c) => fail(c));
     return { socket, isTls: true, protocol, clientCertSent, lateError: () => late };
   }
 
@@ -578,14 +578,19 @@ class ProbeRun {
     }
   }
 
+  /**
+   * The handshake. Resolves with the socket and, when the chain verified, the certificate Node read for its
+   * own host name check (`getPeerCertificate(true)`, the whole chain), so it is not converted a second time.
+   */
   private handshake(
     tcp: net.Socket,
     secureContext: tls.SecureContext,
     target: Target,
     clientCertSent: boolean,
     fail: (c: Classified) => Fail,
-  ): Promise<tls.TLSSocket> {
+  ): Promise<{ socket: tls.TLSSocket; peer: tls.PeerCertificate | undefined }> {
     const lim = this.limit('tls');
+    let peer: tls.PeerCertificate | undefined;
     let socket: tls.TLSSocket;
     try {
       socket = tls.connect({
@@ -594,6 +599,11 @@ class ProbeRun {
         ...(target.servername !== undefined ? { servername: target.servername } : {}),
         // Verification is done separately (verify()), so the chain is read even when it does not verify.
         rejectUnauthorized: false,
+        // Node calls this after a chain verified, with getPeerCertificate(true); verify() checks the name.
+        checkServerIdentity: (_host, cert) => {
+          peer = cert;
+          return undefined;
+        },
         ALPNProtocols: ['http/1.1'],
       });
     } catch (err) {
@@ -653,7 +663,7 @@ class ProbeRun {
       );
       socket.on('error', onError);
       socket.on('close', onClose);
-      socket.once('secureConnect', () => settle(() => resolve(socket)));
+      socket.once('secureConnect', () => settle(() => resolve({ socket, peer })));
     });
   }
 
@@ -661,6 +671,7 @@ class ProbeRun {
   private verify(
     socket: tls.TLSSocket,
     chain: readonly ChainCert[],
+    peer: tls.PeerCertificate | undefined,
     target: Target,
     fail: (c: Classified) => Fail,
   ): void {
@@ -709,7 +720,7 @@ class ProbeRun {
           detail: `${authCode}: ${untrustedHint(authCode)}; leaf ${formatName(leaf.x509.subject)} issued by ${formatName(leaf.x509.issuer)}`,
         });
       }
-      const idErr = tls.checkServerIdentity(target.identity, socket.getPeerCertificate());
+      const idErr = tls.checkServerIdentity(target.identity, peer ?? socket.getPeerCertificate());
       if (idErr) {
         const names = leaf.x509.subjectAltName ?? `CN ${formatName(leaf.x509.subject)}`;
         throw fail({

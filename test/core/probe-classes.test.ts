@@ -117,6 +117,12 @@ describe('a healthy processor', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('accepts a pin on the trusted root, which the server does not send (the chain is completed from tls.ca)', async () => {
+    const r = await run('healthy', { tls: { pins: [bed.pki.root.pin] } });
+    expect(r.ok).toBe(true);
+    expect(r.tls?.chain.at(-1)?.fingerprint256).toBe(bed.pki.root.fingerprint256);
+  });
+
   it('warns when the server certificate expires within certExpiryWarningDays', async () => {
     const r = await run('expiring-soon');
     expect(r.ok).toBe(true);
