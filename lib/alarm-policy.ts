@@ -1,14 +1,16 @@
 /**
- * The alarm policy: periods, M-of-N defaults, thresholds and the detection-time model, as plain data. The
- * ProcessorMonitor construct builds CloudWatch alarms from it; the docs and the detection-time test read it.
+ * The alarm policy: periods, M-of-N defaults, thresholds and the detection-time model, as plain data and
+ * plain functions. The ProcessorMonitor construct builds CloudWatch alarms from it; the detection-time test,
+ * the benchmark (bench/template.ts) and the docs read the same model.
  *
- * Detection time of a persistent failure ≈ period × datapointsToAlarm + publication delay, where the
- * publication delay is the probe run itself (≤ budgetMs: the run publishes when it ends) plus CloudWatch's
- * ingestion and evaluation allowance (alarms on 10/30-s periods are evaluated every 10 s, others every
- * minute). The defaults keep a persistent handshake failure under 180 s at a 60-s interval and under 60 s
- * at a 10-s interval.
+ * Detection time of a persistent failure is counted from the failure's ONSET, which can come just after a
+ * passing probe (see `detectionTimes`). The defaults keep its worst case within 180 s at a 60-s interval
+ * (1 of 1 one-minute periods: the probe Lambda re-probes a failure a few seconds later and publishes it
+ * only when both probes failed, so one failed period already means two failed probes) and within 60 s at a
+ * 10-s interval (3 of 5 ten-second periods).
  */
 import type { ConfigIssue, IntervalSeconds, ProcessorConfig } from '../lambdas/core/config';
+import { runWorkMs } from '../lambdas/probe/policy';
 import type { ConfigLocation } from './deployed-processor';
 
 export interface MOfN {
@@ -20,10 +22,12 @@ export interface MOfN {
 
 /**
  * Default M-of-N of the probe-failure alarms (HandshakeFailing, AuthRejected, AvailabilityLow), by probe
- * interval: two failed periods of three at 60/30/20 s, three of five at 10 s (a 20-s blip does not page).
+ * interval. 60 s: one failed minute, which the probe has already confirmed with a re-probe (two failed
+ * probes). 30/20 s: two failed 30-s periods of three (two failed probes at least 20 s apart). 10 s: three
+ * of five 10-s periods (a 20-s blip does not page).
  */
 export const DEFAULT_FAILURE_M_OF_N: Readonly<Record<IntervalSeconds, MOfN>> = {
-  60: { datapointsToAlarm: 2, evaluationPeriods: 3 },
+  60: { datapointsToAlarm: 1, evaluationPeriods: 1 },
   30: { datapointsToAlarm: 2, evaluationPeriods: 3 },
   20: { datapointsToAlarm: 2, evaluationPeriods: 3 },
   10: { datapointsToAlarm: 3, evaluationPeriods: 5 },
@@ -64,9 +68,93 @@ export function evaluationAllowanceSeconds(periodSeconds: number): number {
   return periodSeconds < 60 ? 10 : 30;
 }
 
-/** The detection-time model of this module's header, in seconds. */
-export function detectionSeconds(periodSeconds: number, datapointsToAlarm: number, budgetMs: number): number {
-  return periodSeconds * datapointsToAlarm + budgetMs / 1000 + evaluationAllowanceSeconds(periodSeconds);
+/** The detection targets of a persistent handshake failure (issue 4), by interval, in seconds. */
+export const DETECTION_TARGET_SECONDS: Readonly<Record<IntervalSeconds, number>> = {
+  60: 180,
+  30: 180,
+  20: 180,
+  10: 60,
+};
+
+export interface DetectionInput {
+  /** The probe interval (seconds between probe starts). */
+  readonly intervalSeconds: number;
+  /** The alarm's Period. */
+  readonly periodSeconds: number;
+  /** The alarm's DatapointsToAlarm (the M). */
+  readonly datapointsToAlarm: number;
+  /** The probe budget (the processor's budgetMs, as deployed). */
+  readonly budgetMs: number;
+}
+
+export interface DetectionTimes {
+  /** Seconds from the failure's onset to the alarm, worst case over onsets and schedule phases. */
+  readonly worstSeconds: number;
+  readonly meanSeconds: number;
+  readonly bestSeconds: number;
+  /** Longest time from a datapoint's timestamp (its slot start) to its publication. */
+  readonly publishSeconds: number;
+  /** CloudWatch's ingestion and evaluation allowance used. */
+  readonly allowanceSeconds: number;
+}
+
+/**
+ * Detection time of a persistent failure, in seconds from the moment the endpoint breaks to the alarm state
+ * change. The model (stated so it can be argued with):
+ * - Probes start at phase + j × interval; the phase (where the schedule fires in the alarm-period grid) is
+ *   swept over a whole period. The failure starts at `onset`, swept over one interval just after a passing
+ *   probe: the first failing probe is the next one, up to one interval later.
+ * - A run's datapoint is stamped with its slot's start and published when the run ends: at most the budget
+ *   later, or with the 60-s mode's confirmation the budget, the pause and the re-probe's budget
+ *   (lambdas/probe/policy.ts `runWorkMs`).
+ * - CloudWatch evaluates complete periods only: a period counts once it has ended and its datapoint is
+ *   published, plus the ingestion/evaluation allowance (10 s for 10/30-s periods, 30 s otherwise). AWS's
+ *   own example alarm state change evaluates the 11:25 period at 11:26:05.
+ * - Persistent failure: every failing run makes its period breaching (Maximum ≥ 1); the alarm fires on the
+ *   M-th breaching period (within N, as the periods are consecutive).
+ */
+export function detectionTimes(i: DetectionInput, stepSeconds = 0.25): DetectionTimes {
+  const publishSeconds = runWorkMs(i.intervalSeconds, i.budgetMs) / 1000;
+  const allowanceSeconds = evaluationAllowanceSeconds(i.periodSeconds);
+  const alarmAt = (phase: number): number => {
+    const breaching: number[] = [];
+    const firstStamp = new Map<number, number>();
+    for (let j = 0; breaching.length < i.datapointsToAlarm && j < 10_000; j++) {
+      const t = phase + j * i.intervalSeconds;
+      const k = Math.floor(t / i.periodSeconds);
+      if (!firstStamp.has(k)) {
+        firstStamp.set(k, t);
+        breaching.push(k);
+      }
+    }
+    const k = breaching[breaching.length - 1] as number;
+    const published = (firstStamp.get(k) as number) + publishSeconds;
+    return Math.max((k + 1) * i.periodSeconds, published) + allowanceSeconds;
+  };
+  // For a phase, the onset is uniform in (phase − interval, phase] (the probe at phase − interval still
+  // passed): detection runs from alarm − phase (onset at the failing probe) to alarm − phase + interval.
+  let worst = Number.NEGATIVE_INFINITY;
+  let best = Number.POSITIVE_INFINITY;
+  let sum = 0;
+  let n = 0;
+  for (let phase = 0; phase < i.periodSeconds; phase += stepSeconds) {
+    const fromFirstFailingProbe = alarmAt(phase) - phase;
+    worst = Math.max(worst, fromFirstFailingProbe + i.intervalSeconds);
+    best = Math.min(best, fromFirstFailingProbe);
+    sum += fromFirstFailingProbe + i.intervalSeconds / 2;
+    n++;
+  }
+  return { worstSeconds: worst, meanSeconds: sum / n, bestSeconds: best, publishSeconds, allowanceSeconds };
+}
+
+/** Detection time of a persistent handshake failure with a processor's default alarm settings. */
+export function defaultDetectionTimes(interval: IntervalSeconds, budgetMs: number): DetectionTimes {
+  return detectionTimes({
+    intervalSeconds: interval,
+    periodSeconds: stageAlarmPeriodSeconds(interval),
+    datapointsToAlarm: DEFAULT_FAILURE_M_OF_N[interval].datapointsToAlarm,
+    budgetMs,
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { AlarmKindName } from '../lambdas/core/alarm-names';
 import type { ProcessorConfig } from '../lambdas/core/config';
 import { describeRef, isSecretRef } from '../lambdas/core/secrets';
+import { confirmsFailures } from '../lambdas/probe/policy';
 import type { MOfN } from './alarm-policy';
 
 /** CloudWatch's limit on AlarmDescription. */
@@ -65,18 +66,25 @@ function credentialSources(processor: ProcessorConfig): string {
   return refs.length > 0 ? refs.join(', ') : 'the credential';
 }
 
+/** "2 of the last 3 60-s periods", or "the last 60-s period" when one period decides (confirmed at 60 s). */
+function periods(ctx: AlarmTextContext, unit: 'stage' | 'minute'): string {
+  const { datapointsToAlarm: m, evaluationPeriods: n } = ctx.failureMOfN;
+  const one = unit === 'stage' ? `${ctx.stagePeriodSeconds}-s period` : 'minute';
+  const confirmed = confirmsFailures(ctx.processor.intervalSeconds) ? ', confirmed by a re-probe' : '';
+  return n === 1 ? `the last ${one}${confirmed}` : `${m} of the last ${n} ${one}s`;
+}
+
 /** The description of one alarm. Always within CloudWatch's 1024 characters. */
 export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): string {
   const p = ctx.processor;
   const name = p.name;
   const rb = ctx.runbookBaseUrl;
   const check = `npx payprobe check --config ${path.basename(ctx.configFile)} --processor ${name}`;
-  const { datapointsToAlarm: m, evaluationPeriods: n } = ctx.failureMOfN;
   let text: string;
   switch (kind) {
     case 'HandshakeFailing':
       text =
-        `${name}: the TLS handshake with ${host(p)} is failing (${m} of the last ${n} ${ctx.stagePeriodSeconds}-s periods). ` +
+        `${name}: the TLS handshake with ${host(p)} is failing (${periods(ctx, 'stage')}). ` +
         `Payments to ${name} are probably failing too. ` +
         `Check first: the failure class in the page or the probe log - CERT_* = the server certificate or our trust store (CA bundle, pins), ` +
         'CLIENT_CERT_* = our mTLS certificate, TLS_VERSION_MISMATCH/TLS_HANDSHAKE_REJECTED = protocol or cipher settings, ' +
@@ -87,7 +95,7 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
       break;
     case 'AuthRejected':
       text =
-        `${name}: ${host(p)} rejects our credentials (401/403 or OAuth invalid_client) in ${m} of the last ${n} ${ctx.stagePeriodSeconds}-s periods. ` +
+        `${name}: ${host(p)} rejects our credentials (401/403 or OAuth invalid_client) in ${periods(ctx, 'stage')}. ` +
         'TLS works; the credential does not. ' +
         `Check first: was ${credentialSources(p)} rotated, revoked or replaced with a sandbox key (or the reverse)? ` +
         `Is the account or its IP allow-list still valid? ${check}. ` +
@@ -95,7 +103,7 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
       break;
     case 'AvailabilityLow':
       text =
-        `${name}: fewer than ${ctx.availabilityThreshold}% of probes to ${host(p)} passed in ${m} of the last ${n} minutes. ` +
+        `${name}: fewer than ${ctx.availabilityThreshold}% of probes to ${host(p)} passed in ${periods(ctx, 'minute')}. ` +
         'Probes fail at some stage: DNS, connect, TLS, auth or HTTP. ' +
         'Check first: the failure class (page, probe log, or the dashboard widget "Failures by class") - ' +
         'DNS_FAILURE/CONNECT_* = DNS, egress, firewall or the processor being down (status page); ' +

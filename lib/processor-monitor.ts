@@ -31,6 +31,7 @@ import {
   METRICS,
   type MetricName,
 } from '../lambdas/core/metric-names';
+import { runWorkMs } from '../lambdas/probe/policy';
 import {
   AVAILABILITY_PERIOD_SECONDS,
   CERT_EXPIRY,
@@ -58,7 +59,7 @@ export const DEFAULT_PROBE_ENTRY = path.join(__dirname, '..', 'lambdas', 'probe'
 export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
 export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
 
-/** Seconds the function timeout leaves beyond the probe's own budget. */
+/** Seconds the function timeout leaves beyond the run's own probing time. */
 const TIMEOUT_MARGIN_SECONDS = 15;
 /** In sub-minute mode one invocation probes for a minute: 60 s plus margin. */
 const SUB_MINUTE_TIMEOUT_SECONDS = 75;
@@ -163,10 +164,11 @@ export class ProcessorMonitor extends Construct {
     );
     this.grantProbePermissions(deployed);
 
+    // At 60 s a failed probe is re-probed after a pause: the run may take two budgets and the pause.
     const timeoutSeconds =
       p.intervalSeconds < 60
         ? SUB_MINUTE_TIMEOUT_SECONDS
-        : Math.ceil(p.budgetMs / 1000) + TIMEOUT_MARGIN_SECONDS;
+        : Math.ceil(runWorkMs(p.intervalSeconds, p.budgetMs) / 1000) + TIMEOUT_MARGIN_SECONDS;
 
     this.probeFunction = new PayProbeFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_PROBE_ENTRY,

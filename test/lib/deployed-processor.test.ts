@@ -7,12 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
 import { parseProcessorEnv } from '../../lambdas/probe/env';
-import {
-  DEFAULT_FAILURE_M_OF_N,
-  detectionSeconds,
-  failureMOfN,
-  stageAlarmPeriodSeconds,
-} from '../../lib/alarm-policy';
+import { DETECTION_TARGET_SECONDS, defaultDetectionTimes, failureMOfN } from '../../lib/alarm-policy';
 import { deployProcessor, deployProcessors, secretRefs } from '../../lib/deployed-processor';
 import { processorConstructId, regionConstructId } from '../../lib/ids';
 
@@ -200,20 +195,20 @@ describe('alarm M-of-N', () => {
 `);
 
   test('defaults depend on the interval and meet the detection targets', () => {
-    expect(failureMOfN(base('{}'), at).mOfN).toEqual({ datapointsToAlarm: 2, evaluationPeriods: 3 });
+    // 60 s: one failed minute, already confirmed by the probe's re-probe.
+    expect(failureMOfN(base('{}'), at).mOfN).toEqual({ datapointsToAlarm: 1, evaluationPeriods: 1 });
     expect(failureMOfN(base('{}', 10), at).mOfN).toEqual({ datapointsToAlarm: 3, evaluationPeriods: 5 });
     for (const interval of [10, 20, 30, 60] as const) {
       const p = base('{}', interval);
-      const period = stageAlarmPeriodSeconds(interval);
-      const t = detectionSeconds(period, DEFAULT_FAILURE_M_OF_N[interval].datapointsToAlarm, p.budgetMs);
-      expect(t).toBeLessThanOrEqual(interval === 10 ? 60 : 180);
+      const t = defaultDetectionTimes(interval, p.budgetMs);
+      expect(t.worstSeconds).toBeLessThanOrEqual(DETECTION_TARGET_SECONDS[interval]);
     }
   });
 
   test('setting one of M and N adjusts the other; M above N is an error on the field', () => {
-    expect(failureMOfN(base('{ evaluationPeriods: 1 }'), at).mOfN).toEqual({
-      datapointsToAlarm: 1,
-      evaluationPeriods: 1,
+    expect(failureMOfN(base('{ evaluationPeriods: 2 }', 10), at).mOfN).toEqual({
+      datapointsToAlarm: 2,
+      evaluationPeriods: 2,
     });
     expect(failureMOfN(base('{ datapointsToAlarm: 4 }'), at).mOfN).toEqual({
       datapointsToAlarm: 4,
