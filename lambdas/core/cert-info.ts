@@ -9,15 +9,36 @@ import type { CertSummary } from './result';
 
 const DAY_MS = 86_400_000;
 
-/** A certificate as read from the wire, with the dates parsed; its public-key pin is computed on first use. */
+/**
+ * A certificate as read from the wire, with the dates parsed. Its names, summary and public-key pin are
+ * computed on first use and kept: chain certificates are shared by every probe that sees them (peerChain).
+ */
 export class ChainCert {
   readonly validFrom: Date;
   readonly validTo: Date;
   private spkiPin: string | undefined;
+  private fixed: Omit<CertSummary, 'daysToExpiry'> | undefined;
 
   constructor(readonly x509: X509Certificate) {
     this.validFrom = new Date(x509.validFrom);
     this.validTo = new Date(x509.validTo);
+  }
+
+  /** The summary fields that do not depend on the time of the probe. */
+  get described(): Omit<CertSummary, 'daysToExpiry'> {
+    this.fixed ??= {
+      subject: formatName(this.x509.subject),
+      issuer: formatName(this.x509.issuer),
+      validFrom: this.validFrom.toISOString(),
+      validTo: this.validTo.toISOString(),
+      fingerprint256: this.x509.fingerprint256,
+    };
+    return this.fixed;
+  }
+
+  /** "CN=a, O=b". */
+  get subject(): string {
+    return this.described.subject;
   }
 
   /** "sha256/BASE64" of the SubjectPublicKeyInfo (exporting the key costs ~0.1 ms: only when pins are set). */
@@ -58,13 +79,14 @@ export function daysSince(date: Date, now: Date): number {
 }
 
 export function summarize(cert: ChainCert, now: Date): CertSummary {
+  const d = cert.described;
   return {
-    subject: formatName(cert.x509.subject),
-    issuer: formatName(cert.x509.issuer),
-    validFrom: cert.validFrom.toISOString(),
-    validTo: cert.validTo.toISOString(),
+    subject: d.subject,
+    issuer: d.issuer,
+    validFrom: d.validFrom,
+    validTo: d.validTo,
     daysToExpiry: daysUntil(cert.validTo, now),
-    fingerprint256: cert.x509.fingerprint256,
+    fingerprint256: d.fingerprint256,
   };
 }
 

@@ -517,7 +517,7 @@ class ProbeRun {
         if (days >= 0 && days <= this.p.tls.certExpiryWarningDays) {
           this.warnings.push({
             class: 'CERT_EXPIRING_SOON',
-            detail: `server certificate ${formatName(leaf.x509.subject)} expires in ${days} days (${leaf.validTo.toISOString()})`,
+            detail: `server certificate ${leaf.subject} expires in ${days} days (${leaf.validTo.toISOString()})`,
           });
         }
       }
@@ -617,7 +617,7 @@ class ProbeRun {
     }
     this.sockets.push(socket as unknown as net.Socket);
     let keyExchanged = false;
-    socket.on('keylog', () => {
+    socket.once('keylog', () => {
       keyExchanged = true;
     });
     return new Promise((resolve, reject) => {
@@ -691,7 +691,7 @@ class ProbeRun {
       // with its dates whatever else is wrong with the chain.
       for (const [i, c] of chain.entries()) {
         const which = i === 0 ? 'server certificate' : `chain certificate #${i}`;
-        const name = formatName(c.x509.subject);
+        const name = c.subject;
         if (this.now.getTime() > c.validTo.getTime()) {
           throw fail({
             class: 'CERT_EXPIRED',
