@@ -5,14 +5,17 @@
  *
  * The model, per processor and region (a month = HOURS_PER_MONTH hours, 43,800 minutes):
  * - Lambda: one invocation a minute in every mode. At 60 s the invocation probes once and lasts about one probe
- *   plus handler overhead. At 10/20/30 s the handler probes 60/interval times inside the one invocation and
- *   sleeps in between; sleeping is billed, so it lasts (probes - 1) x interval + one probe + overhead
- *   (about 51 s at 10 s). GB-s = memory x duration x invocations.
- * - Custom metrics: every metric in metric-names.ts that a run writes (all but Failure and, without mTLS,
- *   ClientCertDaysToExpiry), each with dimension Processor, billed for every hour it receives data - i.e. the
- *   whole month. Failure (dimensions Processor, Class) only exists in hours with failures: an assumed number
- *   of classes, each for an assumed number of hours.
- * - PutMetricData: one request per probe run (DESIGN.md "Metrics").
+ *   plus handler overhead; a failed probe is re-probed after a pause (lambdas/probe/policy.ts), billed for
+ *   every run in the assumed failing hours. At 10/20/30 s the handler probes 60/interval times inside the one
+ *   invocation and sleeps in between; sleeping is billed, so it lasts (probes - 1) x interval + one probe +
+ *   overhead (about 51 s at 10 s). GB-s = memory x duration x invocations.
+ * - Custom metrics, each with dimension Processor, billed for every hour in which it receives data (CloudWatch
+ *   prorates by the hour), following lambdas/probe/publishing.ts: the every-run metrics all month; the phase
+ *   timings and certificate days in their UTC sample hours plus the hours in which they matter (failing
+ *   hours, slow hours, certificate hours: assumptions); InputChanged in the hours with an input change;
+ *   Failure (dimensions Processor, Class) in the hours with failures (classes x hours each). Hours in which
+ *   several reasons coincide are counted once per reason (an over-estimate).
+ * - PutMetricData: one request per probe run (DESIGN.md "Metrics"; a re-probe publishes with its run).
  * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (ProbeNotRunning watches two). The stage alarms (handshake, auth) use the probe
  *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
  *   alarms are standard resolution. ClientCertExpiring only with mTLS.
@@ -27,6 +30,9 @@
  * Regions multiply every per-processor and shared item. The figures are list prices: the free tier (10
  * metrics, 10 alarms, 1M API requests, 1M Lambda requests and 400,000 GB-s a month per account) is ignored.
  */
+
+import { CONFIRM_PAUSE_MS, confirmsFailures } from '../probe/policy';
+import { PUBLISHING, type PublishRule } from '../probe/publishing';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from './alarm-names';
 import type { ProcessorConfig } from './config';
 import type { RawConfig, Subscription } from './config-schema';
@@ -50,8 +56,14 @@ export interface CostAssumptions {
   readonly invocationOverheadSeconds: number;
   /** Distinct failure classes a processor shows in a month (each one a Failure metric). */
   readonly failureClassesPerMonth: number;
-  /** Hours in a month in which each of those classes receives data. */
+  /** Hours in a month in which each of those classes receives data (every run of those hours fails). */
   readonly failingHoursPerClass: number;
+  /** Hours in a month with a run slower than the latency budget (the phase timings are published). */
+  readonly slowHoursPerMonth: number;
+  /** Hours in a month with a certificate inside its warning window or just renewed (certificate days published). */
+  readonly certificateHoursPerMonth: number;
+  /** Hours in a month with an input change (InputChanged published). */
+  readonly inputChangeHoursPerMonth: number;
   /** Critical alarm state changes (ALARM and OK both count) per processor-month. */
   readonly criticalStateChangesPerMonth: number;
   /** Warning alarm state changes per processor-month. */
@@ -80,6 +92,9 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   invocationOverheadSeconds: 0.3,
   failureClassesPerMonth: 2,
   failingHoursPerClass: 12,
+  slowHoursPerMonth: 12,
+  certificateHoursPerMonth: 2,
+  inputChangeHoursPerMonth: 2,
   criticalStateChangesPerMonth: 8,
   warningStateChangesPerMonth: 2,
   diagnoseSeconds: 2,
@@ -125,7 +140,10 @@ export interface CostLine {
 export interface ProcessorUsage {
   readonly invocations: number;
   readonly probesPerInvocation: number;
+  /** Probe runs (one PutMetricData each). */
   readonly probes: number;
+  /** Re-probes confirming a failure (60-s mode): runs in the failing hours. */
+  readonly reprobes: number;
   readonly durationSeconds: number;
   readonly memoryMb: number;
   readonly gbSeconds: number;
@@ -212,11 +230,55 @@ export function alarmPlan(
     }));
 }
 
-/** Metrics a probe run writes for this processor, every run (so billed all month). */
-export function perRunMetrics(p: ProcessorConfig): MetricName[] {
-  return Object.values(METRICS).filter(
+/** Metrics every probe run writes, whatever the processor (so billed all month). */
+export function perRunMetrics(): MetricName[] {
+  return Object.values(METRICS).filter((m) => PUBLISHING[m].when === 'every-run');
+}
+
+/** Hours with failed runs in a month: each assumed class for its assumed hours (counted as disjoint). */
+export function failingHours(a: CostAssumptions): number {
+  return Math.min(HOURS_PER_MONTH, a.failureClassesPerMonth * a.failingHoursPerClass);
+}
+
+/**
+ * Billed hours a month of a metric with this publishing rule (lambdas/probe/publishing.ts). Failure is
+ * priced per class separately (`failed-run` gives 0 here).
+ */
+export function billedHours(rule: PublishRule, a: CostAssumptions): number {
+  switch (rule.when) {
+    case 'every-run':
+      return HOURS_PER_MONTH;
+    case 'failed-run':
+      return 0;
+    case 'input-changed':
+      return Math.min(HOURS_PER_MONTH, a.inputChangeHoursPerMonth);
+    case 'sampled': {
+      const extra =
+        rule.also === 'failed-or-slow'
+          ? failingHours(a) + a.slowHoursPerMonth
+          : failingHours(a) + a.certificateHoursPerMonth;
+      return Math.min(HOURS_PER_MONTH, HOURS_PER_MONTH / rule.everyHours + extra);
+    }
+  }
+}
+
+/** The processor's metrics (Failure per assumed class) and the hours a month each is billed. */
+export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: string; hours: number }[] {
+  const names = Object.values(METRICS).filter(
     (m) => m !== METRICS.failure && (m !== METRICS.clientCertDaysToExpiry || usesMtls(p)),
   );
+  return [
+    ...names.map((name) => ({ name, hours: billedHours(PUBLISHING[name], a) })),
+    ...Array.from({ length: a.failureClassesPerMonth }, (_, i) => ({
+      name: `${METRICS.failure} (class ${i + 1})`,
+      hours: Math.min(HOURS_PER_MONTH, a.failingHoursPerClass),
+    })),
+  ];
+}
+
+/** Re-probes a month: at an interval that confirms failures, every run in the failing hours. */
+export function reprobesPerMonth(intervalSeconds: number, a: CostAssumptions): number {
+  return confirmsFailures(intervalSeconds) ? failingHours(a) * (3600 / intervalSeconds) : 0;
 }
 
 /** Probes per one-minute invocation: 60 / interval (1 at 60 s, 6 at 10 s). */
@@ -265,16 +327,13 @@ export function processorUsage(
   const memoryMb = deployed.memoryMb ?? a.memoryMb;
   const stateChanges = a.criticalStateChangesPerMonth + a.warningStateChangesPerMonth;
   const diagnoseInvocations = stateChanges;
+  const reprobes = reprobesPerMonth(p.intervalSeconds, a);
+  const reprobeSeconds = reprobes * (CONFIRM_PAUSE_MS / 1000 + a.probeSeconds);
   const gbSeconds =
-    (memoryMb / 1024) * (durationSeconds * invocations + a.diagnoseSeconds * diagnoseInvocations);
+    (memoryMb / 1024) *
+    (durationSeconds * invocations + reprobeSeconds + a.diagnoseSeconds * diagnoseInvocations);
 
-  const metrics = [
-    ...perRunMetrics(p).map((name) => ({ name, hours: HOURS_PER_MONTH })),
-    ...Array.from({ length: a.failureClassesPerMonth }, (_, i) => ({
-      name: `${METRICS.failure} (class ${i + 1})`,
-      hours: Math.min(HOURS_PER_MONTH, a.failingHoursPerClass),
-    })),
-  ];
+  const metrics = metricHours(p, a);
   const metricMonths = metrics.reduce((n, m) => n + m.hours / HOURS_PER_MONTH, 0);
 
   const plan = alarmPlan(p);
@@ -299,7 +358,7 @@ export function processorUsage(
       publishes(a.warningStateChangesPerMonth) * warning.sms,
   };
 
-  const logGb = (probes * a.logBytesPerProbe + invocations * a.logBytesPerInvocation) / 1e9;
+  const logGb = ((probes + reprobes) * a.logBytesPerProbe + invocations * a.logBytesPerInvocation) / 1e9;
   const retention = deployed.logRetentionDays ?? a.logRetentionDays;
   const logStoredGb = (logGb * Math.min(retention, 3650)) / 30;
 
@@ -309,6 +368,7 @@ export function processorUsage(
     invocations,
     probesPerInvocation: perInvocation,
     probes,
+    reprobes,
     durationSeconds,
     memoryMb,
     gbSeconds,

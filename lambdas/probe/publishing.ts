@@ -13,8 +13,8 @@
  * - failed runs: Failure with dimension Class;
  * - InputChanged: only on a run where an input changed, with value 1 (no alarm watches it; the log line
  *   names the fields);
- * - DnsTime, ConnectTime, FirstByteTime (the phase breakdown): every run in every 6th UTC hour (00, 06, 12,
- *   18) as a baseline, and on every run that failed or took longer than the latency budget, which is when
+ * - DnsTime, ConnectTime, FirstByteTime (the phase breakdown): every run in every 12th UTC hour (00 and 12)
+ *   as a baseline, and on every run that failed or took longer than the latency budget, which is when
  *   on-call reads which phase grew;
  * - CertDaysToExpiry, ClientCertDaysToExpiry: every run in every 3rd UTC hour (so any 3-hour dashboard range
  *   holds one), and on every run that failed at stage tls, whose certificate is inside its warning window
@@ -42,8 +42,8 @@ export type PublishRule =
       readonly also: 'failed-or-slow' | 'certificate';
     };
 
-/** Sample hours of the phase timings: every 6th UTC hour. */
-export const PHASE_SAMPLE_HOURS = 6;
+/** Sample hours of the phase timings: every 12th UTC hour (00 and 12). */
+export const PHASE_SAMPLE_HOURS = 12;
 /** Sample hours of the certificate days: every 3rd UTC hour (a 3-hour dashboard range always holds one). */
 export const CERT_SAMPLE_HOURS = 3;
 

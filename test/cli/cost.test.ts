@@ -55,6 +55,9 @@ describe('payprobe cost', () => {
     expect(rows.find((r) => r.startsWith('TOTAL'))).toMatch(/\$\d+\.\d{2}$/);
     expect(text).toContain('Synthetics canary');
     expect(text).toMatch(/Assumptions/);
+    // The publishing pattern the metrics line is priced from (lambdas/probe/publishing.ts).
+    expect(text).toContain('billed for the hours they receive data: Success, HandshakeFailure, AuthFailure');
+    expect(text).toMatch(/phase timings every 12th UTC hour .* certificate days every 3rd UTC hour/);
   });
 
   it('multiplies by the regions in the config', async () => {

@@ -18,6 +18,9 @@ import {
 } from '../../lambdas/core/cost';
 import { METRICS } from '../../lambdas/core/metric-names';
 import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../lambdas/core/pricing';
+import type { ProbeResult } from '../../lambdas/core/result';
+import { buildMetricData } from '../../lambdas/probe/metrics';
+import { CONFIRM_PAUSE_MS } from '../../lambdas/probe/policy';
 import { addPayProbeStacks } from '../../lib/payprobe-app';
 
 function load(yaml: string) {
@@ -31,8 +34,12 @@ processors:
     intervalSeconds: ${interval}
 ${extra}`;
 
-/** Assumptions with no incidents, so Lambda and SNS lines hold only the probe schedule. */
-const QUIET: Partial<CostAssumptions> = { criticalStateChangesPerMonth: 0, warningStateChangesPerMonth: 0 };
+/** Assumptions with no incidents, so Lambda and SNS lines hold only the probe schedule (no re-probes). */
+const QUIET: Partial<CostAssumptions> = {
+  criticalStateChangesPerMonth: 0,
+  warningStateChangesPerMonth: 0,
+  failureClassesPerMonth: 0,
+};
 
 function lineUsd(lines: readonly { price: PriceKey; usd: number }[], price: PriceKey): number {
   return lines.filter((l) => l.price === price).reduce((n, l) => n + l.usd, 0);
@@ -67,6 +74,26 @@ describe('cost model: invocations and Lambda duration', () => {
     expect(p?.usage.durationSeconds).toBeLessThan(60);
   });
 
+  it('bills the re-probe of every failed run at 60 s (pause + one probe), and none in sub-minute modes', () => {
+    const a = { ...DEFAULT_ASSUMPTIONS, ...QUIET, failureClassesPerMonth: 2, failingHoursPerClass: 12 };
+    const at60 = estimateCost({ processors: load(ONE_AT(60)).processors }, a).processors[0];
+    const quiet60 = estimateCost(
+      { processors: load(ONE_AT(60)).processors },
+      { ...a, failureClassesPerMonth: 0 },
+    ).processors[0];
+    expect(at60?.usage.reprobes).toBe(24 * 60);
+    expect(quiet60?.usage.reprobes).toBe(0);
+    const extraGbs = (a.memoryMb / 1024) * 24 * 60 * (CONFIRM_PAUSE_MS / 1000 + a.probeSeconds);
+    expect((at60?.usage.gbSeconds ?? 0) - (quiet60?.usage.gbSeconds ?? 0)).toBeCloseTo(extraGbs, 6);
+    // Still one PutMetricData per run: the re-probe publishes with its run.
+    expect(at60?.usage.putMetricDataRequests).toBe(MINUTES_PER_MONTH);
+    // Not material: about two cents.
+    expect(extraGbs * PRICES.lambdaArmGbSecond.usd).toBeLessThan(0.05);
+    expect(estimateCost({ processors: load(ONE_AT(10)).processors }, a).processors[0]?.usage.reprobes).toBe(
+      0,
+    );
+  });
+
   it('scales Lambda duration cost with memory, and deployed facts override the assumption', () => {
     const cfg = load(ONE_AT(60));
     const at256 = estimateCost({ processors: cfg.processors }, { ...QUIET, memoryMb: 256 }).processors[0];
@@ -85,21 +112,96 @@ describe('cost model: invocations and Lambda duration', () => {
 });
 
 describe('cost model: metrics and alarms', () => {
-  it('counts every metric a run writes, from metric-names.ts, billed for the whole month', () => {
+  it('bills the every-run metrics for the whole month and the sampled ones for their sample hours plus the hours they matter', () => {
     const cfg = load(ONE_AT(60));
-    const p = cfg.processors[0];
-    if (!p) throw new Error('no processor');
-    const expected = Object.values(METRICS).filter(
-      (m) => m !== METRICS.failure && m !== METRICS.clientCertDaysToExpiry,
+    expect([...perRunMetrics()].sort()).toEqual(
+      [
+        METRICS.success,
+        METRICS.handshakeFailure,
+        METRICS.authFailure,
+        METRICS.totalTime,
+        METRICS.tlsTime,
+      ].sort(),
     );
-    expect(perRunMetrics(p).sort()).toEqual([...expected].sort());
-    const cost = estimateCost({ processors: cfg.processors }, { ...QUIET, failureClassesPerMonth: 0 })
-      .processors[0];
-    expect(cost?.usage.metricMonths).toBeCloseTo(expected.length, 9);
+    const a: CostAssumptions = {
+      ...DEFAULT_ASSUMPTIONS,
+      ...QUIET,
+      failureClassesPerMonth: 0,
+      slowHoursPerMonth: 10,
+      certificateHoursPerMonth: 5,
+      inputChangeHoursPerMonth: 3,
+    };
+    const cost = estimateCost({ processors: cfg.processors }, a).processors[0];
+    const hours = Object.fromEntries((cost?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
+    expect(hours).toEqual({
+      Success: HOURS_PER_MONTH,
+      HandshakeFailure: HOURS_PER_MONTH,
+      AuthFailure: HOURS_PER_MONTH,
+      TotalTime: HOURS_PER_MONTH,
+      TlsTime: HOURS_PER_MONTH,
+      // Every 12th hour (2 a day) plus the slow hours (no failures assumed here).
+      DnsTime: HOURS_PER_MONTH / 12 + 10,
+      ConnectTime: HOURS_PER_MONTH / 12 + 10,
+      FirstByteTime: HOURS_PER_MONTH / 12 + 10,
+      // Every 3rd hour plus the certificate hours.
+      CertDaysToExpiry: HOURS_PER_MONTH / 3 + 5,
+      InputChanged: 3,
+    });
+    const months = Object.values(hours).reduce((n, h) => n + h / HOURS_PER_MONTH, 0);
+    expect(cost?.usage.metricMonths).toBeCloseTo(months, 9);
     expect(lineUsd(cost?.lines ?? [], 'customMetricMonth')).toBeCloseTo(
-      expected.length * PRICES.customMetricMonth.usd,
+      months * PRICES.customMetricMonth.usd,
       9,
     );
+    // Failing hours carry the phase timings and the certificate days too (a failure at stage tls).
+    const failing = estimateCost(
+      { processors: cfg.processors },
+      { ...a, failureClassesPerMonth: 2, failingHoursPerClass: 7 },
+    ).processors[0];
+    const failingHours = Object.fromEntries((failing?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
+    expect(failingHours.DnsTime).toBeCloseTo(HOURS_PER_MONTH / 12 + 10 + 14, 9);
+    expect(failingHours.CertDaysToExpiry).toBeCloseTo(HOURS_PER_MONTH / 3 + 5 + 14, 9);
+    expect(failingHours.Success).toBe(HOURS_PER_MONTH);
+  });
+
+  it('prices exactly what the probe Lambda publishes: every-run metrics on a plain run, the sampled ones in their sample hours', () => {
+    const passing = (startedAt: string): ProbeResult => ({
+      processor: 'p',
+      ok: true,
+      stage: null,
+      class: null,
+      detail: null,
+      warnings: [],
+      timings: { dnsMs: 1, connectMs: 2, tlsMs: 3, firstByteMs: 4, totalMs: 10 },
+      tls: {
+        protocol: 'TLSv1.3',
+        cipher: 'x',
+        serverCert: {
+          subject: 'CN=p',
+          issuer: 'CN=ca',
+          validFrom: '2026-01-01T00:00:00.000Z',
+          validTo: '2027-01-01T00:00:00.000Z',
+          daysToExpiry: 200,
+          fingerprint256: 'AA',
+        },
+        chain: [],
+        clientCert: { validTo: '2027-01-01T00:00:00.000Z', daysToExpiry: 200 },
+      },
+      http: { status: 200 },
+      startedAt,
+      inputs: {},
+    });
+    const names = (iso: string) =>
+      (buildMetricData(passing(iso), { highResolution: false, inputChanged: false }).MetricData ?? []).map(
+        (d) => d.MetricName,
+      );
+    // 10:00 UTC is no sample hour: exactly the every-run metrics.
+    expect(names('2026-03-02T10:00:00.000Z').sort()).toEqual([...perRunMetrics()].sort());
+    // Midnight UTC is a sample hour of every sampled metric.
+    const sampled = Object.values(METRICS).filter(
+      (m) => m !== METRICS.failure && m !== METRICS.inputChanged && !perRunMetrics().includes(m),
+    );
+    expect(names('2026-03-02T00:00:00.000Z').sort()).toEqual([...perRunMetrics(), ...sampled].sort());
   });
 
   it('prorates Failure-by-class metrics by the hours they receive data', () => {
@@ -110,8 +212,14 @@ describe('cost model: metrics and alarms', () => {
       { processors: cfg.processors },
       { ...QUIET, failureClassesPerMonth: 3, failingHoursPerClass: 73 },
     ).processors[0];
+    const failureHours = (c: typeof some) =>
+      (c?.usage.metrics ?? []).filter((m) => m.name.startsWith('Failure')).reduce((n, m) => n + m.hours, 0);
+    expect(failureHours(none)).toBe(0);
+    expect(failureHours(some)).toBe(3 * 73);
+    expect(some?.usage.metrics.filter((m) => m.name.startsWith('Failure'))).toHaveLength(3);
+    // The failing hours also carry the sampled metrics (phase timings and certificate days): 4 of them.
     expect((some?.usage.metricMonths ?? 0) - (none?.usage.metricMonths ?? 0)).toBeCloseTo(
-      (3 * 73) / HOURS_PER_MONTH,
+      (3 * 73 + 4 * 3 * 73) / HOURS_PER_MONTH,
       9,
     );
   });
@@ -125,6 +233,9 @@ describe('cost model: metrics and alarms', () => {
     const b = estimateCost({ processors: mtls }, QUIET).processors[0];
     expect(b?.usage.metrics.map((m) => m.name)).toContain(METRICS.clientCertDaysToExpiry);
     expect(a?.usage.metrics.map((m) => m.name)).not.toContain(METRICS.clientCertDaysToExpiry);
+    // Billed like the server certificate days.
+    const hours = (name: string) => b?.usage.metrics.find((m) => m.name === name)?.hours;
+    expect(hours(METRICS.clientCertDaysToExpiry)).toBe(hours(METRICS.certDaysToExpiry));
     expect((b?.usage.alarms.standard ?? 0) - (a?.usage.alarms.standard ?? 0)).toBe(1);
   });
 

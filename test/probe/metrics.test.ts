@@ -58,7 +58,7 @@ function values(data: readonly MetricDatum[] | undefined): Record<string, number
 
 describe('a passing run', () => {
   it('publishes the every-run metrics in one PutMetricData call outside the sample hours', async () => {
-    // START is 10:00 UTC: neither a phase (every 6th) nor a certificate (every 3rd) sample hour.
+    // START is 10:00 UTC: neither a phase (every 12th) nor a certificate (every 3rd) sample hour.
     const calls = await publishedFor(passing());
     expect(calls).toHaveLength(1);
     const ts = new Date(START);
@@ -75,7 +75,7 @@ describe('a passing run', () => {
     });
   });
 
-  it('adds every DESIGN.md metric in a sample hour: the phases every 6th UTC hour, the certificate days every 3rd', async () => {
+  it('adds every DESIGN.md metric in a sample hour: the phases every 12th UTC hour, the certificate days every 3rd', async () => {
     const at = (iso: string) => publishedFor(passing({ startedAt: iso }));
     const [noon] = await at('2026-03-02T12:59:59.000Z');
     expect(values(noon?.MetricData)).toEqual({
@@ -90,7 +90,7 @@ describe('a passing run', () => {
       CertDaysToExpiry: 59,
     });
     cw.resetHistory();
-    const [three] = await at('2026-03-02T03:00:00.000Z');
+    const [three] = await at('2026-03-02T06:00:00.000Z');
     expect(Object.keys(values(three?.MetricData))).toEqual([
       'Success',
       'HandshakeFailure',

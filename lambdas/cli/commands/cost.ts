@@ -5,8 +5,15 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../core/config';
-import { type CostEstimate, type CostLine, estimateCost, invocationSeconds } from '../../core/cost';
+import {
+  type CostEstimate,
+  type CostLine,
+  estimateCost,
+  invocationSeconds,
+  perRunMetrics,
+} from '../../core/cost';
 import { PRICES, type PriceKey } from '../../core/pricing';
+import { CERT_SAMPLE_HOURS, PHASE_SAMPLE_HOURS } from '../../probe/publishing';
 import type { CliIo } from '../io';
 
 export function register(program: Command, io: CliIo): void {
@@ -110,8 +117,11 @@ export function renderCost(e: CostEstimate): string {
         : ''),
   );
   out.push(
-    `  every metric a run writes is billed all month; Failure by class: ${a.failureClassesPerMonth} classes x ` +
-      `${a.failingHoursPerClass} h; one PutMetricData per probe`,
+    `  metrics are billed for the hours they receive data: ${perRunMetrics().join(', ')} every run (all month); ` +
+      `phase timings every ${PHASE_SAMPLE_HOURS}th UTC hour and in failing or slow hours (${a.slowHoursPerMonth} h slow); ` +
+      `certificate days every ${CERT_SAMPLE_HOURS}rd UTC hour and in failing or certificate hours (${a.certificateHoursPerMonth} h); ` +
+      `InputChanged ${a.inputChangeHoursPerMonth} h; Failure by class: ${a.failureClassesPerMonth} classes x ` +
+      `${a.failingHoursPerClass} h (every run fails; at 60 s each failure is re-probed); one PutMetricData per probe run`,
   );
   out.push(
     `  ${a.criticalStateChangesPerMonth} critical + ${a.warningStateChangesPerMonth} warning alarm state changes a ` +
