@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { CertSummary } from './result';
+import { materialId } from './tls-context';
 
 const DAY_MS = 86_400_000;
 
@@ -144,13 +145,31 @@ export function pemBlocks(pem: string, label = 'CERTIFICATE'): string[] {
 }
 
 export type ClientCertCheck =
-  | { readonly ok: true; readonly cert: ChainCert; readonly key: KeyObject }
+  | { readonly ok: true; readonly cert: ChainCert }
   | {
       readonly ok: false;
       readonly class: 'CONFIG_ERROR' | 'CLIENT_CERT_EXPIRED';
       readonly detail: string;
       readonly cert?: ChainCert;
     };
+
+/** What readClientCert found: the certificate and whether the key opens and matches it (no dates involved). */
+type ClientCertRead =
+  | { readonly ok: true; readonly cert: ChainCert }
+  | {
+      readonly ok: false;
+      readonly class: 'CONFIG_ERROR';
+      readonly detail: string;
+      readonly cert?: ChainCert;
+    };
+
+/**
+ * Reads of our client certificate and key by the HMAC of (certificate, key, passphrase): parsing them and
+ * opening the key costs ~0.5 ms (more for an encrypted key) and they rarely change between probes. Holds
+ * the certificate and the verdict, never the key. Bounded: least recently used dropped first.
+ */
+const clientReads = new Map<string, ClientCertRead>();
+const MAX_CLIENT_READS = 64;
 
 /**
  * Our own client certificate, checked before connecting: readable PEM, a key that opens (with the
@@ -162,6 +181,36 @@ export function checkClientCert(
   passphrase: string | undefined,
   now: Date,
 ): ClientCertCheck {
+  const id = materialId({
+    cert: certPem,
+    key: keyPem,
+    ...(passphrase !== undefined ? { passphrase } : {}),
+  });
+  let read = clientReads.get(id);
+  if (read) {
+    clientReads.delete(id);
+  } else {
+    read = readClientCert(certPem, keyPem, passphrase);
+  }
+  clientReads.set(id, read);
+  if (clientReads.size > MAX_CLIENT_READS) {
+    const oldest = clientReads.keys().next().value;
+    if (oldest !== undefined) clientReads.delete(oldest);
+  }
+  if (!read.ok) return read;
+  const cert = read.cert;
+  if (now.getTime() > cert.validTo.getTime()) {
+    return {
+      ok: false,
+      class: 'CLIENT_CERT_EXPIRED',
+      detail: `our client certificate ${cert.subject} expired on ${cert.validTo.toISOString()} (${dayCount(daysSince(cert.validTo, now))} ago); renew it with the processor and update tls.clientCert/tls.clientKey`,
+      cert,
+    };
+  }
+  return read;
+}
+
+function readClientCert(certPem: string, keyPem: string, passphrase: string | undefined): ClientCertRead {
   const first = pemBlocks(certPem)[0];
   if (!first) {
     return {
@@ -207,15 +256,7 @@ export function checkClientCert(
       cert,
     };
   }
-  if (now.getTime() > cert.validTo.getTime()) {
-    return {
-      ok: false,
-      class: 'CLIENT_CERT_EXPIRED',
-      detail: `our client certificate ${formatName(cert.x509.subject)} expired on ${cert.validTo.toISOString()} (${dayCount(daysSince(cert.validTo, now))} ago); renew it with the processor and update tls.clientCert/tls.clientKey`,
-      cert,
-    };
-  }
-  return { ok: true, cert, key };
+  return { ok: true, cert };
 }
 
 function codeOf(err: unknown): string {

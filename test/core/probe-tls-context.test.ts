@@ -112,6 +112,32 @@ describe('secure contexts', () => {
     expect(cache.built).toBe(2);
   });
 
+  it('reads a client certificate once, but checks its expiry and its key at every probe', async () => {
+    const valid = await bed.clientCert('valid');
+    const base = await bed.processor('mtls-reads', mtls, { timeoutMs: 2000, clientCert: 'none' });
+    const config: ProcessorConfig = {
+      ...base,
+      tls: {
+        ...base.tls,
+        clientCert: bed.secrets.put('reads/client-cert', valid.chain, 'v1'),
+        clientKey: bed.secrets.put('reads/client-key', valid.key, 'v1'),
+      },
+    };
+    expect((await probe(config, bed.deps())).ok).toBe(true);
+    // The same certificate, a year later: expired, although it was read (and passed) before.
+    const later = new Date(valid.notAfter.getTime() + 365 * 86_400_000);
+    const expired = await probe(config, bed.deps({ now: () => later }));
+    expect(expired).toMatchObject({ ok: false, stage: 'tls', class: 'CLIENT_CERT_EXPIRED' });
+    expect(expired.timings.connectMs).toBeNull();
+    // A key that does not belong to the certificate, then the right one again.
+    bed.secrets.put('reads/client-key', (await bed.clientCert('other-ca')).key, 'v2');
+    const mismatch = await probe(config, bed.deps());
+    expect(mismatch).toMatchObject({ ok: false, class: 'CONFIG_ERROR' });
+    expect(mismatch.detail).toMatch(/^tls\.clientKey does not match tls\.clientCert/);
+    bed.secrets.put('reads/client-key', valid.key, 'v3');
+    expect((await probe(config, bed.deps())).ok).toBe(true);
+  });
+
   it('keeps at most maxEntries contexts, dropping the least recently used', async () => {
     const cache = new TlsContextCache({ maxEntries: 2 });
     const deps = bed.deps({ tlsContexts: cache });
