@@ -13,6 +13,7 @@ import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config';
 import { ASSUMED_PROBE_MEMORY_MB, deployedFactsFromTemplate, estimateCost } from '../lambdas/core/cost';
 import { PRICES } from '../lambdas/core/pricing';
 import { parseProcessorEnv } from '../lambdas/probe/env';
+import { confirmsFailures } from '../lambdas/probe/policy';
 import { detectionTimes } from '../lib/alarm-policy';
 import { addPayProbeStacks } from '../lib/payprobe-app';
 import type { Figure } from './run';
@@ -91,7 +92,7 @@ export async function figureDetectionAndCost(): Promise<Figure[]> {
       title: `detection at ${interval} s (${p.name})`,
       value:
         `HandshakeFailing period ${periodSeconds} s, ${m} of ${n}, probe budget ${p.budgetMs / 1000} s` +
-        `${interval >= 60 ? ', failures confirmed by a re-probe' : ''}, published <= ${round(times.publishSeconds, 1)} s ` +
+        `${confirmsFailures(p.intervalSeconds) ? ', failures confirmed by a re-probe' : ''}, published <= ${round(times.publishSeconds, 1)} s ` +
         `after the slot start, function timeout ${String(d.fn.Properties?.Timeout)} s: worst ` +
         `${round(times.worstSeconds, 0)} s, mean ${round(times.meanSeconds, 0)} s, best ${round(times.bestSeconds, 0)} s ` +
         'from failure onset',

@@ -232,7 +232,7 @@ async function attempt(deps: RunnerDeps, budgetMs: number): Promise<ProbeResult>
   } catch (err) {
     const redact = redactorFor(secrets);
     const result = crashResult(processor.name, err, startMs, clock.now(), redact);
-    logger.error('the probe engine threw; published as a failure', {
+    logger.error('the probe engine threw; counted as a failure', {
       processor: processor.name,
       class: result.class,
       error: {
