@@ -144,8 +144,18 @@ export class ProbeDashboard extends Construct {
         m.metric(METRICS.tlsTime, { statistic: Stats.AVERAGE, period: minute, label: 'TLS handshake' }),
         m.metric(METRICS.firstByteTime, { statistic: Stats.AVERAGE, period: minute, label: 'first byte' }),
       ],
+      // The whole probe on its own axis: DNS, connect and first byte are published on failed or slow runs
+      // and in sampled hours only (lambdas/probe/publishing.ts), so in a quiet minute the stack shows TLS.
+      right: [
+        m.metric(METRICS.totalTime, {
+          statistic: Stats.AVERAGE,
+          period: minute,
+          label: 'total (right axis)',
+        }),
+      ],
       stacked: true,
       leftYAxis: { min: 0, showUnits: false },
+      rightYAxis: { min: 0, showUnits: false },
       width: 8,
     });
     const certDays = new GraphWidget({

@@ -583,7 +583,7 @@ describe('dashboard', () => {
   });
 
   test.each([['acme-pay'], ['fastpay']])(
-    '%s has availability, failures, stacked timings, cert days and failures by class',
+    '%s has availability, failures, stacked timings with the total beside them, cert days and failures by class',
     (name) => {
       const failures = titled(`${name}: handshake and auth failures`);
       expect(JSON.stringify(failures.properties.metrics)).toContain('HandshakeFailure');
@@ -591,7 +591,11 @@ describe('dashboard', () => {
       const timings = titled(`${name}: phase timings (ms, stacked)`);
       expect(timings.properties.stacked).toBe(true);
       const timingMetrics = (timings.properties.metrics as string[][]).map((m) => m[1]);
-      expect(timingMetrics).toEqual(['DnsTime', 'ConnectTime', 'TlsTime', 'FirstByteTime']);
+      expect(timingMetrics).toEqual(['DnsTime', 'ConnectTime', 'TlsTime', 'FirstByteTime', 'TotalTime']);
+      // TotalTime is the line on the right axis, not part of the stack of phases.
+      expect((timings.properties.metrics as unknown[][])[4]).toContainEqual(
+        expect.objectContaining({ yAxis: 'right' }),
+      );
       expect(titled(`${name}: availability (%)`)).toBeDefined();
       const certs = JSON.stringify(titled(`${name}: certificate days left`).properties.metrics);
       expect(certs).toContain('CertDaysToExpiry');
