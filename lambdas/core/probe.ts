@@ -476,12 +476,10 @@ class ProbeRun {
     }
     if (target.main) this.timings.dnsMs = this.clock() - tDns;
 
-    // TCP
-    const tConnect = this.clock();
-    const tcp = await this.connectTcp(address, family, target.port, (c) => fail(c));
-    if (target.main) this.timings.connectMs = this.clock() - tConnect;
-
     if (target.url.protocol === 'http:') {
+      const tConnect = this.clock();
+      const tcp = await this.connectTcp(address, family, target.port, (c) => fail(c));
+      if (target.main) this.timings.connectMs = this.clock() - tConnect;
       let late: unknown;
       tcp.on('error', (e) => {
         late ??= e;
@@ -489,10 +487,23 @@ class ProbeRun {
       return { socket: tcp, isTls: false, protocol: null, clientCertSent: false, lateError: () => late };
     }
 
-    // TLS: the secure context comes from the cache (built before the clock starts when the material is new).
-    const context = this.secureContext(tcp, inputs, clientCertSent);
-    const tTls = this.clock();
-    const { socket, peer } = await this.handshake(tcp, context, target, clientCertSent, (c) => fail(c));
+    // TCP then TLS on one socket. The secure context comes from the cache, before anything is dialled (built
+    // there when the material is new, so neither clock includes it).
+    const context = this.secureContext(inputs, clientCertSent);
+    const tConnect = this.clock();
+    let tTls = 0;
+    const { socket, peer } = await this.connectTls(
+      address,
+      family,
+      target,
+      context,
+      clientCertSent,
+      fail,
+      () => {
+        tTls = this.clock();
+        if (target.main) this.timings.connectMs = tTls - tConnect;
+      },
+    );
     if (target.main) this.timings.tlsMs = this.clock() - tTls;
     let late: unknown;
     socket.on('error', (e) => {
@@ -558,7 +569,7 @@ class ProbeRun {
   }
 
   /** The secure context for this probe's TLS material; CONFIG_ERROR when OpenSSL refuses the material. */
-  private secureContext(tcp: net.Socket, inputs: Inputs, clientCertSent: boolean): tls.SecureContext {
+  private secureContext(inputs: Inputs, clientCertSent: boolean): tls.SecureContext {
     const t = this.p.tls;
     try {
       return (this.deps.tlsContexts ?? defaultTlsContexts).get({
@@ -570,7 +581,6 @@ class ProbeRun {
         ...(t.ciphers !== undefined ? { ciphers: t.ciphers } : {}),
       });
     } catch (err) {
-      tcp.destroy();
       throw new Fail(
         'CONFIG_ERROR',
         `OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion): ${describeError(err)}`,
@@ -579,22 +589,29 @@ class ProbeRun {
   }
 
   /**
-   * The handshake. Resolves with the socket and, when the chain verified, the certificate Node read for its
-   * own host name check (`getPeerCertificate(true)`, the whole chain), so it is not converted a second time.
+   * TCP connect and TLS handshake on one TLSSocket (one socket object instead of a net.Socket wrapped by
+   * tls.connect: ~0.08 ms less per probe). Errors and timeouts before the TCP connection are connect failures,
+   * after it handshake failures; `onConnected` runs when TCP is up, just before Node sends the ClientHello.
+   * Resolves with the socket and, when the chain verified, the certificate Node read for its own host name
+   * check (`getPeerCertificate(true)`, the whole chain), so it is not converted a second time.
    */
-  private handshake(
-    tcp: net.Socket,
-    secureContext: tls.SecureContext,
+  private connectTls(
+    address: string,
+    family: number,
     target: Target,
+    secureContext: tls.SecureContext,
     clientCertSent: boolean,
     fail: (c: Classified) => Fail,
+    onConnected: () => void,
   ): Promise<{ socket: tls.TLSSocket; peer: tls.PeerCertificate | undefined }> {
-    const lim = this.limit('tls');
+    const connectLim = this.limit('connect');
     let peer: tls.PeerCertificate | undefined;
     let socket: tls.TLSSocket;
     try {
       socket = tls.connect({
-        socket: tcp,
+        host: address,
+        port: target.port,
+        ...(family ? { family } : {}),
         secureContext,
         ...(target.servername !== undefined ? { servername: target.servername } : {}),
         // Verification is done separately (verify()), so the chain is read even when it does not verify.
@@ -607,7 +624,6 @@ class ProbeRun {
         ALPNProtocols: ['http/1.1'],
       });
     } catch (err) {
-      tcp.destroy();
       return Promise.reject(
         new Fail(
           'CONFIG_ERROR',
@@ -621,7 +637,9 @@ class ProbeRun {
       keyExchanged = true;
     });
     return new Promise((resolve, reject) => {
+      let connected = false;
       let settled = false;
+      let timer: NodeJS.Timeout;
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -631,36 +649,69 @@ class ProbeRun {
         fn();
       };
       const onError = (err: Error) =>
-        settle(() => reject(fail(classifyHandshakeError(err, { keyExchanged, clientCertSent }))));
-      const onClose = () =>
         settle(() =>
           reject(
             fail(
-              classifyHandshakeError(
-                Object.assign(new Error('the connection closed during the TLS handshake'), {
-                  code: 'ECONNRESET',
-                }),
-                {
-                  keyExchanged,
-                  clientCertSent,
-                },
-              ),
+              connected
+                ? classifyHandshakeError(err, { keyExchanged, clientCertSent })
+                : classifyConnectError(err),
             ),
           ),
         );
-      const timer = setTimeout(
+      const onClose = () => {
+        const closed = Object.assign(
+          new Error(
+            connected
+              ? 'the connection closed during the TLS handshake'
+              : 'the connection closed before it was up',
+          ),
+          { code: 'ECONNRESET' },
+        );
+        onError(closed);
+      };
+      timer = setTimeout(
         () =>
           settle(() => {
             socket.destroy();
             reject(
               fail({
-                class: 'TLS_HANDSHAKE_TIMEOUT',
-                detail: `TCP connected but no TLS handshake answer within ${lim.why}${keyExchanged ? ' (stalled after the key exchange)' : ''}`,
+                class: 'CONNECT_TIMEOUT',
+                detail: `no TCP connection to ${address}:${target.port} within ${connectLim.why}`,
               }),
             );
           }),
-        lim.ms,
+        connectLim.ms,
       );
+      // Before Node's own 'connect' listener, which sends the ClientHello: the TLS clock includes it.
+      socket.prependOnceListener('connect', () => {
+        if (settled) return;
+        connected = true;
+        clearTimeout(timer);
+        onConnected();
+        let lim: { ms: number; why: string };
+        try {
+          lim = this.limit('tls');
+        } catch (err) {
+          settle(() => {
+            socket.destroy();
+            reject(err);
+          });
+          return;
+        }
+        timer = setTimeout(
+          () =>
+            settle(() => {
+              socket.destroy();
+              reject(
+                fail({
+                  class: 'TLS_HANDSHAKE_TIMEOUT',
+                  detail: `TCP connected but no TLS handshake answer within ${lim.why}${keyExchanged ? ' (stalled after the key exchange)' : ''}`,
+                }),
+              );
+            }),
+          lim.ms,
+        );
+      });
       socket.on('error', onError);
       socket.on('close', onClose);
       socket.once('secureConnect', () => settle(() => resolve({ socket, peer })));

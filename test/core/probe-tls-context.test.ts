@@ -164,7 +164,7 @@ describe('secure contexts', () => {
     expect(cache.size).toBe(2);
   });
 
-  it('reports material OpenSSL refuses as CONFIG_ERROR on every probe, and caches nothing for it', async () => {
+  it('reports material OpenSSL refuses as CONFIG_ERROR on every probe without dialling, and caches nothing for it', async () => {
     const cache = new TlsContextCache();
     const deps = bed.deps({ tlsContexts: cache });
     const config = await bed.processor('bad-ciphers', apiA, {
@@ -177,6 +177,8 @@ describe('secure contexts', () => {
       expect(r.detail).toBe(
         'OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion): ERR_SSL_NO_CIPHER_MATCH: error:0A0000B9:SSL routines::no cipher match',
       );
+      // Nothing is dialled for material that cannot make a context.
+      expect(r.timings.connectMs).toBeNull();
       expect(r.timings.tlsMs).toBeNull();
     }
     expect(cache.size).toBe(0);
