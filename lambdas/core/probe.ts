@@ -23,6 +23,7 @@ import {
   daysUntil,
   formatName,
   peerChain,
+  pemBlocks,
   summarize,
 } from './cert-info';
 import { type FailureClass, stageOf } from './classes';
@@ -307,6 +308,13 @@ class ProbeRun {
       }
       const servername = await publicField('tls.servername', p.tls.servername, (s) => s);
       const ca = await publicField('tls.ca', p.tls.ca, publicFingerprint);
+      if (ca !== undefined && pemBlocks(ca).length === 0) {
+        // OpenSSL would skip it silently and every probe would fail as CERT_UNTRUSTED: name the real cause.
+        throw new Fail(
+          'CONFIG_ERROR',
+          `tls.ca: ${p.tls.ca ? describeRef(p.tls.ca) : 'the CA bundle'} holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----" blocks)`,
+        );
+      }
       const clientCert = await publicField('tls.clientCert', p.tls.clientCert, publicFingerprint);
       const clientKey = await secretField('tls.clientKey', p.tls.clientKey);
       const passphrase = await secretField('tls.clientKeyPassphrase', p.tls.clientKeyPassphrase);

@@ -347,6 +347,19 @@ describe('client certificates', () => {
     expect(r.tls?.clientCert?.daysToExpiry).toBeLessThan(0);
   });
 
+  it('CONFIG_ERROR when the CA bundle holds no certificate (not a misleading CERT_UNTRUSTED)', async () => {
+    const config = await bed.processor('healthy', fleet.healthy, { timeoutMs: 800 });
+    const ca = bed.secrets.put('testbed/broken-ca', 'this is not a PEM bundle\n');
+    const r = await probe({ ...config, tls: { ...config.tls, ca } }, bed.deps());
+    expectFailure(
+      r,
+      'config',
+      'CONFIG_ERROR',
+      /tls\.ca: secretsManager testbed\/broken-ca holds no PEM certificate/,
+    );
+    expect(r.timings.connectMs).toBeNull();
+  });
+
   it('CONFIG_ERROR when the key does not match the certificate', async () => {
     const r = await run('client-cert-tls13', { clientCert: 'wrong-key' });
     expectFailure(r, 'config', 'CONFIG_ERROR', /tls\.clientKey does not match tls\.clientCert/);
