@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures payprobe on this machine and prints one line per figure with its target and
  * PASS or MISS (a script, not a test: nothing here fails the build). Loopback only, bounded loops; about two
- * minutes on 2 cores. Figures (docs/readme/performance.md explains each):
+ * minutes on 2 cores. Figures (docs/performance.md explains each):
  *   1 probe overhead vs a bare tls.connect + GET        4 Lambda artifact size and cold init
  *   2 timing accuracy behind a delay-injecting proxy    5 detection time and monthly cost from the synthesized template
  *   3 fan-out: probes/s and peak memory at N = 50, 200, 500

@@ -131,10 +131,7 @@ export class PayProbeStack extends Stack {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
     });
 
-    // Composition point: constructs that build on the monitors (alarm diagnosis, deploy-time preflight)
-    // take `this.monitors`, `this.alarms` and `this.alerting` and are added here.
-
-    // --- Diagnosis (issue 5): alarm state changes -> re-probe -> page with the diagnosis. ---
+    // Alarm state changes -> re-probe -> a page with the diagnosis (the alarms' own actions page regardless).
     this.diagnosis = new Diagnosis(this, 'Diagnosis', {
       processors: props.config.processors,
       criticalTopic: this.alerting.criticalTopic,
@@ -144,10 +141,9 @@ export class PayProbeStack extends Stack {
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       ...(props.secretCacheTtl !== undefined ? { secretCacheTtl: props.secretCacheTtl } : {}),
     });
-    // --- end Diagnosis ---
 
-    // --- Preflight (issue 6): with `preflight: true`, probe every processor during `cdk deploy`, after the
-    // monitors; any failure class fails the deployment and CloudFormation rolls it back. ---
+    // With `preflight: true`, probe every processor during `cdk deploy`, after the monitors; any failure
+    // class fails the deployment and CloudFormation rolls it back.
     if (props.config.raw.preflight === true) {
       this.preflight = new Preflight(this, 'Preflight', {
         processors: props.config.processors,
@@ -156,6 +152,5 @@ export class PayProbeStack extends Stack {
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       });
     }
-    // --- end Preflight ---
   }
 }

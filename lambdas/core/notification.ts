@@ -3,7 +3,7 @@
  * attributes) from an alarm state change and the diagnose Lambda's re-probe result. Pure: no AWS, no clock
  * unless given, so tests and docs render the exact text a responder receives.
  *
- * Format (see docs/readme/diagnosis.md): one Publish with MessageStructure "json": `default` and `email` carry
+ * Format (see docs/diagnosis.md): one Publish with MessageStructure "json": `default` and `email` carry
  * the plain text below, `sms` a one-line summary, and the machine protocols (https, http, sqs, lambda,
  * firehose, email-json) the JSON document, which embeds the same text for chat forwarding.
  */

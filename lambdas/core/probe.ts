@@ -3,7 +3,7 @@
  * the same connection, classified into exactly one failure class. Used by the Lambda handler, the CLI and
  * the tests. A failed probe is data: probe() never throws for a failing processor.
  *
- * How a run goes (docs/readme/engine.md has the full story):
+ * How a run goes (docs/engine.md has the full story):
  * 1. resolve every input (endpoint, CA, client cert/key, credentials) through the SecretResolver;
  * 2. check our own client certificate (readable, key matches, not expired);
  * 3. dns.lookup, TCP connect, TLS handshake with rejectUnauthorized:false, so the chain is always read;

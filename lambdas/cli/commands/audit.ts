@@ -33,7 +33,7 @@ export function register(program: Command, io: CliIo): void {
     )
     .addHelpText(
       'after',
-      '\nExit status: 0 no error-level finding (warnings and infos do not fail), 1 some error, 2 bad usage or invalid config.\nRule ids, why they matter and how to fix: docs/readme/audit.md.',
+      '\nExit status: 0 no error-level finding (warnings and infos do not fail), 1 some error, 2 bad usage or invalid config.\nRule ids, why they matter and how to fix: docs/audit.md.',
     )
     .action(async (opts: AuditCliOptions) => {
       io.exitCode = await runAudit(opts, io);
