@@ -8,6 +8,7 @@
  *   const result = await probe(config, bed.deps());
  *   await bed.close();
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -43,6 +44,7 @@ export const SIM_KINDS = [
   'silent',
   'reset',
   'refused',
+  'syn-dropped',
 ] as const;
 export type SimKind = (typeof SIM_KINDS)[number];
 
@@ -288,6 +290,38 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * A port whose SYNs go unanswered, the way a firewall that drops packets behaves, on loopback: a listener
+ * in a child process that never accepts (its thread sleeps in Atomics.wait), its accept queue filled by
+ * idle connections. Linux then drops further SYNs, so a connect only times out.
+ */
+export async function synDroppingPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const script = `const s = require('node:net').createServer().listen({ port: 0, host: '${LOOPBACK}', backlog: 1 }, () => {
+  process.stdout.write(s.address().port + '\\n');
+  setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000), 20);
+});`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+  });
+  await new Promise((r) => setTimeout(r, 100)); // the child is asleep: nothing accepts any more
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const c = net.connect(port, LOOPBACK);
+    c.on('error', () => undefined);
+    fillers.push(c);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    port,
+    close: async () => {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
+
 // ------------------------------------------------------------------ the testbed
 
 export interface ProcessorOptions {
@@ -472,6 +506,10 @@ export class Testbed {
       case 'refused': {
         const port = await closedPort();
         return done(port, async () => undefined);
+      }
+      case 'syn-dropped': {
+        const s = await synDroppingPort();
+        return done(s.port, s.close);
       }
     }
   }

@@ -44,6 +44,7 @@ beforeAll(async () => {
     silent: 'silent',
     reset: 'reset',
     refused: 'refused',
+    'syn-dropped': 'syn-dropped',
   });
 });
 
@@ -249,6 +250,13 @@ describe('handshake failures', () => {
   it('TLS_CONNECTION_RESET when the peer resets during the handshake', async () => {
     const r = await run('reset');
     expectFailure(r, 'tls', 'TLS_CONNECTION_RESET', /ECONNRESET/);
+  });
+
+  it('CONNECT_TIMEOUT when SYNs go unanswered (a port whose accept queue is full drops them)', async () => {
+    const r = await run('syn-dropped', { timeoutMs: 400 });
+    expectFailure(r, 'connect', 'CONNECT_TIMEOUT', /400 ms/);
+    expect(r.timings.connectMs).toBeNull();
+    expect(r.tls).toBeNull();
   });
 
   it('CONNECT_REFUSED when nothing listens', async () => {
