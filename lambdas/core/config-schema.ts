@@ -31,6 +31,10 @@ export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
 export const INTERVALS = [10, 20, 30, 60] as const;
 
+/** Metrics modes (`metrics`): what each probe run publishes (lambdas/probe/publishing.ts). */
+export const METRICS_MODES = ['full', 'sampled'] as const;
+export type MetricsMode = (typeof METRICS_MODES)[number];
+
 const TlsSchema = z.strictObject({
   /** SNI and hostname check; default: the endpoint host. */
   servername: z.optional(valueOrRef(z.string().check(z.minLength(1)))),
@@ -128,6 +132,12 @@ const ProbeSettingsShape = {
   slowResponseMs: z.optional(z.number().check(z.int(), z.positive())),
   /** Cap on the response body read, in bytes. */
   maxBodyBytes: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1048576))),
+  /**
+   * Which metrics each run publishes: `full` = every DESIGN.md metric on every run; `sampled` = the phase
+   * timings and certificate days only in sample hours and on the runs where they matter (cheaper; see
+   * lambdas/probe/publishing.ts). @default full
+   */
+  metrics: z.optional(z.enum(METRICS_MODES)),
   tls: z.optional(TlsSchema),
   alarms: z.optional(AlarmsSchema),
 };
