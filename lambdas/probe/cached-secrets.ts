@@ -8,6 +8,9 @@
  * because those return only the value and the probe also needs the version (Secrets Manager VersionId, SSM
  * Version) for input-change detection.
  *
+ * A failed probe that a rotation could explain is confirmed through fresh(): the same cache, but each value is
+ * read from its source once more (and the cache refreshed), so a stale cached value cannot confirm it.
+ *
  * `{ file }` references are read from the function bundle (baseDir); `{ env }` references are refused
  * (env.ts already rejects them as broken configuration; this is the second line).
  */
@@ -91,6 +94,29 @@ export class CachedSecretResolver implements SecretResolver {
   }
 
   async resolve(ref: SecretRef, baseDir: string): Promise<ResolvedValue> {
+    return this.read(ref, baseDir, false);
+  }
+
+  /**
+   * A resolver over the same cache that reads each Secrets Manager/SSM reference from its source the first
+   * time it is asked for it (Powertools forceFetch: the cache is bypassed, then refreshed with what was
+   * read), and from the refreshed cache after that. For the re-probe that confirms a failure a rotated
+   * secret could explain: a value cached before the rotation must not confirm the failure it caused.
+   */
+  fresh(): SecretResolver & { sensitiveValues(): readonly string[] } {
+    const refetched = new Set<string>();
+    return {
+      resolve: (ref, baseDir) => {
+        const key = refKey(ref);
+        const force = key !== null && !refetched.has(key);
+        if (key !== null) refetched.add(key);
+        return this.read(ref, baseDir, force);
+      },
+      sensitiveValues: () => this.sensitiveValues(),
+    };
+  }
+
+  private async read(ref: SecretRef, baseDir: string, forceFetch: boolean): Promise<ResolvedValue> {
     if ('env' in ref) {
       throw new SecretError(
         ref,
@@ -102,11 +128,12 @@ export class CachedSecretResolver implements SecretResolver {
       'secretsManager' in ref
         ? (['secretsManager', this.secrets, ref.secretsManager] as const)
         : (['ssm', this.params, ref.ssm] as const);
-    const key = `${kind}:${id}`;
+    // A forced read never joins a cached read in flight: that one may return the value being replaced.
+    const key = `${forceFetch ? 'fresh:' : ''}${kind}:${id}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = (provider.get(id, { maxAge: this.ttlSeconds }) as Promise<CachedValue>).finally(() =>
-        this.inFlight.delete(key),
+      pending = (provider.get(id, { maxAge: this.ttlSeconds, forceFetch }) as Promise<CachedValue>).finally(
+        () => this.inFlight.delete(key),
       );
       this.inFlight.set(key, pending);
     }
@@ -126,6 +153,13 @@ export class CachedSecretResolver implements SecretResolver {
   sensitiveValues(): readonly string[] {
     return [...this.sensitive];
   }
+}
+
+/** The cache key of a Secrets Manager or SSM reference; null for the others (never cached). */
+function refKey(ref: SecretRef): string | null {
+  if ('secretsManager' in ref) return `secretsManager:${ref.secretsManager}`;
+  if ('ssm' in ref) return `ssm:${ref.ssm}`;
+  return null;
 }
 
 async function readBundledFile(ref: { file: string }, baseDir: string): Promise<ResolvedValue> {

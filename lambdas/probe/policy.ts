@@ -7,7 +7,8 @@
  * failure is therefore published only when two probes a few seconds apart both failed, which lets the
  * probe-failure alarms page on one failed minute (1 of 1) without paging on a single blip. Sub-minute modes
  * do not re-probe: their default alarms already need failures in several probes 10–30 s apart, and a
- * re-probe would push the slot's publish later and crowd the next slot.
+ * re-probe would push the slot's publish later and crowd the next slot. A failure a rotated secret explains
+ * (SECRET_SENSITIVE_CLASSES) is confirmed with the secrets read afresh, bypassing the cache.
  */
 import type { FailureClass } from '../core/classes';
 
@@ -23,11 +24,27 @@ export const CONFIRM_PAUSE_MS = 3_000;
 
 /**
  * Classes a re-probe cannot change: the config or a secret is broken, or our own client certificate's dates
- * are past (checked before connecting). Everything else is re-probed to confirm it.
+ * are past (checked before connecting). Everything else is re-probed to confirm it. A CONFIG_ERROR that came
+ * from a failed secret read is the exception: it is re-probed with the secrets read afresh (below).
  */
 export const DETERMINISTIC_CLASSES: ReadonlySet<FailureClass> = new Set<FailureClass>([
   'CONFIG_ERROR',
   'CLIENT_CERT_EXPIRED',
+]);
+
+/**
+ * Failures a rotated secret explains: a credential (AUTH_REJECTED), a client certificate
+ * (CLIENT_CERT_REJECTED), a CA bundle or pins (CERT_UNTRUSTED, CERT_PIN_MISMATCH), or a secret that could
+ * not be read (CONFIG_ERROR from a secret read). The first probe may have used a value cached before the
+ * rotation (up to the secret TTL), so their confirmation reads every secret from its source again instead
+ * of the cache: otherwise both probes use the stale value and a rotation pages.
+ */
+export const SECRET_SENSITIVE_CLASSES: ReadonlySet<FailureClass> = new Set<FailureClass>([
+  'AUTH_REJECTED',
+  'CLIENT_CERT_REJECTED',
+  'CERT_UNTRUSTED',
+  'CERT_PIN_MISMATCH',
+  'CONFIG_ERROR',
 ]);
 
 /** Whether runs at this interval confirm a failure with a re-probe before publishing it. */
@@ -35,9 +52,34 @@ export function confirmsFailures(intervalSeconds: number): boolean {
   return intervalSeconds >= 60;
 }
 
+/**
+ * How a failed probe is confirmed: not at all, by a re-probe with the cached secrets, or by a re-probe with
+ * every secret read afresh from Secrets Manager/SSM (which also refreshes the cache).
+ */
+export type Confirmation = 'none' | 'cached' | 'fresh';
+
+/**
+ * The confirmation a failed probe of class `cls` gets at this interval. `secretReadFailed`: a secret or
+ * parameter read threw during the probe (what makes its CONFIG_ERROR worth re-probing).
+ */
+export function confirmationFor(
+  intervalSeconds: number,
+  cls: FailureClass | null,
+  secretReadFailed = false,
+): Confirmation {
+  if (cls === null || !confirmsFailures(intervalSeconds)) return 'none';
+  if (cls === 'CONFIG_ERROR') return secretReadFailed ? 'fresh' : 'none';
+  if (DETERMINISTIC_CLASSES.has(cls)) return 'none';
+  return SECRET_SENSITIVE_CLASSES.has(cls) ? 'fresh' : 'cached';
+}
+
 /** Whether a failed probe of this class is re-probed (at an interval that confirms failures). */
-export function needsConfirmation(intervalSeconds: number, cls: FailureClass | null): boolean {
-  return cls !== null && confirmsFailures(intervalSeconds) && !DETERMINISTIC_CLASSES.has(cls);
+export function needsConfirmation(
+  intervalSeconds: number,
+  cls: FailureClass | null,
+  secretReadFailed = false,
+): boolean {
+  return confirmationFor(intervalSeconds, cls, secretReadFailed) !== 'none';
 }
 
 /**

@@ -12,6 +12,9 @@
  * again after a short pause, and the run publishes the confirmation's result, stamped with the slot's
  * start. Both attempts are logged; a failure the re-probe does not repeat is logged as transient and the
  * run publishes the pass. When the time left cannot hold a confirmation, the first failure is published.
+ * A failure a rotated secret explains (AUTH_REJECTED, CLIENT_CERT_REJECTED, CERT_UNTRUSTED,
+ * CERT_PIN_MISMATCH, a CONFIG_ERROR from a secret read) is confirmed with the secrets read afresh
+ * (RunnerSecrets.fresh), so a value cached before the rotation cannot confirm the failure it caused.
  *
  * Failure handling: a failed probe is data (published, logged). An engine that throws is published as a
  * failure (class from the error, CONFIG_ERROR when nothing better fits) and logged. A PutMetricData that
@@ -29,8 +32,8 @@ import type { InputTracker } from './input-changes';
 import { buildMetricData } from './metrics';
 import {
   CONFIRM_PAUSE_MS,
+  confirmationFor,
   MIN_BUDGET_MS,
-  needsConfirmation,
   PUBLISH_RESERVE_MS,
   SCHEDULE_WINDOW_MS,
 } from './policy';
@@ -52,8 +55,14 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** The resolver, optionally able to list the secret values it read (for log redaction). */
-export type RunnerSecrets = SecretResolver & { sensitiveValues?(): readonly string[] };
+/**
+ * The resolver, optionally able to list the secret values it read (for log redaction) and to give a view
+ * that reads every value from its source instead of a cache (for confirming a failure a rotation explains).
+ */
+export type RunnerSecrets = SecretResolver & {
+  sensitiveValues?(): readonly string[];
+  fresh?(): SecretResolver;
+};
 
 export interface RunnerDeps {
   readonly processor: ProcessorConfig;
@@ -173,21 +182,25 @@ export async function probeAndPublish(
 ): Promise<RunRecord> {
   const { processor, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const first = await attempt(deps, budgetMs);
+  const reads = watchSecretReads(deps.secrets);
+  const first = await attempt(deps, budgetMs, reads.secrets);
   let result = first;
   let reprobed: RunRecord['reprobed'] = null;
-  if (!first.ok && first.class && needsConfirmation(processor.intervalSeconds, first.class)) {
+  const confirmation = confirmationFor(processor.intervalSeconds, first.class, reads.failed());
+  if (!first.ok && first.class && confirmation !== 'none') {
     const pauseMs = deps.confirmPauseMs ?? CONFIRM_PAUSE_MS;
     const left = deadline - clock.now() - pauseMs;
     const minBudget = Math.min(processor.budgetMs, processor.timeoutMs);
     const entry = redactorFor(deps.secrets).value({ result: withoutInputs(first), attempt: 1 });
     if (left >= minBudget) {
       logger.warn(
-        `probe failed: ${first.class} at stage ${first.stage}; re-probing in ${pauseMs} ms to confirm`,
+        `probe failed: ${first.class} at stage ${first.stage}; re-probing in ${pauseMs} ms to confirm${confirmation === 'fresh' ? ', with every secret read afresh (a rotation may explain it)' : ''}`,
         entry,
       );
       await clock.sleep(pauseMs);
-      result = await attempt(deps, Math.min(processor.budgetMs, left));
+      // A failure a rotated secret explains is confirmed with values read from the source, not the cache.
+      const secrets = confirmation === 'fresh' ? (deps.secrets.fresh?.() ?? deps.secrets) : deps.secrets;
+      result = await attempt(deps, Math.min(processor.budgetMs, left), secrets);
       reprobed = { firstClass: first.class, confirmed: !result.ok };
       if (result.ok) {
         logger.warn(
@@ -223,14 +236,18 @@ export async function probeAndPublish(
 }
 
 /** One probe with the engine; an engine that throws becomes a failure result (logged). */
-async function attempt(deps: RunnerDeps, budgetMs: number): Promise<ProbeResult> {
-  const { processor, logger, secrets } = deps;
+async function attempt(
+  deps: RunnerDeps,
+  budgetMs: number,
+  secrets: SecretResolver = deps.secrets,
+): Promise<ProbeResult> {
+  const { processor, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const startMs = clock.now();
   try {
     return await deps.engine({ ...processor, budgetMs }, { secrets });
   } catch (err) {
-    const redact = redactorFor(secrets);
+    const redact = redactorFor(deps.secrets);
     const result = crashResult(processor.name, err, startMs, clock.now(), redact);
     logger.error('the probe engine threw; counted as a failure', {
       processor: processor.name,
@@ -261,6 +278,24 @@ export async function publish(
     });
     throw failure;
   }
+}
+
+/** The resolver, recording whether any read threw (a CONFIG_ERROR from a secret read is re-probed afresh). */
+function watchSecretReads(inner: SecretResolver): { secrets: SecretResolver; failed(): boolean } {
+  let failed = false;
+  return {
+    secrets: {
+      resolve: async (ref, baseDir) => {
+        try {
+          return await inner.resolve(ref, baseDir);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      },
+    },
+    failed: () => failed,
+  };
 }
 
 function withoutInputs(result: ProbeResult): Omit<ProbeResult, 'inputs'> {

@@ -174,8 +174,9 @@ it('config: a secret that cannot be read', async () => {
   bed.secrets.delete(creds.token.secretsManager);
   const { data, log, summary } = await runHandler(p);
   expect(names(data)).toEqual(['Success=0', 'HandshakeFailure=0', 'AuthFailure=0', 'Failure/CONFIG_ERROR=1']);
-  // A secret that cannot be read is not re-probed.
-  expect(summary.runs[0]?.reprobed).toBeNull();
+  // A secret that cannot be read is re-probed with the secret read afresh (it may be mid-rotation), and the
+  // confirmed failure is published.
+  expect(summary.runs[0]?.reprobed).toEqual({ firstClass: 'CONFIG_ERROR', confirmed: true });
   const failed = log.lines().find((l) => l.level === 'ERROR' && l.message.startsWith('probe failed'));
   expect(JSON.stringify(failed)).toContain(creds.token.secretsManager);
 });

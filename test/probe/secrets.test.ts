@@ -91,6 +91,27 @@ describe('CachedSecretResolver', () => {
     expect(sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
+  it('fresh(): reads each reference from its source once within the TTL, and refreshes the cache with it', async () => {
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'sk_test_old', VersionId: 'v1' })
+      .resolves({ SecretString: 'sk_test_new', VersionId: 'v2' });
+    ps.on(GetParameterCommand).resolves({ Parameter: { Value: 'pem', Version: 1, Type: 'String' } });
+    const r = resolver(60);
+    const ref = { secretsManager: 'payprobe/stripe/api-key' };
+    expect((await r.resolve(ref, '/')).value).toBe('sk_test_old');
+    const fresh = r.fresh();
+    expect(await fresh.resolve(ref, '/')).toEqual({ value: 'sk_test_new', version: 'v2' });
+    // Once per reference per view: a second resolve through it uses the refreshed cache.
+    expect((await fresh.resolve(ref, '/')).value).toBe('sk_test_new');
+    expect(sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+    // The cache now holds the new value for the plain resolver too, within the TTL.
+    expect((await r.resolve(ref, '/')).value).toBe('sk_test_new');
+    expect(sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+    await fresh.resolve({ ssm: '/p' }, '/');
+    expect(ps).toHaveReceivedCommandTimes(GetParameterCommand, 1);
+    expect(r.sensitiveValues()).toEqual(expect.arrayContaining(['sk_test_old', 'sk_test_new']));
+  });
+
   it('makes one call for concurrent reads of one reference', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'sk_test_x', VersionId: 'v1' });
     const r = resolver();
