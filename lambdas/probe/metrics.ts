@@ -1,14 +1,15 @@
 /**
  * Builds the one PutMetricData request of a probe run (../shared/DESIGN.md "Metrics"). Metric names come
- * only from lambdas/core/metric-names.ts; which of them a run carries follows ./publishing.ts. With
- * dimension Processor:
+ * only from lambdas/core/metric-names.ts; which of them a run carries follows ./publishing.ts and the
+ * processor's metrics mode. With dimension Processor:
  * - every run: Success, HandshakeFailure, AuthFailure (Count, 1/0); TotalTime unless the run failed at
  *   stage config; TlsTime when the handshake was timed (Milliseconds);
  * - on failure: Failure = 1 with dimensions Processor and Class;
  * - InputChanged = 1 only on a run where an input changed;
  * - DnsTime, ConnectTime, FirstByteTime (the phases reached) and CertDaysToExpiry (when a server certificate
- *   was seen, also when the handshake failed because of it) / ClientCertDaysToExpiry (None: CloudWatch has
- *   no day unit) on the runs ./publishing.ts makes them due.
+ *   was seen, also when the handshake failed because of it) / ClientCertDaysToExpiry (mTLS; None:
+ *   CloudWatch has no day unit): on every run in `full` mode (the default), on the runs ./publishing.ts
+ *   makes them due in `sampled` mode.
  * Every datapoint is stamped with the start of the run's slot.
  */
 import type { MetricDatum, PutMetricDataCommandInput, StandardUnit } from '@aws-sdk/client-cloudwatch';
@@ -21,7 +22,7 @@ import {
   TIMING_METRICS,
 } from '../core/metric-names';
 import type { ProbeResult } from '../core/result';
-import { NO_THRESHOLDS, PUBLISHING, type PublishThresholds, sampledDue } from './publishing';
+import { DEFAULT_PUBLISHING, PUBLISHING, type PublishThresholds, sampledDue } from './publishing';
 
 export interface MetricOptions {
   /** Sub-minute probing: StorageResolution 1 on every datapoint. Otherwise standard (60 s) resolution. */
@@ -30,7 +31,10 @@ export interface MetricOptions {
   readonly inputChanged: boolean;
   /** The datapoints' timestamp: the start of the run's slot. @default the result's startedAt */
   readonly timestamp?: Date;
-  /** The processor's thresholds for the sampled metrics. @default NO_THRESHOLDS (sample hours and failures only) */
+  /**
+   * The processor's metrics mode and, in sampled mode, the thresholds that make the sampled metrics due
+   * (publishThresholds(processor)). @default DEFAULT_PUBLISHING (full mode: every metric on every run)
+   */
   readonly thresholds?: PublishThresholds;
   /** Whether the server or client certificate changed since the previous run this environment saw. @default false */
   readonly certificateChanged?: boolean;
@@ -38,12 +42,9 @@ export interface MetricOptions {
 
 export function buildMetricData(result: ProbeResult, options: MetricOptions): PutMetricDataCommandInput {
   const timestamp = options.timestamp ?? new Date(result.startedAt);
-  const due = sampledDue(
-    result,
-    timestamp,
-    options.thresholds ?? NO_THRESHOLDS,
-    options.certificateChanged ?? false,
-  );
+  const publishing = options.thresholds ?? DEFAULT_PUBLISHING;
+  const rules = PUBLISHING[publishing.mode];
+  const due = sampledDue(result, timestamp, publishing, options.certificateChanged ?? false);
   const processor = [{ Name: DIMENSION_PROCESSOR, Value: result.processor }];
   const data: MetricDatum[] = [];
   const put = (name: MetricName, value: number, unit: StandardUnit, dimensions = processor): void => {
@@ -63,8 +64,7 @@ export function buildMetricData(result: ProbeResult, options: MetricOptions): Pu
   if (result.stage !== 'config') put(METRICS.totalTime, result.timings.totalMs, 'Milliseconds');
   for (const { metric, field } of TIMING_METRICS) {
     const ms = result.timings[field];
-    if (ms !== null && (PUBLISHING[metric].when === 'every-run' || due.phases))
-      put(metric, ms, 'Milliseconds');
+    if (ms !== null && (rules[metric].when === 'every-run' || due.phases)) put(metric, ms, 'Milliseconds');
   }
   if (due.certificates) {
     const serverCert = result.tls?.serverCert;

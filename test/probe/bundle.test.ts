@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import bundling from '../../lambdas/probe/bundling.json';
-import { CERT_SAMPLE_HOURS, inSampleHour, PHASE_SAMPLE_HOURS } from '../../lambdas/probe/publishing';
 import { Testbed } from '../../lambdas/testbed/servers';
 import { buildBundle, type Invocation, invokeBundle } from '../support/bundle';
 import { FakeAws } from '../support/fake-aws';
@@ -117,23 +116,22 @@ it('a scheduled event against a healthy loopback processor publishes one PutMetr
   ]);
   const [put] = aws.putMetricData();
   expect(put?.Namespace).toBe('PayProbe');
-  // The sampled metrics ride along in their UTC sample hours (lambdas/probe/publishing.ts).
+  // The default metrics mode (full): every DESIGN.md metric on every run, whatever the hour.
   // The SDK's JSON protocol sends timestamps as epoch seconds.
   const ts = ((put?.MetricData ?? []) as { Timestamp: number }[])[0]?.Timestamp;
   expect(typeof ts).toBe('number');
   const stamp = new Date((ts as number) * 1000);
   expect(Math.abs(stamp.getTime() - Date.now())).toBeLessThan(60_000);
-  const phaseHour = inSampleHour(stamp, PHASE_SAMPLE_HOURS);
-  const certHour = inSampleHour(stamp, CERT_SAMPLE_HOURS);
   expect(Object.keys(metricMap(put))).toEqual([
     'Success',
     'HandshakeFailure',
     'AuthFailure',
     'TotalTime',
-    ...(phaseHour ? ['DnsTime', 'ConnectTime'] : []),
+    'DnsTime',
+    'ConnectTime',
     'TlsTime',
-    ...(phaseHour ? ['FirstByteTime'] : []),
-    ...(certHour ? ['CertDaysToExpiry'] : []),
+    'FirstByteTime',
+    'CertDaysToExpiry',
   ]);
   expect(metricMap(put)).toMatchObject({ Success: 1, HandshakeFailure: 0, AuthFailure: 0 });
   const units = Object.fromEntries(
