@@ -68,9 +68,38 @@ function names(data: readonly MetricDatum[]): string[] {
 
 const bearer = { credentials: { type: 'bearer' as const, token: TOKEN } };
 
-it('a healthy processor: Success 1, TLS timed, the sampled phases and certificate days in their hours, no failure', async () => {
+it('a healthy processor (metrics: full, the default): every DESIGN.md metric, no failure', async () => {
   const api = await bed.start('healthy', bearer);
-  const { data, log, phaseHour, certHour, summary } = await runHandler(await bed.processor('fleet-ok', api));
+  const { data, log, summary } = await runHandler(await bed.processor('fleet-ok', api));
+  expect(names(data)).toEqual([
+    'Success=1',
+    'HandshakeFailure=0',
+    'AuthFailure=0',
+    'TotalTime',
+    'DnsTime',
+    'ConnectTime',
+    'TlsTime',
+    'FirstByteTime',
+    'CertDaysToExpiry',
+  ]);
+  expect(summary.runs[0]?.reprobed).toBeNull();
+  expect(api.requests).toHaveLength(1);
+  expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  const passed = log.lines().find((l) => l.message === 'probe passed');
+  expect(passed).toMatchObject({
+    result: { tls: { serverCert: { subject: expect.any(String) }, chain: expect.any(Array) } },
+  });
+  // The metric carries the certificate days the log line shows.
+  const days = (passed?.result as { tls?: { serverCert?: { daysToExpiry?: number } } } | undefined)?.tls
+    ?.serverCert?.daysToExpiry;
+  expect(days).toBeGreaterThan(80);
+  expect(data.find((d) => d.MetricName === 'CertDaysToExpiry')?.Value).toBe(days);
+});
+
+it('a healthy processor with metrics: sampled: the phases and certificate days only in their UTC sample hours', async () => {
+  const api = await bed.start('healthy', bearer);
+  const p = await bed.processor('fleet-sampled', api);
+  const { data, phaseHour, certHour } = await runHandler({ ...p, metrics: 'sampled' });
   expect(names(data)).toEqual([
     'Success=1',
     'HandshakeFailure=0',
@@ -81,18 +110,6 @@ it('a healthy processor: Success 1, TLS timed, the sampled phases and certificat
     ...(phaseHour ? ['FirstByteTime'] : []),
     ...(certHour ? ['CertDaysToExpiry'] : []),
   ]);
-  expect(summary.runs[0]?.reprobed).toBeNull();
-  expect(api.requests).toHaveLength(1);
-  expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-  const passed = log.lines().find((l) => l.message === 'probe passed');
-  expect(passed).toMatchObject({
-    result: { tls: { serverCert: { subject: expect.any(String) }, chain: expect.any(Array) } },
-  });
-  // The log always has the certificate days; the metric carries the same number when it is published.
-  const days = (passed?.result as { tls?: { serverCert?: { daysToExpiry?: number } } } | undefined)?.tls
-    ?.serverCert?.daysToExpiry;
-  expect(days).toBeGreaterThan(80);
-  if (certHour) expect(data.find((d) => d.MetricName === 'CertDaysToExpiry')?.Value).toBe(days);
 });
 
 it('dns: an unresolvable name', async () => {
