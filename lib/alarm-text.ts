@@ -126,14 +126,14 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
       break;
     case 'CertExpiring':
       text =
-        `${name}: the server certificate of ${host(p)} expires in fewer than ${p.tls.certExpiryWarningDays} days. ` +
+        `${name}: the server certificate of ${host(p)} expires in ${p.tls.certExpiryWarningDays} days or fewer. ` +
         'The processor normally renews it; if we pin keys or trust a private CA bundle, prepare the new pins or CA before it rotates. ' +
         `Check first: ${check} --json (tls.serverCert) and the processor's announcements. ` +
         `Runbook: ${rb}CERT_EXPIRING_SOON.md.`;
       break;
     case 'ClientCertExpiring':
       text =
-        `${name}: OUR client certificate for mTLS to ${host(p)} expires in fewer than ${p.tls.clientCertExpiryWarningDays} days. ` +
+        `${name}: OUR client certificate for mTLS to ${host(p)} expires in ${p.tls.clientCertExpiryWarningDays} days or fewer. ` +
         `When it expires, ${name} refuses the handshake and payments stop. ` +
         `Renew it with ${name} and store the new certificate and key in ${describeClientCert(p)}. ` +
         `Runbook: ${rb}CLIENT_CERT_EXPIRING_SOON.md.`;

@@ -331,7 +331,8 @@ export class ProcessorMonitor extends Construct {
           period: Duration.seconds(CERT_EXPIRY.periodSeconds),
         }),
         threshold: p.tls.certExpiryWarningDays,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        // The probe warns at days <= the warning days: the alarm fires on the same day, not a day later.
+        comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
         mOfN: CERT_EXPIRY,
         treatMissingData: TreatMissingData.IGNORE,
       },
@@ -344,7 +345,8 @@ export class ProcessorMonitor extends Construct {
           period: Duration.seconds(CERT_EXPIRY.periodSeconds),
         }),
         threshold: p.tls.clientCertExpiryWarningDays,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        // The probe warns at days <= the warning days: the alarm fires on the same day, not a day later.
+        comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
         mOfN: CERT_EXPIRY,
         treatMissingData: TreatMissingData.IGNORE,
       });

@@ -232,7 +232,7 @@ describe('alarms', () => {
       'Minimum',
       3600,
       21,
-      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
       1,
       1,
       'ignore',
@@ -244,7 +244,7 @@ describe('alarms', () => {
       'Minimum',
       3600,
       30,
-      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
       1,
       1,
       'ignore',
@@ -281,7 +281,7 @@ describe('alarms', () => {
       'Minimum',
       3600,
       21,
-      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
       1,
       1,
       'ignore',
@@ -303,6 +303,31 @@ describe('alarms', () => {
         TreatMissingData: missing,
       });
       expect(a.ExtendedStatistic ?? a.Statistic).toBe(stat);
+    },
+  );
+
+  test.each([
+    ['acme-pay', 'CertExpiring', 21],
+    ['acme-pay', 'ClientCertExpiring', 30],
+  ] as const)(
+    '%s %s breaches on the day the probe starts warning (days <= %i), not a day later',
+    (processor, kind, warnDays) => {
+      const a = alarm(processor, kind);
+      // CloudWatch's comparison, as the alarm states it: the datapoint on the left, the threshold on the right.
+      const breaches = (days: number): boolean => {
+        const t = a.Threshold as number;
+        switch (a.ComparisonOperator) {
+          case 'LessThanThreshold':
+            return days < t;
+          case 'LessThanOrEqualToThreshold':
+            return days <= t;
+          default:
+            throw new Error(`unexpected operator ${String(a.ComparisonOperator)}`);
+        }
+      };
+      // The engine warns (CERT_EXPIRING_SOON / CLIENT_CERT_EXPIRING_SOON) at days <= warnDays.
+      expect(breaches(warnDays)).toBe(true);
+      expect(breaches(warnDays + 1)).toBe(false);
     },
   );
 
