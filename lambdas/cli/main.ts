@@ -72,12 +72,25 @@ if (require.main === module || /[\\/]payprobe\.js$/.test(entry)) {
   // dependency updates, not for someone running a check, and it would bury the results on stderr.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => exitWhenDrained(code),
     (err: unknown) => {
       process.stderr.write(`payprobe: ${String(err)}\n`);
-      process.exitCode = EXIT.usage;
+      exitWhenDrained(EXIT.usage);
     },
   );
+}
+
+/**
+ * Exits with `code` once stdout and stderr have flushed what was written. A backstop: the run is over, so a
+ * socket or timer still open (an AWS SDK request that never answers) must not keep the command alive.
+ */
+export function exitWhenDrained(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }

@@ -35,6 +35,8 @@ export class SecretSources implements SecretResolver {
   private readonly env: NodeJS.ProcessEnv;
   private smClient?: Promise<SecretsManagerClient>;
   private ssmClient?: Promise<SSMClient>;
+  /** Aborts the AWS calls still pending (and their retries) when the run is over. */
+  private readonly pending = new AbortController();
 
   constructor(private readonly options: SecretSourcesOptions = {}) {
     this.env = options.env ?? process.env;
@@ -51,6 +53,20 @@ export class SecretSources implements SecretResolver {
       this.cache.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * Aborts the AWS calls still pending (no retry follows) and destroys the AWS clients created so far, so a
+   * stalled Secrets Manager or SSM call cannot keep the process alive once the run is over. Only clients this
+   * instance created (from factories) are destroyed; clients passed in as values belong to the caller.
+   */
+  async destroy(): Promise<void> {
+    this.pending.abort();
+    const owned = [
+      typeof this.options.secretsManager === 'function' ? this.smClient : undefined,
+      typeof this.options.ssm === 'function' ? this.ssmClient : undefined,
+    ];
+    for (const c of await Promise.allSettled(owned)) if (c.status === 'fulfilled') c.value?.destroy();
   }
 
   /**
@@ -82,7 +98,9 @@ export class SecretSources implements SecretResolver {
     try {
       this.smClient ??= Promise.resolve(typeof source === 'function' ? source() : source);
       const client = await this.smClient;
-      out = await client.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }));
+      out = await client.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }), {
+        abortSignal: this.pending.signal,
+      });
     } catch (err) {
       throw new SecretError(ref, awsReason(err));
     }
@@ -99,7 +117,9 @@ export class SecretSources implements SecretResolver {
     try {
       this.ssmClient ??= Promise.resolve(typeof source === 'function' ? source() : source);
       const client = await this.ssmClient;
-      out = await client.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }));
+      out = await client.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }), {
+        abortSignal: this.pending.signal,
+      });
     } catch (err) {
       throw new SecretError(ref, awsReason(err));
     }

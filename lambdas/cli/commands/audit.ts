@@ -44,10 +44,13 @@ export function register(program: Command, io: CliIo): void {
 export async function runAudit(opts: AuditCliOptions, io: CliIo): Promise<number> {
   const file = configPath(opts.config, io.cwd);
   const config = loadConfigFile(file);
-  const report = await audit(config, {
-    secrets: cliSecretSources(config.processors, io.env),
-    deployed: opts.local !== true,
-  });
+  const secrets = cliSecretSources(config.processors, io.env);
+  let report: AuditReport;
+  try {
+    report = await audit(config, { secrets, deployed: opts.local !== true });
+  } finally {
+    await secrets.destroy();
+  }
   const shown = { ...report, file: displayPath(file, io.cwd) };
   io.stdout.write(
     opts.json

@@ -75,19 +75,41 @@ export function selectProcessors(config: LoadedConfig, names: readonly string[])
   return config.processors.filter((p) => names.includes(p.name));
 }
 
-/** Creates AWS clients only for the sources the config uses, on first use. */
+/**
+ * Timeouts for the CLI's Secrets Manager and SSM clients: a stalled call gives up within the longest probe
+ * budget (the probe already reports CONFIG_ERROR by then), like the Lambda's CLIENT_CONFIG in
+ * lambdas/probe/handler.ts. Callers still destroy the clients after the run (SecretSources.destroy).
+ */
+export function cliClientConfig(processors: readonly ProcessorConfig[]): {
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+} {
+  const budgetMs = Math.max(1000, ...processors.map((p) => p.budgetMs));
+  return {
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: Math.min(2000, budgetMs),
+      requestTimeout: Math.min(5000, budgetMs),
+      // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
+/** Creates AWS clients only for the sources the config uses, on first use. Destroy it after the run. */
 export function cliSecretSources(
   processors: readonly ProcessorConfig[],
   env: NodeJS.ProcessEnv,
 ): SecretSources {
   const used = awsSourcesUsed(processors);
+  const config = cliClientConfig(processors);
   return new SecretSources({
     env,
     ...(used.secretsManager
       ? {
           secretsManager: async () => {
             const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-            return new SecretsManagerClient({ maxAttempts: 2 });
+            return new SecretsManagerClient(config);
           },
         }
       : {}),
@@ -95,7 +117,7 @@ export function cliSecretSources(
       ? {
           ssm: async () => {
             const { SSMClient } = await import('@aws-sdk/client-ssm');
-            return new SSMClient({ maxAttempts: 2 });
+            return new SSMClient(config);
           },
         }
       : {}),
@@ -157,14 +179,19 @@ export async function check(opts: CheckOptions, io: CliIo): Promise<number> {
   const redactor = credentialRedactor(processors, secrets);
   const stdout = redactingStream(io.stdout, redactor);
   const stderr = redactingStream(io.stderr, redactor);
-  const results = await report({
-    processors,
-    deps: { secrets },
-    stdout,
-    stderr,
-    json: opts.json === true,
-    color: useColor(io),
-  });
+  let results: ProbeResult[];
+  try {
+    results = await report({
+      processors,
+      deps: { secrets },
+      stdout,
+      stderr,
+      json: opts.json === true,
+      color: useColor(io),
+    });
+  } finally {
+    await secrets.destroy();
+  }
   if (opts.junit !== undefined) {
     const junitFile = path.resolve(io.cwd, opts.junit);
     try {
