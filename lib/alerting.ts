@@ -2,11 +2,16 @@
  * Alerting: the critical (pages) and warning SNS topics, encrypted with a customer managed KMS key that
  * CloudWatch alarms may use, TLS-only, with subscriptions from the config's `alerting` section.
  */
+import { createHash } from 'node:crypto';
 import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { type ITopic, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription, SmsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import {
+  type ITopic,
+  Subscription as SnsSubscription,
+  SubscriptionProtocol,
+  Topic,
+} from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ALARM_NAME_PREFIX, type Severity } from '../lambdas/core/alarm-names';
 import type { Subscription } from '../lambdas/core/config-schema';
@@ -105,12 +110,7 @@ export class Alerting extends Construct {
           },
         }),
       );
-      for (const s of subscriptions) {
-        if ('email' in s) topic.addSubscription(new EmailSubscription(s.email));
-        else if ('https' in s)
-          topic.addSubscription(new UrlSubscription(s.https, { protocol: SubscriptionProtocol.HTTPS }));
-        else topic.addSubscription(new SmsSubscription(s.sms));
-      }
+      for (const s of subscriptions) subscribe(topic, s);
       return topic;
     };
 
@@ -131,4 +131,31 @@ export class Alerting extends Construct {
   public topicFor(severity: Severity): ITopic {
     return severity === 'critical' ? this.criticalTopic : this.warningTopic;
   }
+}
+
+const PROTOCOLS = {
+  email: { scope: 'Email', protocol: SubscriptionProtocol.EMAIL },
+  https: { scope: 'Https', protocol: SubscriptionProtocol.HTTPS },
+  sms: { scope: 'Sms', protocol: SubscriptionProtocol.SMS },
+} as const;
+
+/**
+ * Subscribes one endpoint. The construct ID (and so the logical ID) is a protocol scope plus the first 12 hex
+ * digits of the endpoint's SHA-256, never the endpoint itself: aws-sns-subscriptions derives IDs from the
+ * address, which put a pager's integration key (or an email address, a phone number) into the template's
+ * logical IDs. A hash keeps the ID stable when the list is reordered (no subscription is replaced) and
+ * different for a different endpoint. A repeated endpoint is subscribed once (SNS would merge it anyway).
+ */
+function subscribe(topic: Topic, s: Subscription): void {
+  const [kind, endpoint] =
+    'email' in s
+      ? (['email', s.email] as const)
+      : 'https' in s
+        ? (['https', s.https] as const)
+        : (['sms', s.sms] as const);
+  const { scope: scopeId, protocol } = PROTOCOLS[kind];
+  const scope = (topic.node.tryFindChild(scopeId) as Construct | undefined) ?? new Construct(topic, scopeId);
+  const id = createHash('sha256').update(endpoint).digest('hex').slice(0, 12);
+  if (scope.node.tryFindChild(id)) return;
+  new SnsSubscription(scope, id, { topic, protocol, endpoint });
 }
