@@ -10,11 +10,13 @@
  *   invocation and sleeps in between; sleeping is billed, so it lasts (probes - 1) x interval + one probe +
  *   overhead (about 51 s at 10 s). GB-s = memory x duration x invocations.
  * - Custom metrics, each with dimension Processor, billed for every hour in which it receives data (CloudWatch
- *   prorates by the hour), following lambdas/probe/publishing.ts: the every-run metrics all month; the phase
- *   timings and certificate days in their UTC sample hours plus the hours in which they matter (failing
- *   hours, slow hours, certificate hours: assumptions); InputChanged in the hours with an input change;
- *   Failure (dimensions Processor, Class) in the hours with failures (classes x hours each). Hours in which
- *   several reasons coincide are counted once per reason (an over-estimate).
+ *   prorates by the hour), following lambdas/probe/publishing.ts for the processor's metrics mode: the
+ *   every-run metrics all month (in `full` mode, the default, that is every DESIGN.md metric: the phase
+ *   timings and certificate days too); in `sampled` mode the phase timings and certificate days in their UTC
+ *   sample hours plus the hours in which they matter (failing hours, slow hours, certificate hours:
+ *   assumptions); InputChanged in the hours with an input change; Failure (dimensions Processor, Class) in
+ *   the hours with failures (classes x hours each). Hours in which several reasons coincide are counted once
+ *   per reason (an over-estimate).
  * - PutMetricData: one request per probe run (DESIGN.md "Metrics"; a re-probe publishes with its run).
  * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (ProbeNotRunning watches two). The stage alarms (handshake, auth) use the probe
  *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
@@ -32,10 +34,10 @@
  */
 
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../probe/policy';
-import { PUBLISHING, type PublishRule } from '../probe/publishing';
+import { DEFAULT_METRICS_MODE, type PublishRule, publishingRules } from '../probe/publishing';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from './alarm-names';
 import type { ProcessorConfig } from './config';
-import type { RawConfig, Subscription } from './config-schema';
+import type { MetricsMode, RawConfig, Subscription } from './config-schema';
 import { METRICS, type MetricName } from './metric-names';
 import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
 
@@ -164,6 +166,8 @@ export interface ProcessorUsage {
 export interface ProcessorCost {
   readonly processor: string;
   readonly intervalSeconds: number;
+  /** The processor's `metrics` setting: which metrics each run publishes (lambdas/probe/publishing.ts). */
+  readonly metricsMode: MetricsMode;
   readonly regions: number;
   /** Usage in one region. */
   readonly usage: ProcessorUsage;
@@ -230,9 +234,23 @@ export function alarmPlan(
     }));
 }
 
-/** Metrics every probe run writes, whatever the processor (so billed all month). */
-export function perRunMetrics(): MetricName[] {
-  return Object.values(METRICS).filter((m) => PUBLISHING[m].when === 'every-run');
+/** The metrics mode of a processor (`full` unless set). */
+export function metricsModeOf(p: Pick<ProcessorConfig, 'metrics'>): MetricsMode {
+  return p.metrics ?? DEFAULT_METRICS_MODE;
+}
+
+/** Metrics every probe run writes in a metrics mode (so billed all month). */
+export function perRunMetrics(mode: MetricsMode = DEFAULT_METRICS_MODE): MetricName[] {
+  const rules = publishingRules(mode);
+  return Object.values(METRICS).filter((m) => rules[m].when === 'every-run');
+}
+
+/** The same processors with another metrics mode: what `metrics: sampled` (or `full`) would cost. */
+export function withMetricsMode(
+  processors: readonly ProcessorConfig[],
+  mode: MetricsMode,
+): ProcessorConfig[] {
+  return processors.map((p) => ({ ...p, metrics: mode }));
 }
 
 /** Hours with failed runs in a month: each assumed class for its assumed hours (counted as disjoint). */
@@ -262,13 +280,14 @@ export function billedHours(rule: PublishRule, a: CostAssumptions): number {
   }
 }
 
-/** The processor's metrics (Failure per assumed class) and the hours a month each is billed. */
+/** The processor's metrics (Failure per assumed class) and the hours a month each is billed in its mode. */
 export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: string; hours: number }[] {
+  const rules = publishingRules(metricsModeOf(p));
   const names = Object.values(METRICS).filter(
     (m) => m !== METRICS.failure && (m !== METRICS.clientCertDaysToExpiry || usesMtls(p)),
   );
   return [
-    ...names.map((name) => ({ name, hours: billedHours(PUBLISHING[name], a) })),
+    ...names.map((name) => ({ name, hours: billedHours(rules[name], a) })),
     ...Array.from({ length: a.failureClassesPerMonth }, (_, i) => ({
       name: `${METRICS.failure} (class ${i + 1})`,
       hours: Math.min(HOURS_PER_MONTH, a.failingHoursPerClass),
@@ -431,6 +450,7 @@ export function estimateCost(
     return {
       processor: p.name,
       intervalSeconds: p.intervalSeconds,
+      metricsMode: metricsModeOf(p),
       regions: n,
       usage,
       lines,

@@ -139,6 +139,12 @@ const CASES: Case[] = [
     message: /one of 10, 20, 30 or 60/,
   },
   {
+    name: 'a metrics mode that does not exist',
+    text: ok('    metrics: minimal\n'),
+    path: 'processors[0].metrics',
+    message: /expected one of "full"\|"sampled"/,
+  },
+  {
     name: 'an unknown preset with the known ones',
     text: 'processors:\n  - { name: a, preset: strip }\n',
     path: 'processors[0].preset',

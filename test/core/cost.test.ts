@@ -15,12 +15,14 @@ import {
   perRunMetrics,
   probesPerInvocation,
   STAGE_ALARM_KINDS,
+  withMetricsMode,
 } from '../../lambdas/core/cost';
 import { METRICS } from '../../lambdas/core/metric-names';
 import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../lambdas/core/pricing';
 import type { ProbeResult } from '../../lambdas/core/result';
 import { buildMetricData } from '../../lambdas/probe/metrics';
 import { CONFIRM_PAUSE_MS } from '../../lambdas/probe/policy';
+import { DEFAULT_PUBLISHING } from '../../lambdas/probe/publishing';
 import { addPayProbeStacks } from '../../lib/payprobe-app';
 
 function load(yaml: string) {
@@ -112,9 +114,40 @@ describe('cost model: invocations and Lambda duration', () => {
 });
 
 describe('cost model: metrics and alarms', () => {
-  it('bills the every-run metrics for the whole month and the sampled ones for their sample hours plus the hours they matter', () => {
+  it('bills every DESIGN.md metric for the whole month in full mode, the default', () => {
     const cfg = load(ONE_AT(60));
-    expect([...perRunMetrics()].sort()).toEqual(
+    expect(cfg.processors[0]?.metrics).toBe('full');
+    expect([...perRunMetrics('full')].sort()).toEqual(
+      Object.values(METRICS)
+        .filter((m) => m !== METRICS.failure && m !== METRICS.inputChanged)
+        .sort(),
+    );
+    expect(perRunMetrics()).toEqual(perRunMetrics('full'));
+    const a: CostAssumptions = { ...DEFAULT_ASSUMPTIONS, ...QUIET, inputChangeHoursPerMonth: 3 };
+    const cost = estimateCost({ processors: cfg.processors }, a).processors[0];
+    expect(cost?.metricsMode).toBe('full');
+    const hours = Object.fromEntries((cost?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
+    expect(hours).toEqual({
+      Success: HOURS_PER_MONTH,
+      HandshakeFailure: HOURS_PER_MONTH,
+      AuthFailure: HOURS_PER_MONTH,
+      TotalTime: HOURS_PER_MONTH,
+      DnsTime: HOURS_PER_MONTH,
+      ConnectTime: HOURS_PER_MONTH,
+      TlsTime: HOURS_PER_MONTH,
+      FirstByteTime: HOURS_PER_MONTH,
+      CertDaysToExpiry: HOURS_PER_MONTH,
+      InputChanged: 3,
+    });
+    expect(lineUsd(cost?.lines ?? [], 'customMetricMonth')).toBeCloseTo(
+      (9 + 3 / HOURS_PER_MONTH) * PRICES.customMetricMonth.usd,
+      9,
+    );
+  });
+
+  it('bills the every-run metrics for the whole month and the sampled ones for their sample hours plus the hours they matter in sampled mode', () => {
+    const cfg = load(ONE_AT(60, '    metrics: sampled'));
+    expect([...perRunMetrics('sampled')].sort()).toEqual(
       [
         METRICS.success,
         METRICS.handshakeFailure,
@@ -132,6 +165,7 @@ describe('cost model: metrics and alarms', () => {
       inputChangeHoursPerMonth: 3,
     };
     const cost = estimateCost({ processors: cfg.processors }, a).processors[0];
+    expect(cost?.metricsMode).toBe('sampled');
     const hours = Object.fromEntries((cost?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
     expect(hours).toEqual({
       Success: HOURS_PER_MONTH,
@@ -164,7 +198,27 @@ describe('cost model: metrics and alarms', () => {
     expect(failingHours.Success).toBe(HOURS_PER_MONTH);
   });
 
-  it('prices exactly what the probe Lambda publishes: every-run metrics on a plain run, the sampled ones in their sample hours', () => {
+  it('prices the two modes of the same processor apart by the metric hours sampled mode skips, and nothing else', () => {
+    const processors = load(ONE_AT(60)).processors;
+    const full = estimateCost({ processors: withMetricsMode(processors, 'full') }).processors[0];
+    const sampled = estimateCost({ processors: withMetricsMode(processors, 'sampled') }).processors[0];
+    const skipped = (sampled?.usage.metrics ?? [])
+      // Billed for fewer hours in sampled mode, among the metrics full mode bills all month.
+      .filter((m) => m.hours < HOURS_PER_MONTH && (perRunMetrics('full') as string[]).includes(m.name))
+      .reduce((n, m) => n + (HOURS_PER_MONTH - m.hours) / HOURS_PER_MONTH, 0);
+    // The phase timings (3) and the certificate days (1) are billed for fewer hours.
+    expect(skipped).toBeGreaterThan(3);
+    expect((full?.usd ?? 0) - (sampled?.usd ?? 0)).toBeCloseTo(skipped * PRICES.customMetricMonth.usd, 9);
+    for (const price of Object.keys(PRICES) as PriceKey[]) {
+      if (price === 'customMetricMonth') continue;
+      expect({ price, usd: lineUsd(full?.lines ?? [], price) }).toEqual({
+        price,
+        usd: lineUsd(sampled?.lines ?? [], price),
+      });
+    }
+  });
+
+  it('prices exactly what the probe Lambda publishes in each mode on a plain run, and the sampled ones in their sample hours', () => {
     const passing = (startedAt: string): ProbeResult => ({
       processor: 'p',
       ok: true,
@@ -191,21 +245,29 @@ describe('cost model: metrics and alarms', () => {
       startedAt,
       inputs: {},
     });
-    const names = (iso: string) =>
-      (buildMetricData(passing(iso), { highResolution: false, inputChanged: false }).MetricData ?? []).map(
-        (d) => d.MetricName,
-      );
-    // 10:00 UTC is no sample hour: exactly the every-run metrics.
-    expect(names('2026-03-02T10:00:00.000Z').sort()).toEqual([...perRunMetrics()].sort());
+    const names = (iso: string, mode: 'full' | 'sampled') =>
+      (
+        buildMetricData(passing(iso), {
+          highResolution: false,
+          inputChanged: false,
+          thresholds: { ...DEFAULT_PUBLISHING, mode },
+        }).MetricData ?? []
+      ).map((d) => d.MetricName);
+    // Full mode: every run, at any hour, exactly the metrics billed all month.
+    expect(names('2026-03-02T10:00:00.000Z', 'full').sort()).toEqual([...perRunMetrics('full')].sort());
+    // Sampled mode: 10:00 UTC is no sample hour: exactly the every-run metrics.
+    expect(names('2026-03-02T10:00:00.000Z', 'sampled').sort()).toEqual([...perRunMetrics('sampled')].sort());
     // Midnight UTC is a sample hour of every sampled metric.
     const sampled = Object.values(METRICS).filter(
-      (m) => m !== METRICS.failure && m !== METRICS.inputChanged && !perRunMetrics().includes(m),
+      (m) => m !== METRICS.failure && m !== METRICS.inputChanged && !perRunMetrics('sampled').includes(m),
     );
-    expect(names('2026-03-02T00:00:00.000Z').sort()).toEqual([...perRunMetrics(), ...sampled].sort());
+    expect(names('2026-03-02T00:00:00.000Z', 'sampled').sort()).toEqual(
+      [...perRunMetrics('sampled'), ...sampled].sort(),
+    );
   });
 
   it('prorates Failure-by-class metrics by the hours they receive data', () => {
-    const cfg = load(ONE_AT(60));
+    const cfg = load(ONE_AT(60, '    metrics: sampled'));
     const none = estimateCost({ processors: cfg.processors }, { ...QUIET, failureClassesPerMonth: 0 })
       .processors[0];
     const some = estimateCost(
@@ -217,11 +279,18 @@ describe('cost model: metrics and alarms', () => {
     expect(failureHours(none)).toBe(0);
     expect(failureHours(some)).toBe(3 * 73);
     expect(some?.usage.metrics.filter((m) => m.name.startsWith('Failure'))).toHaveLength(3);
-    // The failing hours also carry the sampled metrics (phase timings and certificate days): 4 of them.
+    // In sampled mode the failing hours also carry the sampled metrics (phase timings and certificate
+    // days): 4 of them. In full mode those are billed all month anyway: only Failure adds.
     expect((some?.usage.metricMonths ?? 0) - (none?.usage.metricMonths ?? 0)).toBeCloseTo(
       (3 * 73 + 4 * 3 * 73) / HOURS_PER_MONTH,
       9,
     );
+    const full = (classes: number) =>
+      estimateCost(
+        { processors: withMetricsMode(cfg.processors, 'full') },
+        { ...QUIET, failureClassesPerMonth: classes, failingHoursPerClass: 73 },
+      ).processors[0]?.usage.metricMonths ?? 0;
+    expect(full(3) - full(0)).toBeCloseTo((3 * 73) / HOURS_PER_MONTH, 9);
   });
 
   it('adds the client-certificate metric and alarm only for mTLS processors', () => {

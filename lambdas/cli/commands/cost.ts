@@ -1,6 +1,7 @@
 /**
  * `payprobe cost --config FILE [--json]`: the monthly AWS bill of a config before deploying it, per processor
- * (all regions) and in total, from the cost model in ../../core/cost.ts. Exit 0; 2 on an invalid config.
+ * (all regions) and in total, from the cost model in ../../core/cost.ts, with each processor's metrics mode
+ * and, for the processors in `full` mode, what `metrics: sampled` would cost. Exit 0; 2 on an invalid config.
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -11,6 +12,7 @@ import {
   estimateCost,
   invocationSeconds,
   perRunMetrics,
+  withMetricsMode,
 } from '../../core/cost';
 import { PRICES, type PriceKey } from '../../core/pricing';
 import { CERT_SAMPLE_HOURS, PHASE_SAMPLE_HOURS } from '../../probe/publishing';
@@ -30,12 +32,13 @@ export function register(program: Command, io: CliIo): void {
     .action((opts: { config?: string; json?: boolean }) => {
       const file = path.resolve(io.cwd, opts.config ?? 'payprobe.yaml');
       const config = loadConfigFile(file);
-      const estimate = estimateCost({
-        processors: config.processors,
+      const input = {
         ...(config.raw.regions ? { regions: config.raw.regions } : {}),
         ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
-      });
-      io.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate));
+      };
+      const estimate = estimateCost({ ...input, processors: config.processors });
+      const sampled = estimateCost({ ...input, processors: withMetricsMode(config.processors, 'sampled') });
+      io.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, sampled));
       io.exitCode = 0;
     });
 }
@@ -59,8 +62,11 @@ function columnSum(lines: readonly CostLine[], prices: readonly PriceKey[]): num
   return lines.filter((l) => prices.includes(l.price)).reduce((n, l) => n + l.usd, 0);
 }
 
-/** The human-readable table, totals, the Synthetics comparison and the assumptions. */
-export function renderCost(e: CostEstimate): string {
+/**
+ * The human-readable table, totals, the Synthetics comparison and the assumptions. `sampled`, the same config
+ * priced with `metrics: sampled` everywhere, adds a line on what that cost mode would save.
+ */
+export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
   const out: string[] = [];
   out.push(
     `payprobe cost: monthly estimate in USD at ${e.pricingRegion} list prices (checked ${e.pricesChecked}; ` +
@@ -70,10 +76,11 @@ export function renderCost(e: CostEstimate): string {
     `regions: ${e.regions.join(', ')} (every item below is per region, MONTH covers all ${e.regions.length})`,
   );
   out.push('');
-  const header = ['PROCESSOR', 'INTERVAL', ...COLUMNS.map((c) => c.title), 'PER REGION', 'MONTH'];
+  const header = ['PROCESSOR', 'INTERVAL', 'MODE', ...COLUMNS.map((c) => c.title), 'PER REGION', 'MONTH'];
   const rows: string[][] = e.processors.map((p) => [
     p.processor,
     `${p.intervalSeconds} s`,
+    p.metricsMode,
     ...COLUMNS.map((c) => usd(columnSum(p.lines, c.prices))),
     usd(p.usdPerRegion),
     usd(p.usd),
@@ -83,18 +90,31 @@ export function renderCost(e: CostEstimate): string {
     .map((l) => `${l.item} ${usd(l.usd)}`)
     .join(', ');
   const blank = COLUMNS.map(() => '');
-  rows.push(['shared', '', ...blank, usd(e.shared.usdPerRegion), usd(e.shared.usd)]);
-  rows.push(['TOTAL', '', ...blank, '', usd(e.totalUsd)]);
+  rows.push(['shared', '', '', ...blank, usd(e.shared.usdPerRegion), usd(e.shared.usd)]);
+  rows.push(['TOTAL', '', '', ...blank, '', usd(e.totalUsd)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: readonly string[]) =>
     r
-      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   out.push(fmt(header));
   for (const r of rows) out.push(fmt(r));
   out.push('');
   out.push(`shared, per region: ${sharedDetail || 'nothing'}`);
+  const full = e.processors.filter((p) => p.metricsMode === 'full');
+  if (sampled && full.length > 0) {
+    const alternatives = full.map((p) => {
+      const alt = sampled.processors.find((x) => x.processor === p.processor);
+      return `${p.processor} ${usd(p.usd)} -> ${usd(alt?.usd ?? p.usd)}`;
+    });
+    out.push(
+      'MODE full (the default) publishes every DESIGN.md metric on every run. With `metrics: sampled` ' +
+        '(phase timings and certificate days only in sample hours and on the runs where they matter; the ' +
+        `dashboard's phase breakdown is then mostly empty): ${alternatives.join(', ')} a month ` +
+        `(total ${usd(e.totalUsd)} -> ${usd(sampled.totalUsd)})`,
+    );
+  }
   out.push(
     `For comparison: a 1-minute CloudWatch Synthetics canary costs ${usd(e.synthetics.usdPerProcessor)} a month per ` +
       `processor and region in canary runs alone (${e.synthetics.runsPerMonth.toLocaleString('en-US')} runs at ` +
@@ -117,8 +137,9 @@ export function renderCost(e: CostEstimate): string {
         : ''),
   );
   out.push(
-    `  metrics are billed for the hours they receive data: ${perRunMetrics().join(', ')} every run (all month); ` +
-      `phase timings every ${PHASE_SAMPLE_HOURS}th UTC hour and in failing or slow hours (${a.slowHoursPerMonth} h slow); ` +
+    `  metrics are billed for the hours they receive data: metrics full: ${perRunMetrics('full').join(', ')} (with mTLS) every run (all month); ` +
+      `metrics sampled: ${perRunMetrics('sampled').join(', ')} every run, ` +
+      `phase timings every ${PHASE_SAMPLE_HOURS}th UTC hour and in failing or slow hours (${a.slowHoursPerMonth} h slow), ` +
       `certificate days every ${CERT_SAMPLE_HOURS}rd UTC hour and in failing or certificate hours (${a.certificateHoursPerMonth} h); ` +
       `InputChanged ${a.inputChangeHoursPerMonth} h; Failure by class: ${a.failureClassesPerMonth} classes x ` +
       `${a.failingHoursPerClass} h (every run fails; at 60 s each failure is re-probed); one PutMetricData per probe run`,
