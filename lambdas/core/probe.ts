@@ -457,7 +457,12 @@ class ProbeRun {
 
   // ---------------------------------------------------------------- dns, tcp, tls
 
-  private async open(target: Target, inputs: Inputs, clientCertSent: boolean): Promise<Conn> {
+  /**
+   * DNS, TCP and TLS to `target`, verified. `record` false for a second connection to the main endpoint (after
+   * the token endpoint closed the first): the result keeps the first connection's timings, chain and warnings.
+   */
+  private async open(target: Target, inputs: Inputs, clientCertSent: boolean, record = true): Promise<Conn> {
+    const main = target.main && record;
     const where = target.main ? '' : `token endpoint ${target.url.host}: `;
     const fail = (c: Classified) => new Fail(c.class, `${where}${c.detail}`);
 
@@ -482,12 +487,12 @@ class ProbeRun {
         });
       }
     }
-    if (target.main) this.timings.dnsMs = this.clock() - tDns;
+    if (main) this.timings.dnsMs = this.clock() - tDns;
 
     if (target.url.protocol === 'http:') {
       const tConnect = this.clock();
       const tcp = await this.connectTcp(address, family, target.port, (c) => fail(c));
-      if (target.main) this.timings.connectMs = this.clock() - tConnect;
+      if (main) this.timings.connectMs = this.clock() - tConnect;
       let late: unknown;
       tcp.on('error', (e) => {
         late ??= e;
@@ -509,10 +514,10 @@ class ProbeRun {
       fail,
       () => {
         tTls = this.clock();
-        if (target.main) this.timings.connectMs = tTls - tConnect;
+        if (main) this.timings.connectMs = tTls - tConnect;
       },
     );
-    if (target.main) this.timings.tlsMs = this.clock() - tTls;
+    if (main) this.timings.tlsMs = this.clock() - tTls;
     let late: unknown;
     socket.on('error', (e) => {
       late ??= e;
@@ -523,7 +528,7 @@ class ProbeRun {
 
     const protocol = socket.getProtocol();
     const chain = peerChain(socket, peer);
-    if (target.main) {
+    if (main) {
       this.tlsInfo = {
         protocol,
         cipher: socket.getCipher()?.name ?? null,
@@ -801,7 +806,8 @@ class ProbeRun {
 
   // ---------------------------------------------------------------- http
 
-  private async talk(conn: Conn, inputs: Inputs): Promise<void> {
+  private async talk(first: Conn, inputs: Inputs): Promise<void> {
+    let conn = first;
     const auth = this.p.auth;
     const creds = inputs.creds;
     const request = auth?.request;
@@ -818,8 +824,14 @@ class ProbeRun {
         sameOrigin && request !== undefined,
       );
       if (!request) return;
-      headers.authorization = `Bearer ${token}`;
-      this.secretValues.add(token);
+      headers.authorization = `Bearer ${token.token}`;
+      this.secretValues.add(token.token);
+      // The token endpoint may close the shared connection (`connection: close`, or simply hanging up): the
+      // request then goes over a fresh one to the same host with the same TLS settings, not over a dead socket.
+      if (sameOrigin && !token.reusable)
+        conn = await this.open(tokenTarget, inputs, conn.clientCertSent, false);
+      // http.status is the configured request's from here on, not the token response's.
+      this.status = null;
     } else if (creds) {
       Object.assign(headers, credentialHeaders(creds));
     }
@@ -882,7 +894,7 @@ class ProbeRun {
     target: Target,
     creds: Extract<ResolvedCredentials, { type: 'oauth2-client-credentials' }>,
     keepAlive: boolean,
-  ): Promise<string> {
+  ): Promise<{ token: string; reusable: boolean }> {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (creds.scope) form.set('scope', creds.scope);
     const headers: Record<string, string> = {
@@ -914,7 +926,17 @@ class ProbeRun {
       typeof body?.error === 'string' && /^[a-z_]{1,40}$/.test(body.error) ? body.error : undefined;
     if (res.status >= 200 && res.status < 300) {
       const token = body?.access_token;
-      if (typeof token === 'string' && token.length > 0) return token;
+      if (typeof token === 'string' && token.length > 0) {
+        const connection = res.headers.connection;
+        const reusable =
+          keepAlive &&
+          !/\bclose\b/i.test(typeof connection === 'string' ? connection : '') &&
+          conn.lateError() === undefined &&
+          !conn.socket.destroyed &&
+          conn.socket.writable &&
+          !conn.socket.readableEnded;
+        return { token, reusable };
+      }
       throw new Fail(
         'HTTP_ERROR',
         `token endpoint ${target.url.pathname} answered ${res.status} without an access_token${res.truncated ? ' (response larger than maxBodyBytes)' : ''}`,

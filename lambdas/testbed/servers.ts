@@ -65,6 +65,10 @@ export interface SimOptions {
     readonly path?: string;
     /** Status of the invalid_client answer (RFC 6749 allows 400 or 401). @default 401 */
     readonly invalidClientStatus?: 400 | 401;
+    /** Answer the token request with `connection: close` and hang up after it. @default false */
+    readonly tokenConnectionClose?: boolean;
+    /** The access_token to issue, instead of a fresh random one per request. @default random */
+    readonly accessToken?: string;
   };
   /** Status of an authorized request. @default 200 (500 for 'error') */
   readonly status?: number;
@@ -83,6 +87,8 @@ export interface RecordedRequest {
   readonly body: string;
   /** The SNI server name the client sent (TLS servers only). */
   readonly servername?: string;
+  /** The client's port: requests with different ports came over different connections. */
+  readonly remotePort?: number;
 }
 
 export interface SimulatedProcessor {
@@ -176,6 +182,7 @@ function apiHandler(o: SimOptions, requests: RecordedRequest[]): http.RequestLis
         headers: req.headers,
         body,
         ...(typeof sni === 'string' ? { servername: sni } : {}),
+        ...(req.socket.remotePort !== undefined ? { remotePort: req.socket.remotePort } : {}),
       });
       const answer = () => {
         if (o.redirectTo) {
@@ -188,9 +195,14 @@ function apiHandler(o: SimOptions, requests: RecordedRequest[]): http.RequestLis
           if (req.method !== 'POST' || new URLSearchParams(body).get('grant_type') !== 'client_credentials') {
             json(res, 400, { error: 'unsupported_grant_type' });
           } else if (c.id === o.oauth.clientId && c.secret === o.oauth.clientSecret) {
-            const token = `tok_${randomBytes(12).toString('hex')}`;
+            const token = o.oauth.accessToken ?? `tok_${randomBytes(12).toString('hex')}`;
             issued.add(token);
-            json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
+            json(
+              res,
+              200,
+              { access_token: token, token_type: 'Bearer', expires_in: 3600 },
+              o.oauth.tokenConnectionClose ? { connection: 'close' } : {},
+            );
           } else {
             json(res, o.oauth.invalidClientStatus ?? 401, {
               error: 'invalid_client',

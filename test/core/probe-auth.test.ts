@@ -129,6 +129,32 @@ describe('oauth2-client-credentials', () => {
     const [token, api] = oauth.requests.slice(before);
     expect(token?.path).toBe('/oauth/token');
     expect(api?.headers.authorization).toMatch(/^Bearer tok_[0-9a-f]{24}$/);
+    expect(api?.remotePort).toBe(token?.remotePort);
+  });
+
+  it('opens a new connection for the request when the token endpoint on the same origin closes its own', async () => {
+    const closing = await bed.start('oauth', {
+      oauth: { clientId: 'client-1', clientSecret: CLIENT_SECRET, tokenConnectionClose: true },
+      status: 202,
+    });
+    const r = await probe(
+      await bed.processor('oauth-close', closing, {
+        ...opts,
+        request: { method: 'GET', path: '/v1/balance', headers: {} },
+        expectStatus: [202],
+      }),
+      bed.deps(),
+    );
+    // 202 is the API request's status: the token endpoint answered 200.
+    expect(r).toMatchObject({ ok: true, class: null, http: { status: 202 } });
+    const [token, api] = closing.requests;
+    expect(token?.path).toBe('/oauth/token');
+    expect(api?.path).toBe('/v1/balance');
+    expect(api?.headers.authorization).toMatch(/^Bearer tok_[0-9a-f]{24}$/);
+    expect(api?.remotePort).not.toBe(token?.remotePort);
+    // Timings and the chain are the first connection's, recorded once.
+    expect(r.warnings).toEqual([]);
+    expect(r.tls?.chain.length).toBeGreaterThan(0);
   });
 
   it('AUTH_REJECTED for 400 invalid_client too', async () => {
