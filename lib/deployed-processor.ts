@@ -8,6 +8,8 @@
  * - `{ file }` is bundled into the function only for public values (a CA bundle, our client certificate, an
  *   endpoint or user name). For credentials and keys it is refused: they would sit in the code package.
  * - `{ secretsManager }` and `{ ssm }` are read at run time; the function's role may read exactly these.
+ * - An ARN in `{ secretsManager }` or `{ ssm }` must be in the function's region (when the stack's region is
+ *   known at synth): the function reads Secrets Manager and SSM in its own region only.
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -120,6 +122,22 @@ export interface DeployOptions {
    * @default true
    */
   readonly checkEnvironmentSize?: boolean;
+
+  /**
+   * The region the function runs in (its stack's). A Secrets Manager or SSM ARN in another region is refused:
+   * the function's clients call the services of its own region, and its kms:ViaService condition names
+   * that region too, so such a secret can never be read.
+   *
+   * @default - not checked (an environment-agnostic stack, whose region is only known at deploy time)
+   */
+  readonly region?: string;
+}
+
+/** The region in a Secrets Manager or SSM ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`); undefined for a name. */
+export function arnRegion(id: string): string | undefined {
+  if (!id.startsWith('arn:')) return undefined;
+  const region = id.split(':')[3];
+  return region === '' ? undefined : region;
 }
 
 /**
@@ -172,10 +190,28 @@ export function deployProcessor(
       if (!files.some((f) => f.source === source && f.bundlePath === bundlePath))
         files.push({ source, bundlePath });
       deployed = withValueAt(deployed, field, { file: bundlePath });
-    } else if ('secretsManager' in ref) {
-      if (!secretIds.includes(ref.secretsManager)) secretIds.push(ref.secretsManager);
-    } else if (!parameterNames.includes(ref.ssm)) {
-      parameterNames.push(ref.ssm);
+    } else {
+      const [kind, id] =
+        'secretsManager' in ref
+          ? (['secretsManager', ref.secretsManager] as const)
+          : (['ssm', ref.ssm] as const);
+      const region = arnRegion(id);
+      if (options.region !== undefined && region !== undefined && region !== options.region) {
+        issue(
+          field,
+          `{ ${kind}: ${id} } is in region ${region}, but this stack deploys to ${options.region}: the function ` +
+            `reads Secrets Manager and SSM in its own region only. ` +
+            (kind === 'secretsManager'
+              ? `Replicate the secret into ${options.region} and reference it by name`
+              : `Create the parameter in ${options.region} and reference it by name`),
+        );
+        continue;
+      }
+      if (kind === 'secretsManager') {
+        if (!secretIds.includes(id)) secretIds.push(id);
+      } else if (!parameterNames.includes(id)) {
+        parameterNames.push(id);
+      }
     }
   }
 

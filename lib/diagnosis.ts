@@ -22,6 +22,7 @@ import { ALARM_NAME_PREFIX } from '../lambdas/core/alarm-names';
 import { ConfigError, type ProcessorConfig } from '../lambdas/core/config';
 import { deployProcessors } from './deployed-processor';
 import {
+  concreteRegion,
   functionLogGroup,
   functionRole,
   grantReadProcessorSecrets,
@@ -142,7 +143,9 @@ export class Diagnosis extends Construct {
     }
 
     // Each processor's deployed form (the probe Lambda's rules), its files under processors/<name>/.
-    const { issues, deployed } = deployProcessors(props.processors, props.configFile);
+    const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
+      ...concreteRegion(this),
+    });
     if (!deployed) throw new ConfigError(issues);
     this.secretIds = deployed.secretIds;
     this.parameterNames = deployed.parameterNames;

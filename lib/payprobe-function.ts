@@ -11,7 +11,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ArnFormat, type Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -36,7 +36,7 @@ export const PAYPROBE_BUNDLING: Readonly<Omit<BundlingOptions, 'commandHooks'>> 
   target: 'node22',
   format: OutputFormat.CJS,
   mainFields: ['module', 'main'],
-  // Bundle the AWS SDK: the versions tested here are the versions that run (see docs/readme/deploy.md).
+  // Bundle the AWS SDK: the versions tested here are the versions that run (see docs/deploy.md).
   bundleAwsSDK: true,
 };
 
@@ -178,6 +178,15 @@ export function functionRole(scope: Construct, id: string, description: string, 
   const role = new Role(scope, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description });
   logGroup.grantWrite(role);
   return role;
+}
+
+/**
+ * `{ region }` of the scope's stack when it is concrete, for deployProcessor's region check; `{}` for an
+ * environment-agnostic stack (its region is a token until deploy time).
+ */
+export function concreteRegion(scope: Construct): { region?: string } {
+  const { region } = Stack.of(scope);
+  return Token.isUnresolved(region) ? {} : { region };
 }
 
 /** The secret references a function reads at run time (see DeployedProcessor). */

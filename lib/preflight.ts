@@ -24,6 +24,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../lambdas/core/config';
 import { deployProcessors } from './deployed-processor';
 import {
+  concreteRegion,
   functionLogGroup,
   functionRole,
   grantReadProcessorSecrets,
@@ -122,6 +123,7 @@ export class Preflight extends Construct {
     // 4 KB environment limit of a monitor does not apply here: the config is a resource property.
     const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
       checkEnvironmentSize: false,
+      ...concreteRegion(this),
     });
     if (!deployed) throw new ConfigError(issues);
     this.secretIds = deployed.secretIds;

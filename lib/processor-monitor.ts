@@ -45,6 +45,7 @@ import {
 import { alarmDescription } from './alarm-text';
 import { type ConfigLocation, type DeployedProcessor, deployProcessor } from './deployed-processor';
 import {
+  concreteRegion,
   functionLogGroup,
   functionRole,
   grantReadProcessorSecrets,
@@ -148,7 +149,7 @@ export class ProcessorMonitor extends Construct {
     this.processor = p;
     const at = props.configLocation ?? { file: 'the payprobe config', path: `processors[name=${p.name}]` };
 
-    const { issues, deployed } = deployProcessor(p, at);
+    const { issues, deployed } = deployProcessor(p, at, { ...concreteRegion(this) });
     const policy = failureMOfN(p, at);
     issues.push(...policy.issues);
     if (issues.length > 0 || !deployed) throw new ConfigError(issues);

@@ -3,7 +3,7 @@
  * that must stop synthesis (schema errors and undeployable secret references) with the CLI's message.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -98,6 +98,54 @@ describe('regions', () => {
 });
 
 describe('configs that must not deploy', () => {
+  test('a Secrets Manager or SSM ARN from another region stops synthesis: replicate it and reference it by name', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-region-'));
+    const file = path.join(dir, 'payprobe.yaml');
+    const token = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:payprobe/stripe/api-key-AbCdEf';
+    const endpoint = 'arn:aws:ssm:us-east-1:111122223333:parameter/payments/stripe/endpoint';
+    writeFileSync(
+      file,
+      `regions: [eu-west-1, us-east-1]
+processors:
+  - name: stripe
+    preset: stripe
+    endpoint: { ssm: ${endpoint} }
+    auth:
+      credentials: { type: bearer, token: { secretsManager: ${token} } }
+`,
+    );
+    try {
+      let error: unknown;
+      try {
+        synthConfig(file);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+        expect.stringMatching(
+          /^processors\[0\]\.endpoint: \{ ssm: arn:aws:ssm:us-east-1:\S+ \} is in region us-east-1, but this stack deploys to eu-west-1: .*Create the parameter in eu-west-1 and reference it by name$/,
+        ),
+        expect.stringMatching(
+          /^processors\[0\]\.auth\.credentials\.token: \{ secretsManager: arn:aws:secretsmanager:us-east-1:\S+ \} is in region us-east-1, but this stack deploys to eu-west-1: .*Replicate the secret into eu-west-1 and reference it by name$/,
+        ),
+      ]);
+      expect((error as ConfigError).issues[0]?.file).toBe(file);
+
+      // In its own region the ARN deploys and is granted as given; an environment-agnostic stack cannot check.
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace('regions: [eu-west-1, us-east-1]', 'regions: [us-east-1]'),
+      );
+      const [east] = synthConfig(file).stacks;
+      expect(JSON.stringify(Template.fromStack(east as Stack).toJSON())).toContain(token);
+      writeFileSync(file, readFileSync(file, 'utf8').replace('regions: [us-east-1]\n', ''));
+      expect(synthConfig(file).stacks).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('{ env } credentials and keys in files stop synthesis with field-level messages', () => {
     let error: unknown;
     try {
