@@ -13,6 +13,7 @@ import {
   type Credentials,
   type RawConfig,
   type RawProcessor,
+  TLS_VERSIONS,
   type TlsSettings,
   type ValueOrRef,
 } from './config-schema';
@@ -177,6 +178,16 @@ function resolveProcessor(
       'mTLS needs both tls.clientCert and tls.clientKey',
     );
   }
+  const minVersion = tls.minVersion ?? DEFAULTS.minVersion;
+  if (
+    tls.maxVersion !== undefined &&
+    TLS_VERSIONS.indexOf(tls.maxVersion) < TLS_VERSIONS.indexOf(minVersion)
+  ) {
+    report(
+      'tls.maxVersion',
+      `${tls.maxVersion} is below tls.minVersion ${minVersion}${tls.minVersion === undefined ? ' (the default)' : ''}: no TLS version is left, so every probe would fail; raise tls.maxVersion to at least ${minVersion} or lower tls.minVersion`,
+    );
+  }
   return {
     name: p.name,
     ...(p.preset !== undefined ? { preset: p.preset } : {}),
@@ -190,7 +201,7 @@ function resolveProcessor(
     metrics: p.metrics ?? d.metrics ?? 'full',
     tls: {
       ...tls,
-      minVersion: tls.minVersion ?? DEFAULTS.minVersion,
+      minVersion,
       verify: tls.verify ?? true,
       certExpiryWarningDays: warnDays,
       clientCertExpiryWarningDays: tls.clientCertExpiryWarningDays ?? warnDays,

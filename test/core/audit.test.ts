@@ -204,10 +204,18 @@ const CASES: Case[] = [
     quiet: () => ({ config: load((c) => (p0(c).tls = { maxVersion: 'TLSv1.2' })) }),
   },
   {
-    name: 'a minimum version above the maximum',
+    name: 'a minimum version above the maximum (the loader rejects it; a config built by other code)',
     rule: 'tls-version-range-empty',
     field: 'processors[0].tls.maxVersion',
-    fires: () => ({ config: load((c) => (p0(c).tls = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' })) }),
+    fires: () => ({
+      config: patched((cfg) => ({
+        ...cfg,
+        processors: cfg.processors.map((p) => ({
+          ...p,
+          tls: { ...p.tls, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.2' as const },
+        })),
+      })),
+    }),
     quiet: () => ({ config: load((c) => (p0(c).tls = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' })) }),
   },
   {

@@ -54,6 +54,19 @@ const CASES: Case[] = [
     message: /expected one of "TLSv1"\|"TLSv1.1"\|"TLSv1.2"\|"TLSv1.3"/,
   },
   {
+    name: 'a tls.maxVersion below tls.minVersion (no version left to negotiate)',
+    text: ok('    tls: { minVersion: TLSv1.3, maxVersion: TLSv1.2 }\n'),
+    path: 'processors[0].tls.maxVersion',
+    message:
+      /TLSv1.2 is below tls.minVersion TLSv1.3: .*raise tls.maxVersion to at least TLSv1.3 or lower tls.minVersion/,
+  },
+  {
+    name: 'a tls.maxVersion below the default minVersion',
+    text: ok('    tls: { maxVersion: TLSv1.1 }\n'),
+    path: 'processors[0].tls.maxVersion',
+    message: /TLSv1.1 is below tls.minVersion TLSv1.2 \(the default\)/,
+  },
+  {
     name: 'an unknown credential type',
     text: ok('    auth: { credentials: { type: digest, token: { env: X } } }\n'),
     path: 'processors[0].auth.credentials.type',
