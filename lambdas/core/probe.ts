@@ -175,6 +175,9 @@ const INVALID_REQUEST_CODES = new Set([
   'ERR_UNESCAPED_CHARACTERS',
 ]);
 
+/** An access_token fit for `Authorization: Bearer <token>`: printable ASCII, no spaces or control characters. */
+const USABLE_TOKEN = /^[\x21-\x7e]+$/;
+
 const HTTP_REASON: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden' };
 
 class ProbeRun {
@@ -927,6 +930,14 @@ class ProbeRun {
     if (res.status >= 200 && res.status < 300) {
       const token = body?.access_token;
       if (typeof token === 'string' && token.length > 0) {
+        // The token goes into an Authorization header: CR/LF or other control characters would make the request
+        // unbuildable, and that fault is the token endpoint's, not the config's. The value is never printed.
+        if (!USABLE_TOKEN.test(token)) {
+          throw new Fail(
+            'HTTP_ERROR',
+            `token endpoint ${target.url.pathname} answered ${res.status}, but the token endpoint returned an unusable access_token (characters outside printable ASCII, such as CR/LF, that a header cannot carry)`,
+          );
+        }
         const connection = res.headers.connection;
         const reusable =
           keepAlive &&

@@ -157,6 +157,25 @@ describe('oauth2-client-credentials', () => {
     expect(r.tls?.chain.length).toBeGreaterThan(0);
   });
 
+  it('HTTP_ERROR, not CONFIG_ERROR, when the token endpoint returns an access_token with CR/LF, never printing it', async () => {
+    const injected = 'tok_badline_0123456789\r\nX-Injected: yes';
+    const broken = await bed.start('oauth', {
+      oauth: { clientId: 'client-1', clientSecret: CLIENT_SECRET, accessToken: injected },
+    });
+    const r = await probe(
+      await bed.processor('oauth-crlf', broken, {
+        ...opts,
+        request: { method: 'GET', path: '/v1/balance', headers: {} },
+      }),
+      bed.deps(),
+    );
+    expect(r).toMatchObject({ ok: false, stage: 'http', class: 'HTTP_ERROR', http: { status: 200 } });
+    expect(r.detail).toMatch(/the token endpoint returned an unusable access_token/);
+    expect(JSON.stringify(r)).not.toContain('tok_badline_0123456789');
+    // The request was never sent.
+    expect(broken.requests.map((q) => q.path)).toEqual(['/oauth/token']);
+  });
+
   it('AUTH_REJECTED for 400 invalid_client too', async () => {
     const r = await probe(
       await bed.processor('oauth400', oauth400, { ...opts, credentials: 'wrong' }),
