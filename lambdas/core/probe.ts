@@ -309,6 +309,21 @@ class ProbeRun {
       if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new Fail('CONFIG_ERROR', `endpoint scheme ${url.protocol} is not supported (https or http)`);
       }
+      // Checked before any credential is read: a plaintext http endpoint may be probed, but never with them.
+      if (url.protocol === 'http:' && p.auth?.credentials) {
+        throw new Fail(
+          'CONFIG_ERROR',
+          'endpoint: credentials are never sent over plaintext http: use https (or remove auth.credentials to probe it without them)',
+        );
+      }
+      const tokenUrl =
+        p.auth?.credentials?.type === 'oauth2-client-credentials' ? p.auth.credentials.tokenUrl : undefined;
+      if (tokenUrl !== undefined && /^http:/i.test(tokenUrl)) {
+        throw new Fail(
+          'CONFIG_ERROR',
+          'auth.credentials.tokenUrl: credentials are never sent over plaintext http: use https',
+        );
+      }
       const servername = await publicField('tls.servername', p.tls.servername, (s) => s);
       const ca = await publicField('tls.ca', p.tls.ca, publicFingerprint);
       if (ca !== undefined && pemBlocks(ca).length === 0) {

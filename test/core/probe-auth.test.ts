@@ -373,7 +373,7 @@ describe('inputs (for change detection)', () => {
 });
 
 describe('plain HTTP endpoints and body caps', () => {
-  it('probes an http:// endpoint without TLS', async () => {
+  it('probes an http:// endpoint without TLS when no credentials are configured', async () => {
     const plain = await bed.start('plaintext', { credentials: { type: 'bearer', token: BEARER } });
     const r = await probe(
       await bed.processor('plain', plain.url.replace('https:', 'http:'), { ...opts, trustTestbedCa: false }),
@@ -381,6 +381,54 @@ describe('plain HTTP endpoints and body caps', () => {
     );
     expect(r).toMatchObject({ ok: false, class: 'AUTH_REJECTED', tls: null });
     expect(r.timings.tlsMs).toBeNull();
+  });
+
+  it('refuses to send credentials to an http:// endpoint: CONFIG_ERROR naming endpoint, nothing read or sent', async () => {
+    const plain = await bed.start('plaintext', { credentials: { type: 'bearer', token: BEARER } });
+    const base = await bed.processor('plain-creds', plain, { ...opts, trustTestbedCa: false });
+    const token = bed.secrets.put('plain-creds/token', BEARER);
+    const r = await probe(
+      {
+        ...base,
+        endpoint: plain.url.replace('https:', 'http:'),
+        auth: {
+          request: { method: 'GET', path: '/v1/balance', headers: {} },
+          credentials: { type: 'bearer', token },
+          expectStatus: [200],
+        },
+      },
+      bed.deps(),
+    );
+    expect(r).toMatchObject({ ok: false, stage: 'config', class: 'CONFIG_ERROR', http: null, tls: null });
+    expect(r.detail).toBe(
+      'endpoint: credentials are never sent over plaintext http: use https (or remove auth.credentials to probe it without them)',
+    );
+    expect(r.timings.dnsMs).toBeNull();
+    expect(bed.secrets.reads.get('plain-creds/token')).toBeUndefined();
+    expect(plain.requests).toEqual([]);
+  });
+
+  it('refuses an http:// OAuth token URL', async () => {
+    const base = await bed.processor('plain-token', oauth, opts);
+    const creds = base.auth?.credentials;
+    if (creds?.type !== 'oauth2-client-credentials') throw new Error('expected oauth credentials');
+    const before = oauth.requests.length;
+    const r = await probe(
+      {
+        ...base,
+        auth: {
+          ...base.auth,
+          expectStatus: [200],
+          credentials: { ...creds, tokenUrl: `${oauth.url.replace('https:', 'http:')}/oauth/token` },
+        },
+      },
+      bed.deps(),
+    );
+    expect(r).toMatchObject({ ok: false, class: 'CONFIG_ERROR' });
+    expect(r.detail).toBe(
+      'auth.credentials.tokenUrl: credentials are never sent over plaintext http: use https',
+    );
+    expect(oauth.requests.length).toBe(before);
   });
 
   it('reads at most maxBodyBytes of the response', async () => {
