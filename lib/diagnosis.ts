@@ -8,7 +8,15 @@
  */
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarm, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarm,
+  MathExpression,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -208,8 +216,28 @@ export class Diagnosis extends Construct {
       alarmName: diagnoseErrorsAlarmName(Stack.of(this).stackName),
       alarmDescription:
         'payprobe diagnose Lambda failing - pages still arrive, without diagnosis. The alarms notify the topics directly; ' +
-        "this function adds the re-probe and runbook. Check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?).",
-      metric: this.function.metricErrors({ statistic: Stats.SUM, period: Duration.minutes(5) }),
+        "this function adds the re-probe and runbook. Check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?); " +
+        "with no error logged, look at its AsyncEventsDropped (throttled or older than 5 minutes; no retries) and the AlarmStateChange rule's FailedInvocations.",
+      // Errors alone miss the events that never ran: with no retries and a 5-minute max age, a throttled or
+      // delayed event is dropped by Lambda's async queue (AsyncEventsDropped), and one EventBridge could not
+      // deliver counts against the rule (FailedInvocations); neither makes an Errors datapoint. A dead-letter
+      // queue would keep them, but a diagnosis delivered late is stale and nobody would replay it: counting
+      // them in this alarm is what matters (the page itself never depends on this function).
+      metric: new MathExpression({
+        expression: 'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)',
+        usingMetrics: {
+          errors: this.function.metricErrors({ statistic: Stats.SUM }),
+          dropped: this.function.metric('AsyncEventsDropped', { statistic: Stats.SUM }),
+          undelivered: new Metric({
+            namespace: 'AWS/Events',
+            metricName: 'FailedInvocations',
+            dimensionsMap: { RuleName: this.rule.ruleName },
+            statistic: Stats.SUM,
+          }),
+        },
+        period: Duration.minutes(5),
+        label: 'diagnose errors + dropped events + failed deliveries',
+      }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -270,24 +270,81 @@ test("it may read exactly the diagnosed processors' secrets and parameters, noth
 test('its own error alarm tells the critical topic that pages arrive without diagnosis', () => {
   const { template } = synth();
   const critical = ref(template, 'AWS::SNS::Topic', 'Critical');
-  const fn = ref(template, 'AWS::Lambda::Function', 'DiagnosisFunction');
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     AlarmName: 'PayProbe-DiagnoseErrors-Test',
     AlarmDescription: Match.stringLikeRegexp(
       '^payprobe diagnose Lambda failing - pages still arrive, without diagnosis',
     ),
-    MetricName: 'Errors',
-    Namespace: 'AWS/Lambda',
-    Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
-    Statistic: 'Sum',
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
     TreatMissingData: 'notBreaching',
     AlarmActions: [{ Ref: critical }],
     OKActions: [{ Ref: critical }],
   });
   // Named after the stack: a second copy of the stack in the region gets its own alarm.
   expect(diagnoseErrorsAlarmName('PayProbeStaging')).toBe('PayProbe-DiagnoseErrors-PayProbeStaging');
+});
+
+test('its own alarm also counts the events that never ran: dropped by Lambda (no retries, 5-min max age) or not delivered by the rule', () => {
+  const { template } = synth();
+  const fn = ref(template, 'AWS::Lambda::Function', 'DiagnosisFunction');
+  const rule = ref(template, 'AWS::Events::Rule', 'DiagnosisAlarmStateChange');
+  // The target and the function drop rather than retry (a late diagnosis is stale)...
+  template.hasResourceProperties('AWS::Events::Rule', {
+    Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 } })],
+  });
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    MaximumRetryAttempts: 0,
+    MaximumEventAgeInSeconds: 300,
+  });
+  // ...so a dropped or undelivered event, which makes no Errors datapoint, must still reach the alarm.
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+    (a) => a.Properties.AlarmName === 'PayProbe-DiagnoseErrors-Test',
+  );
+  expect(alarms).toHaveLength(1);
+  const metrics = alarms[0]?.Properties.Metrics as {
+    Id: string;
+    Expression?: string;
+    ReturnData?: boolean;
+    MetricStat?: {
+      Metric: { Namespace: string; MetricName: string; Dimensions: unknown };
+      Period: number;
+      Stat: string;
+    };
+  }[];
+  const stat = (id: string) => metrics.find((m) => m.Id === id)?.MetricStat;
+  const returned = metrics.filter((m) => m.ReturnData !== false);
+  expect(returned).toHaveLength(1);
+  expect(returned[0]?.Expression).toBe('FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)');
+  expect(stat('errors')).toEqual({
+    Metric: {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+    },
+    Period: 300,
+    Stat: 'Sum',
+  });
+  expect(stat('dropped')).toEqual({
+    Metric: {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'AsyncEventsDropped',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+    },
+    Period: 300,
+    Stat: 'Sum',
+  });
+  expect(stat('undelivered')).toEqual({
+    Metric: {
+      Namespace: 'AWS/Events',
+      MetricName: 'FailedInvocations',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }],
+    },
+    Period: 300,
+    Stat: 'Sum',
+  });
 });
 
 test('configs too large for the environment go into the bundle as a file', () => {
