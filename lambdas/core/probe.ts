@@ -299,7 +299,7 @@ class ProbeRun {
       return r.value;
     };
     const work = async (): Promise<Inputs> => {
-      const endpoint = (await publicField('endpoint', p.endpoint, (s) => redactUserinfo(s))) as string;
+      const endpoint = (await publicField('endpoint', p.endpoint, publicUrl)) as string;
       let url: URL;
       try {
         url = new URL(endpoint);
@@ -379,7 +379,7 @@ class ProbeRun {
             'CONFIG_ERROR',
             'auth.credentials.tokenUrl is required for oauth2-client-credentials',
           );
-        this.inputs[`${f}.tokenUrl`] = c.tokenUrl;
+        this.inputs[`${f}.tokenUrl`] = publicUrl(c.tokenUrl);
         return {
           type: c.type,
           tokenUrl: c.tokenUrl,
@@ -1131,11 +1131,19 @@ function joinPath(base: URL, path: string): string {
   return `${prefix}${path}`;
 }
 
-function redactUserinfo(s: string): string {
+/**
+ * A URL as it may appear in inputs (JSON output, Lambda logs): without userinfo, query string and fragment,
+ * which can carry keys (`?api_key=...`). A path (a relative token URL) loses its query and fragment; anything
+ * else that is not a URL is hashed.
+ */
+function publicUrl(s: string): string {
+  if (s.startsWith('/')) return s.replace(/[?#].*$/s, '');
   try {
     const u = new URL(s);
     u.username = '';
     u.password = '';
+    u.search = '';
+    u.hash = '';
     return u.href;
   } catch {
     return publicFingerprint(s);

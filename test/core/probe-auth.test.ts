@@ -320,6 +320,35 @@ describe('secrets', () => {
 });
 
 describe('inputs (for change detection)', () => {
+  it('leaves userinfo, query string and fragment of the endpoint and token URL out of inputs', async () => {
+    const base = await bed.processor('query', oauth, {
+      ...opts,
+      request: { method: 'GET', path: '/v1/balance', headers: {} },
+    });
+    const creds = base.auth?.credentials;
+    if (creds?.type !== 'oauth2-client-credentials') throw new Error('expected oauth credentials');
+    const endpoint = oauth.url.replace('https://', 'https://user:pw-Q1@');
+    const r = await probe(
+      {
+        ...base,
+        endpoint: `${endpoint}/?api_key=sk_query_Q2#frag-Q3`,
+        auth: {
+          ...base.auth,
+          expectStatus: [200],
+          credentials: { ...creds, tokenUrl: '/oauth/token?hint=Q4#Q5' },
+        },
+      },
+      bed.deps(),
+    );
+    expect(r).toMatchObject({ ok: true, http: { status: 200 } });
+    expect(r.inputs.endpoint).toBe(`${oauth.url}/`);
+    expect(r.inputs['auth.credentials.tokenUrl']).toBe('/oauth/token');
+    for (const leak of ['pw-Q1', 'sk_query_Q2', 'frag-Q3', 'hint=Q4', 'Q5'])
+      expect(JSON.stringify(r)).not.toContain(leak);
+    // The endpoint's query is not sent either: the request goes to the base path joined with auth.request.path.
+    expect(oauth.requests.at(-1)?.path).toBe('/v1/balance');
+  });
+
   it('fingerprints each resolved input without a value: versions for secrets, hashes for public material', async () => {
     const secrets = new MemorySecrets();
     const config = await bed.processor('inputs', bearerApi, opts);
