@@ -72,6 +72,8 @@ export interface SimOptions {
   };
   /** Status of an authorized request. @default 200 (500 for 'error') */
   readonly status?: number;
+  /** Stream an endless body (no content-length) after the head of an authorized answer. @default false */
+  readonly endlessBody?: boolean;
   /** Delay before answering. @default 0 (1500 for 'slow') */
   readonly delayMs?: number;
   /** For 'redirect': the Location. */
@@ -227,6 +229,18 @@ function apiHandler(o: SimOptions, requests: RecordedRequest[]): http.RequestLis
           return;
         }
         const status = o.status ?? 200;
+        if (o.endlessBody) {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          const chunk = Buffer.alloc(16 * 1024, ' ');
+          const pump = () => {
+            while (!res.destroyed && res.write(chunk)) {
+              // fill the socket until it pushes back
+            }
+            if (!res.destroyed) res.once('drain', pump);
+          };
+          pump();
+          return;
+        }
         json(
           res,
           status,

@@ -460,8 +460,17 @@ describe('plain HTTP endpoints and body caps', () => {
     expect(oauth.requests.length).toBe(before);
   });
 
-  it('reads at most maxBodyBytes of the response', async () => {
-    const r = await probe(await bed.processor('cap', bearerApi, { ...opts, maxBodyBytes: 8 }), bed.deps());
-    expect(r).toMatchObject({ ok: true, http: { status: 200 } });
+  it('reads at most maxBodyBytes of the response: an endless body does not hold the probe', async () => {
+    const endless = await bed.start('healthy', {
+      credentials: { type: 'bearer', token: BEARER },
+      endlessBody: true,
+    });
+    const r = await probe(
+      await bed.processor('cap', endless, { ...opts, timeoutMs: 2000, maxBodyBytes: 1024 }),
+      bed.deps(),
+    );
+    // Without the cap the body never ends and the probe is RESPONSE_TIMEOUT after timeoutMs.
+    expect(r).toMatchObject({ ok: true, class: null, http: { status: 200 } });
+    expect(r.timings.totalMs).toBeLessThan(1000);
   });
 });
