@@ -144,8 +144,8 @@ export class ProbeDashboard extends Construct {
         m.metric(METRICS.tlsTime, { statistic: Stats.AVERAGE, period: minute, label: 'TLS handshake' }),
         m.metric(METRICS.firstByteTime, { statistic: Stats.AVERAGE, period: minute, label: 'first byte' }),
       ],
-      // The whole probe on its own axis: DNS, connect and first byte are published on failed or slow runs
-      // and in sampled hours only (lambdas/probe/publishing.ts), so in a quiet minute the stack shows TLS.
+      // The whole probe on its own axis, beside the stack of phases (with `metrics: sampled`, DNS, connect
+      // and first byte are published only on failed or slow runs and in sample hours: lambdas/probe/publishing.ts).
       right: [
         m.metric(METRICS.totalTime, {
           statistic: Stats.AVERAGE,
