@@ -84,7 +84,10 @@ export interface CostAssumptions {
   readonly dashboardsPerRegion: number;
   /** Customer-managed KMS keys per region (the encrypted SNS topics). */
   readonly kmsKeysPerRegion: number;
-  /** Alarms per region not tied to one processor (the diagnose Lambda's errors). */
+  /**
+   * Alarm metrics per region not tied to one processor: the diagnose Lambda's own alarm watches its Errors,
+   * its AsyncEventsDropped and its rule's FailedInvocations, and CloudWatch bills an alarm per metric.
+   */
   readonly sharedAlarmsPerRegion: number;
 }
 
@@ -106,7 +109,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   secretCacheTtlSeconds: 60,
   dashboardsPerRegion: 1,
   kmsKeysPerRegion: 1,
-  sharedAlarmsPerRegion: 1,
+  sharedAlarmsPerRegion: 3,
 };
 
 /** Facts read from a synthesized stack that replace the assumptions above for one processor. */
