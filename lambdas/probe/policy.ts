@@ -23,25 +23,25 @@ export const MIN_BUDGET_MS = 500;
 export const CONFIRM_PAUSE_MS = 3_000;
 
 /**
- * Classes a re-probe cannot change: the config or a secret is broken, or our own client certificate's dates
- * are past (checked before connecting). Everything else is re-probed to confirm it. A CONFIG_ERROR that came
- * from a failed secret read is the exception: it is re-probed with the secrets read afresh (below).
+ * Classes a re-probe cannot change: the config itself is broken. Everything else is re-probed to confirm it.
+ * A CONFIG_ERROR that came from a failed secret read is the exception: it is re-probed with the secrets read
+ * afresh (below). CLIENT_CERT_EXPIRED is not here: the dates are checked before connecting, but the
+ * certificate may come from a secret rotated since it was cached, so it is re-probed afresh too.
  */
-export const DETERMINISTIC_CLASSES: ReadonlySet<FailureClass> = new Set<FailureClass>([
-  'CONFIG_ERROR',
-  'CLIENT_CERT_EXPIRED',
-]);
+export const DETERMINISTIC_CLASSES: ReadonlySet<FailureClass> = new Set<FailureClass>(['CONFIG_ERROR']);
 
 /**
- * Failures a rotated secret explains: a credential (AUTH_REJECTED), a client certificate
- * (CLIENT_CERT_REJECTED), a CA bundle or pins (CERT_UNTRUSTED, CERT_PIN_MISMATCH), or a secret that could
- * not be read (CONFIG_ERROR from a secret read). The first probe may have used a value cached before the
- * rotation (up to the secret TTL), so their confirmation reads every secret from its source again instead
- * of the cache: otherwise both probes use the stale value and a rotation pages.
+ * Failures a rotated secret explains: a credential (AUTH_REJECTED), a client certificate (CLIENT_CERT_REJECTED,
+ * or CLIENT_CERT_EXPIRED when it was renewed after it expired), a CA bundle or pins (CERT_UNTRUSTED,
+ * CERT_PIN_MISMATCH), or a secret that could not be read (CONFIG_ERROR from a secret read). The first probe
+ * may have used a value cached before the rotation (up to the secret TTL), so their confirmation reads every
+ * secret from its source again instead of the cache: otherwise both probes use the stale value and a
+ * rotation pages.
  */
 export const SECRET_SENSITIVE_CLASSES: ReadonlySet<FailureClass> = new Set<FailureClass>([
   'AUTH_REJECTED',
   'CLIENT_CERT_REJECTED',
+  'CLIENT_CERT_EXPIRED',
   'CERT_UNTRUSTED',
   'CERT_PIN_MISMATCH',
   'CONFIG_ERROR',

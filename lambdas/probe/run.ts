@@ -12,8 +12,8 @@
  * again after a short pause, and the run publishes the confirmation's result, stamped with the slot's
  * start. Both attempts are logged; a failure the re-probe does not repeat is logged as transient and the
  * run publishes the pass. When the time left cannot hold a confirmation, the first failure is published.
- * A failure a rotated secret explains (AUTH_REJECTED, CLIENT_CERT_REJECTED, CERT_UNTRUSTED,
- * CERT_PIN_MISMATCH, a CONFIG_ERROR from a secret read) is confirmed with the secrets read afresh
+ * A failure a rotated secret explains (AUTH_REJECTED, CLIENT_CERT_REJECTED, CLIENT_CERT_EXPIRED,
+ * CERT_UNTRUSTED, CERT_PIN_MISMATCH, a CONFIG_ERROR from a secret read) is confirmed with the secrets read afresh
  * (RunnerSecrets.fresh), so a value cached before the rotation cannot confirm the failure it caused.
  *
  * Failure handling: a failed probe is data (published, logged). An engine that throws is published as a

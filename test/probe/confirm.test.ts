@@ -1,7 +1,7 @@
 /**
  * Confirmation at a 60-s interval, at the SDK boundary: a failed probe is re-probed once after a short
  * pause inside the same invocation, and the run still makes exactly one PutMetricData call, with the
- * confirmation's result stamped at the slot's start. Deterministic failures are not re-probed, sub-minute
+ * confirmation's result stamped at the slot's start. A broken config is not re-probed, sub-minute
  * modes never re-probe, and a confirmation that no longer fits publishes the first failure.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -156,18 +156,26 @@ describe('at a 60-s interval, a failed probe is re-probed before it is published
     expect(r.metric('Success')?.Value).toBe(1);
   });
 
-  it.each([
-    ['CONFIG_ERROR', FAILING.config as ProbeResult],
-    [
-      'CLIENT_CERT_EXPIRED',
-      { ...(FAILING.tls as ProbeResult), class: 'CLIENT_CERT_EXPIRED', detail: 'expired' } as ProbeResult,
-    ],
-  ])('does not re-probe %s (a re-probe cannot change it)', async (cls, failing) => {
-    const r = await invoke({ attempts: [failing, passing()] });
+  it('does not re-probe a CONFIG_ERROR of the config itself (a re-probe cannot change it)', async () => {
+    const r = await invoke({ attempts: [FAILING.config as ProbeResult, passing()] });
     expect(r.calls).toHaveLength(1);
     expect(r.sleeps).not.toContain(CONFIRM_PAUSE_MS);
-    expect(r.metric('Failure')?.Dimensions?.[1]?.Value).toBe(cls);
+    expect(r.metric('Failure')?.Dimensions?.[1]?.Value).toBe('CONFIG_ERROR');
     expect(r.summary.runs[0]?.reprobed).toBeNull();
+  });
+
+  it('re-probes CLIENT_CERT_EXPIRED (the certificate may have been renewed since it was cached)', async () => {
+    const expired = {
+      ...(FAILING.tls as ProbeResult),
+      class: 'CLIENT_CERT_EXPIRED',
+      detail: 'expired',
+    } as ProbeResult;
+    const r = await invoke({ attempts: [expired, expired] });
+    expect(r.calls).toHaveLength(2);
+    expect(r.sleeps).toContain(CONFIRM_PAUSE_MS);
+    expect(r.puts).toHaveLength(1);
+    expect(r.metric('Failure')?.Dimensions?.[1]?.Value).toBe('CLIENT_CERT_EXPIRED');
+    expect(r.summary.runs[0]?.reprobed).toEqual({ firstClass: 'CLIENT_CERT_EXPIRED', confirmed: true });
   });
 
   it('does not re-probe a pass', async () => {

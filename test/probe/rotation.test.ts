@@ -137,6 +137,64 @@ describe('a failure a rotated secret explains is confirmed with the secret read 
     expect(r.text).not.toContain(stale.key.split('\n')[1] as string);
   });
 
+  it('CLIENT_CERT_EXPIRED with the cached expired client certificate, renewed after it expired: the pass is published', async () => {
+    const api = await bed.start('client-cert-tls13');
+    const processor = await bed.processor('renewed-client-cert', api);
+    const certId = secretId(processor.tls.clientCert);
+    const keyId = secretId(processor.tls.clientKey);
+    const valid = {
+      cert: await bed.secrets.resolve({ secretsManager: certId }),
+      key: await bed.secrets.resolve({ secretsManager: keyId }),
+    };
+    const expired = await bed.clientCert('expired');
+    bed.secrets.put(certId, expired.chain, 'v1');
+    bed.secrets.put(keyId, expired.key, 'v1');
+
+    const r = await runAcrossRotation(processor, () => {
+      bed.secrets.put(certId, valid.cert.value, 'v2');
+      bed.secrets.put(keyId, valid.key.value, 'v2');
+    });
+
+    expect(r.probes).toBe(2);
+    expect(r.summary.runs).toEqual([
+      expect.objectContaining({
+        ok: true,
+        reprobed: { firstClass: 'CLIENT_CERT_EXPIRED', confirmed: false },
+      }),
+    ]);
+    expect(r.metric('Success')?.Value).toBe(1);
+    expect(r.metric('HandshakeFailure')?.Value).toBe(0);
+    expect(r.metric('Failure')).toBeUndefined();
+    // Read once for the first probe (then cached), once more for the confirmation despite the 60-s TTL.
+    expect(readsOf(certId)).toBe(2);
+    expect(readsOf(keyId)).toBe(2);
+    expect(r.logs.find((l) => l.message.startsWith('probe failed: CLIENT_CERT_EXPIRED'))?.message).toMatch(
+      /read afresh/,
+    );
+    expect(r.text).not.toContain(expired.key.split('\n')[1] as string);
+    expect(r.text).not.toContain(valid.key.value.split('\n')[1] as string);
+  });
+
+  it('an expired client certificate that was not renewed is still confirmed and published as CLIENT_CERT_EXPIRED', async () => {
+    const api = await bed.start('client-cert-tls13');
+    const processor = await bed.processor('expired-client-cert', api, { clientCert: 'expired' });
+    const certId = secretId(processor.tls.clientCert);
+
+    const r = await runAcrossRotation(processor, () => undefined);
+
+    expect(r.probes).toBe(2);
+    expect(r.summary.runs).toEqual([
+      expect.objectContaining({
+        ok: false,
+        class: 'CLIENT_CERT_EXPIRED',
+        reprobed: { firstClass: 'CLIENT_CERT_EXPIRED', confirmed: true },
+      }),
+    ]);
+    expect(r.metric('HandshakeFailure')?.Value).toBe(1);
+    expect(r.metric('Failure')?.Dimensions?.[1]?.Value).toBe('CLIENT_CERT_EXPIRED');
+    expect(readsOf(certId)).toBe(2);
+  });
+
   it('CERT_UNTRUSTED with the cached old CA bundle, bundle rotated: the pass is published', async () => {
     const api = await bed.start('healthy');
     const processor = await bed.processor('rotated-ca', api);
@@ -221,7 +279,7 @@ describe('confirmationFor', () => {
     ['CERT_PIN_MISMATCH', false, 'fresh'],
     ['CONFIG_ERROR', true, 'fresh'],
     ['CONFIG_ERROR', false, 'none'],
-    ['CLIENT_CERT_EXPIRED', false, 'none'],
+    ['CLIENT_CERT_EXPIRED', false, 'fresh'],
     ['TLS_CONNECTION_RESET', false, 'cached'],
     ['HTTP_ERROR', true, 'cached'],
   ] as const)('at 60 s: %s (secret read failed: %s) -> %s', (cls, failedRead, expected) => {
