@@ -10,6 +10,7 @@
  * 10-s interval (3 of 5 ten-second periods).
  */
 import type { ConfigIssue, IntervalSeconds, ProcessorConfig } from '../lambdas/core/config';
+import { METRICS, type MetricName } from '../lambdas/core/metric-names';
 import { runWorkMs } from '../lambdas/probe/policy';
 import type { ConfigLocation } from './deployed-processor';
 
@@ -33,8 +34,52 @@ export const DEFAULT_FAILURE_M_OF_N: Readonly<Record<IntervalSeconds, MOfN>> = {
   10: { datapointsToAlarm: 3, evaluationPeriods: 5 },
 };
 
-/** AvailabilityLow fires when a minute's availability (percent of passing probes) is below this. */
+/**
+ * AvailabilityLow fires when a minute's percent of probes that passed or failed only at tls/auth (see
+ * AVAILABILITY_ALARM) is below this.
+ */
 export const DEFAULT_AVAILABILITY_THRESHOLD = 90;
+
+/** The per-period averages of the three 0/1 run metrics (fractions of the period's runs). */
+export interface RunStageAverages {
+  /** Average of Success: the fraction of runs that passed. */
+  readonly success: number;
+  /** Average of HandshakeFailure: the fraction of runs that failed at stage tls. */
+  readonly handshake: number;
+  /** Average of AuthFailure: the fraction of runs that failed at stage auth. */
+  readonly auth: number;
+}
+
+/**
+ * AvailabilityLow's metric math: the catch-all for the stages WITHOUT an alarm of their own (dns, connect,
+ * http, config). A TLS or auth failure already pages through HandshakeFailing or AuthRejected, so it counts
+ * as available here: one incident, one critical page per cause.
+ *
+ * Why the sum is right: every run publishes Success, HandshakeFailure and AuthFailure together in its one
+ * PutMetricData call (lambdas/probe/metrics.ts), each 0 or 1 and at most one of them 1 (a run passed, or
+ * failed at exactly one stage). The three therefore have the same sample count n in every period, and
+ * Average(success) + Average(handshake) + Average(auth) = (passed + failed at tls + failed at auth) / n:
+ * the fraction of runs that did not fail at dns, connect, http or config. A period with no run has no
+ * datapoint in any of the three, so the expression has none either and missing data is handled as before
+ * (ignore: ProbeNotRunning owns absence). The dashboard keeps true availability (100 × Success).
+ */
+export const AVAILABILITY_ALARM = {
+  expression: '100 * (success + handshake + auth)',
+  /** The expression's ids and the metrics they stand for. */
+  metrics: { success: METRICS.success, handshake: METRICS.handshakeFailure, auth: METRICS.authFailure },
+  statistic: 'Average',
+  periodSeconds: 60,
+} as const satisfies {
+  readonly expression: string;
+  readonly metrics: Readonly<Record<keyof RunStageAverages, MetricName>>;
+  readonly statistic: string;
+  readonly periodSeconds: number;
+};
+
+/** What AVAILABILITY_ALARM.expression evaluates to for a period's averages (percent, 0..100). */
+export function availabilityAlarmValue(a: RunStageAverages): number {
+  return 100 * (a.success + a.handshake + a.auth);
+}
 
 /** ProbeNotRunning: three minutes in a row without a published result (or with a failed invocation). */
 export const NOT_RUNNING = { periodSeconds: 60, datapointsToAlarm: 3, evaluationPeriods: 3 } as const;
@@ -51,7 +96,7 @@ export const LATENCY = {
 export const CERT_EXPIRY = { periodSeconds: 3600, datapointsToAlarm: 1, evaluationPeriods: 1 } as const;
 
 /** Availability is judged per minute at every interval (one to six probes). */
-export const AVAILABILITY_PERIOD_SECONDS = 60;
+export const AVAILABILITY_PERIOD_SECONDS = AVAILABILITY_ALARM.periodSeconds;
 
 /**
  * The alarm period of the stage alarms (HandshakeFailing, AuthRejected): one probe per period where

@@ -103,8 +103,8 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
       break;
     case 'AvailabilityLow':
       text =
-        `${name}: fewer than ${ctx.availabilityThreshold}% of probes to ${host(p)} passed in ${periods(ctx, 'minute')}. ` +
-        'Probes fail at some stage: DNS, connect, TLS, auth or HTTP. ' +
+        `${name}: more than ${percent(100 - ctx.availabilityThreshold)}% of probes to ${host(p)} failed at DNS, connect, HTTP or config in ${periods(ctx, 'minute')}. ` +
+        'TLS and auth failures are not counted here: they page as HandshakeFailing and AuthRejected. ' +
         'Check first: the failure class (page, probe log, or the dashboard widget "Failures by class") - ' +
         'DNS_FAILURE/CONNECT_* = DNS, egress, firewall or the processor being down (status page); ' +
         'HTTP_ERROR/RESPONSE_TIMEOUT = the processor API; CONFIG_ERROR = a secret or parameter payprobe cannot read. ' +
@@ -140,6 +140,11 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
       break;
   }
   return text.length <= ALARM_DESCRIPTION_MAX ? text : `${text.slice(0, ALARM_DESCRIPTION_MAX - 1)}…`;
+}
+
+/** A percentage without binary-float noise: 100 - 99.9 reads 0.1, not 0.09999999999999432. */
+function percent(value: number): string {
+  return String(Number(value.toFixed(4)));
 }
 
 function describeClientCert(p: ProcessorConfig): string {

@@ -120,7 +120,14 @@ export class ProbeDashboard extends Construct {
         }),
       ],
       leftYAxis: { min: 0, max: 100, showUnits: false },
-      leftAnnotations: [{ value: threshold, label: `AvailabilityLow below ${threshold}%`, color: Color.RED }],
+      // True availability; AvailabilityLow counts only the failures without an alarm of their own.
+      leftAnnotations: [
+        {
+          value: threshold,
+          label: `${threshold}% (AvailabilityLow: DNS, connect, HTTP, config failures)`,
+          color: Color.RED,
+        },
+      ],
       width: 8,
     });
     const failures = new GraphWidget({

@@ -33,6 +33,7 @@ import {
 } from '../lambdas/core/metric-names';
 import { runWorkMs } from '../lambdas/probe/policy';
 import {
+  AVAILABILITY_ALARM,
   AVAILABILITY_PERIOD_SECONDS,
   CERT_EXPIRY,
   DEFAULT_AVAILABILITY_THRESHOLD,
@@ -280,13 +281,20 @@ export class ProcessorMonitor extends Construct {
         treatMissingData: TreatMissingData.IGNORE,
       },
       {
-        // Catch-all for every stage (DNS, connect, HTTP, config too): the minute's percent of passing probes.
+        // Catch-all for the stages without an alarm of their own (DNS, connect, HTTP, config): the minute's
+        // percent of probes that passed or failed at tls/auth, which page through the two alarms above.
+        // The math and why it holds: AVAILABILITY_ALARM (lib/alarm-policy.ts).
         kind: 'AvailabilityLow',
         metric: new MathExpression({
-          expression: '100 * success',
-          usingMetrics: { success: this.metric(METRICS.success, { statistic: Stats.AVERAGE }) },
+          expression: AVAILABILITY_ALARM.expression,
+          usingMetrics: Object.fromEntries(
+            Object.entries(AVAILABILITY_ALARM.metrics).map(([id, name]) => [
+              id,
+              this.metric(name, { statistic: AVAILABILITY_ALARM.statistic }),
+            ]),
+          ),
           period: Duration.seconds(AVAILABILITY_PERIOD_SECONDS),
-          label: `${p.name} availability (%)`,
+          label: `${p.name} probes not failing at DNS, connect, HTTP or config (%)`,
         }),
         threshold: availabilityThreshold,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,

@@ -32,7 +32,7 @@ export const ALARM_KINDS = {
   },
   AvailabilityLow: {
     severity: 'critical',
-    title: 'availability below threshold',
+    title: 'probes failing (DNS, connect, HTTP, config)',
     stage: null,
     metric: METRICS.success,
   },

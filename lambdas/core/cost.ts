@@ -18,7 +18,7 @@
  *   the hours with failures (classes x hours each). Hours in which several reasons coincide are counted once
  *   per reason (an over-estimate).
  * - PutMetricData: one request per probe run (DESIGN.md "Metrics"; a re-probe publishes with its run).
- * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (ProbeNotRunning watches two). The stage alarms (handshake, auth) use the probe
+ * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (AvailabilityLow three, ProbeNotRunning two). The stage alarms (handshake, auth) use the probe
  *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
  *   alarms are standard resolution. ClientCertExpiring only with mTLS.
  * - SNS: each alarm state change (ALARM and OK) is one publish by the alarm plus one by the diagnose Lambda,
@@ -219,10 +219,14 @@ export function usesMtls(p: ProcessorConfig): boolean {
 }
 
 /**
- * Metrics per alarm where an alarm watches more than one (CloudWatch bills alarms per metric): ProbeNotRunning
- * combines the processor's Success sample count with the function's Errors metric.
+ * Metrics per alarm where an alarm watches more than one (CloudWatch bills alarms per metric): AvailabilityLow
+ * sums the averages of Success, HandshakeFailure and AuthFailure (lib/alarm-policy.ts AVAILABILITY_ALARM);
+ * ProbeNotRunning combines the processor's Success sample count with the function's Errors metric.
  */
-export const ALARM_METRICS: Readonly<Partial<Record<AlarmKindName, number>>> = { ProbeNotRunning: 2 };
+export const ALARM_METRICS: Readonly<Partial<Record<AlarmKindName, number>>> = {
+  AvailabilityLow: 3,
+  ProbeNotRunning: 2,
+};
 
 /** The alarm kinds created for a processor, whether each is high-resolution and how many metrics it bills. */
 export function alarmPlan(

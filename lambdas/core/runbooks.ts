@@ -833,6 +833,11 @@ const TLS_FAILURES = (Object.keys(FAILURE_CLASSES) as FailureClass[]).filter(
   (c) => FAILURE_CLASSES[c] === 'tls',
 );
 
+/** The failure classes of the stages without an alarm of their own: AvailabilityLow pages for them. */
+const OTHER_STAGE_FAILURES = (Object.keys(FAILURE_CLASSES) as FailureClass[]).filter(
+  (c) => FAILURE_CLASSES[c] !== 'tls' && FAILURE_CLASSES[c] !== 'auth',
+);
+
 export const ALARM_KIND_GUIDES: Readonly<Record<AlarmKindName, AlarmKindGuide>> = {
   HandshakeFailing: {
     watches: 'probe runs that failed at the TLS stage (metric HandshakeFailure)',
@@ -847,10 +852,11 @@ export const ALARM_KIND_GUIDES: Readonly<Record<AlarmKindName, AlarmKindGuide>> 
     classes: ['AUTH_REJECTED'],
   },
   AvailabilityLow: {
-    watches: 'the share of successful probe runs (metric Success) falling below the availability threshold',
+    watches:
+      'the share of probe runs that did not fail at DNS, connect, HTTP or config (metrics Success + HandshakeFailure + AuthFailure: TLS and auth failures page through their own alarms) falling below the availability threshold',
     whenReprobePasses:
-      "Some runs fail and some pass: look at the Failure metric by Class for this processor to see which class the failing runs had, and at the processor's status page for a partial outage.",
-    classes: [...FAILURE_CLASS_NAMES],
+      "Some runs fail at DNS, connect, HTTP or config and some pass: look at the Failure metric by Class for this processor to see which class the failing runs had, and at the processor's status page for a partial outage.",
+    classes: OTHER_STAGE_FAILURES,
   },
   ProbeNotRunning: {
     watches: 'missing Success datapoints: the probe function itself is not reporting',

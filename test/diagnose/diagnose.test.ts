@@ -120,7 +120,7 @@ test('an unreadable secret (the engine throws SecretError) is published as CONFI
   );
   expect(out).toMatchObject({
     action: 'published',
-    subject: '[CRITICAL] stripe: availability below threshold - CONFIG_ERROR',
+    subject: '[CRITICAL] stripe: probes failing (DNS, connect, HTTP, config) - CONFIG_ERROR',
   });
   const p = publishAt(0);
   expect(p.input.MessageAttributes?.stage?.StringValue).toBe('config');

@@ -80,3 +80,21 @@ export function must<T>(value: T | undefined | null, what: string): T {
 }
 
 export { Template };
+
+/**
+ * Evaluates a CloudWatch metric math expression made only of ids, numbers, `+ - * /` and parentheses (what
+ * payprobe's alarm arithmetic uses) for one datapoint, each id replaced by its value. Throws on anything
+ * else (a function call like FILL or IF), so a test cannot silently evaluate an expression it does not
+ * understand.
+ */
+export function evaluateMathExpression(expression: string, values: Readonly<Record<string, number>>): number {
+  if (!/^[A-Za-z0-9_.\s+\-*/()]+$/.test(expression)) {
+    throw new Error(`not plain arithmetic: ${expression}`);
+  }
+  const ids = [...new Set(expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])];
+  for (const id of ids) {
+    if (!(id in values)) throw new Error(`no value for ${id} in ${expression}`);
+  }
+  const fn = new Function(...ids, `"use strict"; return (${expression});`) as (...args: number[]) => number;
+  return fn(...ids.map((id) => values[id] as number));
+}

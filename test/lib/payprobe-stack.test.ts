@@ -10,10 +10,21 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { ALARM_KINDS, type AlarmKindName, alarmName, parseAlarmName } from '../../lambdas/core/alarm-names';
 import { METRICS } from '../../lambdas/core/metric-names';
 import { parseProcessorEnv } from '../../lambdas/probe/env';
+import { buildMetricData } from '../../lambdas/probe/metrics';
 import { detectionTimes } from '../../lib/alarm-policy';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/alerting';
 import type { ProcessorMonitor } from '../../lib/processor-monitor';
-import { fixture, flatten, must, REPO, resources, synthConfig, Template } from './helpers';
+import { FAILING, passing } from '../probe/support';
+import {
+  evaluateMathExpression,
+  fixture,
+  flatten,
+  must,
+  REPO,
+  resources,
+  synthConfig,
+  Template,
+} from './helpers';
 
 const { stacks } = synthConfig(fixture('two-processors.yaml'));
 const stack = must(stacks[0], 'the stack');
@@ -331,30 +342,88 @@ describe('alarms', () => {
     },
   );
 
+  interface AlarmQuery {
+    Id: string;
+    Expression?: string;
+    ReturnData?: boolean;
+    MetricStat?: { Metric: { MetricName: string; Dimensions: unknown }; Period: number; Stat: string };
+  }
+
   test.each([
     ['acme-pay', 90, 1, 1],
     ['fastpay', 95, 3, 5],
-  ])('%s AvailabilityLow: a minute below %i%% passing, M-of-N %i of %i', (processor, threshold, m, n) => {
-    const a = alarm(processor, 'AvailabilityLow');
-    expect(a).toMatchObject({
-      Threshold: threshold,
-      ComparisonOperator: 'LessThanThreshold',
-      DatapointsToAlarm: m,
-      EvaluationPeriods: n,
-      TreatMissingData: 'ignore',
-    });
-    const metrics = a.Metrics as { Expression?: string; MetricStat?: Record<string, unknown> }[];
-    expect(metrics.find((x) => x.Expression)?.Expression).toBe('100 * success');
-    expect(metrics.find((x) => x.MetricStat)?.MetricStat).toMatchObject({
-      Metric: {
-        Namespace: 'PayProbe',
-        MetricName: 'Success',
-        Dimensions: [{ Name: 'Processor', Value: processor }],
-      },
-      Period: 60,
-      Stat: 'Average',
-    });
-  });
+  ])(
+    '%s AvailabilityLow: a minute below %i%% of probes that passed or failed only at TLS/auth, M-of-N %i of %i',
+    (processor, threshold, m, n) => {
+      const a = alarm(processor, 'AvailabilityLow');
+      expect(a).toMatchObject({
+        Threshold: threshold,
+        ComparisonOperator: 'LessThanThreshold',
+        DatapointsToAlarm: m,
+        EvaluationPeriods: n,
+        TreatMissingData: 'ignore',
+      });
+      const metrics = a.Metrics as AlarmQuery[];
+      expect(metrics.find((x) => x.Expression)?.Expression).toBe('100 * (success + handshake + auth)');
+      // The same statistic and period for the three, so their averages share one denominator.
+      const stats = Object.fromEntries(metrics.filter((x) => x.MetricStat).map((x) => [x.Id, x.MetricStat]));
+      for (const [queryId, metricName] of [
+        ['success', 'Success'],
+        ['handshake', 'HandshakeFailure'],
+        ['auth', 'AuthFailure'],
+      ]) {
+        expect(stats[queryId as string]).toEqual({
+          Metric: {
+            Namespace: 'PayProbe',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'Processor', Value: processor }],
+          },
+          Period: 60,
+          Stat: 'Average',
+        });
+      }
+      expect(Object.keys(stats)).toHaveLength(3);
+    },
+  );
+
+  test.each([
+    // A minute at 60 s (one run), and at 10 s (six runs): which minutes breach the synthesized alarm.
+    ['acme-pay', ['tls'], false],
+    ['acme-pay', ['auth'], false],
+    ['acme-pay', ['connect'], true],
+    ['acme-pay', ['config'], true],
+    ['fastpay', ['tls', 'tls', 'tls', 'tls', 'tls', 'tls'], false],
+    ['fastpay', ['auth', 'tls', 'pass', 'pass', 'pass', 'pass'], false],
+    ['fastpay', ['dns', 'pass', 'pass', 'pass', 'pass', 'pass'], true],
+    ['fastpay', ['http', 'tls', 'tls', 'tls', 'tls', 'tls'], true],
+  ] as const)(
+    '%s AvailabilityLow: a minute of runs %j breaches: %s (TLS and auth failures page only through their own alarms)',
+    (processor, stages, breaching) => {
+      const a = alarm(processor, 'AvailabilityLow');
+      const metrics = a.Metrics as AlarmQuery[];
+      const runs = stages.map((s) =>
+        s === 'pass' ? passing({ processor }) : { ...must(FAILING[s], s), processor },
+      );
+      const data = runs.flatMap(
+        (r) => buildMetricData(r, { highResolution: false, inputChanged: false }).MetricData ?? [],
+      );
+      // CloudWatch's per-period Average of each queried metric, from the requests the probe makes.
+      const values: Record<string, number> = {};
+      for (const q of metrics.filter((x) => x.MetricStat)) {
+        expect(q.MetricStat?.Stat).toBe('Average');
+        const points = data
+          .filter((d) => d.MetricName === q.MetricStat?.Metric.MetricName)
+          .map((d) => d.Value as number);
+        values[q.Id] = points.reduce((x, y) => x + y, 0) / points.length;
+      }
+      const expression = must(
+        metrics.find((x) => x.Expression && x.ReturnData !== false)?.Expression,
+        'expr',
+      );
+      const value = evaluateMathExpression(expression, values);
+      expect(value < (a.Threshold as number)).toBe(breaching);
+    },
+  );
 
   test.each([['acme-pay'], ['fastpay']])(
     '%s ProbeNotRunning: missing results or a failed function for 3 minutes; missing data is breaching',
@@ -443,6 +512,11 @@ describe('alarms', () => {
     expect(alarm('acme-pay', 'ClientCertExpiring').AlarmDescription).toContain(
       'secretsManager payprobe/acme-pay/client-cert',
     );
+    const availability = alarm('fastpay', 'AvailabilityLow').AlarmDescription as string;
+    expect(availability).toContain(
+      'fastpay: more than 5% of probes to api.fastpay.example failed at DNS, connect, HTTP or config in 3 of the last 5 minutes',
+    );
+    expect(availability).toContain('they page as HandshakeFailing and AuthRejected');
   });
 
   test('every concrete runbook link in a description names a page that exists in the repository', () => {
@@ -621,7 +695,11 @@ describe('dashboard', () => {
       expect((timings.properties.metrics as unknown[][])[4]).toContainEqual(
         expect.objectContaining({ yAxis: 'right' }),
       );
-      expect(titled(`${name}: availability (%)`)).toBeDefined();
+      // True availability (100 x Success), not AvailabilityLow's catch-all arithmetic.
+      const availability = titled(`${name}: availability (%)`);
+      const graphed = (availability.properties.metrics as { expression?: string }[][]).map((m) => m[0]);
+      expect(graphed.filter((e) => e?.expression).map((e) => e?.expression)).toEqual(['100 * success']);
+      expect(JSON.stringify(availability.properties.metrics)).not.toContain('HandshakeFailure');
       const certs = JSON.stringify(titled(`${name}: certificate days left`).properties.metrics);
       expect(certs).toContain('CertDaysToExpiry');
       expect(certs.includes('ClientCertDaysToExpiry')).toBe(name === 'acme-pay');
