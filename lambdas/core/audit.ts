@@ -16,6 +16,7 @@ import type { LoadedConfig, ProcessorConfig } from './config';
 import type { SecretRef, TlsVersion } from './config-schema';
 import { TLS_VERSIONS } from './config-schema';
 import { type Environment, hostEnvironment, PRESETS } from './presets';
+import { parseCipherList, parsePins, parseTlsVersion, shortValue } from './referenced-values';
 import { describeRef, isSecretRef, type SecretResolver } from './secrets';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -151,6 +152,12 @@ export const RULES = {
     why: 'the extra trust would be ignored or fail to load: probes fail with CONFIG_ERROR or CERT_UNTRUSTED',
     fix: 'store one or more PEM certificates ("-----BEGIN CERTIFICATE-----") in the referenced CA bundle',
   },
+  'referenced-value-invalid': {
+    severity: 'error',
+    what: 'a reference for tls.minVersion/maxVersion, tls.ciphers, tls.pins, auth.credentials.tokenUrl or auth.request.path holds a value that field does not accept',
+    why: 'every probe of this processor fails with CONFIG_ERROR; if the integration reads the same value, it is misconfigured too',
+    fix: 'store a valid value in the referenced parameter: a TLS version (TLSv1.2), an OpenSSL cipher list, pins "sha256/BASE64=" separated by commas or newlines, a token URL, or a path starting with /',
+  },
   'no-auth-check': {
     severity: 'warning',
     what: 'no authenticated request is configured (handshake-only probing)',
@@ -214,7 +221,7 @@ export const RULES = {
   'not-checked': {
     severity: 'info',
     what: 'a secret the audit needs could not be read here (e.g. an AWS reference without credentials)',
-    why: 'the rules that depend on its content (client certificate, key, CA, key mode) were skipped',
+    why: 'the rules that depend on its content (client certificate, key, CA, key mode, referenced TLS versions, ciphers and pins, token URL) were skipped',
     fix: 'run the audit with AWS credentials for the account (AWS_PROFILE / AWS_REGION), or trust `payprobe check`',
   },
 } as const satisfies Record<string, RuleInfo>;
@@ -461,13 +468,33 @@ class AuditContext {
     }
     const creds = p.auth?.credentials;
     if (creds?.type === 'oauth2-client-credentials' && creds.tokenUrl !== undefined) {
-      const tokenUrl = parseUrl(creds.tokenUrl);
+      const field = this.origin(i, 'auth.credentials.tokenUrl', true);
+      let value: string | undefined;
+      if (isSecretRef(creds.tokenUrl)) {
+        const read = await this.read(p, creds.tokenUrl, field, 'the token URL check (HTTPS)');
+        if (read.ok) {
+          value = read.value.trim();
+          if (value === '' || /\s/.test(value)) {
+            this.add(
+              'referenced-value-invalid',
+              p.name,
+              field,
+              `${describeRef(creds.tokenUrl)} does not hold a token URL (an https:// URL or a path starting with /, one line)`,
+            );
+            value = undefined;
+          }
+        }
+      } else {
+        value = creds.tokenUrl;
+      }
+      const tokenUrl = value !== undefined ? parseUrl(value) : undefined;
       if (tokenUrl && tokenUrl.protocol !== 'https:') {
+        const source = isSecretRef(creds.tokenUrl) ? ` read from ${describeRef(creds.tokenUrl)}` : '';
         this.add(
           'endpoint-not-https',
           p.name,
-          this.origin(i, 'auth.credentials.tokenUrl', true),
-          `the OAuth token URL uses ${tokenUrl.protocol.replace(':', '')}://: the client secret would be sent in clear text`,
+          field,
+          `the OAuth token URL${source} uses ${tokenUrl.protocol.replace(':', '')}://: the client secret would be sent in clear text`,
           {
             fix: `use https://${tokenUrl.host}${tokenUrl.pathname}, or a path relative to the endpoint`,
           },
@@ -475,7 +502,7 @@ class AuditContext {
       }
     }
 
-    this.tls(p, i);
+    await this.tls(p, i);
     if (url) this.environment(p, i, url, endpointField);
     this.auth(p, i);
     this.timing(p, i);
@@ -483,8 +510,55 @@ class AuditContext {
     await Promise.all([this.clientCert(p, i), this.ca(p, i), this.keyMode(p, i, url)]);
   }
 
-  private tls(p: ProcessorConfig, i: number): void {
+  /**
+   * A setting that may come from a reference: the plain value, or the referenced one read and checked.
+   * Undefined when unset, unreadable (reported by read()) or invalid (reported as referenced-value-invalid).
+   */
+  private async setting<T>(
+    p: ProcessorConfig,
+    i: number,
+    dotted: string,
+    v: T | SecretRef | undefined,
+    check: (s: string) => { ok: true; value: T } | { ok: false; problem: string },
+  ): Promise<{ value: T; source: string } | undefined> {
+    if (v === undefined) return undefined;
+    if (!isSecretRef(v)) return { value: v as T, source: '' };
+    const field = this.origin(i, dotted);
+    const read = await this.read(p, v, field, `the ${dotted} rules`);
+    if (!read.ok) return undefined;
+    const c = check(read.value);
+    if (!c.ok) {
+      this.add('referenced-value-invalid', p.name, field, `${dotted}: ${describeRef(v)} ${c.problem}`);
+      return undefined;
+    }
+    return { value: c.value, source: ` (from ${describeRef(v)})` };
+  }
+
+  private async tls(p: ProcessorConfig, i: number): Promise<void> {
     const t = p.tls;
+    const version = (s: string) => {
+      const v = parseTlsVersion(s);
+      return v
+        ? { ok: true as const, value: v }
+        : {
+            ok: false as const,
+            problem: `holds ${shortValue(s.trim())}, not a TLS version (expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)`,
+          };
+    };
+    const [minSetting, maxSetting, cipherSetting, pinSetting] = await Promise.all([
+      this.setting<TlsVersion>(p, i, 'tls.minVersion', t.minVersion, version),
+      this.setting<TlsVersion>(p, i, 'tls.maxVersion', t.maxVersion, version),
+      this.setting<string>(p, i, 'tls.ciphers', t.ciphers, (s) => {
+        const v = parseCipherList(s);
+        return v !== undefined
+          ? { ok: true as const, value: v }
+          : { ok: false as const, problem: `holds ${shortValue(s.trim())}, not an OpenSSL cipher list` };
+      }),
+      this.setting<readonly string[]>(p, i, 'tls.pins', t.pins, (s) => {
+        const r = parsePins(s);
+        return r.ok ? { ok: true as const, value: r.pins } : { ok: false as const, problem: r.problem };
+      }),
+    ]);
     if (t.verify === false) {
       this.add(
         'tls-verify-disabled',
@@ -494,52 +568,53 @@ class AuditContext {
       );
     }
     const rank = (v: TlsVersion) => TLS_VERSIONS.indexOf(v);
-    const min = rank(t.minVersion);
-    if (min < rank('TLSv1.2')) {
+    const min = minSetting ? rank(minSetting.value) : undefined;
+    if (minSetting && min !== undefined && min < rank('TLSv1.2')) {
       this.add(
         'tls-min-version-too-low',
         p.name,
         this.origin(i, 'tls.minVersion'),
-        `tls.minVersion is ${t.minVersion}: early TLS is accepted`,
+        `tls.minVersion is ${minSetting.value}${minSetting.source}: early TLS is accepted`,
       );
     }
-    if (t.maxVersion !== undefined) {
-      const max = rank(t.maxVersion);
+    if (maxSetting) {
+      const max = rank(maxSetting.value);
       if (max < rank('TLSv1.2')) {
         this.add(
           'tls-max-version-too-low',
           p.name,
           this.origin(i, 'tls.maxVersion'),
-          `tls.maxVersion is ${t.maxVersion}: only early TLS can be negotiated`,
+          `tls.maxVersion is ${maxSetting.value}${maxSetting.source}: only early TLS can be negotiated`,
         );
       }
-      if (min > max) {
+      if (minSetting && min !== undefined && min > max) {
         this.add(
           'tls-version-range-empty',
           p.name,
           this.origin(i, 'tls.maxVersion'),
-          `tls.minVersion ${t.minVersion} is above tls.maxVersion ${t.maxVersion}`,
+          `tls.minVersion ${minSetting.value}${minSetting.source} is above tls.maxVersion ${maxSetting.value}${maxSetting.source}`,
         );
       }
     }
-    if (t.ciphers !== undefined) {
-      const weak = weakCiphers(t.ciphers);
+    if (cipherSetting) {
+      const weak = weakCiphers(cipherSetting.value);
       if (weak.length > 0) {
+        // Suite names are public and short; the list itself may be long, so only the weak entries are shown.
         this.add(
           'weak-ciphers',
           p.name,
           this.origin(i, 'tls.ciphers'),
-          `tls.ciphers enables weak suites: ${weak.join(', ')}`,
+          `tls.ciphers${cipherSetting.source} enables weak suites: ${weak.join(', ')}`,
         );
       }
     }
-    const pins = t.pins ?? [];
+    const pins = pinSetting?.value ?? [];
     if (pins.length > 0 && new Set(pins).size === 1) {
       this.add(
         'pin-without-backup',
         p.name,
         this.origin(i, 'tls.pins'),
-        'tls.pins has one pin and no backup',
+        `tls.pins${pinSetting?.source ?? ''} has one pin and no backup`,
       );
     }
     if (pins.length > 0) {
@@ -554,7 +629,7 @@ class AuditContext {
           'pinning-discouraged',
           p.name,
           this.origin(i, 'tls.pins'),
-          `${who.name} advises against certificate pinning, but tls.pins is set`,
+          `${who.name} advises against certificate pinning, but tls.pins${pinSetting?.source ?? ''} is set`,
         );
       }
     }
@@ -654,7 +729,9 @@ class AuditContext {
           );
         }
       }
-      const reqUrl = parseUrl(`https://placeholder.invalid${req.path}`);
+      // A referenced path is the integration's own setting, not written into the config: no inline check.
+      const reqUrl =
+        typeof req.path === 'string' ? parseUrl(`https://placeholder.invalid${req.path}`) : undefined;
       if (reqUrl) this.inlineQuery(p, reqUrl, `${field}.path`);
       if (req.body !== undefined && KEY_LITERAL.test(req.body)) {
         this.add(
@@ -1011,6 +1088,11 @@ export function refsOf(p: ProcessorConfig): { field: string; ref: SecretRef; cre
   push('tls.clientCert', p.tls.clientCert, false);
   push('tls.clientKey', p.tls.clientKey, true);
   push('tls.clientKeyPassphrase', p.tls.clientKeyPassphrase, true);
+  push('tls.minVersion', p.tls.minVersion, false);
+  push('tls.maxVersion', p.tls.maxVersion, false);
+  push('tls.ciphers', p.tls.ciphers, false);
+  push('tls.pins', p.tls.pins, false);
+  push('auth.request.path', p.auth?.request?.path, false);
   const c = p.auth?.credentials;
   if (c?.type === 'bearer') push('auth.credentials.token', c.token, true);
   if (c?.type === 'basic') {
@@ -1019,7 +1101,9 @@ export function refsOf(p: ProcessorConfig): { field: string; ref: SecretRef; cre
   }
   if (c?.type === 'header') push('auth.credentials.value', c.value, true);
   if (c?.type === 'oauth2-client-credentials') {
+    push('auth.credentials.tokenUrl', c.tokenUrl, false);
     push('auth.credentials.clientId', c.clientId, false);
+    push('auth.credentials.scope', c.scope, false);
     push('auth.credentials.clientSecret', c.clientSecret, true);
   }
   return out;

@@ -132,8 +132,10 @@ function describeOptions(schema: unknown): string | undefined {
     if (nested) return [describeOptions(o) ?? ''];
     const shape = shapeOf(o);
     if (shape) return [`{ ${Object.keys(shape).join(', ')}: ... }`.replace(/, /g, ': ..., ')];
-    const t = defOf(unwrap(o))?.type;
-    return t ? [`a ${t}`] : [];
+    const def = defOf(unwrap(o));
+    if (def?.type === 'enum') return [`one of ${Object.values(def.entries as object).join(', ')}`];
+    if (def?.type === 'array') return ['a list'];
+    return def ? [`a ${def.type}`] : [];
   });
   return parts.filter((p) => p !== '').join(' | ');
 }
@@ -153,6 +155,22 @@ function kindOf(v: unknown): string {
 }
 
 const REF_KEYS = ['secretsManager', 'ssm', 'env', 'file'];
+
+/**
+ * The issues of the plain option of a value-or-reference union (`valueOrRef` in config-schema.ts), when the
+ * value has that option's type and failed only its checks; undefined otherwise (another type: the message
+ * lists every accepted shape).
+ */
+function plainOptionIssues(issue: z.core.$ZodIssue, union: unknown): z.core.$ZodIssue[] | undefined {
+  const options = optionsOf(union);
+  const errors = (issue as { errors?: z.core.$ZodIssue[][] }).errors;
+  if (!options || !errors || !options.some((o) => optionsOf(o) !== undefined)) return undefined;
+  const plain = options.findIndex((o) => optionsOf(o) === undefined && shapeOf(o) === undefined);
+  const nested = plain >= 0 ? errors[plain] : undefined;
+  if (!nested || nested.length === 0) return undefined;
+  if (nested.some((n) => n.path.length === 0 && n.code === 'invalid_type')) return undefined;
+  return nested;
+}
 
 /** Explains every zod issue against the schema and the data that failed it. */
 export function explainIssues(error: z.core.$ZodError, schema: unknown, data: unknown): RawIssue[] {
@@ -200,8 +218,14 @@ function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIs
           },
         ];
       }
+      // A plain value (not a reference object) in a value-or-reference field: explain it against the plain
+      // shape, e.g. minVersion "TLSv9" gets the allowed versions, a bad pin its expected form.
+      const plainIssues = obj || value === undefined ? undefined : plainOptionIssues(issue, sub);
+      if (plainIssues)
+        return plainIssues.flatMap((n) => explain({ ...n, path: [...path, ...n.path] }, schema, data));
       const isRef = shapes !== undefined && REF_KEYS.every((k) => shapes.includes(`{ ${k}:`));
-      const onlyRef = isRef && !shapes.includes('a string');
+      // Only a reference (a secret): every option is a reference shape; value-or-reference has a plain one too.
+      const onlyRef = isRef && (optionsOf(sub) ?? []).every((o) => shapeOf(o) !== undefined);
       const expected = onlyRef ? `a reference: ${shapes}` : (shapes ?? 'another shape');
       if (value === undefined) return [{ path, message: `required: expected ${expected}` }];
       if (onlyRef && !obj) {

@@ -41,7 +41,8 @@ export type IntervalSeconds = 10 | 20 | 30 | 60;
 export interface ResolvedAuth {
   readonly request?: {
     readonly method: string;
-    readonly path: string;
+    /** A path starting with /, or a reference to one (checked when read, at probe time). */
+    readonly path: ValueOrRef<string>;
     readonly headers: Readonly<Record<string, string>>;
     readonly body?: string;
   };
@@ -179,8 +180,10 @@ function resolveProcessor(
     );
   }
   const minVersion = tls.minVersion ?? DEFAULTS.minVersion;
+  // Only when both are plain: a referenced version is read (and the range checked) at probe time.
   if (
-    tls.maxVersion !== undefined &&
+    typeof tls.maxVersion === 'string' &&
+    typeof minVersion === 'string' &&
     TLS_VERSIONS.indexOf(tls.maxVersion) < TLS_VERSIONS.indexOf(minVersion)
   ) {
     report(

@@ -29,6 +29,9 @@ const valueOrRef = <T extends z.ZodMiniType>(plain: T) => z.union([plain, Secret
 export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
+/** A public-key pin: "sha256/" and the base64 SHA-256 of a SubjectPublicKeyInfo. */
+export const PIN = /^sha256\/[A-Za-z0-9+/]{43}=$/;
+
 export const INTERVALS = [10, 20, 30, 60] as const;
 
 /** Metrics modes (`metrics`): what each probe run publishes (lambdas/probe/publishing.ts). */
@@ -46,16 +49,18 @@ const TlsSchema = z.strictObject({
   clientKey: z.optional(SecretRefSchema),
   /** Passphrase of the client key. */
   clientKeyPassphrase: z.optional(SecretRefSchema),
-  /** Public-key pins: "sha256/BASE64" of a certificate's SubjectPublicKeyInfo. */
+  /**
+   * Public-key pins: "sha256/BASE64" of a certificate's SubjectPublicKeyInfo. A reference holds the list
+   * separated by commas or newlines; it is checked when read (probe time).
+   */
   pins: z.optional(
-    z.array(
-      z.string().check(z.regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'a pin of the form sha256/BASE64SPKI=')),
-    ),
+    valueOrRef(z.array(z.string().check(z.regex(PIN, 'a pin of the form sha256/BASE64SPKI=')))),
   ),
-  minVersion: z.optional(z.enum(TLS_VERSIONS)),
-  maxVersion: z.optional(z.enum(TLS_VERSIONS)),
+  /** A reference must hold one of TLS_VERSIONS; checked when read (probe time). */
+  minVersion: z.optional(valueOrRef(z.enum(TLS_VERSIONS))),
+  maxVersion: z.optional(valueOrRef(z.enum(TLS_VERSIONS))),
   /** OpenSSL cipher list, as the integration sets it. */
-  ciphers: z.optional(z.string().check(z.minLength(1))),
+  ciphers: z.optional(valueOrRef(z.string().check(z.minLength(1)))),
   /** Verify the server certificate. Only for a test bench: `payprobe audit` flags false as an error. */
   verify: z.optional(z.boolean()),
   /** Warn when the server certificate expires within this many days. */
@@ -75,12 +80,12 @@ const CredentialsSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('oauth2-client-credentials'),
     /** Token URL; a path is taken relative to the endpoint. Presets fill it. */
-    tokenUrl: z.optional(z.string().check(z.minLength(1))),
+    tokenUrl: z.optional(valueOrRef(z.string().check(z.minLength(1)))),
     clientId: valueOrRef(z.string().check(z.minLength(1))),
     clientSecret: SecretRefSchema,
     /** client_secret_basic (default) or client_secret_post. */
     clientAuth: z.optional(z.enum(['basic', 'post'])),
-    scope: z.optional(z.string()),
+    scope: z.optional(valueOrRef(z.string())),
   }),
 ]);
 export type Credentials = z.infer<typeof CredentialsSchema>;
@@ -92,7 +97,8 @@ const AuthSchema = z.strictObject({
   request: z.optional(
     z.strictObject({
       method: z.optional(z.enum(HTTP_METHODS)),
-      path: z.string().check(z.startsWith('/', 'a path starting with /')),
+      /** A reference must hold a path starting with /; checked when read (probe time). */
+      path: valueOrRef(z.string().check(z.startsWith('/', 'a path starting with /'))),
       headers: z.optional(z.record(z.string(), z.string())),
       body: z.optional(z.string()),
     }),

@@ -208,7 +208,8 @@ export function commandContext(
       ctx.host = url.hostname;
       ctx.port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
       const base = url.pathname.replace(/\/+$/, '');
-      if (cfg.auth?.request) ctx.path = `${base}${cfg.auth.request.path}`;
+      // A referenced path is not read here (never a network call from a notification): keep the placeholder.
+      if (typeof cfg.auth?.request?.path === 'string') ctx.path = `${base}${cfg.auth.request.path}`;
     } catch {
       // An endpoint that is not a URL was rejected by the schema; keep placeholders.
     }

@@ -28,9 +28,10 @@ import {
 } from './cert-info';
 import { type FailureClass, stageOf } from './classes';
 import type { ProcessorConfig } from './config';
-import type { Credentials, SecretRef, ValueOrRef } from './config-schema';
+import type { Credentials, SecretRef, TlsVersion, ValueOrRef } from './config-schema';
 import { ExchangeError, type ExchangeResponse, exchange } from './http-request';
 import { publicFingerprint, secretFingerprint } from './inputs';
+import { parseCipherList, parsePins, parseTlsVersion, shortValue } from './referenced-values';
 import type { CertSummary, ProbeResult, TlsInfo, Warning } from './result';
 import { describeRef, isSecretRef, type ResolvedValue, SecretError, type SecretResolver } from './secrets';
 import { defaultTlsContexts, type TlsContextCache } from './tls-context';
@@ -129,7 +130,64 @@ interface Inputs {
   readonly clientCert?: string;
   readonly clientKey?: string;
   readonly passphrase?: string;
+  readonly minVersion: TlsVersion;
+  readonly maxVersion?: TlsVersion;
+  readonly ciphers?: string;
+  readonly pins?: readonly string[];
+  /** auth.request.path as read (a referenced one checked to start with /). */
+  readonly requestPath?: string;
   readonly creds?: ResolvedCredentials;
+}
+
+/** The outcome of checking a value read from a reference (referenced-values.ts). */
+type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+const VERSION_LIST = 'TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3';
+
+function checkVersion(s: string): Checked<TlsVersion> {
+  const v = parseTlsVersion(s);
+  return v
+    ? { ok: true, value: v }
+    : { ok: false, problem: `holds ${shortValue(s.trim())}, not a TLS version (expected ${VERSION_LIST})` };
+}
+
+function checkCiphers(s: string): Checked<string> {
+  const v = parseCipherList(s);
+  return v !== undefined
+    ? { ok: true, value: v }
+    : {
+        ok: false,
+        problem: `holds ${shortValue(s.trim())}, not an OpenSSL cipher list (one line, e.g. ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384)`,
+      };
+}
+
+function checkPins(s: string): Checked<readonly string[]> {
+  const r = parsePins(s);
+  return r.ok ? { ok: true, value: r.pins } : { ok: false, problem: r.problem };
+}
+
+function checkPath(s: string): Checked<string> {
+  const v = s.trim();
+  return v.startsWith('/') && !/[\s]/.test(v)
+    ? { ok: true, value: v }
+    : { ok: false, problem: 'does not hold a request path (one line starting with /, e.g. /v1/balance)' };
+}
+
+function checkTokenUrl(s: string): Checked<string> {
+  const v = s.trim();
+  return v !== '' && !/[\s]/.test(v)
+    ? { ok: true, value: v }
+    : {
+        ok: false,
+        problem: 'does not hold a token URL (an https:// URL or a path starting with /, one line)',
+      };
+}
+
+function checkScope(s: string): Checked<string> {
+  const v = s.trim();
+  return /^[\x20-\x7e]*$/.test(v)
+    ? { ok: true, value: v }
+    : { ok: false, problem: 'does not hold an OAuth scope (one line of printable ASCII)' };
 }
 
 type ResolvedCredentials =
@@ -208,6 +266,8 @@ class ProbeRun {
   private readonly warnings: Warning[] = [];
   private readonly inputs: Record<string, string> = {};
   private readonly secretValues = new Set<string>();
+  /** Fields whose value this run read from a reference (for messages that name the source). */
+  private readonly referenced = new Map<string, SecretRef>();
   private readonly sockets: net.Socket[] = [];
   private mainTarget: Target | undefined;
 
@@ -298,6 +358,21 @@ class ProbeRun {
       this.inputs[field] = `${fingerprint(r.value)}${r.version !== undefined ? `@${r.version}` : ''}`;
       return r.value;
     };
+    const referencedField = async <T>(
+      field: string,
+      v: T | SecretRef | undefined,
+      check: (s: string) => Checked<T>,
+      fingerprint: (value: T) => string,
+    ): Promise<T | undefined> => {
+      if (v === undefined) return undefined;
+      if (!isSecretRef(v)) return v as T;
+      const r = await this.resolve(field, v);
+      const c = check(r.value);
+      if (!c.ok) throw new Fail('CONFIG_ERROR', `${field}: ${describeRef(v)} ${c.problem}`);
+      this.referenced.set(field, v);
+      this.inputs[field] = `${fingerprint(c.value)}${r.version !== undefined ? `@${r.version}` : ''}`;
+      return c.value;
+    };
     const work = async (): Promise<Inputs> => {
       const endpoint = (await publicField('endpoint', p.endpoint, publicUrl)) as string;
       let url: URL;
@@ -316,12 +391,20 @@ class ProbeRun {
           'endpoint: credentials are never sent over plaintext http: use https (or remove auth.credentials to probe it without them)',
         );
       }
-      const tokenUrl =
-        p.auth?.credentials?.type === 'oauth2-client-credentials' ? p.auth.credentials.tokenUrl : undefined;
+      const oauth =
+        p.auth?.credentials?.type === 'oauth2-client-credentials' ? p.auth.credentials : undefined;
+      const tokenUrl = await referencedField(
+        'auth.credentials.tokenUrl',
+        oauth?.tokenUrl,
+        checkTokenUrl,
+        publicUrl,
+      );
+      if (oauth && tokenUrl !== undefined && !isSecretRef(oauth.tokenUrl))
+        this.inputs['auth.credentials.tokenUrl'] = publicUrl(tokenUrl);
       if (tokenUrl !== undefined && /^http:/i.test(tokenUrl)) {
         throw new Fail(
           'CONFIG_ERROR',
-          'auth.credentials.tokenUrl: credentials are never sent over plaintext http: use https',
+          `auth.credentials.tokenUrl${isSecretRef(oauth?.tokenUrl) ? ` (${describeRef(oauth.tokenUrl)})` : ''}: credentials are never sent over plaintext http: use https`,
         );
       }
       const servername = await publicField('tls.servername', p.tls.servername, (s) => s);
@@ -333,11 +416,61 @@ class ProbeRun {
           `tls.ca: ${p.tls.ca ? describeRef(p.tls.ca) : 'the CA bundle'} holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----" blocks)`,
         );
       }
+      const minVersion = (await referencedField<TlsVersion>(
+        'tls.minVersion',
+        p.tls.minVersion,
+        checkVersion,
+        (v) => v,
+      )) as TlsVersion;
+      const maxVersion = await referencedField<TlsVersion>(
+        'tls.maxVersion',
+        p.tls.maxVersion,
+        checkVersion,
+        (v) => v,
+      );
+      if (maxVersion !== undefined && rankOf(maxVersion) < rankOf(minVersion)) {
+        throw new Fail(
+          'CONFIG_ERROR',
+          `tls.minVersion ${minVersion}${this.from('tls.minVersion')} is above tls.maxVersion ${maxVersion}${this.from('tls.maxVersion')}: no TLS version is left; change the one the integration reads`,
+        );
+      }
+      const ciphers = await referencedField('tls.ciphers', p.tls.ciphers, checkCiphers, publicFingerprint);
+      const pins = await referencedField<readonly string[]>('tls.pins', p.tls.pins, checkPins, (list) =>
+        publicFingerprint(list.join(',')),
+      );
+      const requestPath = await referencedField(
+        'auth.request.path',
+        p.auth?.request?.path,
+        checkPath,
+        publicUrl,
+      );
       const clientCert = await publicField('tls.clientCert', p.tls.clientCert, publicFingerprint);
       const clientKey = await secretField('tls.clientKey', p.tls.clientKey);
       const passphrase = await secretField('tls.clientKeyPassphrase', p.tls.clientKeyPassphrase);
-      const creds = await this.resolveCredentials(p.auth?.credentials, secretField, publicField);
-      return { url, servername, ca, clientCert, clientKey, passphrase, creds };
+      const scope = await referencedField(
+        'auth.credentials.scope',
+        oauth?.scope,
+        checkScope,
+        publicFingerprint,
+      );
+      const creds = await this.resolveCredentials(p.auth?.credentials, secretField, publicField, {
+        tokenUrl,
+        scope,
+      });
+      return {
+        url,
+        servername,
+        ca,
+        clientCert,
+        clientKey,
+        passphrase,
+        minVersion,
+        ...(maxVersion !== undefined ? { maxVersion } : {}),
+        ...(ciphers !== undefined ? { ciphers } : {}),
+        ...(pins !== undefined ? { pins } : {}),
+        ...(requestPath !== undefined ? { requestPath } : {}),
+        creds,
+      };
     };
     return this.bounded(
       work(),
@@ -358,6 +491,7 @@ class ProbeRun {
       v: ValueOrRef<string> | undefined,
       fp: (s: string) => string,
     ) => Promise<string | undefined>,
+    oauth: { tokenUrl?: string; scope?: string },
   ): Promise<ResolvedCredentials | undefined> {
     if (!c) return undefined;
     const f = 'auth.credentials';
@@ -374,19 +508,18 @@ class ProbeRun {
       case 'header':
         return { type: 'header', name: c.name, value: (await secret(`${f}.value`, c.value)) as string };
       case 'oauth2-client-credentials': {
-        if (!c.tokenUrl)
+        if (!oauth.tokenUrl)
           throw new Fail(
             'CONFIG_ERROR',
             'auth.credentials.tokenUrl is required for oauth2-client-credentials',
           );
-        this.inputs[`${f}.tokenUrl`] = publicUrl(c.tokenUrl);
         return {
           type: c.type,
-          tokenUrl: c.tokenUrl,
+          tokenUrl: oauth.tokenUrl,
           clientId: (await plain(`${f}.clientId`, c.clientId, hashed)) as string,
           clientSecret: (await secret(`${f}.clientSecret`, c.clientSecret)) as string,
           clientAuth: c.clientAuth ?? 'basic',
-          ...(c.scope !== undefined ? { scope: c.scope } : {}),
+          ...(oauth.scope !== undefined ? { scope: oauth.scope } : {}),
         };
       }
     }
@@ -564,7 +697,7 @@ class ProbeRun {
         }
       }
     }
-    this.verify(socket, chain, peer, target, (c) => fail(c));
+    this.verify(socket, chain, peer, target, inputs, (c) => fail(c));
     return { socket, isTls: true, protocol, clientCertSent, lateError: () => late };
   }
 
@@ -601,20 +734,20 @@ class ProbeRun {
 
   /** The secure context for this probe's TLS material; CONFIG_ERROR when OpenSSL refuses the material. */
   private secureContext(inputs: Inputs, clientCertSent: boolean): tls.SecureContext {
-    const t = this.p.tls;
     try {
+      // The resolved values: a changed referenced version or cipher list is new material, a new context.
       return (this.deps.tlsContexts ?? defaultTlsContexts).get({
         ...(inputs.ca !== undefined ? { ca: inputs.ca } : {}),
         ...(clientCertSent ? { cert: inputs.clientCert, key: inputs.clientKey } : {}),
         ...(clientCertSent && inputs.passphrase !== undefined ? { passphrase: inputs.passphrase } : {}),
-        minVersion: t.minVersion,
-        ...(t.maxVersion !== undefined ? { maxVersion: t.maxVersion } : {}),
-        ...(t.ciphers !== undefined ? { ciphers: t.ciphers } : {}),
+        minVersion: inputs.minVersion,
+        ...(inputs.maxVersion !== undefined ? { maxVersion: inputs.maxVersion } : {}),
+        ...(inputs.ciphers !== undefined ? { ciphers: inputs.ciphers } : {}),
       });
     } catch (err) {
       throw new Fail(
         'CONFIG_ERROR',
-        `OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion): ${describeError(err)}`,
+        `OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion${this.tlsSources()}): ${describeError(err)}`,
       );
     }
   }
@@ -658,7 +791,7 @@ class ProbeRun {
       return Promise.reject(
         new Fail(
           'CONFIG_ERROR',
-          `OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion): ${describeError(err)}`,
+          `OpenSSL rejected the TLS settings (tls.ca, tls.ciphers, min/maxVersion${this.tlsSources()}): ${describeError(err)}`,
         ),
       );
     }
@@ -755,6 +888,7 @@ class ProbeRun {
     chain: readonly ChainCert[],
     peer: tls.PeerCertificate | undefined,
     target: Target,
+    inputs: Inputs,
     fail: (c: Classified) => Fail,
   ): void {
     const t = this.p.tls;
@@ -811,12 +945,13 @@ class ProbeRun {
         });
       }
     }
-    if (target.main && t.pins && t.pins.length > 0) {
+    const pins = inputs.pins;
+    if (target.main && pins && pins.length > 0) {
       const presented = chain.map((c) => c.pin);
-      if (!presented.some((pin) => t.pins?.includes(pin))) {
+      if (!presented.some((pin) => pins.includes(pin))) {
         throw fail({
           class: 'CERT_PIN_MISMATCH',
-          detail: `no certificate in the chain matches tls.pins; the chain's pins are ${presented.join(', ')} (leaf first)`,
+          detail: `no certificate in the chain matches tls.pins${this.from('tls.pins')}; the chain's pins are ${presented.join(', ')} (leaf first)`,
         });
       }
     }
@@ -830,6 +965,9 @@ class ProbeRun {
     const creds = inputs.creds;
     const request = auth?.request;
     const headers: Record<string, string> = { 'user-agent': 'payprobe', accept: '*/*', ...request?.headers };
+    const requestPath = inputs.requestPath ?? '/';
+    // A referenced path is shown without its query (it may carry a key); a plain one as written.
+    const shownPath = this.referenced.has('auth.request.path') ? publicUrl(requestPath) : requestPath;
 
     if (creds?.type === 'oauth2-client-credentials') {
       const tokenTarget = this.tokenTarget(creds.tokenUrl, inputs);
@@ -860,11 +998,11 @@ class ProbeRun {
     }
     const res = await this.send(conn, {
       method: request.method,
-      path: joinPath(inputs.url, request.path),
+      path: joinPath(inputs.url, requestPath),
       headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
       keepAlive: false,
-      what: `${request.method} ${request.path}`,
+      what: `${request.method} ${shownPath}`,
     });
     this.status = res.status;
     const expect = auth?.expectStatus ?? [200];
@@ -872,18 +1010,18 @@ class ProbeRun {
     if (res.status === 401 || res.status === 403) {
       throw new Fail(
         'AUTH_REJECTED',
-        `${request.method} ${request.path} answered ${res.status} ${HTTP_REASON[res.status]}${authHint(res)}: the credentials were refused`,
+        `${request.method} ${shownPath} answered ${res.status} ${HTTP_REASON[res.status]}${authHint(res)}: the credentials were refused`,
       );
     }
     if (res.status >= 300 && res.status < 400) {
       throw new Fail(
         'HTTP_ERROR',
-        `${request.method} ${request.path} answered ${res.status} ${redirectNote(res, inputs.url)}`,
+        `${request.method} ${shownPath} answered ${res.status} ${redirectNote(res, inputs.url)}`,
       );
     }
     throw new Fail(
       'HTTP_ERROR',
-      `${request.method} ${request.path} answered ${res.status}, expected ${expect.join(' or ')}`,
+      `${request.method} ${shownPath} answered ${res.status}, expected ${expect.join(' or ')}`,
     );
   }
 
@@ -899,7 +1037,7 @@ class ProbeRun {
     } catch {
       throw new Fail(
         'CONFIG_ERROR',
-        'auth.credentials.tokenUrl is neither a path (/...) nor an absolute URL',
+        `auth.credentials.tokenUrl${this.from('auth.credentials.tokenUrl')} is neither a path (/...) nor an absolute URL`,
       );
     }
     if (url.origin === inputs.url.origin)
@@ -1099,6 +1237,22 @@ class ProbeRun {
     }
   }
 
+  /** " (from ssm NAME)" when this run read `field` from a reference, else "". */
+  private from(field: string): string {
+    const ref = this.referenced.get(field);
+    return ref ? ` (from ${describeRef(ref)})` : '';
+  }
+
+  /** "; tls.ciphers from ssm NAME" for each TLS setting this run read from a reference. */
+  private tlsSources(): string {
+    return ['tls.minVersion', 'tls.maxVersion', 'tls.ciphers']
+      .flatMap((f) => {
+        const ref = this.referenced.get(f);
+        return ref ? [`; ${f} from ${describeRef(ref)}`] : [];
+      })
+      .join('');
+  }
+
   private redact(text: string): string {
     let out = text;
     for (const v of this.secretValues) if (v.length >= 4) out = out.split(v).join('[redacted]');
@@ -1178,6 +1332,10 @@ function parseJson(buf: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+function rankOf(v: TlsVersion): number {
+  return ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'].indexOf(v);
 }
 
 function round(ms: number): number {

@@ -23,6 +23,8 @@ import { describeRef, SecretError, type SecretResolver } from '../../lambdas/cor
 import { createPki, type Issued, type TestPki } from '../../lambdas/testbed/pki';
 
 const DAY_MS = 86_400_000;
+const PIN_A = `sha256/${'A'.repeat(43)}=`;
+const PIN_B = `sha256/${'B'.repeat(43)}=`;
 let dir: string;
 let FILE: string;
 let pki: TestPki;
@@ -195,6 +197,110 @@ const CASES: Case[] = [
     field: 'processors[0].tls.minVersion',
     fires: () => ({ config: load((c) => (p0(c).tls = { minVersion: 'TLSv1.1' })) }),
     quiet: () => ({ config: load((c) => (p0(c).tls = { minVersion: 'TLSv1.3' })) }),
+  },
+  {
+    name: 'a minimum TLS version read from an { env } reference that holds TLSv1.1',
+    rule: 'tls-min-version-too-low',
+    field: 'processors[0].tls.minVersion',
+    fires: () => ({
+      config: load((c) => (p0(c).tls = { minVersion: { env: 'ACME_TLS_MIN' } })),
+      options: { secrets: new SecretSources({ env: { ACME_TLS_MIN: 'TLSv1.1\n' } }), deployed: false },
+    }),
+    quiet: () => ({
+      config: load((c) => (p0(c).tls = { minVersion: { env: 'ACME_TLS_MIN' } })),
+      options: { secrets: new SecretSources({ env: { ACME_TLS_MIN: 'TLSv1.2' } }), deployed: false },
+    }),
+  },
+  {
+    name: 'weak suites in a cipher list read from SSM',
+    rule: 'weak-ciphers',
+    field: 'processors[0].tls.ciphers',
+    fires: () =>
+      withSecrets((c) => {
+        p0(c).tls = { ciphers: { ssm: '/payments/acme/ciphers' } };
+        return { 'ssm /payments/acme/ciphers': 'ECDHE-RSA-AES128-GCM-SHA256:DES-CBC3-SHA' };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        p0(c).tls = { ciphers: { ssm: '/payments/acme/ciphers' } };
+        return { 'ssm /payments/acme/ciphers': 'ECDHE-RSA-AES128-GCM-SHA256:!3DES' };
+      }),
+  },
+  {
+    name: 'a single pin read from SSM (no backup)',
+    rule: 'pin-without-backup',
+    field: 'processors[0].tls.pins',
+    fires: () =>
+      withSecrets((c) => {
+        p0(c).tls = { pins: { ssm: '/payments/acme/pins' } };
+        return { 'ssm /payments/acme/pins': `${PIN_A}\n` };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        p0(c).tls = { pins: { ssm: '/payments/acme/pins' } };
+        return { 'ssm /payments/acme/pins': `${PIN_A},\n${PIN_B}` };
+      }),
+  },
+  {
+    name: 'a referenced minimum TLS version that is not a TLS version',
+    rule: 'referenced-value-invalid',
+    field: 'processors[0].tls.minVersion',
+    fires: () =>
+      withSecrets((c) => {
+        p0(c).tls = { minVersion: { ssm: '/payments/acme/tls-min' } };
+        return { 'ssm /payments/acme/tls-min': 'TLSv9' };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        p0(c).tls = { minVersion: { ssm: '/payments/acme/tls-min' } };
+        return { 'ssm /payments/acme/tls-min': 'TLSv1.3' };
+      }),
+  },
+  {
+    name: 'a referenced pin list with a malformed entry',
+    rule: 'referenced-value-invalid',
+    field: 'processors[0].tls.pins',
+    fires: () =>
+      withSecrets((c) => {
+        p0(c).tls = { pins: { ssm: '/payments/acme/pins' } };
+        return { 'ssm /payments/acme/pins': `${PIN_A},sha256/short=` };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        p0(c).tls = { pins: { ssm: '/payments/acme/pins' } };
+        return { 'ssm /payments/acme/pins': `${PIN_A},${PIN_B}` };
+      }),
+  },
+  {
+    name: 'an OAuth token URL read from SSM that is plain HTTP',
+    rule: 'endpoint-not-https',
+    field: 'processors[0].auth.credentials.tokenUrl',
+    fires: () =>
+      withSecrets((c) => {
+        p0(c).auth = {
+          request: { path: '/v1/ping' },
+          credentials: {
+            type: 'oauth2-client-credentials',
+            tokenUrl: { ssm: '/payments/acme/token-url' },
+            clientId: 'id',
+            clientSecret: { secretsManager: 'acme/secret' },
+          },
+        };
+        return { 'ssm /payments/acme/token-url': 'http://auth.acme.example/token' };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        p0(c).auth = {
+          request: { path: '/v1/ping' },
+          credentials: {
+            type: 'oauth2-client-credentials',
+            tokenUrl: { ssm: '/payments/acme/token-url' },
+            clientId: 'id',
+            clientSecret: { secretsManager: 'acme/secret' },
+          },
+        };
+        return { 'ssm /payments/acme/token-url': 'https://auth.acme.example/token' };
+      }),
   },
   {
     name: 'a maximum TLS version of 1.1',
@@ -757,6 +863,63 @@ describe('audit rules', () => {
 
   test('every rule has a firing case in the table', () => {
     expect(new Set(CASES.map((c) => c.rule))).toEqual(new Set(RULE_IDS));
+  });
+});
+
+describe('referenced TLS settings', () => {
+  test('a referenced minVersion that cannot be read here is reported as not checked, never as too low', async () => {
+    const config = load((c) => (p0(c).tls = { minVersion: { ssm: '/payments/acme/tls-min' } }));
+    const findings = await run({ config, options: { secrets: new MapSecrets({}) } });
+    expect(findings.filter((f) => f.rule.startsWith('tls-'))).toEqual([]);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        rule: 'not-checked',
+        severity: 'info',
+        field: 'processors[0].tls.minVersion',
+        message: expect.stringContaining('ssm /payments/acme/tls-min'),
+      }),
+    );
+  });
+
+  test('a referenced version range is checked on the read values, naming both references', async () => {
+    const config = load(
+      (c) =>
+        (p0(c).tls = {
+          minVersion: { ssm: '/payments/acme/tls-min' },
+          maxVersion: { ssm: '/payments/acme/tls-max' },
+        }),
+    );
+    const values = { 'ssm /payments/acme/tls-min': 'TLSv1.3', 'ssm /payments/acme/tls-max': 'TLSv1.2' };
+    const findings = await run({ config, options: { secrets: new MapSecrets(values) } });
+    const range = findings.find((f) => f.rule === 'tls-version-range-empty');
+    expect(range?.message).toBe(
+      'tls.minVersion TLSv1.3 (from ssm /payments/acme/tls-min) is above tls.maxVersion TLSv1.2 (from ssm /payments/acme/tls-max)',
+    );
+  });
+
+  test('an invalid referenced value is named by its reference, and a long one is not echoed', async () => {
+    const long = `{"minVersion":"TLSv1.2","note":"${'x'.repeat(80)}"}`;
+    const config = load((c) => (p0(c).tls = { minVersion: { ssm: '/payments/acme/settings' } }));
+    const findings = await run({
+      config,
+      options: { secrets: new MapSecrets({ 'ssm /payments/acme/settings': long }) },
+    });
+    const bad = findings.find((f) => f.rule === 'referenced-value-invalid');
+    expect(bad?.field).toBe('processors[0].tls.minVersion');
+    expect(bad?.message).toContain('ssm /payments/acme/settings');
+    expect(bad?.message).toContain(`a ${long.length}-character value`);
+    expect(JSON.stringify(findings)).not.toContain('xxxxxxxx');
+  });
+
+  test('an { env } minVersion in a deployed config is a local-secret-source error', async () => {
+    const config = load((c) => (p0(c).tls = { minVersion: { env: 'ACME_TLS_MIN' } }));
+    const findings = await run({
+      config,
+      options: { secrets: new SecretSources({ env: { ACME_TLS_MIN: 'TLSv1.2' } }) },
+    });
+    expect(findings).toContainEqual(
+      expect.objectContaining({ rule: 'local-secret-source', field: 'processors[0].tls.minVersion' }),
+    );
   });
 });
 

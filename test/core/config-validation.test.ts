@@ -67,6 +67,30 @@ const CASES: Case[] = [
     message: /TLSv1.1 is below tls.minVersion TLSv1.2 \(the default\)/,
   },
   {
+    name: 'a malformed plain pin, with the form a pin takes',
+    text: ok('    tls: { pins: [sha256/abc] }\n'),
+    path: 'processors[0].tls.pins[0]',
+    message: /a pin of the form sha256\/BASE64SPKI=/,
+  },
+  {
+    name: 'pins written as one string, with the accepted shapes (a list or a reference)',
+    text: ok('    tls: { pins: "sha256/abc" }\n'),
+    path: 'processors[0].tls.pins',
+    message: /expected a list \| \{ secretsManager: \.\.\. \} \| \{ ssm: \.\.\. \}/,
+  },
+  {
+    name: 'a plain auth.request.path without the leading slash',
+    text: ok('    auth: { request: { path: v1/balance } }\n'),
+    path: 'processors[0].auth.request.path',
+    message: /a path starting with \//,
+  },
+  {
+    name: 'a misspelt reference in tls.ciphers',
+    text: ok('    tls: { ciphers: { smm: /payments/ciphers } }\n'),
+    path: 'processors[0].tls.ciphers',
+    message: /did you mean "smm" -> "ssm"\?/,
+  },
+  {
     name: 'an unknown credential type',
     text: ok('    auth: { credentials: { type: digest, token: { env: X } } }\n'),
     path: 'processors[0].auth.credentials.type',
@@ -259,6 +283,42 @@ describe('config validation', () => {
       expect(JSON.stringify(issues)).not.toContain(secret);
     },
   );
+
+  it('accepts references for the TLS versions, ciphers, pins, token URL, scope and request path, and leaves their checks to probe time', () => {
+    const cfg = parseConfig(
+      ok(
+        [
+          '    tls:',
+          '      minVersion: { ssm: /payments/acme/tls-min }',
+          '      maxVersion: TLSv1',
+          '      ciphers: { ssm: /payments/acme/ciphers }',
+          '      pins: { secretsManager: payments/acme/pins }',
+          '    auth:',
+          '      request: { path: { ssm: /payments/acme/health-path } }',
+          '      credentials:',
+          '        type: oauth2-client-credentials',
+          '        tokenUrl: { ssm: /payments/acme/token-url }',
+          '        scope: { env: ACME_SCOPE }',
+          '        clientId: acme',
+          '        clientSecret: { secretsManager: acme/secret }',
+          '',
+        ].join('\n'),
+      ),
+      FILE,
+    );
+    // maxVersion TLSv1 is below a referenced minVersion only if the parameter says so: checked when read.
+    expect(cfg.processors[0]?.tls).toMatchObject({
+      minVersion: { ssm: '/payments/acme/tls-min' },
+      maxVersion: 'TLSv1',
+      ciphers: { ssm: '/payments/acme/ciphers' },
+      pins: { secretsManager: 'payments/acme/pins' },
+    });
+    expect(cfg.processors[0]?.auth?.request?.path).toEqual({ ssm: '/payments/acme/health-path' });
+    expect(cfg.processors[0]?.auth?.credentials).toMatchObject({
+      tokenUrl: { ssm: '/payments/acme/token-url' },
+      scope: { env: 'ACME_SCOPE' },
+    });
+  });
 
   it('accepts a JSON config and fills defaults', () => {
     const cfg = parseConfig('{"processors":[{"name":"a","endpoint":"https://a.example"}]}', FILE);
