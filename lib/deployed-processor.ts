@@ -80,12 +80,13 @@ function isRef(v: unknown): v is SecretRef {
 
 /**
  * Every secret reference in a processor config with its field path. Request headers and bodies are plain
- * text by schema, so they are skipped (a header named `file` is not a reference).
+ * text by schema, so they are skipped (a header named `file` is not a reference); the request path may be a
+ * reference.
  */
 export function secretRefs(processor: ProcessorConfig): LocatedRef[] {
   const out: LocatedRef[] = [];
   const visit = (v: unknown, field: string): void => {
-    if (field === 'auth.request' || field === 'baseDir') return;
+    if (field === 'auth.request.headers' || field === 'auth.request.body' || field === 'baseDir') return;
     if (isRef(v)) {
       out.push({ field, ref: v });
       return;

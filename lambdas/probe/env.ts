@@ -98,6 +98,8 @@ export function parseProcessorEnv(value: string | undefined, defaultBaseDir: str
 function deployedRefIssues(raw: unknown): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
   const visit = (v: unknown, at: string): void => {
+    // Plain text by schema (a header named `env` is not a reference), as in lib/deployed-processor.ts.
+    if (at === 'auth.request.headers' || at === 'auth.request.body') return;
     if (Array.isArray(v)) {
       v.forEach((x, i) => {
         visit(x, `${at}[${i}]`);
