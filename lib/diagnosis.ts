@@ -134,8 +134,9 @@ export class Diagnosis extends Construct {
   public readonly rule: Rule;
   /** Fires (critical) when the function fails: pages still arrive, without diagnosis. */
   public readonly errorsAlarm: Alarm;
-  /** Secrets Manager ids and SSM names the function may read: exactly the diagnosed processors'. */
+  /** Secrets Manager ids the function may read: exactly the diagnosed processors'. */
   public readonly secretIds: readonly string[];
+  /** SSM parameter names the function may read: exactly the diagnosed processors'. */
   public readonly parameterNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: DiagnosisProps) {

@@ -6,12 +6,17 @@
  * hour of the run (lambdas/probe/publishing.ts): the expectations read it from the datapoints.
  */
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { ProcessorConfig } from '../../lambdas/core/config';
 import { createHandler } from '../../lambdas/probe/handler';
 import { CERT_SAMPLE_HOURS, inSampleHour, PHASE_SAMPLE_HOURS } from '../../lambdas/probe/publishing';
 import { Testbed } from '../../lambdas/testbed/servers';
-import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support';
+import {
+  answerSecretsFrom,
+  capturedLogger,
+  lambdaContext,
+  mockedAwsClients,
+  scheduledEvent,
+} from './support';
 
 const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 
@@ -24,12 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed.close();
 });
-beforeEach(() => {
-  sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
-    const v = await bed.secrets.resolve({ secretsManager: input.SecretId });
-    return { SecretString: v.value, VersionId: v.version };
-  });
-});
+answerSecretsFrom(sm, () => bed.secrets);
 
 async function runHandler(processor: ProcessorConfig) {
   const log = capturedLogger();

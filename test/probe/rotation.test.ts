@@ -14,7 +14,13 @@ import type { ProbeResult } from '../../lambdas/core/result';
 import { createHandler } from '../../lambdas/probe/handler';
 import { confirmationFor } from '../../lambdas/probe/policy';
 import { Testbed } from '../../lambdas/testbed/servers';
-import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support';
+import {
+  answerSecretsFrom,
+  capturedLogger,
+  lambdaContext,
+  mockedAwsClients,
+  scheduledEvent,
+} from './support';
 
 const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 
@@ -28,13 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed.close();
 });
-beforeEach(() => {
-  // Secrets Manager answers from the testbed store: what is in it at the time of the call.
-  sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
-    const v = await bed.secrets.resolve({ secretsManager: input.SecretId });
-    return { SecretString: v.value, VersionId: v.version };
-  });
-});
+answerSecretsFrom(sm, () => bed.secrets);
 
 function secretId(ref: unknown): string {
   const id = (ref as { secretsManager?: string } | undefined)?.secretsManager;

@@ -5,13 +5,14 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
 import type { CertSummary, ProbeResult } from '../../lambdas/core/result';
 import type { Clock } from '../../lambdas/probe/run';
+import type { MemorySecrets } from '../../lambdas/testbed/memory-secrets';
 
 /** One processor config, loaded exactly as a config file would be. */
 export function processorFromYaml(yaml: string): ProcessorConfig {
@@ -202,4 +203,20 @@ export function mockedAwsClients() {
     cw.on(PutMetricDataCommand).resolves({});
   });
   return { cloudwatch, secretsManager, ssm, cw, sm, ps };
+}
+
+/**
+ * Before each test, the mocked Secrets Manager answers from a testbed store: whatever the store holds at the
+ * time of the call (so a test can rotate a secret between two reads).
+ */
+export function answerSecretsFrom(
+  sm: ReturnType<typeof mockedAwsClients>['sm'],
+  store: () => MemorySecrets,
+): void {
+  beforeEach(() => {
+    sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
+      const v = await store().resolve({ secretsManager: input.SecretId });
+      return { SecretString: v.value, VersionId: v.version };
+    });
+  });
 }
