@@ -308,13 +308,12 @@ async function rawServer(
   return { port, close };
 }
 
-/** A port with nothing listening (bound, then released): connecting is refused. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+/**
+ * A port with nothing listening: connecting is refused. Port 1 (tcpmux) rather than an ephemeral port that
+ * was bound and released: a released ephemeral port can be taken at once by another test server (seen in CI:
+ * the "refused" probe reached a TLS server and failed CERT_HOSTNAME_MISMATCH).
+ */
+export const REFUSED_PORT = 1;
 
 /**
  * A port whose SYNs go unanswered, the way a firewall that drops packets behaves, on loopback: a listener
@@ -530,8 +529,7 @@ export class Testbed {
         return done(s.port, s.close);
       }
       case 'refused': {
-        const port = await closedPort();
-        return done(port, async () => undefined);
+        return done(REFUSED_PORT, async () => undefined);
       }
       case 'syn-dropped': {
         const s = await synDroppingPort();
