@@ -4,10 +4,10 @@
  * MODE config-ca: the test CA comes from the config (`tls.ca`); default-store: it is in Node's default trust
  * store (NODE_EXTRA_CA_CERTS, set by the parent) and the config has no `tls.ca`.
  */
-import { parseConfig } from '../lambdas/core/config';
-import { probe } from '../lambdas/core/probe';
-import type { Timings } from '../lambdas/core/result';
-import { SecretSources } from '../lambdas/core/secret-sources';
+import { parseConfig } from '../lambdas/core/config/load';
+import type { Timings } from '../lambdas/core/contract/result';
+import { probe } from '../lambdas/core/engine/probe';
+import { SecretSources } from '../lambdas/core/secrets/sources';
 
 async function main(): Promise<void> {
   const [portArg, runsArg, mode] = process.argv.slice(2);

@@ -3,9 +3,9 @@
  * probeMany, the same call `payprobe check` makes, then prints one JSON line with the probing time and this
  * process's peak RSS. Run as: node --require tsx/cjs bench/fanout-child.ts CONFIG
  */
-import { loadConfigFile } from '../lambdas/core/config';
-import { probeMany } from '../lambdas/core/probe';
-import { SecretSources } from '../lambdas/core/secret-sources';
+import { loadConfigFile } from '../lambdas/core/config/load';
+import { probeMany } from '../lambdas/core/engine/probe';
+import { SecretSources } from '../lambdas/core/secrets/sources';
 
 async function main(): Promise<void> {
   const file = process.argv[2];

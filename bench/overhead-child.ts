@@ -6,9 +6,9 @@
  * MODE default-store: the test CA is in Node's default trust store (NODE_EXTRA_CA_CERTS, set by the parent),
  * the config has no `tls.ca` and the baseline passes no `ca` - the path of a processor with a public certificate.
  */
-import { parseConfig } from '../lambdas/core/config';
-import { probe } from '../lambdas/core/probe';
-import { SecretSources } from '../lambdas/core/secret-sources';
+import { parseConfig } from '../lambdas/core/config/load';
+import { probe } from '../lambdas/core/engine/probe';
+import { SecretSources } from '../lambdas/core/secrets/sources';
 import { rawTlsGet } from './loopback';
 
 const AUTH_PATH = '/v1/balance';

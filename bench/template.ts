@@ -9,19 +9,19 @@
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { alarmName } from '../lambdas/core/alarm-names';
-import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config';
+import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config/load';
+import { alarmName } from '../lambdas/core/contract/alarm-names';
 import {
   ASSUMED_PROBE_MEMORY_MB,
   deployedFactsFromTemplate,
   estimateCost,
   withMetricsMode,
-} from '../lambdas/core/cost';
-import { PRICES } from '../lambdas/core/pricing';
-import { parseProcessorEnv } from '../lambdas/probe/env';
-import { confirmsFailures } from '../lambdas/probe/policy';
-import { detectionTimes } from '../lib/alarm-policy';
-import { addPayProbeStacks } from '../lib/payprobe-app';
+} from '../lambdas/core/cost/cost';
+import { PRICES } from '../lambdas/core/cost/pricing';
+import { confirmsFailures } from '../lambdas/core/policy/probe-policy';
+import { parseProcessorEnv } from '../lambdas/shared/processor-env';
+import { detectionTimes } from '../lib/alarms/alarm-policy';
+import { addPayProbeStacks } from '../lib/deploy/payprobe-app';
 import type { Figure } from './run';
 import { round } from './stats';
 

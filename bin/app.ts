@@ -7,8 +7,8 @@
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, loadConfigFile } from '../lambdas/core/config';
-import { addPayProbeStacks, formatConfigError } from '../lib/payprobe-app';
+import { ConfigError, loadConfigFile } from '../lambdas/core/config/load';
+import { addPayProbeStacks, formatConfigError } from '../lib/deploy/payprobe-app';
 
 const app = new App();
 const fromContext: unknown = app.node.tryGetContext('config');

@@ -14,7 +14,7 @@ import {
   renderRunbookIndex,
   renderRunbookMarkdown,
   runbookFor,
-} from '../lambdas/core/runbooks';
+} from '../lambdas/core/diagnosis/runbooks';
 
 /** Every generated page: path relative to the repository root -> content. */
 export function generatedRunbookFiles(): Map<string, string> {

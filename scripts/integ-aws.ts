@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DIMENSION_PROCESSOR, METRIC_NAMESPACE, METRICS } from '../lambdas/core/metric-names';
+import { DIMENSION_PROCESSOR, METRIC_NAMESPACE, METRICS } from '../lambdas/core/contract/metric-names';
 
 const REPO = path.join(__dirname, '..');
 

@@ -3,7 +3,7 @@
  * page uses. Anything else (another source, a malformed event) is not ours: the parser returns null.
  */
 import * as z from 'zod/mini';
-import type { AlarmStateChange } from '../core/notification';
+import type { AlarmStateChange } from '../core/diagnosis/notification';
 
 const StateSchema = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),

@@ -11,8 +11,9 @@
  * The alarm's own SNS action pages regardless: this adds the diagnosis, it is never the only page.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import { ALARM_KINDS, type AlarmKindName, parseAlarmName, type Severity } from '../core/alarm-names';
-import type { ProcessorConfig } from '../core/config-model';
+import type { ProcessorConfig } from '../core/config/model';
+import { ALARM_KINDS, type AlarmKindName, parseAlarmName, type Severity } from '../core/contract/alarm-names';
+import type { ProbeResult } from '../core/contract/result';
 import {
   type AlarmStateChange,
   buildDiagnosisNotification,
@@ -20,11 +21,10 @@ import {
   type InputsBaseline,
   type Notification,
   structuredMessage,
-} from '../core/notification';
-import type { ProbeDeps } from '../core/probe';
-import type { ProbeResult } from '../core/result';
-import type { SecretResolver } from '../core/secrets';
-import { makeRedactor } from '../probe/redact';
+} from '../core/diagnosis/notification';
+import type { ProbeDeps } from '../core/engine/probe';
+import type { SecretResolver } from '../core/secrets/resolver';
+import { makeRedactor } from '../core/text/redact';
 import { crashResult } from '../probe/run';
 import { parseAlarmEvent } from './alarm-event';
 

@@ -10,14 +10,14 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Severity } from '../core/alarm-names';
-import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../core/config-model';
+import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../core/config/model';
+import type { Severity } from '../core/contract/alarm-names';
 import {
   DEFAULT_SECRET_TTL_SECONDS,
   ENV_SECRET_TTL_SECONDS,
   MAX_SECRET_TTL_SECONDS,
   parseProcessorEnv,
-} from '../probe/env';
+} from '../shared/processor-env';
 
 export const ENV_PROCESSORS = 'PAYPROBE_PROCESSORS';
 export const ENV_PROCESSORS_FILE = 'PAYPROBE_PROCESSORS_FILE';

@@ -9,8 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { probe } from '../core/probe';
-import { CachedSecretResolver } from '../probe/cached-secrets';
+import { probe } from '../core/engine/probe';
+import { CachedSecretResolver } from '../shared/cached-secrets';
 import {
   type DiagnoseDeps,
   type DiagnoseOutcome,

@@ -18,9 +18,9 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { probeMany } from '../core/probe';
-import { CachedSecretResolver } from '../probe/cached-secrets';
-import { makeRedactor } from '../probe/redact';
+import { probeMany } from '../core/engine/probe';
+import { makeRedactor } from '../core/text/redact';
+import { CachedSecretResolver } from '../shared/cached-secrets';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_RETRY_DELAY_MS,

@@ -13,12 +13,12 @@
  * processor, stage, class and detail; the engine's details never contain a secret, and every value the
  * resolver read is masked again before the reason leaves (defence in depth).
  */
-import type { ConfigIssue, ProcessorConfig } from '../core/config-model';
-import { ConfigError } from '../core/config-model';
-import type { ProbeDeps } from '../core/probe';
-import type { ProbeResult } from '../core/result';
-import type { SecretResolver } from '../core/secrets';
-import { parseProcessorEnv } from '../probe/env';
+import type { ConfigIssue, ProcessorConfig } from '../core/config/model';
+import { ConfigError } from '../core/config/model';
+import type { ProbeResult } from '../core/contract/result';
+import type { ProbeDeps } from '../core/engine/probe';
+import type { SecretResolver } from '../core/secrets/resolver';
+import { parseProcessorEnv } from '../shared/processor-env';
 
 /** Probes many processors concurrently (lambdas/core/probe.ts probeMany). */
 export type ProbeManyFn = (processors: readonly ProcessorConfig[], deps: ProbeDeps) => Promise<ProbeResult[]>;

@@ -14,13 +14,13 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError } from '../core/config-model';
-import { probe } from '../core/probe';
-import { CachedSecretResolver } from './cached-secrets';
-import { processorNameFromEnv, readProbeEnv } from './env';
-import { InputTracker } from './input-changes';
+import { ConfigError } from '../core/config/model';
+import { InputTracker } from '../core/diagnosis/input-changes';
+import { probe } from '../core/engine/probe';
+import { CertificateTracker } from '../core/policy/publishing';
+import { CachedSecretResolver } from '../shared/cached-secrets';
+import { processorNameFromEnv, readProbeEnv } from '../shared/processor-env';
 import { buildMetricData } from './metrics';
-import { CertificateTracker } from './publishing';
 import {
   type Clock,
   type Engine,

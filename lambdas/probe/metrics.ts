@@ -20,9 +20,14 @@ import {
   METRICS,
   type MetricName,
   TIMING_METRICS,
-} from '../core/metric-names';
-import type { ProbeResult } from '../core/result';
-import { DEFAULT_PUBLISHING, PUBLISHING, type PublishThresholds, sampledDue } from './publishing';
+} from '../core/contract/metric-names';
+import type { ProbeResult } from '../core/contract/result';
+import {
+  DEFAULT_PUBLISHING,
+  PUBLISHING,
+  type PublishThresholds,
+  sampledDue,
+} from '../core/policy/publishing';
 
 export interface MetricOptions {
   /** Sub-minute probing: StorageResolution 1 on every datapoint. Otherwise standard (60 s) resolution. */

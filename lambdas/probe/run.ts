@@ -23,24 +23,24 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { type FailureClass, stageOf } from '../core/classes';
-import type { ProcessorConfig } from '../core/config-model';
-import type { ProbeDeps } from '../core/probe';
-import type { ProbeResult } from '../core/result';
-import { SecretError, type SecretResolver } from '../core/secrets';
-import type { InputTracker } from './input-changes';
-import { buildMetricData } from './metrics';
+import type { ProcessorConfig } from '../core/config/model';
+import { type FailureClass, stageOf } from '../core/contract/classes';
+import type { ProbeResult } from '../core/contract/result';
+import type { InputTracker } from '../core/diagnosis/input-changes';
+import type { ProbeDeps } from '../core/engine/probe';
 import {
   CONFIRM_PAUSE_MS,
   confirmationFor,
   MIN_BUDGET_MS,
   PUBLISH_RESERVE_MS,
   SCHEDULE_WINDOW_MS,
-} from './policy';
-import { type CertificateTracker, publishThresholds } from './publishing';
-import { makeRedactor, type Redactor } from './redact';
+} from '../core/policy/probe-policy';
+import { type CertificateTracker, publishThresholds } from '../core/policy/publishing';
+import { SecretError, type SecretResolver } from '../core/secrets/resolver';
+import { makeRedactor, type Redactor } from '../core/text/redact';
+import { buildMetricData } from './metrics';
 
-export { MIN_BUDGET_MS, PUBLISH_RESERVE_MS, SCHEDULE_WINDOW_MS } from './policy';
+export { MIN_BUDGET_MS, PUBLISH_RESERVE_MS, SCHEDULE_WINDOW_MS } from '../core/policy/probe-policy';
 
 export type Engine = (processor: ProcessorConfig, deps: ProbeDeps) => Promise<ProbeResult>;
 

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { CliIo } from '../../lambdas/cli/io';
-import { run } from '../../lambdas/cli/main';
-import type { Finding } from '../../lambdas/core/audit';
+import type { CliIo } from '../../cli/io';
+import { run } from '../../cli/main';
+import type { Finding } from '../../lambdas/core/audit/audit';
 
 const ROOT = path.join(__dirname, '../..');
 const TEST_KEY = 'sk_test_auditCliSecret0123456789';

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { CliIo } from '../../lambdas/cli/io';
-import { run } from '../../lambdas/cli/main';
-import { ENV_TOKEN, ENV_TOKEN_VAR, type Fleet, startFleet, TOKEN } from './fleet';
+import type { CliIo } from '../../cli/io';
+import { run } from '../../cli/main';
+import { ENV_TOKEN, ENV_TOKEN_VAR, type Fleet, startFleet, TOKEN } from '../support/fleet';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SLOW_MS = 1200;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../lambdas/cli/io';
-import { run } from '../../lambdas/cli/main';
-import type { CostEstimate } from '../../lambdas/core/cost';
+import type { CliIo } from '../../cli/io';
+import { run } from '../../cli/main';
+import type { CostEstimate } from '../../lambdas/core/cost/cost';
 
 const REPO = path.resolve(__dirname, '..', '..');
 

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEMO_SECRET_PREFIX } from '../../lambdas/cli/commands/demo';
+import { DEMO_SECRET_PREFIX } from '../../cli/commands/demo';
 
 const ROOT = path.resolve(__dirname, '../..');
 

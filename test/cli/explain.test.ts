@@ -5,9 +5,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../lambdas/cli/io';
-import { run } from '../../lambdas/cli/main';
-import { RUNBOOK_CLASSES, renderRunbookText, runbookFor, runbookLink } from '../../lambdas/core/runbooks';
+import type { CliIo } from '../../cli/io';
+import { run } from '../../cli/main';
+import {
+  RUNBOOK_CLASSES,
+  renderRunbookText,
+  runbookFor,
+  runbookLink,
+} from '../../lambdas/core/diagnosis/runbooks';
 
 async function cli(
   args: string[],

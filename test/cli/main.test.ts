@@ -1,6 +1,6 @@
 /** The program's own exit statuses: help and version succeed, anything else that is not a command is bad usage. */
-import type { CliIo } from '../../lambdas/cli/io';
-import { run } from '../../lambdas/cli/main';
+import type { CliIo } from '../../cli/io';
+import { run } from '../../cli/main';
 
 async function cli(args: string[]) {
   const out: string[] = [];

@@ -10,8 +10,8 @@ import {
   TableWriter,
   verdict,
   xmlEscape,
-} from '../../lambdas/cli/output';
-import { failed, passed } from './results';
+} from '../../cli/output';
+import { failed, passed } from '../support/results';
 
 function sink(isTTY = true) {
   const chunks: string[] = [];

@@ -8,11 +8,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ProcessorConfig } from '../../lambdas/core/config';
-import { Testbed } from '../../lambdas/testbed/servers';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import { Testbed } from '../../testbed/servers';
 import { buildBundle, type Invocation, invokeBundle } from '../support/bundle';
+import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from '../support/diagnose';
 import { FakeAws } from '../support/fake-aws';
-import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from './support';
 
 const TOKEN = 'sk_live_bundleDiagnoseSecret000000000001';
 

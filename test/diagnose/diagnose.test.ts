@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
+import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import type { CertSummary, ProbeResult } from '../../lambdas/core/contract/result';
 import {
   buildDiagnosisNotification,
   buildResolvedNotification,
@@ -18,9 +19,8 @@ import {
   parseAlarmTime,
   SUBJECT_MAX,
   structuredMessage,
-} from '../../lambdas/core/notification';
-import type { CertSummary, ProbeResult } from '../../lambdas/core/result';
-import { SecretError } from '../../lambdas/core/secrets';
+} from '../../lambdas/core/diagnosis/notification';
+import { SecretError } from '../../lambdas/core/secrets/resolver';
 import { parseAlarmEvent } from '../../lambdas/diagnose/alarm-event';
 import {
   type DiagnoseDeps,
@@ -29,7 +29,7 @@ import {
   inMemoryInputs,
 } from '../../lambdas/diagnose/diagnose';
 import { readDiagnoseEnv } from '../../lambdas/diagnose/env';
-import { alarmEvent, CRITICAL_ARN, readPublish, WARNING_ARN } from './support';
+import { alarmEvent, CRITICAL_ARN, readPublish, WARNING_ARN } from '../support/diagnose';
 
 const SECRET = 'sk_live_51HredactMeEverywhere0042';
 const sns = mockClient(SNSClient);

@@ -10,9 +10,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { ProcessorConfig } from '../../lambdas/core/config';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
 import { createHandler, type DiagnoseHandler } from '../../lambdas/diagnose/handler';
-import { type SimulatedProcessor, Testbed } from '../../lambdas/testbed/servers';
+import { type SimulatedProcessor, Testbed } from '../../testbed/servers';
 import {
   ALARM_REASON,
   alarmEvent,
@@ -22,7 +22,7 @@ import {
   readPublish,
   section,
   WARNING_ARN,
-} from './support';
+} from '../support/diagnose';
 
 const TOKEN = 'sk_live_51HdiagnoseSecretToken0001';
 const ROTATED = 'sk_live_51HdiagnoseRotatedToken0002';

@@ -5,9 +5,9 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Subscription } from '../../lambdas/core/config-schema';
-import { Alerting } from '../../lib/alerting';
-import { flatten } from './helpers';
+import type { Subscription } from '../../lambdas/core/config/schema';
+import { Alerting } from '../../lib/constructs/alerting';
+import { flatten } from '../support/cdk';
 
 const PAGER = 'https://events.pagerduty.com/integration/R0UT1NGKEYabcdef0123456789/enqueue';
 const EMAIL = 'oncall.person@example.com';

@@ -12,9 +12,9 @@ import type { CfnDashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ConfigError } from '../../lambdas/core/config';
-import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/alerting';
-import { fixture, REPO, resources, synthConfig, Template } from './helpers';
+import { ConfigError } from '../../lambdas/core/config/load';
+import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
+import { fixture, REPO, resources, synthConfig, Template } from '../support/cdk';
 
 describe('cdk-nag AWS Solutions', () => {
   test('the two-processor app has no unacknowledged finding, and every acknowledgement says why', () => {

@@ -5,16 +5,16 @@
  * A run counts as available unless it failed at a stage without an alarm of its own (dns, connect, http,
  * config): TLS and auth failures page through HandshakeFailing and AuthRejected, not a second time here.
  */
-import type { ProbeResult } from '../../lambdas/core/result';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { buildMetricData } from '../../lambdas/probe/metrics';
 import {
   AVAILABILITY_ALARM,
   availabilityAlarmValue,
   DEFAULT_AVAILABILITY_THRESHOLD,
   type RunStageAverages,
-} from '../../lib/alarm-policy';
-import { FAILING, passing } from '../probe/support';
-import { evaluateMathExpression, must } from './helpers';
+} from '../../lib/alarms/alarm-policy';
+import { evaluateMathExpression, must } from '../support/cdk';
+import { FAILING, passing } from '../support/probe';
 
 const PASS = passing();
 const run = (stage: string): ProbeResult => (stage === 'pass' ? PASS : must(FAILING[stage], stage));

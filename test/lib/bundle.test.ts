@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { fixture, must, synthConfig } from './helpers';
+import { fixture, must, synthConfig } from '../support/cdk';
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -5,11 +5,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
-import { parseProcessorEnv } from '../../lambdas/probe/env';
-import { DETECTION_TARGET_SECONDS, defaultDetectionTimes, failureMOfN } from '../../lib/alarm-policy';
-import { deployProcessor, deployProcessors, secretRefs } from '../../lib/deployed-processor';
-import { processorConstructId, regionConstructId } from '../../lib/ids';
+import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import { parseProcessorEnv } from '../../lambdas/shared/processor-env';
+import { DETECTION_TARGET_SECONDS, defaultDetectionTimes, failureMOfN } from '../../lib/alarms/alarm-policy';
+import { deployProcessor, deployProcessors, secretRefs } from '../../lib/deploy/deployed-processor';
+import { processorConstructId, regionConstructId } from '../../lib/deploy/ids';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-deploy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

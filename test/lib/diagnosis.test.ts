@@ -12,15 +12,15 @@ import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
+import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
 import {
   Diagnosis,
   type DiagnosisProps,
   diagnoseErrorsAlarmName,
   ENV,
   PROCESSORS_FILE,
-} from '../../lib/diagnosis';
-import { fixture, must, synthConfig } from './helpers';
+} from '../../lib/constructs/diagnosis';
+import { fixture, must, synthConfig } from '../support/cdk';
 
 const ENV_AWS = { account: '123456789012', region: 'eu-west-1' };
 let dir: string;

@@ -16,8 +16,8 @@ import {
   PAYPROBE_BUNDLING,
   PAYPROBE_FUNCTION_ENVIRONMENT,
   PAYPROBE_RUNTIME,
-} from '../../lib/payprobe-function';
-import { flatten, must, resources, synthConfig, Template } from './helpers';
+} from '../../lib/function/payprobe-function';
+import { flatten, must, resources, synthConfig, Template } from '../support/cdk';
 
 describe('lambdas/probe/bundling.json mirrors the deployed bundling', () => {
   test('the esbuild options the tests build with are the ones NodejsFunction is given', () => {

@@ -7,14 +7,18 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { ALARM_KINDS, type AlarmKindName, alarmName, parseAlarmName } from '../../lambdas/core/alarm-names';
-import { METRICS } from '../../lambdas/core/metric-names';
-import { parseProcessorEnv } from '../../lambdas/probe/env';
+import {
+  ALARM_KINDS,
+  type AlarmKindName,
+  alarmName,
+  parseAlarmName,
+} from '../../lambdas/core/contract/alarm-names';
+import { METRICS } from '../../lambdas/core/contract/metric-names';
 import { buildMetricData } from '../../lambdas/probe/metrics';
-import { detectionTimes } from '../../lib/alarm-policy';
-import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/alerting';
-import type { ProcessorMonitor } from '../../lib/processor-monitor';
-import { FAILING, passing } from '../probe/support';
+import { parseProcessorEnv } from '../../lambdas/shared/processor-env';
+import { detectionTimes } from '../../lib/alarms/alarm-policy';
+import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
+import type { ProcessorMonitor } from '../../lib/constructs/processor-monitor';
 import {
   evaluateMathExpression,
   fixture,
@@ -24,7 +28,8 @@ import {
   resources,
   synthConfig,
   Template,
-} from './helpers';
+} from '../support/cdk';
+import { FAILING, passing } from '../support/probe';
 
 const { stacks } = synthConfig(fixture('two-processors.yaml'));
 const stack = must(stacks[0], 'the stack');

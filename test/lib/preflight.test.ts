@@ -17,9 +17,9 @@ import {
   loadConfigFile,
   type ProcessorConfig,
   parseConfig,
-} from '../../lambdas/core/config';
-import { addPayProbeStacks } from '../../lib/payprobe-app';
-import { PREFLIGHT_RESOURCE_TYPE, Preflight, type PreflightProps } from '../../lib/preflight';
+} from '../../lambdas/core/config/load';
+import { PREFLIGHT_RESOURCE_TYPE, Preflight, type PreflightProps } from '../../lib/constructs/preflight';
+import { addPayProbeStacks } from '../../lib/deploy/payprobe-app';
 
 let dir: string;
 let config: LoadedConfig;

@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
-import { parseProcessorEnv } from '../../lambdas/probe/env';
-import { deployProcessor, secretRefs } from '../../lib/deployed-processor';
-import type { ProcessorMonitor } from '../../lib/processor-monitor';
-import { flatten, must, resources, synthConfig, Template } from './helpers';
+import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import { parseProcessorEnv } from '../../lambdas/shared/processor-env';
+import type { ProcessorMonitor } from '../../lib/constructs/processor-monitor';
+import { deployProcessor, secretRefs } from '../../lib/deploy/deployed-processor';
+import { flatten, must, resources, synthConfig, Template } from '../support/cdk';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-referenced-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

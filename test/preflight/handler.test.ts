@@ -13,11 +13,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseConfig } from '../../lambdas/core/config';
-import type { ProbeResult } from '../../lambdas/core/result';
+import { parseConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { createHandler, type HandlerOptions, PHYSICAL_RESOURCE_ID } from '../../lambdas/preflight/handler';
 import type { ProbeManyFn } from '../../lambdas/preflight/preflight';
-import { createPki } from '../../lambdas/testbed/pki';
+import { createPki } from '../../testbed/pki';
 
 const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/PayProbe/abc';
 const GOOD_TOKEN = 'sk_live_preflightGoodToken123';

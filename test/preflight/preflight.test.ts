@@ -3,8 +3,8 @@
  * class fails it, warnings do not, a failure must persist across attempts, and the failure reason names
  * processor, stage, class and detail without a secret. Parsing of the processors the stack passes.
  */
-import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config';
-import type { ProbeResult } from '../../lambdas/core/result';
+import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
 import {
   failureReason,
   type ProbeManyFn,
@@ -12,7 +12,7 @@ import {
   runPreflight,
   successSummary,
 } from '../../lambdas/preflight/preflight';
-import { MemorySecrets } from '../../lambdas/testbed/memory-secrets';
+import { MemorySecrets } from '../../testbed/memory-secrets';
 
 const CONFIG = `
 processors:

@@ -8,12 +8,12 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ProcessorConfig } from '../../lambdas/core/config';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
 import bundling from '../../lambdas/probe/bundling.json';
-import { Testbed } from '../../lambdas/testbed/servers';
+import { Testbed } from '../../testbed/servers';
 import { buildBundle, type Invocation, invokeBundle } from '../support/bundle';
 import { FakeAws } from '../support/fake-aws';
-import { scheduledEvent } from './support';
+import { scheduledEvent } from '../support/probe';
 
 const TOKEN = 'sk_test_bundleSecretNeverInOutput77';
 

@@ -5,10 +5,10 @@
  * modes never re-probe, and a confirmation that no longer fits publishes the first failure.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { ProcessorConfig } from '../../lambdas/core/config';
-import type { ProbeResult } from '../../lambdas/core/result';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { CONFIRM_PAUSE_MS } from '../../lambdas/core/policy/probe-policy';
 import { createHandler, type HandlerOptions } from '../../lambdas/probe/handler';
-import { CONFIRM_PAUSE_MS } from '../../lambdas/probe/policy';
 import {
   capturedLogger,
   FAILING,
@@ -19,7 +19,7 @@ import {
   scheduledEvent,
   stripeProcessor,
   virtualClock,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, cw } = mockedAwsClients();
 

@@ -3,9 +3,9 @@
  * stack serialises it) validated with the config file's schema, plus the deployed-config rules, and
  * PAYPROBE_SECRET_TTL_SECONDS.
  */
-import { ConfigError } from '../../lambdas/core/config';
-import { parseProcessorEnv, processorNameFromEnv, readProbeEnv } from '../../lambdas/probe/env';
-import { processorFromYaml, STRIPE_YAML, stripeProcessor } from './support';
+import { ConfigError } from '../../lambdas/core/config/load';
+import { parseProcessorEnv, processorNameFromEnv, readProbeEnv } from '../../lambdas/shared/processor-env';
+import { processorFromYaml, STRIPE_YAML, stripeProcessor } from '../support/probe';
 
 function issues(fn: () => unknown): { file: string; path: string; message: string }[] {
   try {

@@ -6,17 +6,17 @@
  * hour of the run (lambdas/probe/publishing.ts): the expectations read it from the datapoints.
  */
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { ProcessorConfig } from '../../lambdas/core/config';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import { CERT_SAMPLE_HOURS, inSampleHour, PHASE_SAMPLE_HOURS } from '../../lambdas/core/policy/publishing';
 import { createHandler } from '../../lambdas/probe/handler';
-import { CERT_SAMPLE_HOURS, inSampleHour, PHASE_SAMPLE_HOURS } from '../../lambdas/probe/publishing';
-import { Testbed } from '../../lambdas/testbed/servers';
+import { Testbed } from '../../testbed/servers';
 import {
   answerSecretsFrom,
   capturedLogger,
   lambdaContext,
   mockedAwsClients,
   scheduledEvent,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 

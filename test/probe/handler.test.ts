@@ -6,9 +6,9 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import 'aws-sdk-client-mock-jest';
-import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config';
-import type { ProbeDeps } from '../../lambdas/core/probe';
-import type { ProbeResult } from '../../lambdas/core/result';
+import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import type { ProbeDeps } from '../../lambdas/core/engine/probe';
 import { createHandler, type HandlerOptions } from '../../lambdas/probe/handler';
 import { PublishError } from '../../lambdas/probe/run';
 import {
@@ -19,7 +19,7 @@ import {
   scheduledEvent,
   stripeProcessor,
   virtualClock,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 

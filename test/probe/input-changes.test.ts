@@ -4,10 +4,17 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ProbeResult } from '../../lambdas/core/result';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { InputTracker } from '../../lambdas/core/diagnosis/input-changes';
 import { createHandler } from '../../lambdas/probe/handler';
-import { InputTracker } from '../../lambdas/probe/input-changes';
-import { capturedLogger, FAILING, lambdaContext, passing, scheduledEvent, stripeProcessor } from './support';
+import {
+  capturedLogger,
+  FAILING,
+  lambdaContext,
+  passing,
+  scheduledEvent,
+  stripeProcessor,
+} from '../support/probe';
 
 describe('InputTracker', () => {
   it('reports nothing on the first run (a cold start has no previous state)', () => {

@@ -6,12 +6,12 @@
  */
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import 'aws-sdk-client-mock-jest';
-import { parseConfig } from '../../lambdas/core/config';
-import { METRICS } from '../../lambdas/core/metric-names';
-import type { ProbeResult } from '../../lambdas/core/result';
+import { parseConfig } from '../../lambdas/core/config/load';
+import { METRICS } from '../../lambdas/core/contract/metric-names';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { publishThresholds } from '../../lambdas/core/policy/publishing';
 import { createHandler } from '../../lambdas/probe/handler';
 import { buildMetricData } from '../../lambdas/probe/metrics';
-import { publishThresholds } from '../../lambdas/probe/publishing';
 import {
   capturedLogger,
   FAILING,
@@ -23,7 +23,7 @@ import {
   scheduledEvent,
   stripeProcessor,
   virtualClock,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, cw } = mockedAwsClients();
 

@@ -8,19 +8,19 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import 'aws-sdk-client-mock-jest';
-import type { ProcessorConfig } from '../../lambdas/core/config';
-import { probe } from '../../lambdas/core/probe';
-import type { ProbeResult } from '../../lambdas/core/result';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { probe } from '../../lambdas/core/engine/probe';
+import { confirmationFor } from '../../lambdas/core/policy/probe-policy';
 import { createHandler } from '../../lambdas/probe/handler';
-import { confirmationFor } from '../../lambdas/probe/policy';
-import { Testbed } from '../../lambdas/testbed/servers';
+import { Testbed } from '../../testbed/servers';
 import {
   answerSecretsFrom,
   capturedLogger,
   lambdaContext,
   mockedAwsClients,
   scheduledEvent,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 

@@ -5,8 +5,8 @@
  * with an injected 100 ms spacing.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { ProcessorConfig } from '../../lambdas/core/config';
-import type { ProbeResult } from '../../lambdas/core/result';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { createHandler } from '../../lambdas/probe/handler';
 import type { Clock, ScheduleOptions } from '../../lambdas/probe/run';
 import {
@@ -18,7 +18,7 @@ import {
   scheduledEvent,
   stripeProcessor,
   virtualClock,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, cw } = mockedAwsClients();
 

@@ -10,11 +10,11 @@ import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-jest';
-import type { ProcessorConfig } from '../../lambdas/core/config';
-import type { ProbeResult } from '../../lambdas/core/result';
-import { SecretError } from '../../lambdas/core/secrets';
-import { CachedSecretResolver } from '../../lambdas/probe/cached-secrets';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { SecretError } from '../../lambdas/core/secrets/resolver';
 import { createHandler } from '../../lambdas/probe/handler';
+import { CachedSecretResolver } from '../../lambdas/shared/cached-secrets';
 import {
   capturedLogger,
   lambdaContext,
@@ -23,7 +23,7 @@ import {
   scheduledEvent,
   stripeProcessor,
   virtualClock,
-} from './support';
+} from '../support/probe';
 
 const { cloudwatch, secretsManager, ssm, cw, sm, ps } = mockedAwsClients();
 

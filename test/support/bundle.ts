@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import bundling from '../../lambdas/probe/bundling.json';
 
-const REPO = path.resolve(__dirname, '../..');
+import { REPO } from './paths';
 
 /** Bundles `entry` (relative to the repository) into `outDir/index.js` with its source map; returns the ms it took. */
 export async function buildBundle(entry: string, outDir: string): Promise<number> {

@@ -2,9 +2,9 @@
  * Test helpers for the probe engine: the testbed's in-memory SecretResolver and DNS lookups that fail the
  * way getaddrinfo does.
  */
-import type { LookupAddress } from '../../lambdas/core/probe';
+import type { LookupAddress } from '../../lambdas/core/engine/probe';
 
-export { MemorySecrets } from '../../lambdas/testbed/memory-secrets';
+export { MemorySecrets } from '../../testbed/memory-secrets';
 
 /** A lookup that fails like getaddrinfo for a name that does not exist (ENOTFOUND). */
 export function notFoundLookup(): (hostname: string) => Promise<LookupAddress> {

@@ -1,0 +1,251 @@
+/**
+ * `payprobe check --config FILE [--processor NAME]... [--json] [--junit FILE]`: probe now and report
+ * (../shared/DESIGN.md "CLI"). Exit 0 when every probe passed, 1 when any failed, 2 on bad usage or an
+ * invalid config.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../lambdas/core/config/load';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { type ProbeDeps, probeMany } from '../../lambdas/core/engine/probe';
+import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
+import { type CliIo, EXIT, type OutputStream, UsageError } from '../io';
+import {
+  jsonDocument,
+  junitXml,
+  makeRedactor,
+  plainLine,
+  redactingStream,
+  summaryLine,
+  TableWriter,
+} from '../output';
+
+export const DEFAULT_CONFIG_FILE = 'payprobe.yaml';
+
+export interface CheckOptions {
+  readonly config?: string;
+  readonly processor: string[];
+  readonly json?: boolean;
+  readonly junit?: string;
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('check')
+    .description('probe the configured processors now and report each result')
+    .option(
+      '-c, --config <file>',
+      `config file (YAML or JSON); default: ${DEFAULT_CONFIG_FILE} in the current directory`,
+    )
+    .option('-p, --processor <name>', 'probe only this processor (repeatable)', collect, [] as string[])
+    .option('--json', 'print one JSON document { "results": [...] } instead of the table')
+    .option('--junit <file>', 'also write JUnit XML (one test case per processor) to this file')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 every probe passed, 1 some probe failed, 2 bad usage or invalid config.\nWarnings (e.g. CERT_EXPIRING_SOON) do not fail a probe.',
+    )
+    .action(async (opts: CheckOptions) => {
+      io.exitCode = await check(opts, io);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Finds the config file: --config (relative to the working directory), else payprobe.yaml there. */
+export function configPath(option: string | undefined, cwd: string): string {
+  if (option !== undefined) return path.resolve(cwd, option);
+  const fallback = path.resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (existsSync(fallback)) return fallback;
+  throw new UsageError(`no config file: pass --config FILE, or create ${DEFAULT_CONFIG_FILE} in ${cwd}`);
+}
+
+/** The processors named by --processor (all when none), in config order. Unknown names are a UsageError. */
+export function selectProcessors(config: LoadedConfig, names: readonly string[]): ProcessorConfig[] {
+  if (names.length === 0) return [...config.processors];
+  const known = config.processors.map((p) => p.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown processor${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in ${config.file}; known: ${known.join(', ')}`,
+    );
+  }
+  return config.processors.filter((p) => names.includes(p.name));
+}
+
+/**
+ * Timeouts for the CLI's Secrets Manager and SSM clients: a stalled call gives up within the longest probe
+ * budget (the probe already reports CONFIG_ERROR by then), like the Lambda's CLIENT_CONFIG in
+ * lambdas/probe/handler.ts. Callers still destroy the clients after the run (SecretSources.destroy).
+ */
+export function cliClientConfig(processors: readonly ProcessorConfig[]): {
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+} {
+  const budgetMs = Math.max(1000, ...processors.map((p) => p.budgetMs));
+  return {
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: Math.min(2000, budgetMs),
+      requestTimeout: Math.min(5000, budgetMs),
+      // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
+/** Creates AWS clients only for the sources the config uses, on first use. Destroy it after the run. */
+export function cliSecretSources(
+  processors: readonly ProcessorConfig[],
+  env: NodeJS.ProcessEnv,
+): SecretSources {
+  const used = awsSourcesUsed(processors);
+  const config = cliClientConfig(processors);
+  return new SecretSources({
+    env,
+    ...(used.secretsManager
+      ? {
+          secretsManager: async () => {
+            const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+            return new SecretsManagerClient(config);
+          },
+        }
+      : {}),
+    ...(used.ssm
+      ? {
+          ssm: async () => {
+            const { SSMClient } = await import('@aws-sdk/client-ssm');
+            return new SSMClient(config);
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * A redactor over the credential values read so far (tokens, passwords, client secrets, client keys and the
+ * Basic header they make). Recomputed per write: a result line is only printed after its secrets were read.
+ */
+export function credentialRedactor(
+  processors: readonly ProcessorConfig[],
+  secrets: SecretSources,
+): () => (text: string) => string {
+  let cachedKey = '';
+  let cached: (text: string) => string = (t) => t;
+  return () => {
+    const values: string[] = [];
+    for (const p of processors) {
+      for (const ref of credentialRefs(p)) {
+        const v = secrets.peek(ref, p.baseDir);
+        if (v !== undefined) values.push(v);
+      }
+      const c = p.auth?.credentials;
+      if (c?.type === 'basic') {
+        const user = typeof c.username === 'string' ? c.username : secrets.peek(c.username, p.baseDir);
+        const pass = secrets.peek(c.password, p.baseDir);
+        if (user !== undefined && pass !== undefined)
+          values.push(Buffer.from(`${user}:${pass}`).toString('base64'));
+      }
+    }
+    const key = values.join('\0');
+    if (key !== cachedKey) {
+      cachedKey = key;
+      cached = makeRedactor(values);
+    }
+    return cached;
+  };
+}
+
+export interface CheckRun {
+  readonly processors: readonly ProcessorConfig[];
+  readonly deps: ProbeDeps;
+  readonly onResult?: (r: ProbeResult) => void;
+}
+
+/** Runs the probes (concurrently, through the engine's probeMany) and returns results in config order. */
+export async function runProbes(run: CheckRun): Promise<ProbeResult[]> {
+  const results = await probeMany(run.processors, run.deps, run.onResult ? { onResult: run.onResult } : {});
+  const order = new Map(run.processors.map((p, i) => [p.name, i]));
+  return [...results].sort((x, y) => (order.get(x.processor) ?? 0) - (order.get(y.processor) ?? 0));
+}
+
+export async function check(opts: CheckOptions, io: CliIo): Promise<number> {
+  const file = configPath(opts.config, io.cwd);
+  const config = loadConfigFile(file);
+  const processors = selectProcessors(config, opts.processor);
+  const secrets = cliSecretSources(processors, io.env);
+  const redactor = credentialRedactor(processors, secrets);
+  const stdout = redactingStream(io.stdout, redactor);
+  const stderr = redactingStream(io.stderr, redactor);
+  let results: ProbeResult[];
+  try {
+    results = await report({
+      processors,
+      deps: { secrets },
+      stdout,
+      stderr,
+      json: opts.json === true,
+      color: useColor(io),
+    });
+  } finally {
+    await secrets.destroy();
+  }
+  if (opts.junit !== undefined) {
+    const junitFile = path.resolve(io.cwd, opts.junit);
+    try {
+      writeFileSync(junitFile, redactor()(junitXml(results)));
+    } catch (err) {
+      throw new UsageError(
+        `cannot write --junit ${junitFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+  }
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+}
+
+export interface ReportOptions {
+  readonly processors: readonly ProcessorConfig[];
+  readonly deps: ProbeDeps;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly json: boolean;
+  readonly color: boolean;
+}
+
+/** Probes and prints: JSON document at the end, or a table / plain lines as results arrive. */
+export async function report(o: ReportOptions): Promise<ProbeResult[]> {
+  if (o.json) {
+    const results = await runProbes({ processors: o.processors, deps: o.deps });
+    o.stdout.write(jsonDocument(results));
+    return results;
+  }
+  if (o.stdout.isTTY) {
+    const table = new TableWriter(
+      o.stdout,
+      o.processors.map((p) => p.name),
+      { color: o.color },
+    );
+    table.header();
+    const results = await runProbes({
+      processors: o.processors,
+      deps: o.deps,
+      onResult: (r) => table.row(r),
+    });
+    table.summary(results);
+    return results;
+  }
+  const results = await runProbes({
+    processors: o.processors,
+    deps: o.deps,
+    onResult: (r) => o.stdout.write(`${plainLine(r)}\n`),
+  });
+  // stdout stays strictly one line a processor; the summary is for the human watching.
+  o.stderr.write(`${summaryLine(results)}\n`);
+  return results;
+}
+
+function useColor(io: CliIo): boolean {
+  return io.stdout.isTTY === true && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+}

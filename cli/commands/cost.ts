@@ -1,0 +1,160 @@
+/**
+ * `payprobe cost --config FILE [--json]`: the monthly AWS bill of a config before deploying it, per processor
+ * (all regions) and in total, from the cost model in ../../core/cost.ts, with each processor's metrics mode
+ * and, for the processors in `full` mode, what `metrics: sampled` would cost. Exit 0; 2 on an invalid config.
+ */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../../lambdas/core/config/load';
+import {
+  type CostEstimate,
+  type CostLine,
+  estimateCost,
+  invocationSeconds,
+  perRunMetrics,
+  withMetricsMode,
+} from '../../lambdas/core/cost/cost';
+import { PRICES, type PriceKey } from '../../lambdas/core/cost/pricing';
+import { CERT_SAMPLE_HOURS, PHASE_SAMPLE_HOURS } from '../../lambdas/core/policy/publishing';
+import type { CliIo } from '../io';
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('cost')
+    .description(
+      'estimate the monthly AWS cost of monitoring the configured processors (us-east-1 list prices)',
+    )
+    .option(
+      '-c, --config <file>',
+      'config file (YAML or JSON); default: payprobe.yaml in the current directory',
+    )
+    .option('--json', 'print one JSON document with every cost line, the usage behind it and the assumptions')
+    .action((opts: { config?: string; json?: boolean }) => {
+      const file = path.resolve(io.cwd, opts.config ?? 'payprobe.yaml');
+      const config = loadConfigFile(file);
+      const input = {
+        ...(config.raw.regions ? { regions: config.raw.regions } : {}),
+        ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
+      };
+      const estimate = estimateCost({ ...input, processors: config.processors });
+      const sampled = estimateCost({ ...input, processors: withMetricsMode(config.processors, 'sampled') });
+      io.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, sampled));
+      io.exitCode = 0;
+    });
+}
+
+/** Cost columns of the table: which price keys each one adds up. */
+const COLUMNS: readonly { readonly title: string; readonly prices: readonly PriceKey[] }[] = [
+  { title: 'LAMBDA', prices: ['lambdaRequest', 'lambdaArmGbSecond', 'eventBridgeScheduledEvent'] },
+  { title: 'METRICS', prices: ['customMetricMonth'] },
+  { title: 'PUTMETRICDATA', prices: ['putMetricDataRequest'] },
+  { title: 'ALARMS', prices: ['alarmStandardMonth', 'alarmHighResolutionMonth'] },
+  { title: 'SNS', prices: ['snsPublish', 'snsEmailDelivery', 'snsHttpsDelivery', 'snsSmsUs'] },
+  { title: 'LOGS', prices: ['logsIngestionGb', 'logsStorageGbMonth'] },
+  { title: 'SECRETS', prices: ['secretsManagerApiCall'] },
+];
+
+export function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+function columnSum(lines: readonly CostLine[], prices: readonly PriceKey[]): number {
+  return lines.filter((l) => prices.includes(l.price)).reduce((n, l) => n + l.usd, 0);
+}
+
+/**
+ * The human-readable table, totals, the Synthetics comparison and the assumptions. `sampled`, the same config
+ * priced with `metrics: sampled` everywhere, adds a line on what that cost mode would save.
+ */
+export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
+  const out: string[] = [];
+  out.push(
+    `payprobe cost: monthly estimate in USD at ${e.pricingRegion} list prices (checked ${e.pricesChecked}; ` +
+      `${e.hoursPerMonth} h a month; free tier not applied)`,
+  );
+  out.push(
+    `regions: ${e.regions.join(', ')} (every item below is per region, MONTH covers all ${e.regions.length})`,
+  );
+  out.push('');
+  const header = ['PROCESSOR', 'INTERVAL', 'MODE', ...COLUMNS.map((c) => c.title), 'PER REGION', 'MONTH'];
+  const rows: string[][] = e.processors.map((p) => [
+    p.processor,
+    `${p.intervalSeconds} s`,
+    p.metricsMode,
+    ...COLUMNS.map((c) => usd(columnSum(p.lines, c.prices))),
+    usd(p.usdPerRegion),
+    usd(p.usd),
+  ]);
+  const sharedDetail = e.shared.lines
+    .filter((l) => l.quantity > 0)
+    .map((l) => `${l.item} ${usd(l.usd)}`)
+    .join(', ');
+  const blank = COLUMNS.map(() => '');
+  rows.push(['shared', '', '', ...blank, usd(e.shared.usdPerRegion), usd(e.shared.usd)]);
+  rows.push(['TOTAL', '', '', ...blank, '', usd(e.totalUsd)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: readonly string[]) =>
+    r
+      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  out.push(fmt(header));
+  for (const r of rows) out.push(fmt(r));
+  out.push('');
+  out.push(`shared, per region: ${sharedDetail || 'nothing'}`);
+  const full = e.processors.filter((p) => p.metricsMode === 'full');
+  if (sampled && full.length > 0) {
+    const alternatives = full.map((p) => {
+      const alt = sampled.processors.find((x) => x.processor === p.processor);
+      return `${p.processor} ${usd(p.usd)} -> ${usd(alt?.usd ?? p.usd)}`;
+    });
+    out.push(
+      'MODE full (the default) publishes every DESIGN.md metric on every run. With `metrics: sampled` ' +
+        '(phase timings and certificate days only in sample hours and on the runs where they matter; the ' +
+        `dashboard's phase breakdown is then mostly empty): ${alternatives.join(', ')} a month ` +
+        `(total ${usd(e.totalUsd)} -> ${usd(sampled.totalUsd)})`,
+    );
+  }
+  out.push(
+    `For comparison: a 1-minute CloudWatch Synthetics canary costs ${usd(e.synthetics.usdPerProcessor)} a month per ` +
+      `processor and region in canary runs alone (${e.synthetics.runsPerMonth.toLocaleString('en-US')} runs at ` +
+      `$${PRICES.syntheticsCanaryRun.usd}), ${usd(e.synthetics.usd)} for this config; canaries cannot run more ` +
+      'often than once a minute.',
+  );
+  const a = e.assumptions;
+  const subMinute = [...new Set(e.processors.map((p) => p.intervalSeconds).filter((i) => i < 60))].sort(
+    (x, y) => x - y,
+  );
+  out.push('');
+  out.push('Assumptions (lambdas/core/cost.ts):');
+  out.push(
+    `  Lambda ${a.memoryMb} MB arm64, one invocation a minute; a probe takes ${a.probeSeconds} s plus ` +
+      `${a.invocationOverheadSeconds} s handler overhead per invocation (${invocationSeconds(60, a).toFixed(1)} s billed at 60 s)` +
+      (subMinute.length > 0
+        ? `; sub-minute modes sleep between probes inside the invocation: ${subMinute
+            .map((i) => `${i} s -> ${invocationSeconds(i, a).toFixed(1)} s billed`)
+            .join(', ')}`
+        : ''),
+  );
+  out.push(
+    `  metrics are billed for the hours they receive data: metrics full: ${perRunMetrics('full').join(', ')} (with mTLS) every run (all month); ` +
+      `metrics sampled: ${perRunMetrics('sampled').join(', ')} every run, ` +
+      `phase timings every ${PHASE_SAMPLE_HOURS}th UTC hour and in failing or slow hours (${a.slowHoursPerMonth} h slow), ` +
+      `certificate days every ${CERT_SAMPLE_HOURS}rd UTC hour and in failing or certificate hours (${a.certificateHoursPerMonth} h); ` +
+      `InputChanged ${a.inputChangeHoursPerMonth} h; Failure by class: ${a.failureClassesPerMonth} classes x ` +
+      `${a.failingHoursPerClass} h (every run fails; at 60 s each failure is re-probed); one PutMetricData per probe run`,
+  );
+  out.push(
+    `  ${a.criticalStateChangesPerMonth} critical + ${a.warningStateChangesPerMonth} warning alarm state changes a ` +
+      'month, each published by the alarm and by the diagnose Lambda to every subscriber',
+  );
+  out.push(
+    `  logs ${a.logBytesPerProbe} B a probe + ${a.logBytesPerInvocation} B an invocation, kept ${a.logRetentionDays} days; ` +
+      `secrets cached ${a.secretCacheTtlSeconds} s; SSM parameters and the schedule are free`,
+  );
+  const unverified = (Object.keys(PRICES) as PriceKey[]).filter((k) => PRICES[k].verified === 'unverified');
+  out.push(
+    `  prices not verified against the AWS page: ${unverified.map((k) => PRICES[k].unit.split(' (')[0]).join('; ')}`,
+  );
+  return `${out.join('\n')}\n`;
+}

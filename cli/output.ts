@@ -1,0 +1,245 @@
+/**
+ * Rendering of probe results: a table on a terminal (rows appear as results finish), one logfmt line per
+ * processor otherwise, the `--json` document (../shared/DESIGN.md "CLI") and JUnit XML for CI systems.
+ * Pure functions of ProbeResult values: nothing here reads secrets, and redact() is a last line of defence
+ * applied to everything the CLI prints.
+ */
+import type { ProbeResult } from '../lambdas/core/contract/result';
+import type { OutputStream } from './io';
+
+export type Verdict = 'PASS' | 'WARN' | 'FAIL';
+
+/** PASS, WARN (passed with warnings) or FAIL. */
+export function verdict(r: ProbeResult): Verdict {
+  if (!r.ok) return 'FAIL';
+  return r.warnings.length > 0 ? 'WARN' : 'PASS';
+}
+
+/** `tls CERT_EXPIRED` for a failure, the warning classes for a pass with warnings, `-` otherwise. */
+export function stageClass(r: ProbeResult): string {
+  if (!r.ok) return `${r.stage ?? '?'} ${r.class ?? '?'}`;
+  if (r.warnings.length > 0) return r.warnings.map((w) => w.class).join(',');
+  return '-';
+}
+
+function ms(n: number | null | undefined): string {
+  return n === null || n === undefined ? '-' : String(Math.round(n));
+}
+
+function certDays(r: ProbeResult): string {
+  const d = r.tls?.serverCert?.daysToExpiry;
+  return d === undefined ? '-' : String(d);
+}
+
+const COLORS: Record<Verdict, string> = { PASS: '\x1b[32m', WARN: '\x1b[33m', FAIL: '\x1b[31m' };
+const RESET = '\x1b[0m';
+const DIM = '\x1b[2m';
+
+export interface TableOptions {
+  /** ANSI colours. @default false */
+  readonly color?: boolean;
+}
+
+/**
+ * A table written row by row as results arrive: widths come from the processor names known up front and the
+ * longest class name, so the header can print before the first result.
+ */
+export class TableWriter {
+  private readonly widths: { name: number; result: number; cls: number; total: number; days: number };
+  private readonly color: boolean;
+
+  constructor(
+    private readonly out: OutputStream,
+    processorNames: readonly string[],
+    options: TableOptions = {},
+  ) {
+    this.color = options.color ?? false;
+    this.widths = {
+      name: Math.max('PROCESSOR'.length, ...processorNames.map((n) => n.length)),
+      result: 'RESULT'.length,
+      cls: Math.max('STAGE/CLASS'.length, 'tls TLS_HANDSHAKE_REJECTED'.length),
+      total: 'TOTAL MS'.length,
+      days: 'CERT DAYS'.length,
+    };
+  }
+
+  header(): void {
+    const w = this.widths;
+    const line = [
+      'PROCESSOR'.padEnd(w.name),
+      'RESULT'.padEnd(w.result),
+      'STAGE/CLASS'.padEnd(w.cls),
+      'TOTAL MS'.padStart(w.total),
+      'CERT DAYS'.padStart(w.days),
+    ].join('  ');
+    this.out.write(`${this.dim(line)}\n`);
+  }
+
+  row(r: ProbeResult): void {
+    const w = this.widths;
+    const v = verdict(r);
+    const result = this.color ? `${COLORS[v]}${v.padEnd(w.result)}${RESET}` : v.padEnd(w.result);
+    const line = [
+      r.processor.padEnd(w.name),
+      result,
+      stageClass(r).padEnd(w.cls),
+      ms(r.timings.totalMs).padStart(w.total),
+      certDays(r).padStart(w.days),
+    ].join('  ');
+    this.out.write(`${line.trimEnd()}\n`);
+    const indent = ' '.repeat(w.name + 2);
+    if (!r.ok && r.detail) this.out.write(`${indent}${this.dim(`↳ ${r.detail}`)}\n`);
+    for (const warning of r.warnings)
+      this.out.write(`${indent}${this.dim(`↳ ${warning.class}: ${warning.detail}`)}\n`);
+  }
+
+  summary(results: readonly ProbeResult[]): void {
+    this.out.write(`\n${summaryLine(results)}\n`);
+  }
+
+  private dim(s: string): string {
+    return this.color ? `${DIM}${s}${RESET}` : s;
+  }
+}
+
+/** "3 passed (1 with warnings), 2 failed" */
+export function summaryLine(results: readonly ProbeResult[]): string {
+  const failed = results.filter((r) => !r.ok).length;
+  const warned = results.filter((r) => r.ok && r.warnings.length > 0).length;
+  const passed = results.length - failed;
+  return `${passed} passed${warned ? ` (${warned} with warnings)` : ''}, ${failed} failed`;
+}
+
+function logfmtValue(v: string): string {
+  return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
+}
+
+/**
+ * One line a processor for logs and pipes (logfmt):
+ * `processor=stripe result=FAIL stage=tls class=CERT_EXPIRED total_ms=12 cert_days=-3 detail="..."`.
+ */
+export function plainLine(r: ProbeResult): string {
+  const fields: [string, string][] = [
+    ['processor', r.processor],
+    ['result', verdict(r)],
+  ];
+  if (!r.ok) {
+    fields.push(['stage', r.stage ?? '?'], ['class', r.class ?? '?']);
+  }
+  fields.push(['total_ms', ms(r.timings.totalMs)], ['cert_days', certDays(r)]);
+  if (r.http?.status !== null && r.http?.status !== undefined) fields.push(['status', String(r.http.status)]);
+  if (r.warnings.length > 0) fields.push(['warnings', r.warnings.map((w) => w.class).join(',')]);
+  if (!r.ok && r.detail) fields.push(['detail', r.detail]);
+  return fields.map(([k, v]) => `${k}=${logfmtValue(v)}`).join(' ');
+}
+
+/** The `check --json` document: `{ "results": [ ProbeResult... ] }`. */
+export function jsonDocument(results: readonly ProbeResult[]): string {
+  return `${JSON.stringify({ results }, null, 2)}\n`;
+}
+
+// XML 1.0 allows only these characters; anything else (e.g. a NUL in an OpenSSL message) is dropped.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
+const XML_INVALID = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Escapes text for XML content and attribute values. */
+export function xmlEscape(s: string): string {
+  return s
+    .replace(XML_INVALID, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+export interface JunitOptions {
+  /** @default 'payprobe check' */
+  readonly suiteName?: string;
+  /** @default now */
+  readonly timestamp?: Date;
+}
+
+/**
+ * JUnit XML: one test case per processor; a failed probe is a <failure> whose message is `CLASS: detail`,
+ * warnings go to <system-out>. Times in seconds, as JUnit readers expect.
+ */
+export function junitXml(results: readonly ProbeResult[], options: JunitOptions = {}): string {
+  const suite = options.suiteName ?? 'payprobe check';
+  const failures = results.filter((r) => !r.ok).length;
+  const seconds = (n: number) => (n / 1000).toFixed(3);
+  const total = results.reduce((sum, r) => sum + r.timings.totalMs, 0);
+  const timestamp = (options.timestamp ?? new Date()).toISOString().replace(/\.\d{3}Z$/, '');
+  const a = xmlEscape;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="payprobe" tests="${results.length}" failures="${failures}" errors="0" time="${seconds(total)}">`,
+    `  <testsuite name="${a(suite)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(total)}" timestamp="${timestamp}">`,
+  ];
+  for (const r of results) {
+    lines.push(
+      `    <testcase name="${a(r.processor)}" classname="payprobe.${a(r.processor)}" time="${seconds(r.timings.totalMs)}">`,
+    );
+    if (!r.ok) {
+      const message = `${r.class ?? 'UNKNOWN'}: ${r.detail ?? ''}`.trim();
+      const body = [
+        `stage: ${r.stage ?? '?'}`,
+        `class: ${r.class ?? '?'}`,
+        `detail: ${r.detail ?? ''}`,
+        `timings: ${timingText(r)}`,
+        ...(r.http?.status ? [`http status: ${r.http.status}`] : []),
+      ].join('\n');
+      lines.push(
+        `      <failure message="${a(message)}" type="${a(r.class ?? 'UNKNOWN')}">${a(body)}</failure>`,
+      );
+    }
+    const out = [
+      `result: ${verdict(r)}`,
+      `timings: ${timingText(r)}`,
+      ...(r.tls?.serverCert
+        ? [`server certificate: ${r.tls.serverCert.subject}, ${r.tls.serverCert.daysToExpiry} days to expiry`]
+        : []),
+      ...r.warnings.map((w) => `warning ${w.class}: ${w.detail}`),
+    ].join('\n');
+    lines.push(`      <system-out>${a(out)}</system-out>`);
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>', '</testsuites>', '');
+  return lines.join('\n');
+}
+
+function timingText(r: ProbeResult): string {
+  const t = r.timings;
+  return `dns ${ms(t.dnsMs)} ms, connect ${ms(t.connectMs)} ms, tls ${ms(t.tlsMs)} ms, first byte ${ms(t.firstByteMs)} ms, total ${ms(t.totalMs)} ms`;
+}
+
+/**
+ * Replaces every occurrence of the given secret values with [redacted]. Values shorter than 4 characters are
+ * left alone (they would match everywhere and are not credentials worth the name).
+ */
+export function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const values = [...new Set(secrets.flatMap(secretVariants))]
+    .filter((s) => s.length >= 4)
+    .sort((x, y) => y.length - x.length);
+  if (values.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const v of values) out = out.split(v).join('[redacted]');
+    return out;
+  };
+}
+
+/** The value, and its forms as they would appear inside JSON or XML output. */
+function secretVariants(value: string): string[] {
+  const trimmed = value.trim();
+  return [trimmed, JSON.stringify(trimmed).slice(1, -1), xmlEscape(trimmed)];
+}
+
+/** An OutputStream that redacts through `redact` before writing to `out`. */
+export function redactingStream(out: OutputStream, redact: () => (text: string) => string): OutputStream {
+  return {
+    write: (chunk: string) => out.write(redact()(chunk)),
+    ...(out.isTTY !== undefined ? { isTTY: out.isTTY } : {}),
+    ...(out.columns !== undefined ? { columns: out.columns } : {}),
+  };
+}

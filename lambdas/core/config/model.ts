@@ -1,0 +1,257 @@
+/**
+ * Validates and resolves payprobe configuration data: schema check (every problem at once, with file and
+ * field path), then defaults and presets merged into one fully-specified ProcessorConfig per processor.
+ * Secret references stay references here; they are read at probe time (lambdas/core/secrets.ts).
+ * No file or YAML handling here (that is config.ts), so the Lambda bundles stay free of the YAML parser.
+ */
+import * as path from 'node:path';
+import { explainIssues } from './issues';
+import { type Environment, PRESET_NAMES, PRESETS } from './presets';
+import {
+  type AlarmSettings,
+  type AuthSettings,
+  ConfigSchema,
+  type Credentials,
+  type RawConfig,
+  type RawProcessor,
+  TLS_VERSIONS,
+  type TlsSettings,
+  type ValueOrRef,
+} from './schema';
+
+export interface ConfigIssue {
+  readonly file: string;
+  /** Dotted field path, e.g. processors[1].tls.minVersion; empty for the whole file. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Broken configuration: the one kind of error payprobe throws. Lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(
+      `invalid payprobe config:\n${issues.map((i) => `  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export type IntervalSeconds = 10 | 20 | 30 | 60;
+
+export interface ResolvedAuth {
+  readonly request?: {
+    readonly method: string;
+    /** A path starting with /, or a reference to one (checked when read, at probe time). */
+    readonly path: ValueOrRef<string>;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body?: string;
+  };
+  readonly credentials?: Credentials;
+  readonly expectStatus: readonly number[];
+}
+
+/** One processor with defaults and preset applied: everything the probe engine and the CDK app need. */
+export interface ProcessorConfig {
+  readonly name: string;
+  readonly preset?: string;
+  readonly environment: Environment;
+  readonly endpoint: ValueOrRef<string>;
+  readonly intervalSeconds: IntervalSeconds;
+  readonly timeoutMs: number;
+  readonly budgetMs: number;
+  readonly slowResponseMs: number;
+  readonly maxBodyBytes: number;
+  /** What each run publishes (config-schema.ts METRICS_MODES); `full` unless set. */
+  readonly metrics: NonNullable<RawProcessor['metrics']>;
+  readonly tls: TlsSettings & {
+    readonly minVersion: NonNullable<TlsSettings['minVersion']>;
+    readonly verify: boolean;
+    readonly certExpiryWarningDays: number;
+    readonly clientCertExpiryWarningDays: number;
+  };
+  readonly auth?: ResolvedAuth;
+  readonly alarms: AlarmSettings;
+  /** Directory of the config file: `{ file }` references are relative to it. */
+  readonly baseDir: string;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly raw: RawConfig;
+  readonly processors: readonly ProcessorConfig[];
+}
+
+export const DEFAULTS = {
+  intervalSeconds: 60 as IntervalSeconds,
+  timeoutMs: 5000,
+  minVersion: 'TLSv1.2' as const,
+  certExpiryWarningDays: 21,
+  maxBodyBytes: 65536,
+};
+
+/** Validates parsed configuration data (a config document as a plain object). `file` names the source. */
+export function validateConfig(data: unknown, file: string): LoadedConfig {
+  const parsed = ConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new ConfigError(
+      explainIssues(parsed.error, ConfigSchema, data).map((i) => ({
+        file,
+        path: formatPath(i.path),
+        message: i.message,
+      })),
+    );
+  }
+  return { file, raw: parsed.data, processors: resolveProcessors(parsed.data, file) };
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
+}
+
+function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  const baseDir = path.dirname(path.resolve(file));
+  const out: ProcessorConfig[] = [];
+  raw.processors.forEach((p, i) => {
+    const at = (field: string) => `processors[${i}]${field ? `.${field}` : ''}`;
+    const prev = seen.get(p.name);
+    if (prev !== undefined)
+      issues.push({
+        file,
+        path: at('name'),
+        message: `duplicate processor name "${p.name}" (also processors[${prev}])`,
+      });
+    seen.set(p.name, i);
+    const resolved = resolveProcessor(raw, p, baseDir, (field, message) =>
+      issues.push({ file, path: at(field), message }),
+    );
+    if (resolved) out.push(resolved);
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return out;
+}
+
+function resolveProcessor(
+  raw: RawConfig,
+  p: RawProcessor,
+  baseDir: string,
+  report: (field: string, message: string) => void,
+): ProcessorConfig | undefined {
+  const d = raw.defaults ?? {};
+  const environment: Environment = p.environment ?? 'production';
+  let preset: (typeof PRESETS)[string] | undefined;
+  if (p.preset !== undefined) {
+    preset = PRESETS[p.preset];
+    if (!preset) {
+      report('preset', `unknown preset "${p.preset}": expected one of ${PRESET_NAMES.join(', ')}`);
+      return undefined;
+    }
+  }
+  const endpoint = p.endpoint ?? preset?.endpoint[environment];
+  if (endpoint === undefined) {
+    report(
+      'endpoint',
+      preset
+        ? `preset "${p.preset}" has no ${environment} host (it is per account): set endpoint to your ${environment} URL`
+        : 'required: the processor base URL, e.g. https://api.example.com',
+    );
+    return undefined;
+  }
+  const intervalSeconds = (p.intervalSeconds ??
+    d.intervalSeconds ??
+    DEFAULTS.intervalSeconds) as IntervalSeconds;
+  const timeoutMs = p.timeoutMs ?? d.timeoutMs ?? DEFAULTS.timeoutMs;
+  const intervalMs = intervalSeconds * 1000;
+  const budgetMs = p.budgetMs ?? d.budgetMs ?? Math.min(timeoutMs * 3, intervalMs - 1000);
+  if (timeoutMs >= intervalMs)
+    report('timeoutMs', `${timeoutMs} ms must be below the interval (${intervalSeconds} s)`);
+  if (budgetMs >= intervalMs)
+    report(
+      'budgetMs',
+      `${budgetMs} ms must be below the interval (${intervalSeconds} s) so runs never overlap`,
+    );
+  const tls = { ...d.tls, ...p.tls };
+  const warnDays = tls.certExpiryWarningDays ?? DEFAULTS.certExpiryWarningDays;
+  if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
+    report(
+      tls.clientCert ? 'tls.clientKey' : 'tls.clientCert',
+      'mTLS needs both tls.clientCert and tls.clientKey',
+    );
+  }
+  const minVersion = tls.minVersion ?? DEFAULTS.minVersion;
+  // Only when both are plain: a referenced version is read (and the range checked) at probe time.
+  if (
+    typeof tls.maxVersion === 'string' &&
+    typeof minVersion === 'string' &&
+    TLS_VERSIONS.indexOf(tls.maxVersion) < TLS_VERSIONS.indexOf(minVersion)
+  ) {
+    report(
+      'tls.maxVersion',
+      `${tls.maxVersion} is below tls.minVersion ${minVersion}${tls.minVersion === undefined ? ' (the default)' : ''}: no TLS version is left, so every probe would fail; raise tls.maxVersion to at least ${minVersion} or lower tls.minVersion`,
+    );
+  }
+  return {
+    name: p.name,
+    ...(p.preset !== undefined ? { preset: p.preset } : {}),
+    environment,
+    endpoint,
+    intervalSeconds,
+    timeoutMs,
+    budgetMs,
+    slowResponseMs: p.slowResponseMs ?? d.slowResponseMs ?? Math.min(2000, timeoutMs),
+    maxBodyBytes: p.maxBodyBytes ?? d.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    metrics: p.metrics ?? d.metrics ?? 'full',
+    tls: {
+      ...tls,
+      minVersion,
+      verify: tls.verify ?? true,
+      certExpiryWarningDays: warnDays,
+      clientCertExpiryWarningDays: tls.clientCertExpiryWarningDays ?? warnDays,
+    },
+    ...resolveAuth(p.auth, preset, report),
+    alarms: { ...d.alarms, ...p.alarms },
+    baseDir,
+  };
+}
+
+function resolveAuth(
+  auth: AuthSettings | undefined,
+  preset: (typeof PRESETS)[string] | undefined,
+  report: (field: string, message: string) => void,
+): { auth?: ResolvedAuth } {
+  if (!auth && !preset) return {};
+  const credentials = auth?.credentials;
+  if (preset && !credentials) {
+    report(
+      'auth.credentials',
+      `preset needs credentials of type "${preset.credentialType}" (the secret references)`,
+    );
+  }
+  let creds = credentials;
+  if (creds && preset?.tokenUrl && creds.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
+    creds = { ...creds, tokenUrl: preset.tokenUrl };
+  }
+  if (creds?.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
+    report(
+      'auth.credentials.tokenUrl',
+      'required for oauth2-client-credentials: the token URL or path, e.g. /oauth/token',
+    );
+  }
+  const req = auth?.request ?? preset?.request;
+  const request = req
+    ? {
+        method: req.method ?? (req.body !== undefined ? 'POST' : 'GET'),
+        path: req.path,
+        headers: { ...preset?.request?.headers, ...req.headers },
+        ...(req.body !== undefined ? { body: req.body } : {}),
+      }
+    : undefined;
+  return {
+    auth: {
+      ...(request ? { request } : {}),
+      ...(creds ? { credentials: creds } : {}),
+      expectStatus: auth?.expectStatus ?? preset?.expectStatus ?? [200],
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Checks for values read from a reference ({ ssm }, { secretsManager }, { env }, { file }) into fields the
+ * schema checks when they are written plainly: TLS versions, cipher lists, pins, token URL, request path.
+ * The engine (probe.ts) and the audit (audit.ts) share them, so both accept and refuse the same values.
+ *
+ * None of these values is a secret, but they may be long or not what was meant (a whole JSON document in the
+ * wrong parameter): messages quote a value only when it is short and printable (`shortValue`).
+ */
+import { PIN, TLS_VERSIONS, type TlsVersion } from './schema';
+
+/** A value fit to quote in a message: short printable ASCII in quotes, otherwise only its length. */
+export function shortValue(value: string): string {
+  return value.length <= 24 && /^[\x20-\x7e]*$/.test(value)
+    ? JSON.stringify(value)
+    : `a ${value.length}-character value`;
+}
+
+/** A TLS version as Node names it (TLSv1 ... TLSv1.3), surrounding whitespace ignored; undefined otherwise. */
+export function parseTlsVersion(value: string): TlsVersion | undefined {
+  const v = value.trim();
+  return (TLS_VERSIONS as readonly string[]).includes(v) ? (v as TlsVersion) : undefined;
+}
+
+export type ParsedPins =
+  | { readonly ok: true; readonly pins: readonly string[] }
+  | { readonly ok: false; readonly problem: string };
+
+/** A pin list as a parameter holds it: separated by commas and/or newlines (spaces around entries ignored). */
+export function parsePins(value: string): ParsedPins {
+  const entries = value
+    .split(/[,\r\n]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (entries.length === 0) return { ok: false, problem: 'holds no pin' };
+  const bad = entries.findIndex((e) => !PIN.test(e));
+  if (bad >= 0) {
+    return {
+      ok: false,
+      problem: `entry ${bad + 1} of ${entries.length} is not a pin of the form sha256/BASE64SPKI= (the base64 SHA-256 of a SubjectPublicKeyInfo, 44 characters)`,
+    };
+  }
+  return { ok: true, pins: entries };
+}
+
+/** An OpenSSL cipher list: one line of printable ASCII, surrounding whitespace ignored; undefined otherwise. */
+export function parseCipherList(value: string): string | undefined {
+  const v = value.trim();
+  return v !== '' && /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(v) ? v : undefined;
+}

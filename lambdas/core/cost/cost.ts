@@ -1,0 +1,575 @@
+/**
+ * The monthly cost of running payprobe, per processor and in total, from the same config the CLI and the CDK
+ * app read. Prices come from ./pricing.ts (us-east-1 list prices, no free tier); everything else is either
+ * derived from the config or an explicit, documented assumption in DEFAULT_ASSUMPTIONS.
+ *
+ * The model, per processor and region (a month = HOURS_PER_MONTH hours, 43,800 minutes):
+ * - Lambda: one invocation a minute in every mode. At 60 s the invocation probes once and lasts about one probe
+ *   plus handler overhead; a failed probe is re-probed after a pause (lambdas/probe/policy.ts), billed for
+ *   every run in the assumed failing hours. At 10/20/30 s the handler probes 60/interval times inside the one
+ *   invocation and sleeps in between; sleeping is billed, so it lasts (probes - 1) x interval + one probe +
+ *   overhead (about 51 s at 10 s). GB-s = memory x duration x invocations.
+ * - Custom metrics, each with dimension Processor, billed for every hour in which it receives data (CloudWatch
+ *   prorates by the hour), following lambdas/probe/publishing.ts for the processor's metrics mode: the
+ *   every-run metrics all month (in `full` mode, the default, that is every DESIGN.md metric: the phase
+ *   timings and certificate days too); in `sampled` mode the phase timings and certificate days in their UTC
+ *   sample hours plus the hours in which they matter (failing hours, slow hours, certificate hours:
+ *   assumptions); InputChanged in the hours with an input change; Failure (dimensions Processor, Class) in
+ *   the hours with failures (classes x hours each). Hours in which several reasons coincide are counted once
+ *   per reason (an over-estimate).
+ * - PutMetricData: one request per probe run (DESIGN.md "Metrics"; a re-probe publishes with its run).
+ * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (AvailabilityLow three, ProbeNotRunning two). The stage alarms (handshake, auth) use the probe
+ *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
+ *   alarms are standard resolution. ClientCertExpiring only with mTLS.
+ * - SNS: each alarm state change (ALARM and OK) is one publish by the alarm plus one by the diagnose Lambda,
+ *   delivered to every subscriber of that severity's topic.
+ * - Logs: one structured line per probe plus Lambda's START/END/REPORT lines per invocation; stored for the
+ *   retention period, uncompressed (an over-estimate).
+ * - Secrets Manager: one GetSecretValue per secret reference per cache TTL.
+ * - Shared per region (not per processor): the dashboard, the customer-managed KMS key of the encrypted
+ *   topics, the diagnose Lambda's own alarm.
+ * - Scheduling by an EventBridge scheduled rule is free; SSM standard parameters are free.
+ * Regions multiply every per-processor and shared item. The figures are list prices: the free tier (10
+ * metrics, 10 alarms, 1M API requests, 1M Lambda requests and 400,000 GB-s a month per account) is ignored.
+ */
+
+import type { ProcessorConfig } from '../config/load';
+import type { MetricsMode, RawConfig, Subscription } from '../config/schema';
+import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from '../contract/alarm-names';
+import { METRICS, type MetricName } from '../contract/metric-names';
+import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
+import { DEFAULT_METRICS_MODE, type PublishRule, publishingRules } from '../policy/publishing';
+import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
+
+export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
+
+/**
+ * Lambda memory assumed for the probe function when the caller does not pass the deployed value.
+ * lib/ (the CDK app) decides the real size; test/core/cost.test.ts fails if the two drift apart.
+ */
+export const ASSUMED_PROBE_MEMORY_MB = 256;
+
+export interface CostAssumptions {
+  /** Probe Lambda memory in MB. @default ASSUMED_PROBE_MEMORY_MB */
+  readonly memoryMb: number;
+  /** Wall time of one healthy probe against an internet endpoint (DNS + TCP + TLS + one request). */
+  readonly probeSeconds: number;
+  /** Handler time per invocation besides probing: secrets (cached), PutMetricData, logging. */
+  readonly invocationOverheadSeconds: number;
+  /** Distinct failure classes a processor shows in a month (each one a Failure metric). */
+  readonly failureClassesPerMonth: number;
+  /** Hours in a month in which each of those classes receives data (every run of those hours fails). */
+  readonly failingHoursPerClass: number;
+  /** Hours in a month with a run slower than the latency budget (the phase timings are published). */
+  readonly slowHoursPerMonth: number;
+  /** Hours in a month with a certificate inside its warning window or just renewed (certificate days published). */
+  readonly certificateHoursPerMonth: number;
+  /** Hours in a month with an input change (InputChanged published). */
+  readonly inputChangeHoursPerMonth: number;
+  /** Critical alarm state changes (ALARM and OK both count) per processor-month. */
+  readonly criticalStateChangesPerMonth: number;
+  /** Warning alarm state changes per processor-month. */
+  readonly warningStateChangesPerMonth: number;
+  /** Seconds the diagnose Lambda runs per alarm state change (one re-probe and one SNS publish). */
+  readonly diagnoseSeconds: number;
+  /** Bytes of the structured log line per probe (result, timings, certificate chain summary). */
+  readonly logBytesPerProbe: number;
+  /** Bytes of Lambda's own START/END/REPORT lines per invocation. */
+  readonly logBytesPerInvocation: number;
+  /** Log retention in days. */
+  readonly logRetentionDays: number;
+  /** Secrets and parameters cache TTL in the Lambda, seconds (the probe Lambda's PAYPROBE_SECRET_TTL_SECONDS default). */
+  readonly secretCacheTtlSeconds: number;
+  /** Dashboards per region (one, shared by all processors). */
+  readonly dashboardsPerRegion: number;
+  /** Customer-managed KMS keys per region (the encrypted SNS topics). */
+  readonly kmsKeysPerRegion: number;
+  /**
+   * Alarm metrics per region not tied to one processor: the diagnose Lambda's own alarm watches its Errors,
+   * its AsyncEventsDropped and its rule's FailedInvocations, and CloudWatch bills an alarm per metric.
+   */
+  readonly sharedAlarmsPerRegion: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
+  memoryMb: ASSUMED_PROBE_MEMORY_MB,
+  probeSeconds: 0.7,
+  invocationOverheadSeconds: 0.3,
+  failureClassesPerMonth: 2,
+  failingHoursPerClass: 12,
+  slowHoursPerMonth: 12,
+  certificateHoursPerMonth: 2,
+  inputChangeHoursPerMonth: 2,
+  criticalStateChangesPerMonth: 8,
+  warningStateChangesPerMonth: 2,
+  diagnoseSeconds: 2,
+  logBytesPerProbe: 3000,
+  logBytesPerInvocation: 400,
+  logRetentionDays: 30,
+  secretCacheTtlSeconds: 60,
+  dashboardsPerRegion: 1,
+  kmsKeysPerRegion: 1,
+  sharedAlarmsPerRegion: 3,
+};
+
+/** Facts read from a synthesized stack that replace the assumptions above for one processor. */
+export interface DeployedProcessorFacts {
+  readonly memoryMb?: number;
+  /** Billed alarm metrics by resolution, as the template has them. */
+  readonly alarms?: { readonly standard: number; readonly highResolution: number };
+  readonly logRetentionDays?: number;
+}
+
+/** Facts read from a synthesized stack for the shared, per-region items. */
+export interface DeployedSharedFacts {
+  readonly dashboards?: number;
+  readonly kmsKeys?: number;
+  readonly alarms?: { readonly standard: number; readonly highResolution: number };
+}
+
+export interface CostInput {
+  readonly processors: readonly ProcessorConfig[];
+  /** Regions from the config; @default one region */
+  readonly regions?: readonly string[];
+  readonly alerting?: RawConfig['alerting'];
+}
+
+export interface CostLine {
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly price: PriceKey;
+  readonly usd: number;
+}
+
+export interface ProcessorUsage {
+  readonly invocations: number;
+  readonly probesPerInvocation: number;
+  /** Probe runs (one PutMetricData each). */
+  readonly probes: number;
+  /** Re-probes confirming a failure (60-s mode): runs in the failing hours. */
+  readonly reprobes: number;
+  readonly durationSeconds: number;
+  readonly memoryMb: number;
+  readonly gbSeconds: number;
+  /** Metric name (with the class for Failure) and billed hours. */
+  readonly metrics: readonly { readonly name: string; readonly hours: number }[];
+  readonly metricMonths: number;
+  readonly putMetricDataRequests: number;
+  readonly alarms: { readonly standard: number; readonly highResolution: number };
+  readonly snsPublishes: number;
+  readonly deliveries: { readonly email: number; readonly https: number; readonly sms: number };
+  readonly diagnoseInvocations: number;
+  readonly logGb: number;
+  readonly logStoredGb: number;
+  readonly secretsManagerRefs: number;
+  readonly secretsManagerCalls: number;
+}
+
+export interface ProcessorCost {
+  readonly processor: string;
+  readonly intervalSeconds: number;
+  /** The processor's `metrics` setting: which metrics each run publishes (lambdas/probe/publishing.ts). */
+  readonly metricsMode: MetricsMode;
+  readonly regions: number;
+  /** Usage in one region. */
+  readonly usage: ProcessorUsage;
+  /** Cost lines in one region. */
+  readonly lines: readonly CostLine[];
+  readonly usdPerRegion: number;
+  /** All regions. */
+  readonly usd: number;
+}
+
+export interface CostEstimate {
+  readonly currency: 'USD';
+  readonly pricingRegion: string;
+  readonly pricesChecked: string;
+  readonly hoursPerMonth: number;
+  readonly regions: readonly string[];
+  readonly assumptions: CostAssumptions;
+  readonly processors: readonly ProcessorCost[];
+  /** Per-region items shared by all processors. */
+  readonly shared: {
+    readonly lines: readonly CostLine[];
+    readonly usdPerRegion: number;
+    readonly usd: number;
+  };
+  readonly totalUsd: number;
+  /** A 1-minute CloudWatch Synthetics canary per processor and region: canary runs only. */
+  readonly synthetics: {
+    readonly runsPerMonth: number;
+    readonly usdPerProcessor: number;
+    readonly usd: number;
+  };
+}
+
+/**
+ * Alarm kinds whose period follows the probe interval (10 or 30 s, i.e. high-resolution, below 60 s), as the
+ * alarm policy in lib/alarm-policy.ts sets them; availability and not-running alarms are judged per minute at
+ * every interval. test/core/cost.test.ts checks this against the policy.
+ */
+export const STAGE_ALARM_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
+  'HandshakeFailing',
+  'AuthRejected',
+]);
+
+export function usesMtls(p: ProcessorConfig): boolean {
+  return p.tls.clientCert !== undefined;
+}
+
+/**
+ * Metrics per alarm where an alarm watches more than one (CloudWatch bills alarms per metric): AvailabilityLow
+ * sums the averages of Success, HandshakeFailure and AuthFailure (lib/alarm-policy.ts AVAILABILITY_ALARM);
+ * ProbeNotRunning combines the processor's Success sample count with the function's Errors metric.
+ */
+export const ALARM_METRICS: Readonly<Partial<Record<AlarmKindName, number>>> = {
+  AvailabilityLow: 3,
+  ProbeNotRunning: 2,
+};
+
+/** The alarm kinds created for a processor, whether each is high-resolution and how many metrics it bills. */
+export function alarmPlan(
+  p: ProcessorConfig,
+): { kind: AlarmKindName; highResolution: boolean; metrics: number }[] {
+  return (Object.keys(ALARM_KINDS) as AlarmKindName[])
+    .filter((kind) => kind !== 'ClientCertExpiring' || usesMtls(p))
+    .map((kind) => ({
+      kind,
+      highResolution: STAGE_ALARM_KINDS.has(kind) && p.intervalSeconds < 60,
+      metrics: ALARM_METRICS[kind] ?? 1,
+    }));
+}
+
+/** The metrics mode of a processor (`full` unless set). */
+export function metricsModeOf(p: Pick<ProcessorConfig, 'metrics'>): MetricsMode {
+  return p.metrics ?? DEFAULT_METRICS_MODE;
+}
+
+/** Metrics every probe run writes in a metrics mode (so billed all month). */
+export function perRunMetrics(mode: MetricsMode = DEFAULT_METRICS_MODE): MetricName[] {
+  const rules = publishingRules(mode);
+  return Object.values(METRICS).filter((m) => rules[m].when === 'every-run');
+}
+
+/** The same processors with another metrics mode: what `metrics: sampled` (or `full`) would cost. */
+export function withMetricsMode(
+  processors: readonly ProcessorConfig[],
+  mode: MetricsMode,
+): ProcessorConfig[] {
+  return processors.map((p) => ({ ...p, metrics: mode }));
+}
+
+/** Hours with failed runs in a month: each assumed class for its assumed hours (counted as disjoint). */
+export function failingHours(a: CostAssumptions): number {
+  return Math.min(HOURS_PER_MONTH, a.failureClassesPerMonth * a.failingHoursPerClass);
+}
+
+/**
+ * Billed hours a month of a metric with this publishing rule (lambdas/probe/publishing.ts). Failure is
+ * priced per class separately (`failed-run` gives 0 here).
+ */
+export function billedHours(rule: PublishRule, a: CostAssumptions): number {
+  switch (rule.when) {
+    case 'every-run':
+      return HOURS_PER_MONTH;
+    case 'failed-run':
+      return 0;
+    case 'input-changed':
+      return Math.min(HOURS_PER_MONTH, a.inputChangeHoursPerMonth);
+    case 'sampled': {
+      const extra =
+        rule.also === 'failed-or-slow'
+          ? failingHours(a) + a.slowHoursPerMonth
+          : failingHours(a) + a.certificateHoursPerMonth;
+      return Math.min(HOURS_PER_MONTH, HOURS_PER_MONTH / rule.everyHours + extra);
+    }
+  }
+}
+
+/** The processor's metrics (Failure per assumed class) and the hours a month each is billed in its mode. */
+export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: string; hours: number }[] {
+  const rules = publishingRules(metricsModeOf(p));
+  const names = Object.values(METRICS).filter(
+    (m) => m !== METRICS.failure && (m !== METRICS.clientCertDaysToExpiry || usesMtls(p)),
+  );
+  return [
+    ...names.map((name) => ({ name, hours: billedHours(rules[name], a) })),
+    ...Array.from({ length: a.failureClassesPerMonth }, (_, i) => ({
+      name: `${METRICS.failure} (class ${i + 1})`,
+      hours: Math.min(HOURS_PER_MONTH, a.failingHoursPerClass),
+    })),
+  ];
+}
+
+/** Re-probes a month: at an interval that confirms failures, every run in the failing hours. */
+export function reprobesPerMonth(intervalSeconds: number, a: CostAssumptions): number {
+  return confirmsFailures(intervalSeconds) ? failingHours(a) * (3600 / intervalSeconds) : 0;
+}
+
+/** Probes per one-minute invocation: 60 / interval (1 at 60 s, 6 at 10 s). */
+export function probesPerInvocation(intervalSeconds: number): number {
+  return Math.max(1, Math.floor(60 / intervalSeconds));
+}
+
+/** Billed seconds of one invocation: the handler sleeps between sub-minute probes inside the invocation. */
+export function invocationSeconds(intervalSeconds: number, a: CostAssumptions): number {
+  const n = probesPerInvocation(intervalSeconds);
+  return (n - 1) * intervalSeconds + a.probeSeconds + a.invocationOverheadSeconds;
+}
+
+function countSecretsManagerRefs(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + countSecretsManagerRefs(v), 0);
+  if (typeof value !== 'object' || value === null) return 0;
+  if (Object.hasOwn(value, 'secretsManager')) return 1;
+  return Object.values(value).reduce((n: number, v) => n + countSecretsManagerRefs(v), 0);
+}
+
+function subscribers(subs: readonly Subscription[] | undefined): {
+  email: number;
+  https: number;
+  sms: number;
+} {
+  const out = { email: 0, https: 0, sms: 0 };
+  for (const s of subs ?? []) {
+    if ('email' in s) out.email++;
+    else if ('https' in s) out.https++;
+    else out.sms++;
+  }
+  return out;
+}
+
+/** What one processor uses in one region in a month. */
+export function processorUsage(
+  p: ProcessorConfig,
+  alerting: RawConfig['alerting'],
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+  deployed: DeployedProcessorFacts = {},
+): ProcessorUsage {
+  const invocations = MINUTES_PER_MONTH;
+  const perInvocation = probesPerInvocation(p.intervalSeconds);
+  const probes = invocations * perInvocation;
+  const durationSeconds = invocationSeconds(p.intervalSeconds, a);
+  const memoryMb = deployed.memoryMb ?? a.memoryMb;
+  const stateChanges = a.criticalStateChangesPerMonth + a.warningStateChangesPerMonth;
+  const diagnoseInvocations = stateChanges;
+  const reprobes = reprobesPerMonth(p.intervalSeconds, a);
+  const reprobeSeconds = reprobes * (CONFIRM_PAUSE_MS / 1000 + a.probeSeconds);
+  const gbSeconds =
+    (memoryMb / 1024) *
+    (durationSeconds * invocations + reprobeSeconds + a.diagnoseSeconds * diagnoseInvocations);
+
+  const metrics = metricHours(p, a);
+  const metricMonths = metrics.reduce((n, m) => n + m.hours / HOURS_PER_MONTH, 0);
+
+  const plan = alarmPlan(p);
+  const billed = (high: boolean) =>
+    plan.filter((x) => x.highResolution === high).reduce((n, x) => n + x.metrics, 0);
+  const alarms = deployed.alarms ?? { standard: billed(false), highResolution: billed(true) };
+
+  // Each state change: one publish by the alarm action, one by the diagnose Lambda.
+  const critical = subscribers(alerting?.critical);
+  const warning = subscribers(alerting?.warning);
+  const publishes = (changes: number) => 2 * changes;
+  const snsPublishes = publishes(a.criticalStateChangesPerMonth) + publishes(a.warningStateChangesPerMonth);
+  const deliveries = {
+    email:
+      publishes(a.criticalStateChangesPerMonth) * critical.email +
+      publishes(a.warningStateChangesPerMonth) * warning.email,
+    https:
+      publishes(a.criticalStateChangesPerMonth) * critical.https +
+      publishes(a.warningStateChangesPerMonth) * warning.https,
+    sms:
+      publishes(a.criticalStateChangesPerMonth) * critical.sms +
+      publishes(a.warningStateChangesPerMonth) * warning.sms,
+  };
+
+  const logGb = ((probes + reprobes) * a.logBytesPerProbe + invocations * a.logBytesPerInvocation) / 1e9;
+  const retention = deployed.logRetentionDays ?? a.logRetentionDays;
+  const logStoredGb = (logGb * Math.min(retention, 3650)) / 30;
+
+  const secretsManagerRefs = countSecretsManagerRefs({ endpoint: p.endpoint, tls: p.tls, auth: p.auth });
+  const fetchesPerRef = Math.min(probes, (HOURS_PER_MONTH * 3600) / a.secretCacheTtlSeconds);
+  return {
+    invocations,
+    probesPerInvocation: perInvocation,
+    probes,
+    reprobes,
+    durationSeconds,
+    memoryMb,
+    gbSeconds,
+    metrics,
+    metricMonths,
+    putMetricDataRequests: probes,
+    alarms,
+    snsPublishes,
+    deliveries,
+    diagnoseInvocations,
+    logGb,
+    logStoredGb,
+    secretsManagerRefs,
+    secretsManagerCalls: secretsManagerRefs * fetchesPerRef,
+  };
+}
+
+function line(item: string, quantity: number, price: PriceKey): CostLine {
+  return { item, quantity, unit: PRICES[price].unit, price, usd: quantity * PRICES[price].usd };
+}
+
+/** Prices one region's usage of a processor. Lines with zero quantity are kept (the table shows them). */
+export function priceUsage(u: ProcessorUsage): CostLine[] {
+  return [
+    line('Lambda requests', u.invocations + u.diagnoseInvocations, 'lambdaRequest'),
+    line('Lambda duration (GB-s)', u.gbSeconds, 'lambdaArmGbSecond'),
+    line('custom metrics (metric-months)', u.metricMonths, 'customMetricMonth'),
+    line('PutMetricData requests', u.putMetricDataRequests, 'putMetricDataRequest'),
+    line('alarms, standard resolution', u.alarms.standard, 'alarmStandardMonth'),
+    line('alarms, high resolution', u.alarms.highResolution, 'alarmHighResolutionMonth'),
+    line('SNS publishes', u.snsPublishes, 'snsPublish'),
+    line('SNS email notifications', u.deliveries.email, 'snsEmailDelivery'),
+    line('SNS HTTPS notifications', u.deliveries.https, 'snsHttpsDelivery'),
+    line('SNS SMS messages', u.deliveries.sms, 'snsSmsUs'),
+    line('log ingestion (GB)', u.logGb, 'logsIngestionGb'),
+    line('log storage (GB-month)', u.logStoredGb, 'logsStorageGbMonth'),
+    line('Secrets Manager API calls', u.secretsManagerCalls, 'secretsManagerApiCall'),
+    line('schedule events', u.invocations, 'eventBridgeScheduledEvent'),
+  ];
+}
+
+const sum = (lines: readonly CostLine[]) => lines.reduce((n, l) => n + l.usd, 0);
+
+/** The monthly cost of a config: per processor (all regions), the shared per-region items and the total. */
+export function estimateCost(
+  input: CostInput,
+  assumptions: Partial<CostAssumptions> = {},
+  deployed: {
+    readonly processors?: Readonly<Record<string, DeployedProcessorFacts>>;
+    readonly shared?: DeployedSharedFacts;
+  } = {},
+): CostEstimate {
+  const a: CostAssumptions = { ...DEFAULT_ASSUMPTIONS, ...assumptions };
+  const regions = input.regions && input.regions.length > 0 ? [...input.regions] : [PRICING_REGION];
+  const n = regions.length;
+  const processors = input.processors.map((p): ProcessorCost => {
+    const usage = processorUsage(p, input.alerting, a, deployed.processors?.[p.name]);
+    const lines = priceUsage(usage);
+    const usdPerRegion = sum(lines);
+    return {
+      processor: p.name,
+      intervalSeconds: p.intervalSeconds,
+      metricsMode: metricsModeOf(p),
+      regions: n,
+      usage,
+      lines,
+      usdPerRegion,
+      usd: usdPerRegion * n,
+    };
+  });
+  const s = deployed.shared;
+  const sharedAlarms = s?.alarms ?? { standard: a.sharedAlarmsPerRegion, highResolution: 0 };
+  const sharedLines = [
+    line('dashboards', s?.dashboards ?? a.dashboardsPerRegion, 'dashboardMonth'),
+    line('KMS keys (encrypted topics)', s?.kmsKeys ?? a.kmsKeysPerRegion, 'kmsKeyMonth'),
+    line('shared alarms, standard resolution', sharedAlarms.standard, 'alarmStandardMonth'),
+    line('shared alarms, high resolution', sharedAlarms.highResolution, 'alarmHighResolutionMonth'),
+  ];
+  const sharedPerRegion = sum(sharedLines);
+  const processorsUsd = processors.reduce((t, p) => t + p.usd, 0);
+  const runsPerMonth = MINUTES_PER_MONTH;
+  const canary = runsPerMonth * PRICES.syntheticsCanaryRun.usd;
+  return {
+    currency: 'USD',
+    pricingRegion: PRICING_REGION,
+    pricesChecked: latestCheck(),
+    hoursPerMonth: HOURS_PER_MONTH,
+    regions,
+    assumptions: a,
+    processors,
+    shared: { lines: sharedLines, usdPerRegion: sharedPerRegion, usd: sharedPerRegion * n },
+    totalUsd: processorsUsd + sharedPerRegion * n,
+    synthetics: { runsPerMonth, usdPerProcessor: canary, usd: canary * processors.length * n },
+  };
+}
+
+function latestCheck(): string {
+  return Object.values(PRICES)
+    .map((p) => p.checked)
+    .sort()
+    .at(-1) as string;
+}
+
+/** A CloudFormation resource as a synthesized template holds it. */
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
+/** The probe function's processor config variable (contract of lambdas/probe/env.ts). */
+const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
+
+/** Default Lambda memory when a template leaves MemorySize out. */
+const CFN_DEFAULT_MEMORY_MB = 128;
+
+/** Billed metrics of one alarm (each MetricStat of a metric-math alarm counts) and its shortest period. */
+function alarmMetrics(props: Record<string, unknown>): { metrics: number; periodSeconds: number } {
+  const list = props.Metrics as { MetricStat?: { Period?: number } }[] | undefined;
+  if (!list) return { metrics: 1, periodSeconds: Number(props.Period ?? 60) };
+  const stats = list.filter((m) => m.MetricStat !== undefined);
+  const periods = stats.map((m) => Number(m.MetricStat?.Period ?? 60));
+  return { metrics: Math.max(1, stats.length), periodSeconds: Math.min(60, ...periods) };
+}
+
+/**
+ * The facts of a synthesized payprobe stack that the cost model would otherwise assume: each probe
+ * function's memory and log retention (by processor, from its PAYPROBE_PROCESSOR), each processor's alarms
+ * by resolution (alarm names as alarm-names.ts makes them; high-resolution when the period is below 60 s),
+ * and the shared alarms, dashboards and KMS keys.
+ */
+export function deployedFactsFromTemplate(template: { readonly Resources?: Record<string, CfnResource> }): {
+  processors: Record<string, DeployedProcessorFacts>;
+  shared: DeployedSharedFacts;
+} {
+  const resources = template.Resources ?? {};
+  const processors: Record<
+    string,
+    { memoryMb?: number; logRetentionDays?: number; standard: number; highResolution: number }
+  > = {};
+  const entry = (name: string) => {
+    processors[name] ??= { standard: 0, highResolution: 0 };
+    return processors[name];
+  };
+  const shared = { dashboards: 0, kmsKeys: 0, alarms: { standard: 0, highResolution: 0 } };
+  for (const r of Object.values(resources)) {
+    const props = r.Properties ?? {};
+    if (r.Type === 'AWS::Lambda::Function') {
+      const env = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+      const json = env?.[ENV_PROCESSOR];
+      if (typeof json !== 'string') continue;
+      const name = (JSON.parse(json) as { name: string }).name;
+      const e = entry(name);
+      e.memoryMb = Number(props.MemorySize ?? CFN_DEFAULT_MEMORY_MB);
+      const ref = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+      const retention = ref ? resources[ref]?.Properties?.RetentionInDays : undefined;
+      if (retention !== undefined) e.logRetentionDays = Number(retention);
+    } else if (r.Type === 'AWS::CloudWatch::Alarm') {
+      const { metrics, periodSeconds } = alarmMetrics(props);
+      const parsed = typeof props.AlarmName === 'string' ? parseAlarmName(props.AlarmName) : undefined;
+      const bucket = parsed ? entry(parsed.processor) : shared.alarms;
+      if (periodSeconds < 60) bucket.highResolution += metrics;
+      else bucket.standard += metrics;
+    } else if (r.Type === 'AWS::CloudWatch::Dashboard') {
+      shared.dashboards++;
+    } else if (r.Type === 'AWS::KMS::Key') {
+      shared.kmsKeys++;
+    }
+  }
+  const out: Record<string, DeployedProcessorFacts> = {};
+  for (const [name, e] of Object.entries(processors)) {
+    out[name] = {
+      ...(e.memoryMb !== undefined ? { memoryMb: e.memoryMb } : {}),
+      ...(e.logRetentionDays !== undefined ? { logRetentionDays: e.logRetentionDays } : {}),
+      alarms: { standard: e.standard, highResolution: e.highResolution },
+    };
+  }
+  return { processors: out, shared };
+}

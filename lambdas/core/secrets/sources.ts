@@ -1,0 +1,213 @@
+/**
+ * The CLI's SecretResolver: reads all four reference kinds ({ env }, { file }, { secretsManager }, { ssm }).
+ * Each reference is read once per run (the promise is memoized, so concurrent probes share one read) and
+ * errors name the reference, never a value. AWS clients are passed in, as values or lazy factories, so the
+ * CLI creates them only when a config holds an AWS reference and tests pass mocked ones.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, type GetParameterCommandOutput, type SSMClient } from '@aws-sdk/client-ssm';
+import type { ProcessorConfig } from '../config/load';
+import type { SecretRef } from '../config/schema';
+import { isSecretRef, type ResolvedValue, SecretError, type SecretResolver } from './resolver';
+
+/** A client, or a function that creates it on first use. */
+export type ClientSource<T> = T | (() => T | Promise<T>);
+
+export interface SecretSourcesOptions {
+  /** Environment for `{ env }` references. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Client for `{ secretsManager }` references. @default none: such references fail with SecretError */
+  readonly secretsManager?: ClientSource<SecretsManagerClient>;
+  /** Client for `{ ssm }` references (read WithDecryption). @default none: such references fail with SecretError */
+  readonly ssm?: ClientSource<SSMClient>;
+}
+
+/** Resolves references from all four sources, each once per instance (one instance = one run). */
+export class SecretSources implements SecretResolver {
+  private readonly cache = new Map<string, Promise<ResolvedValue>>();
+  private readonly values = new Map<string, string>();
+  private readonly env: NodeJS.ProcessEnv;
+  private smClient?: Promise<SecretsManagerClient>;
+  private ssmClient?: Promise<SSMClient>;
+  /** Aborts the AWS calls still pending (and their retries) when the run is over. */
+  private readonly pending = new AbortController();
+
+  constructor(private readonly options: SecretSourcesOptions = {}) {
+    this.env = options.env ?? process.env;
+  }
+
+  resolve(ref: SecretRef, baseDir: string): Promise<ResolvedValue> {
+    const key = cacheKey(ref, baseDir);
+    let pending = this.cache.get(key);
+    if (!pending) {
+      pending = this.read(ref, baseDir).then((resolved) => {
+        this.values.set(key, resolved.value);
+        return resolved;
+      });
+      this.cache.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Aborts the AWS calls still pending (no retry follows) and destroys the AWS clients created so far, so a
+   * stalled Secrets Manager or SSM call cannot keep the process alive once the run is over. Only clients this
+   * instance created (from factories) are destroyed; clients passed in as values belong to the caller.
+   */
+  async destroy(): Promise<void> {
+    this.pending.abort();
+    const owned = [
+      typeof this.options.secretsManager === 'function' ? this.smClient : undefined,
+      typeof this.options.ssm === 'function' ? this.ssmClient : undefined,
+    ];
+    for (const c of await Promise.allSettled(owned)) if (c.status === 'fulfilled') c.value?.destroy();
+  }
+
+  /**
+   * The value already read for `ref`, if it was read successfully; never triggers a read. The CLI uses it to
+   * redact credentials from its output as a last line of defence: never print what it returns.
+   */
+  peek(ref: SecretRef, baseDir: string): string | undefined {
+    return this.values.get(cacheKey(ref, baseDir));
+  }
+
+  private async read(ref: SecretRef, baseDir: string): Promise<ResolvedValue> {
+    if ('env' in ref) return this.readEnv(ref);
+    if ('file' in ref) return readFileRef(ref, baseDir);
+    if ('secretsManager' in ref) return this.readSecretsManager(ref);
+    return this.readSsm(ref);
+  }
+
+  private readEnv(ref: { env: string }): ResolvedValue {
+    const value = this.env[ref.env];
+    if (value === undefined) throw new SecretError(ref, `environment variable ${ref.env} is not set`);
+    if (value === '') throw new SecretError(ref, `environment variable ${ref.env} is empty`);
+    return { value };
+  }
+
+  private async readSecretsManager(ref: { secretsManager: string }): Promise<ResolvedValue> {
+    const source = this.options.secretsManager;
+    if (!source) throw new SecretError(ref, 'no Secrets Manager client configured');
+    let out: GetSecretValueCommandOutput;
+    try {
+      this.smClient ??= Promise.resolve(typeof source === 'function' ? source() : source);
+      const client = await this.smClient;
+      out = await client.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }), {
+        abortSignal: this.pending.signal,
+      });
+    } catch (err) {
+      throw new SecretError(ref, awsReason(err));
+    }
+    const value =
+      out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+    if (value === undefined || value === '') throw new SecretError(ref, 'the secret has no value');
+    return { value, ...(out.VersionId ? { version: out.VersionId } : {}) };
+  }
+
+  private async readSsm(ref: { ssm: string }): Promise<ResolvedValue> {
+    const source = this.options.ssm;
+    if (!source) throw new SecretError(ref, 'no SSM client configured');
+    let out: GetParameterCommandOutput;
+    try {
+      this.ssmClient ??= Promise.resolve(typeof source === 'function' ? source() : source);
+      const client = await this.ssmClient;
+      out = await client.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }), {
+        abortSignal: this.pending.signal,
+      });
+    } catch (err) {
+      throw new SecretError(ref, awsReason(err));
+    }
+    const value = out.Parameter?.Value;
+    if (value === undefined || value === '') throw new SecretError(ref, 'the parameter has no value');
+    const version = out.Parameter?.Version;
+    return { value, ...(version !== undefined ? { version: String(version) } : {}) };
+  }
+}
+
+function cacheKey(ref: SecretRef, baseDir: string): string {
+  if ('file' in ref) return `file:${path.resolve(baseDir, ref.file)}`;
+  const [kind, id] = Object.entries(ref)[0] ?? ['?', '?'];
+  return `${kind}:${id}`;
+}
+
+async function readFileRef(ref: { file: string }, baseDir: string): Promise<ResolvedValue> {
+  const abs = path.resolve(baseDir, ref.file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new SecretError(ref, `${why}: ${abs} (paths are relative to the config file's directory)`);
+  }
+  // Editors and `echo` add a final newline; a token read from a file must not carry it.
+  const value = text.replace(/(\r?\n)+$/, '');
+  if (value === '') throw new SecretError(ref, `the file is empty: ${abs}`);
+  return { value };
+}
+
+/** The AWS error's name and message: they name the resource and the permission, never the value. */
+function awsReason(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'ResourceNotFoundException' || err.name === 'ParameterNotFound') {
+      return `not found (${err.name}); check the name and the region`;
+    }
+    if (err.message === 'Region is missing')
+      return 'no AWS region: set AWS_REGION (or a region in your AWS profile)';
+    if (err.name === 'CredentialsProviderError') {
+      return `no AWS credentials (${err.message}): set AWS_PROFILE or the standard AWS credential variables`;
+    }
+    return `${err.name}: ${err.message}`;
+  }
+  return String(err);
+}
+
+/** Which AWS sources the processors' references use, so the CLI creates only the clients it needs. */
+export function awsSourcesUsed(processors: readonly ProcessorConfig[]): {
+  secretsManager: boolean;
+  ssm: boolean;
+} {
+  const used = { secretsManager: false, ssm: false };
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+    } else if (typeof v === 'object' && v !== null) {
+      const obj = v as Record<string, unknown>;
+      if (typeof obj.secretsManager === 'string' && Object.keys(obj).length === 1) used.secretsManager = true;
+      else if (typeof obj.ssm === 'string' && Object.keys(obj).length === 1) used.ssm = true;
+      else for (const x of Object.values(obj)) visit(x);
+    }
+  };
+  for (const p of processors) visit(p);
+  return used;
+}
+
+/** Every reference whose value is a credential (tokens, passwords, client secrets, client key material). */
+export function credentialRefs(p: ProcessorConfig): SecretRef[] {
+  const refs: unknown[] = [p.tls.clientKey, p.tls.clientKeyPassphrase];
+  const c = p.auth?.credentials;
+  if (c) {
+    switch (c.type) {
+      case 'bearer':
+        refs.push(c.token);
+        break;
+      case 'basic':
+        refs.push(c.password);
+        break;
+      case 'header':
+        refs.push(c.value);
+        break;
+      case 'oauth2-client-credentials':
+        refs.push(c.clientSecret);
+        break;
+    }
+  }
+  return refs.filter((r): r is SecretRef => isSecretRef(r));
+}

@@ -1,0 +1,226 @@
+/**
+ * The alarm policy: periods, M-of-N defaults, thresholds and the detection-time model, as plain data and
+ * plain functions. The ProcessorMonitor construct builds CloudWatch alarms from it; the detection-time test,
+ * the benchmark (bench/template.ts) and the docs read the same model.
+ *
+ * Detection time of a persistent failure is counted from the failure's ONSET, which can come just after a
+ * passing probe (see `detectionTimes`). The defaults keep its worst case within 180 s at a 60-s interval
+ * (1 of 1 one-minute periods: the probe Lambda re-probes a failure a few seconds later and publishes it
+ * only when both probes failed, so one failed period already means two failed probes) and within 60 s at a
+ * 10-s interval (3 of 5 ten-second periods).
+ */
+import type { ConfigIssue, IntervalSeconds, ProcessorConfig } from '../../lambdas/core/config/load';
+import { METRICS, type MetricName } from '../../lambdas/core/contract/metric-names';
+import { runWorkMs } from '../../lambdas/core/policy/probe-policy';
+import type { ConfigLocation } from '../deploy/deployed-processor';
+
+export interface MOfN {
+  /** The M: breaching datapoints that raise the alarm. */
+  readonly datapointsToAlarm: number;
+  /** The N: datapoints in the evaluation window. */
+  readonly evaluationPeriods: number;
+}
+
+/**
+ * Default M-of-N of the probe-failure alarms (HandshakeFailing, AuthRejected, AvailabilityLow), by probe
+ * interval. 60 s: one failed minute, which the probe has already confirmed with a re-probe (two failed
+ * probes). 30/20 s: two failed 30-s periods of three (two failed probes at least 20 s apart). 10 s: three
+ * of five 10-s periods (a 20-s blip does not page).
+ */
+export const DEFAULT_FAILURE_M_OF_N: Readonly<Record<IntervalSeconds, MOfN>> = {
+  60: { datapointsToAlarm: 1, evaluationPeriods: 1 },
+  30: { datapointsToAlarm: 2, evaluationPeriods: 3 },
+  20: { datapointsToAlarm: 2, evaluationPeriods: 3 },
+  10: { datapointsToAlarm: 3, evaluationPeriods: 5 },
+};
+
+/**
+ * AvailabilityLow fires when a minute's percent of probes that passed or failed only at tls/auth (see
+ * AVAILABILITY_ALARM) is below this.
+ */
+export const DEFAULT_AVAILABILITY_THRESHOLD = 90;
+
+/** The per-period averages of the three 0/1 run metrics (fractions of the period's runs). */
+export interface RunStageAverages {
+  /** Average of Success: the fraction of runs that passed. */
+  readonly success: number;
+  /** Average of HandshakeFailure: the fraction of runs that failed at stage tls. */
+  readonly handshake: number;
+  /** Average of AuthFailure: the fraction of runs that failed at stage auth. */
+  readonly auth: number;
+}
+
+/**
+ * AvailabilityLow's metric math: the catch-all for the stages WITHOUT an alarm of their own (dns, connect,
+ * http, config). A TLS or auth failure already pages through HandshakeFailing or AuthRejected, so it counts
+ * as available here: one incident, one critical page per cause.
+ *
+ * Why the sum is right: every run publishes Success, HandshakeFailure and AuthFailure together in its one
+ * PutMetricData call (lambdas/probe/metrics.ts), each 0 or 1 and at most one of them 1 (a run passed, or
+ * failed at exactly one stage). The three therefore have the same sample count n in every period, and
+ * Average(success) + Average(handshake) + Average(auth) = (passed + failed at tls + failed at auth) / n:
+ * the fraction of runs that did not fail at dns, connect, http or config. A period with no run has no
+ * datapoint in any of the three, so the expression has none either and missing data is handled as before
+ * (ignore: ProbeNotRunning owns absence). The dashboard keeps true availability (100 × Success).
+ */
+export const AVAILABILITY_ALARM = {
+  expression: '100 * (success + handshake + auth)',
+  /** The expression's ids and the metrics they stand for. */
+  metrics: { success: METRICS.success, handshake: METRICS.handshakeFailure, auth: METRICS.authFailure },
+  statistic: 'Average',
+  periodSeconds: 60,
+} as const satisfies {
+  readonly expression: string;
+  readonly metrics: Readonly<Record<keyof RunStageAverages, MetricName>>;
+  readonly statistic: string;
+  readonly periodSeconds: number;
+};
+
+/** What AVAILABILITY_ALARM.expression evaluates to for a period's averages (percent, 0..100). */
+export function availabilityAlarmValue(a: RunStageAverages): number {
+  return 100 * (a.success + a.handshake + a.auth);
+}
+
+/** ProbeNotRunning: three minutes in a row without a published result (or with a failed invocation). */
+export const NOT_RUNNING = { periodSeconds: 60, datapointsToAlarm: 3, evaluationPeriods: 3 } as const;
+
+/** LatencyHigh: TotalTime p90 over 5 minutes above the budget in 2 of the last 3 windows. */
+export const LATENCY = {
+  periodSeconds: 300,
+  datapointsToAlarm: 2,
+  evaluationPeriods: 3,
+  statistic: 'p90',
+} as const;
+
+/** Certificate expiry warnings: the smallest days-left seen in an hour. */
+export const CERT_EXPIRY = { periodSeconds: 3600, datapointsToAlarm: 1, evaluationPeriods: 1 } as const;
+
+/** Availability is judged per minute at every interval (one to six probes). */
+export const AVAILABILITY_PERIOD_SECONDS = AVAILABILITY_ALARM.periodSeconds;
+
+/**
+ * The alarm period of the stage alarms (HandshakeFailing, AuthRejected): one probe per period where
+ * CloudWatch allows it. High-resolution alarms take 10 or 30 s; a 20-s interval uses 30-s periods.
+ */
+export function stageAlarmPeriodSeconds(interval: IntervalSeconds): 10 | 30 | 60 {
+  if (interval === 10) return 10;
+  if (interval === 60) return 60;
+  return 30;
+}
+
+/** CloudWatch ingestion plus evaluation allowance for an alarm period (high-resolution alarms evaluate every 10 s). */
+export function evaluationAllowanceSeconds(periodSeconds: number): number {
+  return periodSeconds < 60 ? 10 : 30;
+}
+
+/** The detection targets of a persistent handshake failure (issue 4), by interval, in seconds. */
+export const DETECTION_TARGET_SECONDS: Readonly<Record<IntervalSeconds, number>> = {
+  60: 180,
+  30: 180,
+  20: 180,
+  10: 60,
+};
+
+export interface DetectionInput {
+  /** The probe interval (seconds between probe starts). */
+  readonly intervalSeconds: number;
+  /** The alarm's Period. */
+  readonly periodSeconds: number;
+  /** The alarm's DatapointsToAlarm (the M). */
+  readonly datapointsToAlarm: number;
+  /** The probe budget (the processor's budgetMs, as deployed). */
+  readonly budgetMs: number;
+}
+
+export interface DetectionTimes {
+  /** Seconds from the failure's onset to the alarm, worst case over onsets and schedule phases. */
+  readonly worstSeconds: number;
+  readonly meanSeconds: number;
+  readonly bestSeconds: number;
+  /** Longest time from a datapoint's timestamp (its slot start) to its publication. */
+  readonly publishSeconds: number;
+  /** CloudWatch's ingestion and evaluation allowance used. */
+  readonly allowanceSeconds: number;
+}
+
+/**
+ * Detection time of a persistent failure, in seconds from the moment the endpoint breaks to the alarm state
+ * change. The model (stated so it can be argued with):
+ * - Probes start at phase + j × interval; the phase (where the schedule fires in the alarm-period grid) is
+ *   swept over a whole period. The failure starts at `onset`, swept over one interval just after a passing
+ *   probe: the first failing probe is the next one, up to one interval later.
+ * - A run's datapoint is stamped with its slot's start and published when the run ends: at most the budget
+ *   later, or with the 60-s mode's confirmation the budget, the pause and the re-probe's budget
+ *   (lambdas/probe/policy.ts `runWorkMs`).
+ * - CloudWatch evaluates complete periods only: a period counts once it has ended and its datapoint is
+ *   published, plus the ingestion/evaluation allowance (10 s for 10/30-s periods, 30 s otherwise). AWS's
+ *   own example alarm state change evaluates the 11:25 period at 11:26:05.
+ * - Persistent failure: every failing run makes its period breaching (Maximum ≥ 1); the alarm fires on the
+ *   M-th breaching period (within N, as the periods are consecutive).
+ */
+export function detectionTimes(i: DetectionInput, stepSeconds = 0.25): DetectionTimes {
+  const publishSeconds = runWorkMs(i.intervalSeconds, i.budgetMs) / 1000;
+  const allowanceSeconds = evaluationAllowanceSeconds(i.periodSeconds);
+  const alarmAt = (phase: number): number => {
+    const breaching: number[] = [];
+    const firstStamp = new Map<number, number>();
+    for (let j = 0; breaching.length < i.datapointsToAlarm && j < 10_000; j++) {
+      const t = phase + j * i.intervalSeconds;
+      const k = Math.floor(t / i.periodSeconds);
+      if (!firstStamp.has(k)) {
+        firstStamp.set(k, t);
+        breaching.push(k);
+      }
+    }
+    const k = breaching[breaching.length - 1] as number;
+    const published = (firstStamp.get(k) as number) + publishSeconds;
+    return Math.max((k + 1) * i.periodSeconds, published) + allowanceSeconds;
+  };
+  // For a phase, the onset is uniform in (phase − interval, phase] (the probe at phase − interval still
+  // passed): detection runs from alarm − phase (onset at the failing probe) to alarm − phase + interval.
+  let worst = Number.NEGATIVE_INFINITY;
+  let best = Number.POSITIVE_INFINITY;
+  let sum = 0;
+  let n = 0;
+  for (let phase = 0; phase < i.periodSeconds; phase += stepSeconds) {
+    const fromFirstFailingProbe = alarmAt(phase) - phase;
+    worst = Math.max(worst, fromFirstFailingProbe + i.intervalSeconds);
+    best = Math.min(best, fromFirstFailingProbe);
+    sum += fromFirstFailingProbe + i.intervalSeconds / 2;
+    n++;
+  }
+  return { worstSeconds: worst, meanSeconds: sum / n, bestSeconds: best, publishSeconds, allowanceSeconds };
+}
+
+/** Detection time of a persistent handshake failure with a processor's default alarm settings. */
+export function defaultDetectionTimes(interval: IntervalSeconds, budgetMs: number): DetectionTimes {
+  return detectionTimes({
+    intervalSeconds: interval,
+    periodSeconds: stageAlarmPeriodSeconds(interval),
+    datapointsToAlarm: DEFAULT_FAILURE_M_OF_N[interval].datapointsToAlarm,
+    budgetMs,
+  });
+}
+
+/**
+ * The probe-failure alarms' M-of-N for a processor: the config's `alarms` over the interval's default.
+ * Setting only one of the two adjusts the other so that M ≤ N; M > N set explicitly is an error.
+ */
+export function failureMOfN(
+  processor: ProcessorConfig,
+  at: ConfigLocation,
+): { mOfN: MOfN; issues: ConfigIssue[] } {
+  const d = DEFAULT_FAILURE_M_OF_N[processor.intervalSeconds];
+  const { datapointsToAlarm: m, evaluationPeriods: n } = processor.alarms;
+  const issues: ConfigIssue[] = [];
+  if (m !== undefined && n !== undefined && m > n) {
+    issues.push({
+      file: at.file,
+      path: `${at.path}.alarms.datapointsToAlarm`,
+      message: `${m} is more than evaluationPeriods (${n}): an alarm needs M breaching datapoints out of N, with M ≤ N`,
+    });
+  }
+  const datapointsToAlarm = m ?? Math.min(d.datapointsToAlarm, n ?? d.evaluationPeriods);
+  const evaluationPeriods = n ?? Math.max(d.evaluationPeriods, datapointsToAlarm);
+  return { mOfN: { datapointsToAlarm, evaluationPeriods }, issues };
+}

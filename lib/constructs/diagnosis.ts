@@ -1,0 +1,277 @@
+/**
+ * Diagnosis: the diagnose Lambda and its wiring. When one of a processor's alarms changes state, EventBridge
+ * invokes the function, which re-probes the processor at once and publishes the diagnosis (class, detail,
+ * chain, timings, input changes, runbook) to the alarm's severity topic, or a RESOLVED page on return to OK.
+ *
+ * The alarms keep their own SNS actions: a page never depends on this function. If the function fails, its
+ * own alarm tells the critical topic that pages still arrive, without diagnosis.
+ */
+import * as path from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarm,
+  MathExpression,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
+import { deployProcessors } from '../deploy/deployed-processor';
+import {
+  concreteRegion,
+  functionLogGroup,
+  functionRole,
+  grantReadProcessorSecrets,
+  PayProbeFunction,
+  type PayProbeFunctionOptions,
+} from '../function/payprobe-function';
+
+/** The diagnose handler in this repository. */
+export const DEFAULT_DIAGNOSE_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'diagnose', 'handler.ts');
+
+/** Environment contract with lambdas/diagnose/env.ts. */
+export const ENV = {
+  processors: 'PAYPROBE_PROCESSORS',
+  processorsFile: 'PAYPROBE_PROCESSORS_FILE',
+  topicCritical: 'PAYPROBE_TOPIC_CRITICAL_ARN',
+  topicWarning: 'PAYPROBE_TOPIC_WARNING_ARN',
+  runbookBaseUrl: 'PAYPROBE_RUNBOOK_BASE_URL',
+  secretTtlSeconds: 'PAYPROBE_SECRET_TTL_SECONDS',
+} as const;
+
+/** The bundled processors file, used when the configs do not fit the 4 KB function environment. */
+export const PROCESSORS_FILE = 'payprobe-processors.json';
+
+/** Above this, the processor configs go into the bundle instead of the environment (Lambda allows 4 KB in all). */
+export const PROCESSORS_ENV_MAX_BYTES = 3000;
+
+/**
+ * Name of the alarm on the diagnose function's errors: `PayProbe-DiagnoseErrors-<stack name>`, unique beside a
+ * second copy of the stack, and starting with PayProbe- so the alert topics' policy lets CloudWatch publish.
+ */
+export function diagnoseErrorsAlarmName(stackName: string): string {
+  return `${ALARM_NAME_PREFIX}-DiagnoseErrors-${stackName}`;
+}
+
+/** Seconds beyond the longest probe budget: SNS publish and secret reads. */
+const TIMEOUT_MARGIN_SECONDS = 30;
+
+export interface DiagnosisProps extends PayProbeFunctionOptions {
+  /** The processors to diagnose (defaults and presets merged). The function reads only their secrets. */
+  readonly processors: readonly ProcessorConfig[];
+
+  /** The critical topic: diagnoses of critical alarms, and this function's own error alarm. */
+  readonly criticalTopic: ITopic;
+
+  /** The warning topic: diagnoses of warning alarms. */
+  readonly warningTopic: ITopic;
+
+  /**
+   * The alarms to diagnose. When given, the rule matches their ARNs.
+   *
+   * @default - every alarm named `PayProbe-<processor>-*` for the given processors
+   */
+  readonly alarms?: readonly IAlarm[];
+
+  /**
+   * The KMS key that encrypts the topics, when they are imported (a Topic's own `masterKey` is granted
+   * without this). The function gets kms:GenerateDataKey and kms:Decrypt on it.
+   *
+   * @default - no extra key grant
+   */
+  readonly topicKey?: IKey;
+
+  /**
+   * Where the runbook pages live for readers of a page: a repository path or an https URL to docs/runbooks/.
+   *
+   * @default 'docs/runbooks/'
+   */
+  readonly runbookBaseUrl?: string;
+
+  /**
+   * Where each processor sits in its config file, for field-level error messages (same order as processors).
+   *
+   * @default - { file: 'the payprobe config', path: 'processors[name=<name>]' }
+   */
+  readonly configFile?: string;
+
+  /**
+   * The diagnose handler's source file (a module exporting `handler`).
+   *
+   * @default - lambdas/diagnose/handler.ts in this repository
+   */
+  readonly entry?: string;
+
+  /**
+   * How long the function caches secret values across invocations.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly secretCacheTtl?: Duration;
+}
+
+/** The diagnose Lambda, its EventBridge rule, its least-privilege role and its own error alarm. */
+export class Diagnosis extends Construct {
+  /** The diagnose function. */
+  public readonly function: NodejsFunction;
+  /** Its execution role. */
+  public readonly role: Role;
+  /** Its log group. */
+  public readonly logGroup: LogGroup;
+  /** The rule that sends alarm state changes to the function. */
+  public readonly rule: Rule;
+  /** Fires (critical) when the function fails: pages still arrive, without diagnosis. */
+  public readonly errorsAlarm: Alarm;
+  /** Secrets Manager ids the function may read: exactly the diagnosed processors'. */
+  public readonly secretIds: readonly string[];
+  /** SSM parameter names the function may read: exactly the diagnosed processors'. */
+  public readonly parameterNames: readonly string[];
+
+  constructor(scope: Construct, id: string, props: DiagnosisProps) {
+    super(scope, id);
+    if (props.processors.length === 0) {
+      throw new ConfigError([
+        {
+          file: props.configFile ?? 'the payprobe config',
+          path: 'processors',
+          message: 'Diagnosis needs at least one processor',
+        },
+      ]);
+    }
+
+    // Each processor's deployed form (the probe Lambda's rules), its files under processors/<name>/.
+    const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
+      ...concreteRegion(this),
+    });
+    if (!deployed) throw new ConfigError(issues);
+    this.secretIds = deployed.secretIds;
+    this.parameterNames = deployed.parameterNames;
+
+    const processorsJson = JSON.stringify(deployed.configs);
+    const inEnvironment = Buffer.byteLength(processorsJson) <= PROCESSORS_ENV_MAX_BYTES;
+
+    this.logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
+    this.role = functionRole(
+      this,
+      'Role',
+      `payprobe diagnose: re-probes ${props.processors.map((p) => p.name).join(', ')} on alarm and publishes the diagnosis`,
+      this.logGroup,
+    );
+    grantPublish(this.role, [props.criticalTopic, props.warningTopic], props.topicKey);
+    grantReadProcessorSecrets(this.role, deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
+
+    const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
+    this.function = new PayProbeFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_DIAGNOSE_ENTRY,
+      memorySize: props.memorySize,
+      timeout: Duration.seconds(Math.min(900, Math.ceil(maxBudgetMs / 1000) + TIMEOUT_MARGIN_SECONDS)),
+      description: 'payprobe: re-probes a processor when its alarm changes state and publishes the diagnosis',
+      role: this.role,
+      logGroup: this.logGroup,
+      // A diagnosis delivered late is stale and a retry would page twice: no retries.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      environment: {
+        ...(inEnvironment ? { [ENV.processors]: processorsJson } : { [ENV.processorsFile]: PROCESSORS_FILE }),
+        [ENV.topicCritical]: props.criticalTopic.topicArn,
+        [ENV.topicWarning]: props.warningTopic.topicArn,
+        [ENV.runbookBaseUrl]: props.runbookBaseUrl ?? 'docs/runbooks/',
+        [ENV.secretTtlSeconds]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
+      },
+      files: deployed.files,
+      generatedFiles: inEnvironment ? [] : [{ bundlePath: PROCESSORS_FILE, content: processorsJson }],
+    });
+
+    const processorNames = props.processors.map((p) => p.name);
+    this.rule = new Rule(this, 'AlarmStateChange', {
+      description: 'payprobe: alarm state changes of the probed processors -> diagnose',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        ...(props.alarms && props.alarms.length > 0
+          ? { resources: props.alarms.map((a) => a.alarmArn) }
+          : {}),
+        detail: {
+          ...(props.alarms && props.alarms.length > 0
+            ? {}
+            : { alarmName: processorNames.flatMap((n) => Match.prefix(`${ALARM_NAME_PREFIX}-${n}-`)) }),
+          state: { value: ['ALARM', 'OK'] },
+        },
+      },
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(5) })],
+    });
+
+    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmName: diagnoseErrorsAlarmName(Stack.of(this).stackName),
+      alarmDescription:
+        'payprobe diagnose Lambda failing - pages still arrive, without diagnosis. The alarms notify the topics directly; ' +
+        "this function adds the re-probe and runbook. Check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?); " +
+        "with no error logged, look at its AsyncEventsDropped (throttled or older than 5 minutes; no retries) and the AlarmStateChange rule's FailedInvocations.",
+      // Errors alone miss the events that never ran: with no retries and a 5-minute max age, a throttled or
+      // delayed event is dropped by Lambda's async queue (AsyncEventsDropped), and one EventBridge could not
+      // deliver counts against the rule (FailedInvocations); neither makes an Errors datapoint. A dead-letter
+      // queue would keep them, but a diagnosis delivered late is stale and nobody would replay it: counting
+      // them in this alarm is what matters (the page itself never depends on this function).
+      metric: new MathExpression({
+        expression: 'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)',
+        usingMetrics: {
+          errors: this.function.metricErrors({ statistic: Stats.SUM }),
+          dropped: this.function.metric('AsyncEventsDropped', { statistic: Stats.SUM }),
+          undelivered: new Metric({
+            namespace: 'AWS/Events',
+            metricName: 'FailedInvocations',
+            dimensionsMap: { RuleName: this.rule.ruleName },
+            statistic: Stats.SUM,
+          }),
+        },
+        period: Duration.minutes(5),
+        label: 'diagnose errors + dropped events + failed deliveries',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      // No invocation means no alarm changed state: nothing is wrong with the function.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.errorsAlarm.addAlarmAction(new SnsAction(props.criticalTopic));
+    this.errorsAlarm.addOkAction(new SnsAction(props.criticalTopic));
+  }
+}
+
+/**
+ * sns:Publish on the topics, and on their KMS key exactly the two actions SNS needs from a publisher
+ * (kms:GenerateDataKey, kms:Decrypt): spelled out rather than grantPublish's kms:GenerateDataKey*.
+ */
+function grantPublish(role: Role, topics: readonly ITopic[], extraKey: IKey | undefined): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'PublishPages',
+      actions: ['sns:Publish'],
+      resources: topics.map((t) => t.topicArn),
+    }),
+  );
+  const keys: IKey[] = [];
+  for (const k of [...topics.map((t) => t.masterKey), extraKey]) if (k && !keys.includes(k)) keys.push(k);
+  if (keys.length > 0) {
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'EncryptPagesForEncryptedTopics',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: keys.map((k) => k.keyArn),
+      }),
+    );
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Preflight: an opt-in deploy-time gate (`preflight: true` in the config). During `cdk deploy`, after the
+ * monitors are in place, a custom resource runs the probe for every processor (lambdas/preflight/handler.ts);
+ * if any processor fails with any failure class on every attempt, the resource fails and CloudFormation rolls
+ * the whole deployment back, with the processor, stage, class and detail as the status reason.
+ *
+ * Why a custom resource (CDK Provider framework) rather than aws-cdk-lib/triggers:
+ * - the processors travel as a resource property, visible in `cdk diff` and re-run exactly when the config
+ *   changes; a TriggerFunction is invoked without a payload, so the whole config would have to fit the
+ *   function's 4 KB environment;
+ * - the handler gets the CloudFormation event (RequestType, StackId), which it needs to skip probing while
+ *   the stack rolls back: otherwise the rollback's Update could fail too and leave UPDATE_ROLLBACK_FAILED.
+ *
+ * Runs when: the resource is created (first deploy with preflight on) and whenever a processor's deployed
+ * config changes (the ProcessorsJson property). It does not run on deploys that change nothing it probes.
+ */
+import * as path from 'node:path';
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct, type IConstruct } from 'constructs';
+import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import { deployProcessors } from '../deploy/deployed-processor';
+import {
+  concreteRegion,
+  functionLogGroup,
+  functionRole,
+  grantReadProcessorSecrets,
+  PayProbeFunction,
+  type PayProbeFunctionOptions,
+} from '../function/payprobe-function';
+
+/** The preflight handler in this repository. */
+export const DEFAULT_PREFLIGHT_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'preflight', 'handler.ts');
+
+/** CloudFormation type of the preflight resource. */
+export const PREFLIGHT_RESOURCE_TYPE = 'Custom::PayProbePreflight';
+
+/** Seconds the function timeout leaves beyond the probes: secret reads, logging, cold start. */
+const TIMEOUT_MARGIN_SECONDS = 30;
+/** Lambda's maximum timeout. */
+const MAX_TIMEOUT_SECONDS = 900;
+
+export interface PreflightProps extends PayProbeFunctionOptions {
+  /** The processors to probe, as `loadConfigFile` resolved them (defaults and presets merged). */
+  readonly processors: readonly ProcessorConfig[];
+
+  /**
+   * The config file, for field-level error messages at synth time.
+   *
+   * @default 'the payprobe config'
+   */
+  readonly configFile?: string;
+
+  /**
+   * Constructs that must be provisioned before the preflight runs, typically the processor monitors: the
+   * probes then run last, and their failure rolls back everything the deployment changed.
+   *
+   * @default [] (no ordering)
+   */
+  readonly executeAfter?: readonly IConstruct[];
+
+  /**
+   * Probe attempts before a failing processor fails the deployment. The failed processors are probed again
+   * after `retryDelay`, so a single dropped connection does not roll back a good change.
+   *
+   * @default 2
+   */
+  readonly attempts?: number;
+
+  /**
+   * Pause before probing failed processors again.
+   *
+   * @default Duration.seconds(3)
+   */
+  readonly retryDelay?: Duration;
+
+  /**
+   * The preflight handler's source file (a module exporting `handler`).
+   *
+   * @default - lambdas/preflight/handler.ts in this repository
+   */
+  readonly entry?: string;
+}
+
+/** Runs every processor's probe during deployment and fails (rolls back) the deployment on a failure. */
+export class Preflight extends Construct {
+  /** The function that probes (the custom resource's onEvent handler). */
+  public readonly function: NodejsFunction;
+  /** Its execution role: its log, the processors' own secrets and parameters, and this stack's status. */
+  public readonly role: Role;
+  /** The custom resource whose Create/Update runs the probes. */
+  public readonly resource: CustomResource;
+  /** The Provider framework that relays CloudFormation events to the function. */
+  public readonly provider: Provider;
+  /** Secrets Manager ids the function may read. */
+  public readonly secretIds: readonly string[];
+  /** SSM parameter names the function may read. */
+  public readonly parameterNames: readonly string[];
+  /** The processor configs passed to the function (name → deployed config): the ProcessorsJson property. */
+  public readonly processorsJson: string;
+
+  constructor(scope: Construct, id: string, props: PreflightProps) {
+    super(scope, id);
+    if (props.processors.length === 0) {
+      throw new ConfigError([
+        {
+          file: props.configFile ?? 'the payprobe config',
+          path: 'processors',
+          message: 'preflight needs at least one processor',
+        },
+      ]);
+    }
+    const attempts = props.attempts ?? 2;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5) {
+      throw new Error(`Preflight attempts must be a whole number from 1 to 5 (got ${attempts})`);
+    }
+    const retryDelay = props.retryDelay ?? Duration.seconds(3);
+
+    // The deployed form of each processor, as the monitors get it (files under processors/<name>/). The
+    // 4 KB environment limit of a monitor does not apply here: the config is a resource property.
+    const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
+      checkEnvironmentSize: false,
+      ...concreteRegion(this),
+    });
+    if (!deployed) throw new ConfigError(issues);
+    this.secretIds = deployed.secretIds;
+    this.parameterNames = deployed.parameterNames;
+    this.processorsJson = JSON.stringify(deployed.configs);
+
+    const logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
+    this.role = functionRole(
+      this,
+      'Role',
+      `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
+      logGroup,
+    );
+    grantReadProcessorSecrets(this.role, deployed, { sid: 'Probed', owner: "the probed processors'" });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadOwnStackStatus',
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [Stack.of(this).stackId],
+      }),
+    );
+
+    // Processors are probed concurrently: one attempt takes at most the longest budget.
+    const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
+    const timeoutSeconds = Math.min(
+      MAX_TIMEOUT_SECONDS,
+      Math.ceil((attempts * maxBudgetMs + (attempts - 1) * retryDelay.toMilliseconds()) / 1000) +
+        TIMEOUT_MARGIN_SECONDS,
+    );
+    this.function = new PayProbeFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_PREFLIGHT_ENTRY,
+      memorySize: props.memorySize,
+      timeout: Duration.seconds(timeoutSeconds),
+      description: 'payprobe: probes every processor during deployment; a failure rolls the deployment back',
+      role: this.role,
+      logGroup,
+      files: deployed.files,
+    });
+
+    // The Provider framework's relay function: its own role (its log only, plus invoking the preflight
+    // function, which the framework grants) instead of the AWS managed basic execution policy.
+    const providerLogGroup = functionLogGroup(this, 'ProviderLogGroup', props.logRetention);
+    const providerRole = functionRole(
+      this,
+      'ProviderRole',
+      'payprobe preflight: the CDK Provider framework relaying CloudFormation events to the preflight function',
+      providerLogGroup,
+    );
+    this.provider = new Provider(this, 'Provider', {
+      onEventHandler: this.function,
+      logGroup: providerLogGroup,
+      frameworkOnEventRole: providerRole,
+    });
+    const fnLogicalId = Stack.of(this).resolve(
+      Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnFunction),
+    ) as string;
+    Validations.of(providerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
+      reason:
+        'The Provider framework grants itself lambda:InvokeFunction on every version of the preflight function (ARN:*), and only that function.',
+    });
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.provider.serviceToken,
+      resourceType: PREFLIGHT_RESOURCE_TYPE,
+      properties: {
+        // JSON text: CloudFormation turns every scalar property into a string, and the config's numbers and
+        // booleans must reach the handler as they are.
+        ProcessorsJson: this.processorsJson,
+        Attempts: String(attempts),
+        RetryDelayMs: String(retryDelay.toMilliseconds()),
+      },
+    });
+    for (const c of props.executeAfter ?? []) this.resource.node.addDependency(c);
+  }
+}

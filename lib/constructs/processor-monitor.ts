@@ -1,0 +1,392 @@
+/**
+ * ProcessorMonitor: everything that watches one payment processor. The probe function (bundled locally
+ * with esbuild), its once-a-minute schedule, its log group, a least-privilege role, and the processor's
+ * alarms, named and described from lambdas/core/alarm-names.ts so the diagnose Lambda can parse them.
+ */
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  type MetricOptions,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import {
+  ALARM_KINDS,
+  type AlarmKindName,
+  alarmName,
+  type Severity,
+} from '../../lambdas/core/contract/alarm-names';
+import {
+  DIMENSION_PROCESSOR,
+  METRIC_NAMESPACE,
+  METRICS,
+  type MetricName,
+} from '../../lambdas/core/contract/metric-names';
+import { runWorkMs } from '../../lambdas/core/policy/probe-policy';
+import {
+  AVAILABILITY_ALARM,
+  AVAILABILITY_PERIOD_SECONDS,
+  CERT_EXPIRY,
+  DEFAULT_AVAILABILITY_THRESHOLD,
+  failureMOfN,
+  LATENCY,
+  type MOfN,
+  NOT_RUNNING,
+  stageAlarmPeriodSeconds,
+} from '../alarms/alarm-policy';
+import { alarmDescription } from '../alarms/alarm-text';
+import { type ConfigLocation, type DeployedProcessor, deployProcessor } from '../deploy/deployed-processor';
+import {
+  concreteRegion,
+  functionLogGroup,
+  functionRole,
+  grantReadProcessorSecrets,
+  PayProbeFunction,
+  type PayProbeFunctionOptions,
+} from '../function/payprobe-function';
+
+/** The probe handler in this repository. */
+export const DEFAULT_PROBE_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'probe', 'handler.ts');
+
+/** Environment variable names of the probe function (contract with lambdas/probe/env.ts). */
+export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
+export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
+
+/** Seconds the function timeout leaves beyond the run's own probing time. */
+const TIMEOUT_MARGIN_SECONDS = 15;
+/** In sub-minute mode one invocation probes for a minute: 60 s plus margin. */
+const SUB_MINUTE_TIMEOUT_SECONDS = 75;
+
+export interface ProcessorMonitorProps extends PayProbeFunctionOptions {
+  /** The processor to probe, as `loadConfigFile` resolved it (defaults and preset merged). */
+  readonly processor: ProcessorConfig;
+
+  /**
+   * Topic for critical alarms (HandshakeFailing, AuthRejected, AvailabilityLow, ProbeNotRunning): the
+   * pager. Receives ALARM and OK notifications.
+   *
+   * @default - critical alarms have no actions
+   */
+  readonly criticalTopic?: ITopic;
+
+  /**
+   * Topic for warning alarms (LatencyHigh, CertExpiring, ClientCertExpiring). Receives ALARM and OK.
+   *
+   * @default - warning alarms have no actions
+   */
+  readonly warningTopic?: ITopic;
+
+  /**
+   * Where the processor sits in its config file, for field-level error messages.
+   *
+   * @default - { file: 'the payprobe config', path: 'processors[name=<name>]' }
+   */
+  readonly configLocation?: ConfigLocation;
+
+  /**
+   * The probe handler's source file (a module exporting `handler`).
+   *
+   * @default - lambdas/probe/handler.ts in this repository
+   */
+  readonly entry?: string;
+
+  /**
+   * How long the function caches Secrets Manager and SSM values: a rotated credential is used after at
+   * most this long.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly secretCacheTtl?: Duration;
+
+  /**
+   * Prefix of the runbook links in alarm descriptions (`<prefix><CLASS>.md`): a repository path or an
+   * https URL to the docs, ending in `/`.
+   *
+   * @default 'docs/runbooks/'
+   */
+  readonly runbookBaseUrl?: string;
+}
+
+/** One of a processor's alarms, with what the diagnose Lambda and the dashboard need to know. */
+export interface ProbeAlarm {
+  /** The processor name (the metric dimension). */
+  readonly processor: string;
+  readonly kind: AlarmKindName;
+  readonly severity: Severity;
+  readonly alarm: Alarm;
+}
+
+/** Watches one payment processor: probe function, schedule, logs, role and alarms. */
+export class ProcessorMonitor extends Construct {
+  /** The processor this monitor probes. */
+  public readonly processor: ProcessorConfig;
+  /** The probe function. */
+  public readonly probeFunction: NodejsFunction;
+  /** The probe function's execution role. */
+  public readonly role: Role;
+  /** The probe function's log group (structured JSON results). */
+  public readonly logGroup: LogGroup;
+  /** The once-a-minute schedule. */
+  public readonly schedule: Rule;
+  /** The processor's alarms, critical first. */
+  public readonly alarms: readonly ProbeAlarm[];
+  /** The M-of-N of the probe-failure alarms (config `alarms` over the interval's default). */
+  public readonly failureMOfN: MOfN;
+  /** What was deployed: environment JSON, bundled files, readable secrets and parameters. */
+  public readonly deployed: DeployedProcessor;
+
+  constructor(scope: Construct, id: string, props: ProcessorMonitorProps) {
+    super(scope, id);
+    const p = props.processor;
+    this.processor = p;
+    const at = props.configLocation ?? { file: 'the payprobe config', path: `processors[name=${p.name}]` };
+
+    const { issues, deployed } = deployProcessor(p, at, { ...concreteRegion(this) });
+    const policy = failureMOfN(p, at);
+    issues.push(...policy.issues);
+    if (issues.length > 0 || !deployed) throw new ConfigError(issues);
+    this.deployed = deployed;
+    this.failureMOfN = policy.mOfN;
+
+    this.logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
+    this.role = functionRole(
+      this,
+      'Role',
+      `payprobe probe of ${p.name}: writes its log, publishes PayProbe metrics, reads its own secrets`,
+      this.logGroup,
+    );
+    this.grantProbePermissions(deployed);
+
+    // At 60 s a failed probe is re-probed after a pause: the run may take two budgets and the pause.
+    const timeoutSeconds =
+      p.intervalSeconds < 60
+        ? SUB_MINUTE_TIMEOUT_SECONDS
+        : Math.ceil(runWorkMs(p.intervalSeconds, p.budgetMs) / 1000) + TIMEOUT_MARGIN_SECONDS;
+
+    this.probeFunction = new PayProbeFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_PROBE_ENTRY,
+      memorySize: props.memorySize,
+      timeout: Duration.seconds(timeoutSeconds),
+      description: `payprobe: probes ${p.name} every ${p.intervalSeconds} s`,
+      role: this.role,
+      logGroup: this.logGroup,
+      // A missed run is replaced by the next scheduled one; a retry would only overlap it.
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(60),
+      environment: {
+        [ENV_PROCESSOR]: deployed.environmentJson,
+        [ENV_SECRET_TTL_SECONDS]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
+      },
+      // The processor's public `{ file }` references, at the paths its deployed config names.
+      files: deployed.files,
+    });
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: `payprobe: run the ${p.name} probe once a minute (it probes every ${p.intervalSeconds} s)`,
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(this.probeFunction, {
+          retryAttempts: 0,
+          maxEventAge: Duration.seconds(60),
+        }),
+      ],
+    });
+
+    this.alarms = this.createAlarms(props, at.file);
+  }
+
+  /** A PayProbe metric of this processor (dimension Processor). */
+  public metric(metricName: MetricName, options: MetricOptions = {}): Metric {
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { [DIMENSION_PROCESSOR]: this.processor.name },
+      ...options,
+    });
+  }
+
+  /** The alarm of one kind, if this monitor has it (ClientCertExpiring exists only with mTLS). */
+  public alarm(kind: AlarmKindName): Alarm | undefined {
+    return this.alarms.find((a) => a.kind === kind)?.alarm;
+  }
+
+  private grantProbePermissions(deployed: DeployedProcessor): void {
+    this.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'PublishPayProbeMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+    grantReadProcessorSecrets(this.role, deployed, {
+      sid: 'Own',
+      owner: "this processor's",
+      otherWildcards:
+        'cloudwatch:PutMetricData has no resource-level permissions: it is limited by the condition cloudwatch:namespace = PayProbe.',
+    });
+  }
+
+  private createAlarms(props: ProcessorMonitorProps, configFile: string): ProbeAlarm[] {
+    const p = this.processor;
+    const stagePeriod = Duration.seconds(stageAlarmPeriodSeconds(p.intervalSeconds));
+    const mOfN = this.failureMOfN;
+    const availabilityThreshold = p.alarms.availabilityThreshold ?? DEFAULT_AVAILABILITY_THRESHOLD;
+    const latencyBudgetMs = p.alarms.latencyBudgetMs ?? p.slowResponseMs;
+    const ctx = {
+      processor: p,
+      configFile,
+      runbookBaseUrl: props.runbookBaseUrl ?? 'docs/runbooks/',
+      failureMOfN: mOfN,
+      stagePeriodSeconds: stagePeriod.toSeconds(),
+      availabilityThreshold,
+      latencyBudgetMs,
+      notRunningMinutes: NOT_RUNNING.datapointsToAlarm,
+    };
+
+    interface Spec {
+      readonly kind: AlarmKindName;
+      readonly metric: IMetric;
+      readonly threshold: number;
+      readonly comparisonOperator: ComparisonOperator;
+      readonly mOfN: MOfN;
+      readonly treatMissingData: TreatMissingData;
+      readonly evaluateLowSampleCountPercentile?: string;
+    }
+    const specs: Spec[] = [
+      {
+        // Any handshake failure in a period; no data says nothing about the handshake (ProbeNotRunning owns absence).
+        kind: 'HandshakeFailing',
+        metric: this.metric(METRICS.handshakeFailure, { statistic: Stats.MAXIMUM, period: stagePeriod }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+      {
+        kind: 'AuthRejected',
+        metric: this.metric(METRICS.authFailure, { statistic: Stats.MAXIMUM, period: stagePeriod }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+      {
+        // Catch-all for the stages without an alarm of their own (DNS, connect, HTTP, config): the minute's
+        // percent of probes that passed or failed at tls/auth, which page through the two alarms above.
+        // The math and why it holds: AVAILABILITY_ALARM (lib/alarm-policy.ts).
+        kind: 'AvailabilityLow',
+        metric: new MathExpression({
+          expression: AVAILABILITY_ALARM.expression,
+          usingMetrics: Object.fromEntries(
+            Object.entries(AVAILABILITY_ALARM.metrics).map(([id, name]) => [
+              id,
+              this.metric(name, { statistic: AVAILABILITY_ALARM.statistic }),
+            ]),
+          ),
+          period: Duration.seconds(AVAILABILITY_PERIOD_SECONDS),
+          label: `${p.name} probes not failing at DNS, connect, HTTP or config (%)`,
+        }),
+        threshold: availabilityThreshold,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        mOfN,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+      {
+        // No result published in a minute, or the function failed (e.g. PutMetricData denied, timeout).
+        // No data at all (function deleted, schedule disabled) is the point of this alarm: breaching.
+        kind: 'ProbeNotRunning',
+        metric: new MathExpression({
+          expression: 'IF(FILL(runs, 0) < 1 OR FILL(errors, 0) > 0, 1, 0)',
+          usingMetrics: {
+            runs: this.metric(METRICS.success, { statistic: Stats.SAMPLE_COUNT }),
+            errors: this.probeFunction.metricErrors({ statistic: Stats.SUM }),
+          },
+          period: Duration.seconds(NOT_RUNNING.periodSeconds),
+          label: `${p.name} probe not running`,
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN: NOT_RUNNING,
+        treatMissingData: TreatMissingData.BREACHING,
+      },
+      {
+        kind: 'LatencyHigh',
+        metric: this.metric(METRICS.totalTime, {
+          statistic: LATENCY.statistic,
+          period: Duration.seconds(LATENCY.periodSeconds),
+        }),
+        threshold: latencyBudgetMs,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        mOfN: LATENCY,
+        treatMissingData: TreatMissingData.IGNORE,
+        // At 60-s probing a window holds five samples: evaluate the percentile anyway.
+        evaluateLowSampleCountPercentile: 'evaluate',
+      },
+      {
+        // Published only when a certificate was seen: a DNS failure leaves no datapoint and must not clear the warning.
+        kind: 'CertExpiring',
+        metric: this.metric(METRICS.certDaysToExpiry, {
+          statistic: Stats.MINIMUM,
+          period: Duration.seconds(CERT_EXPIRY.periodSeconds),
+        }),
+        threshold: p.tls.certExpiryWarningDays,
+        // The probe warns at days <= the warning days: the alarm fires on the same day, not a day later.
+        comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN: CERT_EXPIRY,
+        treatMissingData: TreatMissingData.IGNORE,
+      },
+    ];
+    if (p.tls.clientCert !== undefined) {
+      specs.push({
+        kind: 'ClientCertExpiring',
+        metric: this.metric(METRICS.clientCertDaysToExpiry, {
+          statistic: Stats.MINIMUM,
+          period: Duration.seconds(CERT_EXPIRY.periodSeconds),
+        }),
+        threshold: p.tls.clientCertExpiryWarningDays,
+        // The probe warns at days <= the warning days: the alarm fires on the same day, not a day later.
+        comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+        mOfN: CERT_EXPIRY,
+        treatMissingData: TreatMissingData.IGNORE,
+      });
+    }
+
+    return specs.map((spec) => {
+      const kind = ALARM_KINDS[spec.kind];
+      const alarm = new Alarm(this, spec.kind, {
+        alarmName: alarmName(p.name, spec.kind),
+        alarmDescription: alarmDescription(spec.kind, ctx),
+        metric: spec.metric,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
+        evaluationPeriods: spec.mOfN.evaluationPeriods,
+        datapointsToAlarm: spec.mOfN.datapointsToAlarm,
+        treatMissingData: spec.treatMissingData,
+        ...(spec.evaluateLowSampleCountPercentile
+          ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile }
+          : {}),
+      });
+      const topic = kind.severity === 'critical' ? props.criticalTopic : props.warningTopic;
+      if (topic) {
+        alarm.addAlarmAction(new SnsAction(topic));
+        alarm.addOkAction(new SnsAction(topic));
+      }
+      return { processor: p.name, kind: spec.kind, severity: kind.severity, alarm };
+    });
+  }
+}

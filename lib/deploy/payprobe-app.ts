@@ -1,0 +1,57 @@
+/**
+ * From a config file to stacks: one PayProbeStack per region in `regions` (so a processor outage can be
+ * told from a regional network problem), or one environment-agnostic stack when the config names none.
+ */
+import type { App } from 'aws-cdk-lib';
+import type { ConfigError, LoadedConfig } from '../../lambdas/core/config/load';
+import { PayProbeStack, type PayProbeStackProps } from '../constructs/payprobe-stack';
+import { regionConstructId } from './ids';
+
+/** Default base of stack names and construct ids. */
+export const STACK_NAME = 'PayProbe';
+
+export interface PayProbeStacksOptions extends Omit<PayProbeStackProps, 'config' | 'env' | 'stackName'> {
+  /**
+   * Base of the stack names: `NAME` for the agnostic stack, `NAME-<region>` for regional ones. Use another
+   * name to deploy a second copy (e.g. a test) next to the real one in the same account.
+   *
+   * @default 'PayProbe'
+   */
+  readonly stackName?: string;
+
+  /**
+   * The account to deploy to.
+   *
+   * @default - the CLI's account (CDK_DEFAULT_ACCOUNT) for regional stacks; none for the agnostic stack
+   */
+  readonly account?: string;
+}
+
+/** Adds the stacks for a validated config to `app`. Throws ConfigError for deployment-rule violations. */
+export function addPayProbeStacks(
+  app: App,
+  config: LoadedConfig,
+  options: PayProbeStacksOptions = {},
+): PayProbeStack[] {
+  const { account = process.env.CDK_DEFAULT_ACCOUNT, stackName = STACK_NAME, ...stackOptions } = options;
+  const regions = config.raw.regions;
+  if (!regions || regions.length === 0) {
+    return [new PayProbeStack(app, stackName, { ...stackOptions, config, stackName })];
+  }
+  return [...new Set(regions)].map(
+    (region) =>
+      new PayProbeStack(app, `${stackName}${regionConstructId(region)}`, {
+        ...stackOptions,
+        config,
+        stackName: `${stackName}-${region}`,
+        env: { region, ...(account ? { account } : {}) },
+      }),
+  );
+}
+
+/** The same text the CLI prints for an invalid config (lambdas/cli/main.ts). */
+export function formatConfigError(err: ConfigError): string {
+  const n = err.issues.length;
+  const lines = err.issues.map((i) => `  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}`);
+  return `payprobe: invalid config (${n} problem${n === 1 ? '' : 's'}):\n${lines.join('\n')}\n`;
+}
