@@ -327,6 +327,23 @@ export interface CfnTemplate {
   >;
 }
 
+/**
+ * An intrinsic context for a template with stand-in physical names: each SNS topic's Ref is an ARN in
+ * `region`/`account` named after its logical ID, every other resource's Ref its logical ID. `refs`
+ * overrides any of them (for example the ARNs moto gave the topics).
+ */
+export function templateContext(
+  template: CfnTemplate,
+  where: { readonly region: string; readonly account: string },
+  refs: Readonly<Record<string, string>> = {},
+): IntrinsicContext {
+  const defaults: Record<string, string> = {};
+  for (const [id, r] of Object.entries(template.Resources ?? {})) {
+    defaults[id] = r.Type === 'AWS::SNS::Topic' ? `arn:aws:sns:${where.region}:${where.account}:${id}` : id;
+  }
+  return { region: where.region, account: where.account, refs: { ...defaults, ...refs } };
+}
+
 /** Every metric and composite alarm of a template, its intrinsics resolved with `ctx`. */
 export function alarmsFromTemplate(template: CfnTemplate, ctx: IntrinsicContext): AlarmDefinition[] {
   const out: AlarmDefinition[] = [];

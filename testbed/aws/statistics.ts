@@ -135,6 +135,20 @@ export function sameDimensions(
   return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
 }
 
+/** The fields of a PutMetricData request the store reads (structurally the SDK's PutMetricDataCommandInput). */
+export interface PutMetricDataInput {
+  readonly Namespace?: string;
+  readonly MetricData?: readonly {
+    readonly MetricName?: string;
+    readonly Dimensions?: readonly { readonly Name?: string; readonly Value?: string }[];
+    readonly Timestamp?: Date | string | number;
+    readonly Value?: number;
+    readonly Values?: readonly number[];
+    readonly Counts?: readonly number[];
+    readonly Unit?: string;
+  }[];
+}
+
 /** A metric store in memory, for tests and for simulations that need no AWS. */
 export class InMemoryMetricStore implements MetricStore {
   private readonly series: { readonly metric: MetricId; readonly points: Datapoint[] }[] = [];
@@ -146,6 +160,22 @@ export class InMemoryMetricStore implements MetricStore {
       this.series.push(s);
     }
     s.points.push({ timestamp, value, ...(unit ? { unit } : {}) });
+  }
+
+  /** Stores a PutMetricData request's datapoints (Value, or Values with Counts), as CloudWatch would. */
+  putMetricData(input: PutMetricDataInput, now = Date.now()): void {
+    for (const d of input.MetricData ?? []) {
+      const metric: MetricId = {
+        namespace: input.Namespace ?? '',
+        metricName: d.MetricName ?? '',
+        dimensions: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name ?? '', x.Value ?? ''])),
+      };
+      const t = d.Timestamp ? new Date(d.Timestamp).getTime() : now;
+      const values = d.Values ?? (d.Value !== undefined ? [d.Value] : []);
+      values.forEach((v, i) => {
+        for (let c = 0; c < (d.Counts?.[i] ?? 1); c++) this.put(metric, t, v, d.Unit);
+      });
+    }
   }
 
   datapoints(q: DatapointQuery): readonly Datapoint[] {

@@ -1,0 +1,564 @@
+/**
+ * A CloudWatch alarm evaluator for the end-to-end harness (issue #14): metric and composite alarms as a
+ * synthesized template defines them, evaluated on a simulated clock against a metric source, with the
+ * state transitions, EventBridge "CloudWatch Alarm State Change" events and alarm actions CloudWatch would
+ * produce. Pure: no I/O, no wall clock; ./sim.ts feeds it moto's metrics and publishes its actions.
+ *
+ * Semantics (CloudWatch user guide, "Using Amazon CloudWatch alarms", AlarmThatSendsEmail.html):
+ * - Schedule ("Evaluating an alarm"): an alarm whose period is a minute or longer is evaluated every minute
+ *   on a sliding window ("at the end of minute 6, the alarm is evaluated based on the data from minutes 2
+ *   to 6"); a 10- or 30-second alarm every 10 seconds. Evaluation at `at` reads the periods that end at
+ *   `at` minus the optional evaluation lag (rounded down to the schedule step), back over the evaluation
+ *   range.
+ * - Missing data and M out of N: ./m-of-n.ts (section "Configuring how CloudWatch alarms treat missing
+ *   data").
+ * - A new alarm is INSUFFICIENT_DATA ("Unchecked: Initial alarm creation"); actions run only on a state
+ *   change ("Alarm actions": "the actions happen only on state transitions"): AlarmActions on → ALARM,
+ *   OKActions on → OK, InsufficientDataActions on → INSUFFICIENT_DATA, none when ActionsEnabled is false.
+ *   Every transition emits an event, actions or not.
+ * - Percentiles with EvaluateLowSampleCountPercentile `ignore` ("Percentile-based alarms and low data
+ *   samples"): while a period has fewer than 10/(1-p) samples (10/p below p50) the alarm is not evaluated.
+ * - Composite alarms ("Create a composite alarm"): ALARM when the rule is TRUE, else OK, re-evaluated when
+ *   a child changes. Action suppression ("Composite alarm action suppression", WaitPeriod and
+ *   ExtensionPeriod examples 1-6): a transition while the suppressor is in ALARM is suppressed; otherwise a
+ *   WaitPeriod starts, discarded when the suppressor goes to ALARM (suppressed) or the composite changes
+ *   again (a new WaitPeriod); when the suppressor leaves ALARM an ExtensionPeriod starts, discarded by a
+ *   composite transition (a new WaitPeriod). When a WaitPeriod or ExtensionPeriod expires with a
+ *   transition still held back, the composite takes the actions of its current state.
+ *
+ * Extension points for what paging may add later (alarm warm-up after deploy, mute rules for maintenance
+ * windows): `actionGates` see every transition that would run actions and may hold them back with a
+ * reason (recorded in `suppressed`), without touching the state machine.
+ */
+import {
+  type ActionsSuppressedBy,
+  type AlarmLocation,
+  type AlarmNotification,
+  type AlarmStateChangeEvent,
+  type AlarmStatus,
+  alarmNotification,
+  cloudWatchTimestamp,
+  longDate,
+  stateChangeEvent,
+  thresholdReason,
+  thresholdReasonData,
+} from './alarm-events';
+import {
+  type AlarmDefinition,
+  type AlarmStateValue,
+  alarmArn,
+  type CompositeAlarmDefinition,
+  type MetricAlarmDefinition,
+  type MetricStatQuery,
+} from './alarm-model';
+import { type AlarmRule, evaluateAlarmRule, parseAlarmRule, ruleAlarms } from './composite-rule';
+import { decideState } from './m-of-n';
+import { evaluateExpression, type Series } from './metric-math';
+import {
+  isStatisticSource,
+  type MetricStoreLike,
+  parseStatistic,
+  type StatisticQuery,
+  type StatisticSource,
+  statisticSource,
+} from './statistics';
+
+/** The evaluation clock's step: high-resolution alarms are evaluated every 10 s. */
+export const EVALUATION_STEP_MS = 10_000;
+
+export interface EvaluatorOptions {
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly account?: string;
+  /** When the alarms were created (initial INSUFFICIENT_DATA timestamp). @default the first tick */
+  readonly createdAt?: number;
+  /** Seconds of ingestion delay: evaluation at t reads periods ending by t − lag. @default 0 */
+  readonly evaluationLagSeconds?: number;
+  /** Periods retrieved per evaluation (the docs' "evaluation range"). @default EvaluationPeriods + 2 */
+  readonly evaluationRange?: (alarm: MetricAlarmDefinition) => number;
+  /** Whether FILL gives values for a series with no datapoint in the range (./metric-math.ts). @default false */
+  readonly fillEmptySeries?: boolean;
+  /** Hooks that may hold a transition's actions back (mute rules, warm-up). */
+  readonly actionGates?: readonly ActionGate[];
+}
+
+export interface ActionGateContext {
+  readonly alarm: AlarmDefinition;
+  readonly previous: AlarmStatus;
+  readonly current: AlarmStatus;
+  readonly at: number;
+}
+
+/** Returns why the actions must not run, or undefined to let them run. */
+export type ActionGate = (ctx: ActionGateContext) => string | undefined;
+
+export interface AlarmTransition {
+  readonly alarm: AlarmDefinition;
+  readonly arn: string;
+  readonly at: number;
+  readonly previous: AlarmStatus;
+  readonly current: AlarmStatus;
+  readonly event: AlarmStateChangeEvent;
+}
+
+/** Actions CloudWatch runs: the ARNs of the new state's action list and the SNS message for them. */
+export interface ActionInvocation {
+  readonly alarmName: string;
+  readonly arn: string;
+  readonly at: number;
+  readonly state: AlarmStateValue;
+  readonly actions: readonly string[];
+  readonly notification: AlarmNotification;
+  readonly transition: AlarmTransition;
+}
+
+export interface SuppressedActions {
+  readonly alarmName: string;
+  readonly at: number;
+  readonly state: AlarmStateValue;
+  readonly actions: readonly string[];
+  readonly reason: string;
+}
+
+export interface TickResult {
+  readonly transitions: readonly AlarmTransition[];
+  readonly actions: readonly ActionInvocation[];
+  readonly suppressed: readonly SuppressedActions[];
+}
+
+interface Collector {
+  readonly transitions: AlarmTransition[];
+  readonly actions: ActionInvocation[];
+  readonly suppressed: SuppressedActions[];
+}
+
+interface CompositeRuntime {
+  readonly rule: AlarmRule;
+  mode: 'none' | ActionsSuppressedBy;
+  until?: number;
+  /** The latest transition whose actions are held back. */
+  pending?: AlarmTransition;
+}
+
+export class AlarmEvaluator {
+  /** Every transition so far, in order. */
+  readonly history: AlarmTransition[] = [];
+  private readonly byName = new Map<string, AlarmDefinition>();
+  private readonly status = new Map<string, AlarmStatus>();
+  private readonly composites = new Map<string, CompositeRuntime>();
+  private readonly region: string;
+  private readonly account: string;
+  private createdAt: number | undefined;
+
+  constructor(
+    alarms: readonly AlarmDefinition[],
+    private readonly options: EvaluatorOptions = {},
+  ) {
+    this.region = options.region ?? 'us-east-1';
+    this.account = options.account ?? '123456789012';
+    this.createdAt = options.createdAt;
+    for (const a of alarms) {
+      if (this.byName.has(a.name)) throw new Error(`duplicate alarm name ${a.name}`);
+      this.byName.set(a.name, a);
+    }
+    for (const a of alarms) {
+      if (a.kind !== 'composite') continue;
+      const rule = parseAlarmRule(a.alarmRule);
+      for (const ref of [...ruleAlarms(rule), ...(a.actionsSuppressor ? [a.actionsSuppressor] : [])]) {
+        if (!this.lookup(ref)) throw new Error(`composite alarm ${a.name}: no alarm ${ref} to evaluate`);
+      }
+      this.composites.set(a.name, { rule, mode: 'none' });
+    }
+    this.compositeOrder(); // throws on a cycle
+  }
+
+  get definitions(): readonly AlarmDefinition[] {
+    return [...this.byName.values()];
+  }
+
+  arnOf(name: string): string {
+    return alarmArn(name, this.region, this.account);
+  }
+
+  /** An alarm's current state (by name or ARN). */
+  state(nameOrArn: string): AlarmStatus {
+    const a = this.lookup(nameOrArn);
+    if (!a) throw new Error(`no alarm ${nameOrArn}`);
+    return this.status.get(a.name) ?? this.initial();
+  }
+
+  /** Whether a metric alarm is evaluated at `at` (every minute, or every 10 s for 10/30-s periods). */
+  isDue(alarm: MetricAlarmDefinition, at: number): boolean {
+    return at % stepOf(alarm) === 0;
+  }
+
+  /** The period starts an evaluation at `at` reads, oldest first, and the window's end. */
+  window(
+    alarm: MetricAlarmDefinition,
+    at: number,
+  ): { readonly grid: readonly number[]; readonly end: number } {
+    const step = stepOf(alarm);
+    const end = Math.floor((at - (this.options.evaluationLagSeconds ?? 0) * 1000) / step) * step;
+    const range = this.options.evaluationRange?.(alarm) ?? alarm.evaluationPeriods + 2;
+    if (range < alarm.evaluationPeriods) throw new Error(`alarm ${alarm.name}: evaluation range below N`);
+    const p = alarm.period * 1000;
+    return { end, grid: Array.from({ length: range }, (_, i) => end - (range - i) * p) };
+  }
+
+  /** The statistic queries evaluations at `at` read (to prefetch them from an asynchronous service). */
+  queriesAt(at: number): StatisticQuery[] {
+    const out: StatisticQuery[] = [];
+    for (const a of this.byName.values()) {
+      if (a.kind !== 'metric' || !this.isDue(a, at)) continue;
+      out.push(...this.statQueries(a, at));
+    }
+    return out;
+  }
+
+  /** The next WaitPeriod/ExtensionPeriod expiry after `after`, if any. */
+  nextTimerAfter(after: number): number | undefined {
+    const times = [...this.composites.values()].flatMap((c) =>
+      c.until !== undefined && c.until > after ? [c.until] : [],
+    );
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /** Evaluates every alarm due at `at`, then the composites, then expired suppression periods. */
+  tick(at: number, metrics: StatisticSource | MetricStoreLike): TickResult {
+    this.createdAt ??= at;
+    const source = isStatisticSource(metrics) ? metrics : statisticSource(metrics);
+    const out: Collector = { transitions: [], actions: [], suppressed: [] };
+    for (const a of this.byName.values()) {
+      if (a.kind !== 'metric' || !this.isDue(a, at)) continue;
+      const next = this.evaluateMetricAlarm(a, at, source);
+      if (next) this.transition(a, next, at, out);
+    }
+    this.evaluateComposites(at, out);
+    this.expireTimers(at, out);
+    return out;
+  }
+
+  /** Ticks every 10 s from `from` to `to` (inclusive), and at each suppression expiry in between. */
+  run(from: number, to: number, metrics: StatisticSource | MetricStoreLike): TickResult {
+    const all: Collector = { transitions: [], actions: [], suppressed: [] };
+    const add = (r: TickResult) => {
+      all.transitions.push(...r.transitions);
+      all.actions.push(...r.actions);
+      all.suppressed.push(...r.suppressed);
+    };
+    let t = Math.ceil(from / EVALUATION_STEP_MS) * EVALUATION_STEP_MS;
+    let last = from - 1;
+    while (t <= to) {
+      for (
+        let timer = this.nextTimerAfter(last);
+        timer !== undefined && timer < t;
+        timer = this.nextTimerAfter(last)
+      ) {
+        add(this.tick(timer, metrics));
+        last = timer;
+      }
+      add(this.tick(t, metrics));
+      last = t;
+      t += EVALUATION_STEP_MS;
+    }
+    return all;
+  }
+
+  /** SetAlarmState: a temporary state until the next evaluation; actions run as for any transition. */
+  setAlarmState(name: string, value: AlarmStateValue, reason: string, at: number): TickResult {
+    this.createdAt ??= at;
+    const a = this.lookup(name);
+    if (!a) throw new Error(`no alarm ${name}`);
+    const out: Collector = { transitions: [], actions: [], suppressed: [] };
+    if (this.state(a.name).value !== value) this.transition(a, { value, reason, timestamp: at }, at, out);
+    this.evaluateComposites(at, out);
+    return out;
+  }
+
+  private lookup(nameOrArn: string): AlarmDefinition | undefined {
+    return (
+      this.byName.get(nameOrArn) ??
+      this.byName.get(nameOrArn.replace(/^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:/, ''))
+    );
+  }
+
+  private initial(): AlarmStatus {
+    return {
+      value: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      timestamp: this.createdAt ?? 0,
+    };
+  }
+
+  private where(a: AlarmDefinition): AlarmLocation {
+    return {
+      arn: this.arnOf(a.name),
+      region: this.region,
+      account: this.account,
+      configuredAt: this.createdAt ?? 0,
+    };
+  }
+
+  private statQueries(a: MetricAlarmDefinition, at: number): StatisticQuery[] {
+    const { grid, end } = this.window(a, at);
+    const start = grid[0] ?? end;
+    return a.queries.flatMap((q) =>
+      q.kind === 'metric'
+        ? [
+            {
+              metric: q.metric,
+              stat: q.stat,
+              period: q.period,
+              start,
+              end,
+              ...(q.unit ? { unit: q.unit } : {}),
+            },
+          ]
+        : [],
+    );
+  }
+
+  /** The alarm's new status when its evaluation changes state, else undefined. */
+  private evaluateMetricAlarm(
+    a: MetricAlarmDefinition,
+    at: number,
+    source: StatisticSource,
+  ): AlarmStatus | undefined {
+    const { grid, end } = this.window(a, at);
+    const onGrid = new Set(grid);
+    const read = (q: MetricStatQuery, stat = q.stat): Map<number, number> => {
+      const rows = source.statistics({
+        metric: q.metric,
+        stat,
+        period: q.period,
+        start: grid[0] ?? end,
+        end,
+        ...(q.unit ? { unit: q.unit } : {}),
+      });
+      return new Map(rows.filter((r) => onGrid.has(r.timestamp)).map((r) => [r.timestamp, r.value]));
+    };
+    const cache = new Map<string, Series>();
+    const resolving = new Set<string>();
+    const seriesOf = (id: string): Series => {
+      const hit = cache.get(id);
+      if (hit) return hit;
+      const q = a.queries.find((x) => x.id === id);
+      if (!q) throw new Error(`alarm ${a.name}: expression names ${id}, which is not in Metrics`);
+      if (resolving.has(id)) throw new Error(`alarm ${a.name}: expression ${id} refers to itself`);
+      resolving.add(id);
+      const s =
+        q.kind === 'metric'
+          ? read(q)
+          : evaluateExpression(q.expression, {
+              grid,
+              lookup: seriesOf,
+              fillEmptySeries: this.options.fillEmptySeries ?? false,
+            });
+      resolving.delete(id);
+      cache.set(id, s);
+      return s;
+    };
+    const main = a.queries.find((q) => q.returnData);
+    if (!main) throw new Error(`alarm ${a.name}: no ReturnData query`);
+    const series = seriesOf(main.id);
+    if (this.lowSampleCount(a, grid, read)) return undefined;
+
+    const decision = decideState({
+      values: grid.map((t) => series.get(t)),
+      timestamps: grid,
+      threshold: a.threshold,
+      comparisonOperator: a.comparisonOperator,
+      evaluationPeriods: a.evaluationPeriods,
+      datapointsToAlarm: a.datapointsToAlarm,
+      treatMissingData: a.treatMissingData,
+    });
+    const current = this.state(a.name).value;
+    const value = decision.state === 'RETAIN' ? current : decision.state;
+    if (value === current) return undefined;
+    return {
+      value,
+      reason: thresholdReason(a, decision, current, value),
+      reasonData: JSON.stringify(thresholdReasonData(a, decision, at)),
+      timestamp: at,
+    };
+  }
+
+  /** EvaluateLowSampleCountPercentile ignore: true while a recent period has too few samples. */
+  private lowSampleCount(
+    a: MetricAlarmDefinition,
+    grid: readonly number[],
+    read: (q: MetricStatQuery, stat: string) => Map<number, number>,
+  ): boolean {
+    if (a.evaluateLowSampleCountPercentile !== 'ignore') return false;
+    const recent = grid.slice(-a.evaluationPeriods);
+    for (const q of a.queries) {
+      if (q.kind !== 'metric') continue;
+      const stat = parseStatistic(q.stat);
+      if (stat.kind !== 'percentile') continue;
+      const p = stat.percentile / 100;
+      const needed = p >= 0.5 ? 10 / (1 - p) : 10 / p;
+      const counts = read(q, 'SampleCount');
+      if (recent.some((t) => (counts.get(t) ?? 0) > 0 && (counts.get(t) ?? 0) < needed)) return true;
+    }
+    return false;
+  }
+
+  private transition(a: AlarmDefinition, next: AlarmStatus, at: number, out: Collector): AlarmTransition {
+    const previous = this.state(a.name);
+    const rt = a.kind === 'composite' && a.actionsSuppressor ? this.composites.get(a.name) : undefined;
+    let current = next;
+    if (rt && a.kind === 'composite' && a.actionsSuppressor) {
+      // Suppressor already in ALARM: suppressed (example 4); else a WaitPeriod starts (examples 1-3, 6).
+      const suppressorInAlarm = this.state(a.actionsSuppressor).value === 'ALARM';
+      rt.mode = suppressorInAlarm ? 'Alarm' : 'WaitPeriod';
+      rt.until = suppressorInAlarm ? undefined : at + a.actionsSuppressorWaitPeriod * 1000;
+      current = withSuppression(next, rt.mode);
+    }
+    this.status.set(a.name, current);
+    const t: AlarmTransition = {
+      alarm: a,
+      arn: this.arnOf(a.name),
+      at,
+      previous,
+      current,
+      event: stateChangeEvent(a, this.where(a), previous, current),
+    };
+    this.history.push(t);
+    out.transitions.push(t);
+    if (rt) rt.pending = t;
+    else this.act(t, out);
+    this.suppressorChanged(a.name, previous.value, current.value, at);
+    return t;
+  }
+
+  private act(t: AlarmTransition, out: Collector, at = t.at): void {
+    const a = t.alarm;
+    const state = t.current.value;
+    const actions =
+      state === 'ALARM' ? a.alarmActions : state === 'OK' ? a.okActions : a.insufficientDataActions;
+    if (actions.length === 0) return;
+    const held = (reason: string) => out.suppressed.push({ alarmName: a.name, at, state, actions, reason });
+    if (!a.actionsEnabled) return void held('ActionsEnabled is false');
+    for (const gate of this.options.actionGates ?? []) {
+      const reason = gate({ alarm: a, previous: t.previous, current: t.current, at });
+      if (reason !== undefined) return void held(reason);
+    }
+    const children = a.kind === 'composite' ? this.triggeringChildren(a) : [];
+    out.actions.push({
+      alarmName: a.name,
+      arn: t.arn,
+      at,
+      state,
+      actions,
+      notification: alarmNotification(a, this.where(a), t.previous, t.current, children),
+      transition: t,
+    });
+  }
+
+  private suppressorChanged(name: string, before: AlarmStateValue, after: AlarmStateValue, at: number): void {
+    if ((before === 'ALARM') === (after === 'ALARM')) return;
+    for (const [compositeName, rt] of this.composites) {
+      const c = this.byName.get(compositeName) as CompositeAlarmDefinition;
+      if (!c.actionsSuppressor || this.lookup(c.actionsSuppressor)?.name !== name) continue;
+      if (after === 'ALARM') this.setMode(compositeName, 'Alarm');
+      else if (rt.mode === 'Alarm')
+        this.setMode(compositeName, 'ExtensionPeriod', at + c.actionsSuppressorExtensionPeriod * 1000);
+    }
+  }
+
+  private setMode(name: string, mode: CompositeRuntime['mode'], until?: number): void {
+    const rt = this.composites.get(name) as CompositeRuntime;
+    rt.mode = mode;
+    rt.until = until;
+    this.status.set(name, withSuppression(this.state(name), mode));
+  }
+
+  private expireTimers(at: number, out: Collector): void {
+    for (const [name, rt] of this.composites) {
+      if (rt.until === undefined || rt.until > at) continue;
+      const pending = rt.pending;
+      rt.pending = undefined;
+      this.setMode(name, 'none');
+      if (pending) this.act(pending, out, at);
+    }
+  }
+
+  private evaluateComposites(at: number, out: Collector): void {
+    for (const name of this.compositeOrder()) {
+      const c = this.byName.get(name) as CompositeAlarmDefinition;
+      const rt = this.composites.get(name) as CompositeRuntime;
+      const value: AlarmStateValue = evaluateAlarmRule(rt.rule, (ref) => this.state(ref).value)
+        ? 'ALARM'
+        : 'OK';
+      if (value === this.state(name).value) continue;
+      const children = this.triggeringChildren(c);
+      const newest = [...children].sort((x, y) => y.state.timestamp - x.state.timestamp)[0];
+      this.transition(
+        c,
+        {
+          value,
+          reason: newest
+            ? `${newest.arn} transitioned to ${newest.state.value} at ${longDate(newest.state.timestamp)}`
+            : `${this.arnOf(name)} alarm rule evaluates to ${value}`,
+          reasonData: JSON.stringify({
+            triggeringAlarms: children.map((x) => ({
+              arn: x.arn,
+              state: { value: x.state.value, timestamp: cloudWatchTimestamp(x.state.timestamp) },
+            })),
+          }),
+          timestamp: at,
+        },
+        at,
+        out,
+      );
+    }
+  }
+
+  /** The rule's alarms that are in the state the rule asks about. */
+  private triggeringChildren(c: CompositeAlarmDefinition): { arn: string; state: AlarmStatus }[] {
+    const rule = this.composites.get(c.name)?.rule;
+    const found: { arn: string; state: AlarmStatus }[] = [];
+    const walk = (r: AlarmRule): void => {
+      if (r.type === 'state') {
+        const s = this.state(r.alarm);
+        const arn = this.arnOf((this.lookup(r.alarm) as AlarmDefinition).name);
+        if (s.value === r.state && !found.some((f) => f.arn === arn)) found.push({ arn, state: s });
+      } else if (r.type === 'not') walk(r.arg);
+      else if (r.type === 'and' || r.type === 'or') for (const x of r.args) walk(x);
+    };
+    if (rule) walk(rule);
+    return found;
+  }
+
+  /** Composites in dependency order (children first); throws on a cycle, which CloudWatch stops evaluating. */
+  private compositeOrder(): string[] {
+    const order: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (name: string, path: readonly string[]): void => {
+      if (state.get(name) === 'done') return;
+      if (state.get(name) === 'visiting')
+        throw new Error(`composite alarms form a cycle: ${[...path, name].join(' -> ')}`);
+      state.set(name, 'visiting');
+      for (const ref of ruleAlarms((this.composites.get(name) as CompositeRuntime).rule)) {
+        const child = this.lookup(ref);
+        if (child?.kind === 'composite') visit(child.name, [...path, name]);
+      }
+      state.set(name, 'done');
+      order.push(name);
+    };
+    for (const name of this.composites.keys()) visit(name, []);
+    return order;
+  }
+}
+
+function withSuppression(s: AlarmStatus, mode: CompositeRuntime['mode']): AlarmStatus {
+  const { actionsSuppressedBy: _by, actionsSuppressedReason: _reason, ...rest } = s;
+  return mode === 'none'
+    ? rest
+    : { ...rest, actionsSuppressedBy: mode, actionsSuppressedReason: `Actions suppressed by ${mode}` };
+}
+
+function stepOf(a: MetricAlarmDefinition): number {
+  return a.period < 60 ? EVALUATION_STEP_MS : 60_000;
+}
