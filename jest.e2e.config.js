@@ -1,0 +1,18 @@
+/**
+ * End-to-end tests against an AWS emulator (moto_server, started by testbed/aws/moto.ts): the
+ * `*.e2e.test.ts` files under test/. Run with `npx jest -c jest.e2e.config.js`; jest.config.js leaves them out.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.e2e.test.ts'],
+  transform: {
+    // Type checking runs once in `npm run build`; jest only transpiles (as in jest.config.js).
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  // moto takes a few seconds to start; each test file starts its own.
+  testTimeout: 120000,
+  setupFiles: ['<rootDir>/test/support/jest-env.ts'],
+  maxWorkers: 2,
+};
