@@ -303,20 +303,21 @@ export class AlarmEvaluator {
   private statQueries(a: MetricAlarmDefinition, at: number): StatisticQuery[] {
     const { grid, end } = this.window(a, at);
     const start = grid[0] ?? end;
-    return a.queries.flatMap((q) =>
-      q.kind === 'metric'
-        ? [
-            {
-              metric: q.metric,
-              stat: q.stat,
-              period: q.period,
-              start,
-              end,
-              ...(q.unit ? { unit: q.unit } : {}),
-            },
-          ]
-        : [],
-    );
+    return a.queries.flatMap((q) => {
+      if (q.kind !== 'metric') return [];
+      const query = {
+        metric: q.metric,
+        stat: q.stat,
+        period: q.period,
+        start,
+        end,
+        ...(q.unit ? { unit: q.unit } : {}),
+      };
+      // EvaluateLowSampleCountPercentile ignore also reads the sample counts.
+      const counts =
+        a.evaluateLowSampleCountPercentile === 'ignore' && parseStatistic(q.stat).kind === 'percentile';
+      return counts ? [query, { ...query, stat: 'SampleCount' }] : [query];
+    });
   }
 
   /** The alarm's new status when its evaluation changes state, else undefined. */
