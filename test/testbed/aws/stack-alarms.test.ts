@@ -16,6 +16,7 @@ import {
   resolveIntrinsics,
   templateContext,
 } from '../../../testbed/aws/alarm-model';
+import { evaluateExpression, expressionIds } from '../../../testbed/aws/metric-math';
 import { InMemoryMetricStore } from '../../../testbed/aws/statistics';
 import { failed, passed } from '../../cli/results';
 import { fixture, synthConfig } from '../../lib/helpers';
@@ -109,6 +110,24 @@ describe('alarms of the synthesized two-processor stack', () => {
         dimensions: { FunctionName: 'AcmePayFunctionA413AFF2' },
       },
     });
+  });
+
+  it('understands every metric math expression the alarms use (the list metric-math.test.ts covers)', () => {
+    const expressions = new Set(
+      alarms.flatMap((a) =>
+        a.kind === 'metric' ? a.queries.flatMap((q) => (q.kind === 'expression' ? [q.expression] : [])) : [],
+      ),
+    );
+    expect([...expressions].sort()).toEqual([
+      '100 * (success + handshake + auth)',
+      'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)',
+      'IF(FILL(runs, 0) < 1 OR FILL(errors, 0) > 0, 1, 0)',
+    ]);
+    for (const e of expressions) {
+      const lookup = (id: string) => new Map([[0, id.length]]);
+      expect(expressionIds(e).length).toBeGreaterThan(0);
+      expect(() => evaluateExpression(e, { grid: [0, 60], lookup })).not.toThrow();
+    }
   });
 
   describe('a healthy hour, then fastpay failing its TLS handshake for three minutes', () => {
