@@ -142,8 +142,7 @@ interface CompositeRuntime {
 }
 
 export class AlarmEvaluator {
-  /** Every transition so far, in order. */
-  readonly history: AlarmTransition[] = [];
+  private readonly log: AlarmTransition[] = [];
   private readonly byName = new Map<string, AlarmDefinition>();
   private readonly status = new Map<string, AlarmStatus>();
   private readonly composites = new Map<string, CompositeRuntime>();
@@ -171,6 +170,11 @@ export class AlarmEvaluator {
       this.composites.set(a.name, { rule, mode: 'none' });
     }
     this.compositeOrder(); // throws on a cycle
+  }
+
+  /** Every transition so far, in order. */
+  get history(): readonly AlarmTransition[] {
+    return this.log;
   }
 
   get definitions(): readonly AlarmDefinition[] {
@@ -425,7 +429,7 @@ export class AlarmEvaluator {
       current,
       event: stateChangeEvent(a, this.where(a), previous, current),
     };
-    this.history.push(t);
+    this.log.push(t);
     out.transitions.push(t);
     if (rt) rt.pending = t;
     else this.act(t, out);

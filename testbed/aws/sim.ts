@@ -90,11 +90,18 @@ export interface SimRunResult {
   readonly skippedActions: readonly string[];
 }
 
+/** A run's results as they accumulate. */
+interface Collector {
+  readonly transitions: AlarmTransition[];
+  readonly actions: ActionInvocation[];
+  readonly published: PublishedNotification[];
+  readonly skippedActions: string[];
+}
+
 export class AwsSim {
   readonly cloudWatch: CloudWatchClient;
   readonly sns: SNSClient;
-  /** Every notification published so far. */
-  readonly published: PublishedNotification[] = [];
+  private readonly log: PublishedNotification[] = [];
 
   private constructor(
     private readonly options: SimOptions,
@@ -106,6 +113,11 @@ export class AwsSim {
   ) {
     this.cloudWatch = clients.cloudWatch;
     this.sns = clients.sns;
+  }
+
+  /** Every notification published so far. */
+  get published(): readonly PublishedNotification[] {
+    return this.log;
   }
 
   /** Creates the template's topics and metric alarms in moto and subscribes the subscriber. */
@@ -157,12 +169,7 @@ export class AwsSim {
    * the metrics from moto; publishes the actions and calls onStateChange for each transition.
    */
   async run(from: number, to: number): Promise<SimRunResult> {
-    const out = {
-      transitions: [] as AlarmTransition[],
-      actions: [] as ActionInvocation[],
-      published: [] as PublishedNotification[],
-      skippedActions: [] as string[],
-    };
+    const out: Collector = { transitions: [], actions: [], published: [], skippedActions: [] };
     let last = from - 1;
     for (
       let t = Math.ceil(from / EVALUATION_STEP_MS) * EVALUATION_STEP_MS;
@@ -185,15 +192,7 @@ export class AwsSim {
     this.sns.destroy();
   }
 
-  private async tickAt(
-    at: number,
-    out: {
-      transitions: AlarmTransition[];
-      actions: ActionInvocation[];
-      published: PublishedNotification[];
-      skippedActions: string[];
-    },
-  ): Promise<void> {
+  private async tickAt(at: number, out: Collector): Promise<void> {
     const source = await this.prefetch(this.evaluator.queriesAt(at));
     const r = this.evaluator.tick(at, source);
     out.transitions.push(...r.transitions);
@@ -216,7 +215,7 @@ export class AwsSim {
           subject: action.notification.subject,
           message,
         };
-        this.published.push(p);
+        this.log.push(p);
         out.published.push(p);
       }
     }
