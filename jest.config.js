@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // End-to-end tests need the AWS emulator: `npm run test:e2e` (jest.e2e.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.ts$'],
   transform: {
     // Type checking runs once in `npm run build`; jest only transpiles.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

@@ -7,7 +7,7 @@
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { ProbeResult } from '../../../lambdas/core/result';
+import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { parseAlarmEvent } from '../../../lambdas/diagnose/alarm-event';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
 import type { AlarmStateChangeEvent } from '../../../testbed/aws/alarm-events';
@@ -15,8 +15,8 @@ import type { CfnTemplate } from '../../../testbed/aws/alarm-model';
 import { type MotoServer, startMoto } from '../../../testbed/aws/moto';
 import { AwsSim, type SimRunResult } from '../../../testbed/aws/sim';
 import { type SnsSubscriber, startSubscriber } from '../../../testbed/aws/subscriber';
-import { failed, passed } from '../../cli/results';
-import { synthConfig } from '../../lib/helpers';
+import { failed, passed } from '../../support/results';
+import { synthConfig } from '../../support/cdk';
 
 const MIN = 60_000;
 /** Two hours ago, on a minute: probes publish with simulated timestamps, moto keeps them. */

@@ -5,7 +5,7 @@
  * recorded from a run.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import type { ProbeResult } from '../../../lambdas/core/result';
+import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
 import { AlarmEvaluator } from '../../../testbed/aws/alarm-evaluator';
 import {
@@ -18,8 +18,8 @@ import {
 } from '../../../testbed/aws/alarm-model';
 import { evaluateExpression, expressionIds } from '../../../testbed/aws/metric-math';
 import { InMemoryMetricStore } from '../../../testbed/aws/statistics';
-import { failed, passed } from '../../cli/results';
-import { fixture, synthConfig } from '../../lib/helpers';
+import { failed, passed } from '../../support/results';
+import { fixture, synthConfig } from '../../support/cdk';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
