@@ -15,8 +15,8 @@ import type { CfnTemplate } from '../../../testbed/aws/alarm-model';
 import { type MotoServer, startMoto } from '../../../testbed/aws/moto';
 import { AwsSim, type SimRunResult } from '../../../testbed/aws/sim';
 import { type SnsSubscriber, startSubscriber } from '../../../testbed/aws/subscriber';
-import { failed, passed } from '../../support/results';
 import { synthConfig } from '../../support/cdk';
+import { failed, passed } from '../../support/results';
 
 const MIN = 60_000;
 /** Two hours ago, on a minute: probes publish with simulated timestamps, moto keeps them. */

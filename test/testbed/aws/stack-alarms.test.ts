@@ -18,8 +18,8 @@ import {
 } from '../../../testbed/aws/alarm-model';
 import { evaluateExpression, expressionIds } from '../../../testbed/aws/metric-math';
 import { InMemoryMetricStore } from '../../../testbed/aws/statistics';
-import { failed, passed } from '../../support/results';
 import { fixture, synthConfig } from '../../support/cdk';
+import { failed, passed } from '../../support/results';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
