@@ -1,10 +1,13 @@
 /**
  * Rendering of probe results: a table on a terminal (rows appear as results finish), one logfmt line per
- * processor otherwise, the `--json` document (../shared/DESIGN.md "CLI") and JUnit XML for CI systems.
- * Pure functions of ProbeResult values: nothing here reads secrets, and redact() is a last line of defence
- * applied to everything the CLI prints.
+ * processor otherwise, the `--json` document (docs/cli.md "payprobe check") and JUnit XML for CI systems.
+ * Pure functions of ProbeResult values: nothing here reads secrets, and the one redactor
+ * (lambdas/core/text/redact.ts, through redactingStream) is a last line of defence applied to everything
+ * the CLI prints.
  */
 import type { ProbeResult } from '../lambdas/core/contract/result';
+import { xmlEscape } from '../lambdas/core/text/escape';
+import type { Redactor } from '../lambdas/core/text/redact';
 import type { OutputStream } from './io';
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL';
@@ -138,21 +141,6 @@ export function jsonDocument(results: readonly ProbeResult[]): string {
   return `${JSON.stringify({ results }, null, 2)}\n`;
 }
 
-// XML 1.0 allows only these characters; anything else (e.g. a NUL in an OpenSSL message) is dropped.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
-const XML_INVALID = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-/** Escapes text for XML content and attribute values. */
-export function xmlEscape(s: string): string {
-  return s
-    .replace(XML_INVALID, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
-
 export interface JunitOptions {
   /** @default 'payprobe check' */
   readonly suiteName?: string;
@@ -213,32 +201,10 @@ function timingText(r: ProbeResult): string {
   return `dns ${ms(t.dnsMs)} ms, connect ${ms(t.connectMs)} ms, tls ${ms(t.tlsMs)} ms, first byte ${ms(t.firstByteMs)} ms, total ${ms(t.totalMs)} ms`;
 }
 
-/**
- * Replaces every occurrence of the given secret values with [redacted]. Values shorter than 4 characters are
- * left alone (they would match everywhere and are not credentials worth the name).
- */
-export function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  const values = [...new Set(secrets.flatMap(secretVariants))]
-    .filter((s) => s.length >= 4)
-    .sort((x, y) => y.length - x.length);
-  if (values.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const v of values) out = out.split(v).join('[redacted]');
-    return out;
-  };
-}
-
-/** The value, and its forms as they would appear inside JSON or XML output. */
-function secretVariants(value: string): string[] {
-  const trimmed = value.trim();
-  return [trimmed, JSON.stringify(trimmed).slice(1, -1), xmlEscape(trimmed)];
-}
-
-/** An OutputStream that redacts through `redact` before writing to `out`. */
-export function redactingStream(out: OutputStream, redact: () => (text: string) => string): OutputStream {
+/** An OutputStream that masks secrets through the current redactor before writing to `out`. */
+export function redactingStream(out: OutputStream, redactor: () => Redactor): OutputStream {
   return {
-    write: (chunk: string) => out.write(redact()(chunk)),
+    write: (chunk: string) => out.write(redactor().text(chunk)),
     ...(out.isTTY !== undefined ? { isTTY: out.isTTY } : {}),
     ...(out.columns !== undefined ? { columns: out.columns } : {}),
   };

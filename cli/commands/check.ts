@@ -1,6 +1,6 @@
 /**
  * `payprobe check --config FILE [--processor NAME]... [--json] [--junit FILE]`: probe now and report
- * (../shared/DESIGN.md "CLI"). Exit 0 when every probe passed, 1 when any failed, 2 on bad usage or an
+ * (docs/cli.md "payprobe check"). Exit 0 when every probe passed, 1 when any failed, 2 on bad usage or an
  * invalid config.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -10,16 +10,9 @@ import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../l
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { type ProbeDeps, probeMany } from '../../lambdas/core/engine/probe';
 import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
+import { makeRedactor, type Redactor } from '../../lambdas/core/text/redact';
 import { type CliIo, EXIT, type OutputStream, UsageError } from '../io';
-import {
-  jsonDocument,
-  junitXml,
-  makeRedactor,
-  plainLine,
-  redactingStream,
-  summaryLine,
-  TableWriter,
-} from '../output';
+import { jsonDocument, junitXml, plainLine, redactingStream, summaryLine, TableWriter } from '../output';
 
 export const DEFAULT_CONFIG_FILE = 'payprobe.yaml';
 
@@ -77,8 +70,8 @@ export function selectProcessors(config: LoadedConfig, names: readonly string[])
 
 /**
  * Timeouts for the CLI's Secrets Manager and SSM clients: a stalled call gives up within the longest probe
- * budget (the probe already reports CONFIG_ERROR by then), like the Lambda's CLIENT_CONFIG in
- * lambdas/probe/handler.ts. Callers still destroy the clients after the run (SecretSources.destroy).
+ * budget (the probe already reports CONFIG_ERROR by then), like the Lambdas' AWS_CLIENT_CONFIG in
+ * lambdas/shared/aws-clients.ts. Callers still destroy the clients after the run (SecretSources.destroy).
  */
 export function cliClientConfig(processors: readonly ProcessorConfig[]): {
   maxAttempts: number;
@@ -125,28 +118,22 @@ export function cliSecretSources(
 }
 
 /**
- * A redactor over the credential values read so far (tokens, passwords, client secrets, client keys and the
- * Basic header they make). Recomputed per write: a result line is only printed after its secrets were read.
+ * A redactor over the credential values read so far (tokens, passwords, client secrets, client key material;
+ * the redactor also finds them inside the Basic header they make). Recomputed when a value was read since:
+ * a result line is only printed after its secrets were read.
  */
 export function credentialRedactor(
   processors: readonly ProcessorConfig[],
   secrets: SecretSources,
-): () => (text: string) => string {
-  let cachedKey = '';
-  let cached: (text: string) => string = (t) => t;
+): () => Redactor {
+  let cachedKey: string | undefined;
+  let cached = makeRedactor([]);
   return () => {
     const values: string[] = [];
     for (const p of processors) {
       for (const ref of credentialRefs(p)) {
         const v = secrets.peek(ref, p.baseDir);
         if (v !== undefined) values.push(v);
-      }
-      const c = p.auth?.credentials;
-      if (c?.type === 'basic') {
-        const user = typeof c.username === 'string' ? c.username : secrets.peek(c.username, p.baseDir);
-        const pass = secrets.peek(c.password, p.baseDir);
-        if (user !== undefined && pass !== undefined)
-          values.push(Buffer.from(`${user}:${pass}`).toString('base64'));
       }
     }
     const key = values.join('\0');
@@ -195,7 +182,7 @@ export async function check(opts: CheckOptions, io: CliIo): Promise<number> {
   if (opts.junit !== undefined) {
     const junitFile = path.resolve(io.cwd, opts.junit);
     try {
-      writeFileSync(junitFile, redactor()(junitXml(results)));
+      writeFileSync(junitFile, redactor().text(junitXml(results)));
     } catch (err) {
       throw new UsageError(
         `cannot write --junit ${junitFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,

@@ -3,14 +3,14 @@ import { XMLParser } from 'fast-xml-parser';
 import {
   jsonDocument,
   junitXml,
-  makeRedactor,
   plainLine,
   redactingStream,
   summaryLine,
   TableWriter,
   verdict,
-  xmlEscape,
 } from '../../cli/output';
+import { xmlEscape } from '../../lambdas/core/text/escape';
+import { makeRedactor, REDACTED } from '../../lambdas/core/text/redact';
 import { failed, passed } from '../support/results';
 
 function sink(isTTY = true) {
@@ -166,22 +166,11 @@ describe('JUnit XML', () => {
 });
 
 describe('redaction', () => {
-  it('replaces secret values, also as they appear escaped in JSON and XML', () => {
-    const redact = makeRedactor(['s3cr"et<value>', 'tok_12345']);
-    expect(redact('a tok_12345 b')).toBe('a [redacted] b');
-    expect(redact(JSON.stringify({ d: 's3cr"et<value>' }))).toBe('{"d":"[redacted]"}');
-    expect(redact(xmlEscape('s3cr"et<value>'))).toBe('[redacted]');
-  });
-
-  it('ignores values too short to be credentials', () => {
-    expect(makeRedactor(['ab'])('ab cab')).toBe('ab cab');
-  });
-
   it('redacts through a stream, keeping its TTY flag', () => {
     const out = sink(true);
     const stream = redactingStream(out, () => makeRedactor(['hunter22']));
     stream.write('password hunter22\n');
-    expect(out.text()).toBe('password [redacted]\n');
+    expect(out.text()).toBe(`password ${REDACTED}\n`);
     expect(stream.isTTY).toBe(true);
   });
 });
