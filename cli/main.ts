@@ -3,7 +3,7 @@
  * 0 all passed, 1 some failed, 2 bad usage or invalid config.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../lambdas/core/config/load';
+import { ConfigError, formatConfigError } from '../lambdas/core/config/model';
 import { COMMANDS } from './commands';
 import { type CliIo, EXIT, processIo, UsageError } from './io';
 
@@ -45,10 +45,7 @@ function exitStatusFor(err: unknown, io: CliIo): number {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof ConfigError) {
-    io.stderr.write(
-      `payprobe: invalid config (${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}):\n`,
-    );
-    for (const i of err.issues) io.stderr.write(`  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}\n`);
+    io.stderr.write(formatConfigError(err));
     return EXIT.usage;
   }
   if (err instanceof UsageError) {

@@ -28,6 +28,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
 import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
+import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
+import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
 import { deployProcessors } from '../deploy/deployed-processor';
 import {
   concreteRegion,
@@ -41,15 +43,8 @@ import {
 /** The diagnose handler in this repository. */
 export const DEFAULT_DIAGNOSE_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'diagnose', 'handler.ts');
 
-/** Environment contract with lambdas/diagnose/env.ts. */
-export const ENV = {
-  processors: 'PAYPROBE_PROCESSORS',
-  processorsFile: 'PAYPROBE_PROCESSORS_FILE',
-  topicCritical: 'PAYPROBE_TOPIC_CRITICAL_ARN',
-  topicWarning: 'PAYPROBE_TOPIC_WARNING_ARN',
-  runbookBaseUrl: 'PAYPROBE_RUNBOOK_BASE_URL',
-  secretTtlSeconds: 'PAYPROBE_SECRET_TTL_SECONDS',
-} as const;
+/** Environment contract with lambdas/diagnose/env.ts: the names of lambdas/core/contract/env-names.ts. */
+export const ENV = DIAGNOSE_ENV;
 
 /** The bundled processors file, used when the configs do not fit the 4 KB function environment. */
 export const PROCESSORS_FILE = 'payprobe-processors.json';
@@ -188,7 +183,9 @@ export class Diagnosis extends Construct {
         [ENV.topicCritical]: props.criticalTopic.topicArn,
         [ENV.topicWarning]: props.warningTopic.topicArn,
         [ENV.runbookBaseUrl]: props.runbookBaseUrl ?? 'docs/runbooks/',
-        [ENV.secretTtlSeconds]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
+        [ENV.secretTtlSeconds]: String(
+          (props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS)).toSeconds(),
+        ),
       },
       files: deployed.files,
       generatedFiles: inEnvironment ? [] : [{ bundlePath: PROCESSORS_FILE, content: processorsJson }],

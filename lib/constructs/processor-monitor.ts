@@ -30,12 +30,14 @@ import {
   alarmName,
   type Severity,
 } from '../../lambdas/core/contract/alarm-names';
+import { ENV_PROCESSOR, ENV_SECRET_TTL_SECONDS } from '../../lambdas/core/contract/env-names';
 import {
   DIMENSION_PROCESSOR,
   METRIC_NAMESPACE,
   METRICS,
   type MetricName,
 } from '../../lambdas/core/contract/metric-names';
+import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
 import { runWorkMs } from '../../lambdas/core/policy/probe-policy';
 import {
   AVAILABILITY_ALARM,
@@ -61,10 +63,6 @@ import {
 
 /** The probe handler in this repository. */
 export const DEFAULT_PROBE_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'probe', 'handler.ts');
-
-/** Environment variable names of the probe function (contract with lambdas/probe/env.ts). */
-export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
-export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
 
 /** Seconds the function timeout leaves beyond the run's own probing time. */
 const TIMEOUT_MARGIN_SECONDS = 15;
@@ -189,7 +187,9 @@ export class ProcessorMonitor extends Construct {
       maxEventAge: Duration.seconds(60),
       environment: {
         [ENV_PROCESSOR]: deployed.environmentJson,
-        [ENV_SECRET_TTL_SECONDS]: String((props.secretCacheTtl ?? Duration.seconds(60)).toSeconds()),
+        [ENV_SECRET_TTL_SECONDS]: String(
+          (props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS)).toSeconds(),
+        ),
       },
       // The processor's public `{ file }` references, at the paths its deployed config names.
       files: deployed.files,

@@ -15,9 +15,10 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ConfigIssue, ProcessorConfig } from '../../lambdas/core/config/load';
 import type { SecretRef } from '../../lambdas/core/config/schema';
+import { LAMBDA_TASK_ROOT } from '../../lambdas/core/policy/deployment';
 
 /** The function code directory in the Lambda runtime: `{ file }` references resolve against it. */
-export const LAMBDA_TASK_ROOT = '/var/task';
+export { LAMBDA_TASK_ROOT };
 
 /** Lambda's limit on the total size of a function's environment variables (keys and values). */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;

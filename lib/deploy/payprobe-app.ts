@@ -3,7 +3,7 @@
  * told from a regional network problem), or one environment-agnostic stack when the config names none.
  */
 import type { App } from 'aws-cdk-lib';
-import type { ConfigError, LoadedConfig } from '../../lambdas/core/config/load';
+import type { LoadedConfig } from '../../lambdas/core/config/load';
 import { PayProbeStack, type PayProbeStackProps } from '../constructs/payprobe-stack';
 import { regionConstructId } from './ids';
 
@@ -49,9 +49,5 @@ export function addPayProbeStacks(
   );
 }
 
-/** The same text the CLI prints for an invalid config (lambdas/cli/main.ts). */
-export function formatConfigError(err: ConfigError): string {
-  const n = err.issues.length;
-  const lines = err.issues.map((i) => `  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}`);
-  return `payprobe: invalid config (${n} problem${n === 1 ? '' : 's'}):\n${lines.join('\n')}\n`;
-}
+/** The same text the CLI prints for an invalid config: one builder for both. */
+export { formatConfigError } from '../../lambdas/core/config/model';

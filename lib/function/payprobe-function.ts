@@ -17,6 +17,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DEFAULT_FUNCTION_MEMORY_MB } from '../../lambdas/core/policy/deployment';
 import type { BundledFile } from '../deploy/deployed-processor';
 
 /** The runtime every payprobe function is built and tested for (esbuild target node22). */
@@ -140,7 +141,7 @@ export class PayProbeFunction extends NodejsFunction {
       handler: 'handler',
       runtime: PAYPROBE_RUNTIME,
       architecture: PAYPROBE_ARCHITECTURE,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       description: props.description,
       role: props.role,

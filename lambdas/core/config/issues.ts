@@ -13,13 +13,14 @@ export interface RawIssue {
 
 type Def = { type: string } & Record<string, unknown>;
 
-function defOf(schema: unknown): Def | undefined {
+/** A zod/mini schema's definition (its `type` and parts); undefined for anything else. */
+export function defOf(schema: unknown): Def | undefined {
   const zod = (schema as { _zod?: { def?: Def } } | undefined)?._zod;
   return zod?.def;
 }
 
 /** Strips optional/nullable/default wrappers. */
-function unwrap(schema: unknown): unknown {
+export function unwrap(schema: unknown): unknown {
   let s = schema;
   for (let i = 0; i < 10; i++) {
     const def = defOf(s);

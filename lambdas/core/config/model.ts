@@ -26,14 +26,32 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** One issue as every message shows it: `file: field.path: message`. */
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.file}${issue.path ? `: ${issue.path}` : ''}: ${issue.message}`;
+}
+
+/** "invalid config (2 problems):" and one indented line per issue: ConfigError's message. */
+export function invalidConfigText(issues: readonly ConfigIssue[]): string {
+  const n = issues.length;
+  const lines = issues.map((i) => `  ${formatIssue(i)}`);
+  return `invalid config (${n} problem${n === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+}
+
 /** Broken configuration: the one kind of error payprobe throws. Lists every problem at once. */
 export class ConfigError extends Error {
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(
-      `invalid payprobe config:\n${issues.map((i) => `  ${i.file}${i.path ? `: ${i.path}` : ''}: ${i.message}`).join('\n')}`,
-    );
+    super(invalidConfigText(issues));
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The invalid-config message the CLI and the CDK app print (to stderr, before exiting 2):
+ * `payprobe: invalid config (N problems):` and one line per issue with file, field path and message.
+ */
+export function formatConfigError(err: ConfigError): string {
+  return `payprobe: ${invalidConfigText(err.issues)}\n`;
 }
 
 export type IntervalSeconds = 10 | 20 | 30 | 60;

@@ -159,7 +159,7 @@ export type Subscription = z.infer<typeof SubscriptionSchema>;
 
 export const PROCESSOR_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62})$/;
 
-const ProcessorSchema = z.strictObject({
+export const ProcessorSchema = z.strictObject({
   name: z
     .string()
     .check(z.regex(PROCESSOR_NAME, 'lower-case letters, digits and "-" (the metric dimension)')),

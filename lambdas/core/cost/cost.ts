@@ -33,24 +33,21 @@
  * metrics, 10 alarms, 1M API requests, 1M Lambda requests and 400,000 GB-s a month per account) is ignored.
  */
 
-import type { ProcessorConfig } from '../config/load';
+import type { ProcessorConfig } from '../config/model';
+import { configReferences } from '../config/references';
 import type { MetricsMode, RawConfig, Subscription } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from '../contract/alarm-names';
+import { ENV_PROCESSOR } from '../contract/env-names';
 import { METRICS, type MetricName } from '../contract/metric-names';
+import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../policy/deployment';
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
 import { DEFAULT_METRICS_MODE, type PublishRule, publishingRules } from '../policy/publishing';
 import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
 
 export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
 
-/**
- * Lambda memory assumed for the probe function when the caller does not pass the deployed value.
- * lib/ (the CDK app) decides the real size; test/core/cost.test.ts fails if the two drift apart.
- */
-export const ASSUMED_PROBE_MEMORY_MB = 256;
-
 export interface CostAssumptions {
-  /** Probe Lambda memory in MB. @default ASSUMED_PROBE_MEMORY_MB */
+  /** Probe Lambda memory in MB. @default DEFAULT_FUNCTION_MEMORY_MB, the size lib/ deploys */
   readonly memoryMb: number;
   /** Wall time of one healthy probe against an internet endpoint (DNS + TCP + TLS + one request). */
   readonly probeSeconds: number;
@@ -92,7 +89,7 @@ export interface CostAssumptions {
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
-  memoryMb: ASSUMED_PROBE_MEMORY_MB,
+  memoryMb: DEFAULT_FUNCTION_MEMORY_MB,
   probeSeconds: 0.7,
   invocationOverheadSeconds: 0.3,
   failureClassesPerMonth: 2,
@@ -106,7 +103,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   logBytesPerProbe: 3000,
   logBytesPerInvocation: 400,
   logRetentionDays: 30,
-  secretCacheTtlSeconds: 60,
+  secretCacheTtlSeconds: DEFAULT_SECRET_TTL_SECONDS,
   dashboardsPerRegion: 1,
   kmsKeysPerRegion: 1,
   sharedAlarmsPerRegion: 3,
@@ -318,13 +315,6 @@ export function invocationSeconds(intervalSeconds: number, a: CostAssumptions): 
   return (n - 1) * intervalSeconds + a.probeSeconds + a.invocationOverheadSeconds;
 }
 
-function countSecretsManagerRefs(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + countSecretsManagerRefs(v), 0);
-  if (typeof value !== 'object' || value === null) return 0;
-  if (Object.hasOwn(value, 'secretsManager')) return 1;
-  return Object.values(value).reduce((n: number, v) => n + countSecretsManagerRefs(v), 0);
-}
-
 function subscribers(subs: readonly Subscription[] | undefined): {
   email: number;
   https: number;
@@ -388,7 +378,7 @@ export function processorUsage(
   const retention = deployed.logRetentionDays ?? a.logRetentionDays;
   const logStoredGb = (logGb * Math.min(retention, 3650)) / 30;
 
-  const secretsManagerRefs = countSecretsManagerRefs({ endpoint: p.endpoint, tls: p.tls, auth: p.auth });
+  const secretsManagerRefs = configReferences(p).filter((r) => 'secretsManager' in r.ref).length;
   const fetchesPerRef = Math.min(probes, (HOURS_PER_MONTH * 3600) / a.secretCacheTtlSeconds);
   return {
     invocations,
@@ -503,9 +493,6 @@ interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
 }
-
-/** The probe function's processor config variable (contract of lambdas/probe/env.ts). */
-const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
 
 /** Default Lambda memory when a template leaves MemorySize out. */
 const CFN_DEFAULT_MEMORY_MB = 128;

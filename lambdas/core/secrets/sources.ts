@@ -12,9 +12,10 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, type GetParameterCommandOutput, type SSMClient } from '@aws-sdk/client-ssm';
-import type { ProcessorConfig } from '../config/load';
+import type { ProcessorConfig } from '../config/model';
+import { configReferences } from '../config/references';
 import type { SecretRef } from '../config/schema';
-import { isSecretRef, type ResolvedValue, SecretError, type SecretResolver } from './resolver';
+import { type ResolvedValue, SecretError, type SecretResolver } from './resolver';
 
 /** A client, or a function that creates it on first use. */
 export type ClientSource<T> = T | (() => T | Promise<T>);
@@ -174,40 +175,13 @@ export function awsSourcesUsed(processors: readonly ProcessorConfig[]): {
   secretsManager: boolean;
   ssm: boolean;
 } {
-  const used = { secretsManager: false, ssm: false };
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) {
-      for (const x of v) visit(x);
-    } else if (typeof v === 'object' && v !== null) {
-      const obj = v as Record<string, unknown>;
-      if (typeof obj.secretsManager === 'string' && Object.keys(obj).length === 1) used.secretsManager = true;
-      else if (typeof obj.ssm === 'string' && Object.keys(obj).length === 1) used.ssm = true;
-      else for (const x of Object.values(obj)) visit(x);
-    }
-  };
-  for (const p of processors) visit(p);
-  return used;
+  const refs = processors.flatMap((p) => configReferences(p).map((r) => r.ref));
+  return { secretsManager: refs.some((r) => 'secretsManager' in r), ssm: refs.some((r) => 'ssm' in r) };
 }
 
 /** Every reference whose value is a credential (tokens, passwords, client secrets, client key material). */
 export function credentialRefs(p: ProcessorConfig): SecretRef[] {
-  const refs: unknown[] = [p.tls.clientKey, p.tls.clientKeyPassphrase];
-  const c = p.auth?.credentials;
-  if (c) {
-    switch (c.type) {
-      case 'bearer':
-        refs.push(c.token);
-        break;
-      case 'basic':
-        refs.push(c.password);
-        break;
-      case 'header':
-        refs.push(c.value);
-        break;
-      case 'oauth2-client-credentials':
-        refs.push(c.clientSecret);
-        break;
-    }
-  }
-  return refs.filter((r): r is SecretRef => isSecretRef(r));
+  return configReferences(p)
+    .filter((r) => r.credential)
+    .map((r) => r.ref);
 }

@@ -6,7 +6,6 @@ import { METRICS } from '../../../lambdas/core/contract/metric-names';
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import {
   ALARM_METRICS,
-  ASSUMED_PROBE_MEMORY_MB,
   type CostAssumptions,
   DEFAULT_ASSUMPTIONS,
   deployedFactsFromTemplate,
@@ -19,6 +18,7 @@ import {
   withMetricsMode,
 } from '../../../lambdas/core/cost/cost';
 import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../../lambdas/core/cost/pricing';
+import { DEFAULT_FUNCTION_MEMORY_MB } from '../../../lambdas/core/policy/deployment';
 import { CONFIRM_PAUSE_MS } from '../../../lambdas/core/policy/probe-policy';
 import { DEFAULT_PUBLISHING } from '../../../lambdas/core/policy/publishing';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
@@ -482,7 +482,7 @@ describe('cost model from a synthesized template', () => {
     for (const p of model.processors) {
       expect({ p: p.processor, memoryMb: facts.processors[p.processor]?.memoryMb }).toEqual({
         p: p.processor,
-        memoryMb: ASSUMED_PROBE_MEMORY_MB,
+        memoryMb: DEFAULT_FUNCTION_MEMORY_MB,
       });
       expect(facts.processors[p.processor]?.logRetentionDays).toBe(DEFAULT_ASSUMPTIONS.logRetentionDays);
       expect({ p: p.processor, alarms: facts.processors[p.processor]?.alarms }).toEqual({

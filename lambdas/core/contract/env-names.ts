@@ -1,0 +1,36 @@
+/**
+ * The environment contract between the CDK stack (lib/) and the Lambda handlers (lambdas/): every variable
+ * the stack sets and a handler reads, named once. lib/ imports these names to set the variables, the handlers
+ * to read them, so the two can never drift apart. docs/lambda.md "Environment contract" describes each.
+ */
+
+/** Probe function: JSON of one deployed processor config (defaults and preset merged, baseDir in the bundle). */
+export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
+
+/** Probe and diagnose functions: seconds Secrets Manager and SSM values stay cached (0 to MAX_SECRET_TTL_SECONDS). */
+export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
+
+/** Diagnose function: JSON object, processor name -> deployed processor config. */
+export const ENV_PROCESSORS = 'PAYPROBE_PROCESSORS';
+
+/** Diagnose function, instead of ENV_PROCESSORS when that would not fit 4 KB: a bundled JSON file of the same shape. */
+export const ENV_PROCESSORS_FILE = 'PAYPROBE_PROCESSORS_FILE';
+
+/** Diagnose function: the SNS topic of critical pages. */
+export const ENV_TOPIC_CRITICAL_ARN = 'PAYPROBE_TOPIC_CRITICAL_ARN';
+
+/** Diagnose function: the SNS topic of warning pages. */
+export const ENV_TOPIC_WARNING_ARN = 'PAYPROBE_TOPIC_WARNING_ARN';
+
+/** Diagnose function (optional): where docs/runbooks lives for the reader of a page. */
+export const ENV_RUNBOOK_BASE_URL = 'PAYPROBE_RUNBOOK_BASE_URL';
+
+/** The variables of the diagnose function, by role (lib/ sets them from this map). */
+export const DIAGNOSE_ENV = {
+  processors: ENV_PROCESSORS,
+  processorsFile: ENV_PROCESSORS_FILE,
+  topicCritical: ENV_TOPIC_CRITICAL_ARN,
+  topicWarning: ENV_TOPIC_WARNING_ARN,
+  runbookBaseUrl: ENV_RUNBOOK_BASE_URL,
+  secretTtlSeconds: ENV_SECRET_TTL_SECONDS,
+} as const;

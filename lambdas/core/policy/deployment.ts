@@ -1,0 +1,16 @@
+/**
+ * Defaults of the deployed functions that the CDK stack (lib/), the Lambda handlers and the cost model all
+ * need: one number each, so the stack deploys what the handlers assume and the cost model prices.
+ */
+
+/** Memory of a payprobe function in MB (Lambda gives CPU in proportion: TLS handshakes are CPU-bound). */
+export const DEFAULT_FUNCTION_MEMORY_MB = 256;
+
+/** How long Secrets Manager and SSM values stay cached in a warm function: a rotation is seen within this. */
+export const DEFAULT_SECRET_TTL_SECONDS = 60;
+
+/** The longest cache lifetime a function accepts (PAYPROBE_SECRET_TTL_SECONDS). */
+export const MAX_SECRET_TTL_SECONDS = 3600;
+
+/** The function code directory in the Lambda runtime: bundled `{ file }` references resolve against it. */
+export const LAMBDA_TASK_ROOT = '/var/task';
