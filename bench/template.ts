@@ -11,15 +11,11 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config/load';
 import { alarmName } from '../lambdas/core/contract/alarm-names';
-import {
-  ASSUMED_PROBE_MEMORY_MB,
-  deployedFactsFromTemplate,
-  estimateCost,
-  withMetricsMode,
-} from '../lambdas/core/cost/cost';
+import { deployedFactsFromTemplate, estimateCost, withMetricsMode } from '../lambdas/core/cost/cost';
 import { PRICES } from '../lambdas/core/cost/pricing';
+import { DEFAULT_FUNCTION_MEMORY_MB } from '../lambdas/core/policy/deployment';
 import { confirmsFailures } from '../lambdas/core/policy/probe-policy';
-import { parseProcessorEnv } from '../lambdas/shared/processor-env';
+import { parseProcessorEnv } from '../lambdas/shared/deployed-config';
 import { detectionTimes } from '../lib/alarms/alarm-policy';
 import { addPayProbeStacks } from '../lib/deploy/payprobe-app';
 import type { Figure } from './run';
@@ -153,7 +149,7 @@ export async function figureDetectionAndCost(): Promise<Figure[]> {
     title: `monthly cost per processor at 60 s (${at60.processor}, metrics: ${at60.metricsMode})`,
     value:
       `$${at60.usd.toFixed(2)} (${top(at60.lines)}; memory ${memory} MB from the template` +
-      `${memory !== ASSUMED_PROBE_MEMORY_MB ? `, cost.ts assumes ${ASSUMED_PROBE_MEMORY_MB} MB` : ''}); ` +
+      `${memory !== DEFAULT_FUNCTION_MEMORY_MB ? `, cost.ts assumes ${DEFAULT_FUNCTION_MEMORY_MB} MB` : ''}); ` +
       `with the opt-in metrics: sampled $${at60Sampled.usd.toFixed(2)} (${top(at60Sampled.lines)}); ` +
       `shared per region $${estimate.shared.usdPerRegion.toFixed(2)} (${estimate.shared.lines
         .filter((l) => l.quantity > 0)

@@ -13,7 +13,8 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { ProcessorConfig } from '../core/config/model';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName, type Severity } from '../core/contract/alarm-names';
-import type { ProbeResult } from '../core/contract/result';
+import type { Engine } from '../core/contract/engine';
+import { crashResult, type ProbeResult } from '../core/contract/result';
 import {
   type AlarmStateChange,
   buildDiagnosisNotification,
@@ -22,13 +23,9 @@ import {
   type Notification,
   structuredMessage,
 } from '../core/diagnosis/notification';
-import type { ProbeDeps } from '../core/engine/probe';
 import type { SecretResolver } from '../core/secrets/resolver';
 import { makeRedactor } from '../core/text/redact';
-import { crashResult } from '../probe/run';
 import { parseAlarmEvent } from './alarm-event';
-
-export type Engine = (processor: ProcessorConfig, deps: ProbeDeps) => Promise<ProbeResult>;
 
 /** A resolver that can list the secret values it read, for the last-line redaction of the page. */
 export type DiagnoseSecrets = SecretResolver & { sensitiveValues?(): readonly string[] };
@@ -60,7 +57,7 @@ export interface DiagnoseDeps {
   readonly topics: Readonly<Record<Severity, string>>;
   readonly sns: SNSClient;
   readonly secrets: DiagnoseSecrets;
-  /** @default the probe engine (lambdas/core/probe.ts) */
+  /** The probe engine (lambdas/core/engine/probe.ts) or a test's stand-in. */
   readonly engine: Engine;
   readonly memory: InputsMemory;
   readonly runbookBaseUrl?: string;

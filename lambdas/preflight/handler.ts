@@ -1,6 +1,6 @@
 /**
  * The deploy-time preflight Lambda: the onEvent handler of a CloudFormation custom resource
- * (lib/preflight.ts, through the CDK Provider framework). On Create and Update it probes every processor of
+ * (lib/constructs/preflight.ts, through the CDK Provider framework). On Create and Update it probes every processor of
  * the config being deployed (preflight.ts) and throws when one fails, so CloudFormation fails the resource
  * and rolls the deployment back; the thrown message is the status reason `cdk deploy` prints.
  *
@@ -15,17 +15,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { ManyEngine } from '../core/contract/engine';
 import { probeMany } from '../core/engine/probe';
 import { makeRedactor } from '../core/text/redact';
-import { CachedSecretResolver } from '../shared/cached-secrets';
+import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
+import { codeDirectory } from '../shared/deployed-config';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_RETRY_DELAY_MS,
   failureReason,
-  type ProbeManyFn,
   parseProcessorsJson,
   runPreflight,
   successSummary,
@@ -51,24 +50,18 @@ export interface OnEventResponse {
 
 export type PreflightHandler = (event: CloudFormationCustomResourceEvent) => Promise<OnEventResponse>;
 
-export interface HandlerOptions {
+export interface HandlerOptions extends SecretClients {
   /** @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  /** @default a SecretsManagerClient from the function's environment */
-  readonly secretsManager?: SecretsManagerClient;
-  /** @default an SSMClient from the function's environment */
-  readonly ssm?: SSMClient;
   /** @default a CloudFormationClient from the function's environment */
   readonly cloudformation?: CloudFormationClient;
   /** @default a Powertools Logger, service "payprobe-preflight" */
   readonly logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /** @default probeMany of lambdas/core/probe.ts */
-  readonly probeMany?: ProbeManyFn;
+  /** @default probeMany of lambdas/core/engine/probe.ts */
+  readonly probeMany?: ManyEngine;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
-
-const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
 
 export function createHandler(options: HandlerOptions = {}): PreflightHandler {
   const env = options.env ?? process.env;
@@ -76,7 +69,7 @@ export function createHandler(options: HandlerOptions = {}): PreflightHandler {
 
   const rollingBack = async (stackId: string): Promise<boolean> => {
     try {
-      const cfn = options.cloudformation ?? new CloudFormationClient(CLIENT_CONFIG);
+      const cfn = awsClient(options.cloudformation, CloudFormationClient);
       const out = await cfn.send(new DescribeStacksCommand({ StackName: stackId }));
       const status = out.Stacks?.[0]?.StackStatus ?? '';
       return /ROLLBACK_IN_PROGRESS$/.test(status);
@@ -100,13 +93,9 @@ export function createHandler(options: HandlerOptions = {}): PreflightHandler {
       return { PhysicalResourceId: physicalId, Data: { Summary: 'skipped during rollback' } };
     }
     const props = event.ResourceProperties as PreflightProperties;
-    const processors = parseProcessorsJson(props.ProcessorsJson, env.LAMBDA_TASK_ROOT ?? '/var/task');
-    const secrets = new CachedSecretResolver({
-      secretsManager: options.secretsManager ?? new SecretsManagerClient(CLIENT_CONFIG),
-      ssm: options.ssm ?? new SSMClient(CLIENT_CONFIG),
-      // One deployment, one read per attempt: a secret fixed between attempts is picked up.
-      ttlSeconds: 0,
-    });
+    const processors = parseProcessorsJson(props.ProcessorsJson, codeDirectory(env));
+    // One deployment, one read per attempt: a secret fixed between attempts is picked up.
+    const secrets = handlerSecrets(options, 0);
     const redact = () => makeRedactor(secrets.sensitiveValues());
     logger.info('preflight: probing', { processors: processors.map((p) => p.name) });
     const outcome = await runPreflight(

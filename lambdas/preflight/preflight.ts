@@ -13,18 +13,15 @@
  * processor, stage, class and detail; the engine's details never contain a secret, and every value the
  * resolver read is masked again before the reason leaves (defence in depth).
  */
-import type { ConfigIssue, ProcessorConfig } from '../core/config/model';
-import { ConfigError } from '../core/config/model';
+import type { ProcessorConfig } from '../core/config/model';
+import type { ManyEngine } from '../core/contract/engine';
 import type { ProbeResult } from '../core/contract/result';
-import type { ProbeDeps } from '../core/engine/probe';
 import type { SecretResolver } from '../core/secrets/resolver';
-import { parseProcessorEnv } from '../shared/processor-env';
-
-/** Probes many processors concurrently (lambdas/core/probe.ts probeMany). */
-export type ProbeManyFn = (processors: readonly ProcessorConfig[], deps: ProbeDeps) => Promise<ProbeResult[]>;
+import { parseProcessorMap } from '../shared/deployed-config';
 
 export interface PreflightDeps {
-  readonly probeMany: ProbeManyFn;
+  /** Probes many processors concurrently (probeMany of lambdas/core/engine/probe.ts). */
+  readonly probeMany: ManyEngine;
   readonly secrets: SecretResolver;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -140,50 +137,13 @@ export const PROCESSORS_SOURCE = 'preflight property ProcessorsJson';
 
 /**
  * Parses the processors the stack passes (JSON: processor name → deployed processor config, as the probe
- * Lambda's PAYPROBE_PROCESSOR holds for one), each validated with the config schema and the deployed-config
- * rules of lambdas/probe/env.ts. Throws ConfigError naming the processor and field.
+ * Lambda's PAYPROBE_PROCESSOR holds for one) with the one deployed-config parser. Throws ConfigError naming
+ * the processor and field.
  */
 export function parseProcessorsJson(json: string | undefined, baseDir: string): ProcessorConfig[] {
-  const fail = (message: string): never => {
-    throw new ConfigError([{ file: PROCESSORS_SOURCE, path: '', message }]);
-  };
-  if (json === undefined || json.trim() === '')
-    return fail('not set: the stack passes the processors to probe');
-  let data: unknown;
-  try {
-    data = JSON.parse(json);
-  } catch (err) {
-    return fail(`not valid JSON (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return fail('expected a JSON object: processor name → processor config');
-  }
-  const entries = Object.entries(data as Record<string, unknown>);
-  if (entries.length === 0) return fail('no processors');
-  const issues: ConfigIssue[] = [];
-  const out: ProcessorConfig[] = [];
-  for (const [name, value] of entries) {
-    try {
-      const p = parseProcessorEnv(JSON.stringify(value), baseDir);
-      if (p.name !== name) {
-        issues.push({
-          file: PROCESSORS_SOURCE,
-          path: `${name}.name`,
-          message: `"${p.name}" does not match its key "${name}"`,
-        });
-      }
-      out.push(p);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      for (const i of err.issues) {
-        issues.push({
-          file: PROCESSORS_SOURCE,
-          path: i.path ? `${name}.${i.path}` : name,
-          message: i.message,
-        });
-      }
-    }
-  }
-  if (issues.length > 0) throw new ConfigError(issues);
-  return out;
+  return parseProcessorMap(json, {
+    source: PROCESSORS_SOURCE,
+    baseDir,
+    setBy: 'the stack passes the processors to probe',
+  });
 }

@@ -5,26 +5,26 @@
  * PutMetricData call (metrics.ts).
  *
  * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
- * (cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs (input-changes.ts)
- * and certificates (publishing.ts). A cold start starts with an empty cache and no previous state.
- * At a 60-s interval a failed probe is confirmed by a re-probe before it is published (policy.ts).
+ * (lambdas/shared/cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs
+ * (lambdas/core/diagnosis/input-changes.ts) and certificates (lambdas/core/policy/publishing.ts). A cold start
+ * starts with an empty cache and no previous state. At a 60-s interval a failed probe is confirmed by a
+ * re-probe before it is published (lambdas/core/policy/probe-policy.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError } from '../core/config/model';
+import { ConfigError, formatIssue } from '../core/config/model';
+import type { Engine } from '../core/contract/engine';
+import { failureResult } from '../core/contract/result';
 import { InputTracker } from '../core/diagnosis/input-changes';
 import { probe } from '../core/engine/probe';
 import { CertificateTracker } from '../core/policy/publishing';
-import { CachedSecretResolver } from '../shared/cached-secrets';
-import { processorNameFromEnv, readProbeEnv } from '../shared/processor-env';
+import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
+import { processorNameFromEnv } from '../shared/deployed-config';
+import { readProbeEnv } from './env';
 import { buildMetricData } from './metrics';
 import {
   type Clock,
-  type Engine,
-  failureResult,
   type InvocationSummary,
   publish,
   type RunnerDeps,
@@ -38,18 +38,14 @@ export type ProbeHandler = (
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ) => Promise<InvocationSummary>;
 
-export interface HandlerOptions {
+export interface HandlerOptions extends SecretClients {
   /** @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** @default a CloudWatchClient from the function's environment (region, credentials) */
   readonly cloudwatch?: CloudWatchClient;
-  /** @default a SecretsManagerClient from the function's environment */
-  readonly secretsManager?: SecretsManagerClient;
-  /** @default an SSMClient from the function's environment */
-  readonly ssm?: SSMClient;
   /** @default a Powertools Logger, service "payprobe-probe" (level from POWERTOOLS_LOG_LEVEL) */
   readonly logger?: Logger;
-  /** @default the probe engine (lambdas/core/probe.ts) */
+  /** @default the probe engine (lambdas/core/engine/probe.ts) */
   readonly engine?: Engine;
   /** @default the system clock */
   readonly clock?: Clock;
@@ -58,9 +54,6 @@ export interface HandlerOptions {
   /** Pause before the re-probe that confirms a failure at a 60-s interval. @default CONFIRM_PAUSE_MS (3 s) */
   readonly confirmPauseMs?: number;
 }
-
-/** The AWS clients' network limits: a hung call must not eat the whole invocation. */
-const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
 
 /**
  * Creates a handler with its own module-scope state. The deployed `handler` is `createHandler()`; tests
@@ -73,7 +66,7 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
   let deps: RunnerDeps | undefined;
 
   const init = async (): Promise<RunnerDeps> => {
-    cloudwatch ??= new CloudWatchClient(CLIENT_CONFIG);
+    cloudwatch = awsClient(cloudwatch, CloudWatchClient);
     let config: ReturnType<typeof readProbeEnv>;
     try {
       config = readProbeEnv(env);
@@ -85,11 +78,7 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
     return {
       processor: config.processor,
       engine: options.engine ?? probe,
-      secrets: new CachedSecretResolver({
-        secretsManager: options.secretsManager ?? new SecretsManagerClient(CLIENT_CONFIG),
-        ssm: options.ssm ?? new SSMClient(CLIENT_CONFIG),
-        ttlSeconds: config.secretTtlSeconds,
-      }),
+      secrets: handlerSecrets(options, config.secretTtlSeconds),
       cloudwatch,
       logger,
       inputs: new InputTracker(),
@@ -110,7 +99,7 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
     if (!name) return;
     const now = (options.clock ?? systemClock).now();
     const first = issues[0];
-    const detail = `broken deployment configuration: ${first ? `${first.file}${first.path ? `: ${first.path}` : ''}: ${first.message}` : String(err)}`;
+    const detail = `broken deployment configuration: ${first ? formatIssue(first) : String(err)}`;
     const result = failureResult(name, 'CONFIG_ERROR', detail, now, now);
     const input = buildMetricData(result, { highResolution: false, inputChanged: false });
     const stub = { name } as RunnerDeps['processor'];

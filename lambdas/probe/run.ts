@@ -8,7 +8,7 @@
  * metrics. Every probe's budget is clamped so it ends, with its publish, before both the Lambda timeout and
  * the end of the minute: the invocation never overlaps the next one.
  *
- * Confirmation (60-s mode, ./policy.ts): a probe that fails with a class a re-probe could change is probed
+ * Confirmation (60-s mode, lambdas/core/policy/probe-policy.ts): a probe that fails with a class a re-probe could change is probed
  * again after a short pause, and the run publishes the confirmation's result, stamped with the slot's
  * start. Both attempts are logged; a failure the re-probe does not repeat is logged as transient and the
  * run publishes the pass. When the time left cannot hold a confirmation, the first failure is published.
@@ -24,10 +24,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { ProcessorConfig } from '../core/config/model';
-import { type FailureClass, stageOf } from '../core/contract/classes';
-import type { ProbeResult } from '../core/contract/result';
+import type { FailureClass } from '../core/contract/classes';
+import type { Engine } from '../core/contract/engine';
+import { crashResult, errorName, errorText, type ProbeResult } from '../core/contract/result';
 import type { InputTracker } from '../core/diagnosis/input-changes';
-import type { ProbeDeps } from '../core/engine/probe';
 import {
   CONFIRM_PAUSE_MS,
   confirmationFor,
@@ -36,13 +36,9 @@ import {
   SCHEDULE_WINDOW_MS,
 } from '../core/policy/probe-policy';
 import { type CertificateTracker, publishThresholds } from '../core/policy/publishing';
-import { SecretError, type SecretResolver } from '../core/secrets/resolver';
+import type { SecretResolver } from '../core/secrets/resolver';
 import { makeRedactor, type Redactor } from '../core/text/redact';
 import { buildMetricData } from './metrics';
-
-export { MIN_BUDGET_MS, PUBLISH_RESERVE_MS, SCHEDULE_WINDOW_MS } from '../core/policy/probe-policy';
-
-export type Engine = (processor: ProcessorConfig, deps: ProbeDeps) => Promise<ProbeResult>;
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -331,86 +327,4 @@ function logResult(
 
 function redactorFor(secrets: RunnerSecrets): Redactor {
   return makeRedactor(secrets.sensitiveValues?.() ?? []);
-}
-
-/** The failure result published when the engine throws instead of returning a result. */
-export function crashResult(
-  processor: string,
-  err: unknown,
-  startMs: number,
-  endMs: number,
-  redact: Redactor,
-): ProbeResult {
-  const cls = classifyThrown(err);
-  const detail =
-    err instanceof SecretError
-      ? err.message
-      : `the probe engine threw ${errorName(err)}: ${redact.untrusted(errorText(err))}`;
-  return failureResult(processor, cls, redact.untrusted(detail), startMs, endMs);
-}
-
-/** A failure result that reached no stage: for engine crashes and a broken deployment config. */
-export function failureResult(
-  processor: string,
-  cls: FailureClass,
-  detail: string,
-  startMs: number,
-  endMs: number,
-): ProbeResult {
-  return {
-    processor,
-    ok: false,
-    stage: stageOf(cls),
-    class: cls,
-    detail,
-    warnings: [],
-    timings: {
-      dnsMs: null,
-      connectMs: null,
-      tlsMs: null,
-      firstByteMs: null,
-      totalMs: Math.max(0, endMs - startMs),
-    },
-    tls: null,
-    http: null,
-    startedAt: new Date(startMs).toISOString(),
-    inputs: {},
-  };
-}
-
-/** Node error codes the engine would have classified itself, had it not thrown. */
-const CODE_CLASSES: Readonly<Record<string, FailureClass>> = {
-  ENOTFOUND: 'DNS_FAILURE',
-  EAI_AGAIN: 'DNS_FAILURE',
-  EAI_FAIL: 'DNS_FAILURE',
-  ECONNREFUSED: 'CONNECT_REFUSED',
-  ETIMEDOUT: 'CONNECT_TIMEOUT',
-  ECONNRESET: 'TLS_CONNECTION_RESET',
-  EPIPE: 'TLS_CONNECTION_RESET',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS_PROTOCOL_ERROR',
-  CERT_HAS_EXPIRED: 'CERT_EXPIRED',
-  CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'CERT_UNTRUSTED',
-  SELF_SIGNED_CERT_IN_CHAIN: 'CERT_UNTRUSTED',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'CERT_UNTRUSTED',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'CERT_UNTRUSTED',
-};
-
-/** The best failure class for an error the engine threw: by Node error code, else CONFIG_ERROR. */
-export function classifyThrown(err: unknown): FailureClass {
-  const code = (err as { code?: unknown } | null)?.code;
-  return (typeof code === 'string' && CODE_CLASSES[code]) || 'CONFIG_ERROR';
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return `${err.message}${typeof code === 'string' && !err.message.includes(code) ? ` (${code})` : ''}`;
-  }
-  return String(err);
 }

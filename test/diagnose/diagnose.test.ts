@@ -9,6 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import type { Engine } from '../../lambdas/core/contract/engine';
 import type { CertSummary, ProbeResult } from '../../lambdas/core/contract/result';
 import {
   buildDiagnosisNotification,
@@ -22,12 +23,7 @@ import {
 } from '../../lambdas/core/diagnosis/notification';
 import { SecretError } from '../../lambdas/core/secrets/resolver';
 import { parseAlarmEvent } from '../../lambdas/diagnose/alarm-event';
-import {
-  type DiagnoseDeps,
-  type Engine,
-  handleAlarmEvent,
-  inMemoryInputs,
-} from '../../lambdas/diagnose/diagnose';
+import { type DiagnoseDeps, handleAlarmEvent, inMemoryInputs } from '../../lambdas/diagnose/diagnose';
 import { readDiagnoseEnv } from '../../lambdas/diagnose/env';
 import { alarmEvent, CRITICAL_ARN, readPublish, WARNING_ARN } from '../support/diagnose';
 

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
-import { parseProcessorEnv } from '../../lambdas/shared/processor-env';
+import { parseProcessorEnv } from '../../lambdas/shared/deployed-config';
 import { DETECTION_TARGET_SECONDS, defaultDetectionTimes, failureMOfN } from '../../lib/alarms/alarm-policy';
 import { deployProcessor, deployProcessors, secretRefs } from '../../lib/deploy/deployed-processor';
 import { processorConstructId, regionConstructId } from '../../lib/deploy/ids';

@@ -15,7 +15,7 @@ import {
 } from '../../lambdas/core/contract/alarm-names';
 import { METRICS } from '../../lambdas/core/contract/metric-names';
 import { buildMetricData } from '../../lambdas/probe/metrics';
-import { parseProcessorEnv } from '../../lambdas/shared/processor-env';
+import { parseProcessorEnv } from '../../lambdas/shared/deployed-config';
 import { detectionTimes } from '../../lib/alarms/alarm-policy';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
 import type { ProcessorMonitor } from '../../lib/constructs/processor-monitor';

@@ -14,9 +14,9 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '../../lambdas/core/config/load';
+import type { ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { createHandler, type HandlerOptions, PHYSICAL_RESOURCE_ID } from '../../lambdas/preflight/handler';
-import type { ProbeManyFn } from '../../lambdas/preflight/preflight';
 import { createPki } from '../../testbed/pki';
 
 const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/PayProbe/abc';
@@ -66,7 +66,7 @@ function capture() {
   return { lines, logger: { info: log, warn: log, error: log } as unknown as HandlerOptions['logger'] };
 }
 
-function handlerWith(probeMany: ProbeManyFn, extra: Partial<HandlerOptions> = {}) {
+function handlerWith(probeMany: ManyEngine, extra: Partial<HandlerOptions> = {}) {
   const log = capture();
   const handler = createHandler({
     env: {},
@@ -104,8 +104,8 @@ const ok = (n: string): ProbeResult => ({
   startedAt: new Date().toISOString(),
   inputs: {},
 });
-const passingProbe: ProbeManyFn = async (ps) => ps.map((p) => ok(p.name));
-const failingProbe: ProbeManyFn = async (ps) =>
+const passingProbe: ManyEngine = async (ps) => ps.map((p) => ok(p.name));
+const failingProbe: ManyEngine = async (ps) =>
   ps.map((p) => ({
     ...ok(p.name),
     ok: false,

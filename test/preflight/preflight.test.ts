@@ -4,10 +4,10 @@
  * processor, stage, class and detail without a secret. Parsing of the processors the stack passes.
  */
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import type { ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import {
   failureReason,
-  type ProbeManyFn,
   parseProcessorsJson,
   runPreflight,
   successSummary,
@@ -56,7 +56,7 @@ const expiredCert = (p: string) =>
   });
 
 /** A probe function scripted per attempt: attempt n returns script[n](processor name). */
-function scripted(...script: ((name: string) => ProbeResult)[]): ProbeManyFn & { calls: string[][] } {
+function scripted(...script: ((name: string) => ProbeResult)[]): ManyEngine & { calls: string[][] } {
   const calls: string[][] = [];
   const fn = async (ps: readonly ProcessorConfig[]) => {
     const step = script[Math.min(calls.length, script.length - 1)];

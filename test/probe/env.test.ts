@@ -4,7 +4,8 @@
  * PAYPROBE_SECRET_TTL_SECONDS.
  */
 import { ConfigError } from '../../lambdas/core/config/load';
-import { parseProcessorEnv, processorNameFromEnv, readProbeEnv } from '../../lambdas/shared/processor-env';
+import { readProbeEnv } from '../../lambdas/probe/env';
+import { parseProcessorEnv, processorNameFromEnv } from '../../lambdas/shared/deployed-config';
 import { processorFromYaml, STRIPE_YAML, stripeProcessor } from '../support/probe';
 
 function issues(fn: () => unknown): { file: string; path: string; message: string }[] {

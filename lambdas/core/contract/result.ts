@@ -1,8 +1,12 @@
 /**
- * The result of one probe run. Its JSON form is the contract of `payprobe check --json`
- * (../shared/DESIGN.md "CLI"). A failed probe is data, not an exception.
+ * The result of one probe run. Its JSON form is the contract of `payprobe check --json` (docs/cli.md
+ * "payprobe check"). A failed probe is data, not an exception: an engine that throws anyway, or a deployed
+ * config too broken to probe, still yields a result (crashResult, failureResult) that is published and paged
+ * like any other failure.
  */
-import type { FailureClass, Stage, WarningClass } from './classes';
+import { SecretError } from '../secrets/resolver';
+import type { Redactor } from '../text/redact';
+import { type FailureClass, type Stage, stageOf, type WarningClass } from './classes';
 
 export interface Timings {
   /** Milliseconds spent resolving the name; null when the stage was not reached. */
@@ -62,4 +66,88 @@ export interface ProbeResult {
    * keyed by field path, so a change of input can be detected across runs. Never a secret value.
    */
   readonly inputs: Readonly<Record<string, string>>;
+}
+
+/** The failure result published when the engine throws instead of returning a result. */
+export function crashResult(
+  processor: string,
+  err: unknown,
+  startMs: number,
+  endMs: number,
+  redact: Redactor,
+): ProbeResult {
+  const cls = classifyThrown(err);
+  const detail =
+    err instanceof SecretError
+      ? err.message
+      : `the probe engine threw ${errorName(err)}: ${redact.untrusted(errorText(err))}`;
+  return failureResult(processor, cls, redact.untrusted(detail), startMs, endMs);
+}
+
+/** A failure result that reached no stage: for engine crashes and a broken deployment config. */
+export function failureResult(
+  processor: string,
+  cls: FailureClass,
+  detail: string,
+  startMs: number,
+  endMs: number,
+): ProbeResult {
+  return {
+    processor,
+    ok: false,
+    stage: stageOf(cls),
+    class: cls,
+    detail,
+    warnings: [],
+    timings: {
+      dnsMs: null,
+      connectMs: null,
+      tlsMs: null,
+      firstByteMs: null,
+      totalMs: Math.max(0, endMs - startMs),
+    },
+    tls: null,
+    http: null,
+    startedAt: new Date(startMs).toISOString(),
+    inputs: {},
+  };
+}
+
+/** Node error codes the engine would have classified itself, had it not thrown. */
+const CODE_CLASSES: Readonly<Record<string, FailureClass>> = {
+  ENOTFOUND: 'DNS_FAILURE',
+  EAI_AGAIN: 'DNS_FAILURE',
+  EAI_FAIL: 'DNS_FAILURE',
+  ECONNREFUSED: 'CONNECT_REFUSED',
+  ETIMEDOUT: 'CONNECT_TIMEOUT',
+  ECONNRESET: 'TLS_CONNECTION_RESET',
+  EPIPE: 'TLS_CONNECTION_RESET',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS_PROTOCOL_ERROR',
+  CERT_HAS_EXPIRED: 'CERT_EXPIRED',
+  CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'CERT_UNTRUSTED',
+  SELF_SIGNED_CERT_IN_CHAIN: 'CERT_UNTRUSTED',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'CERT_UNTRUSTED',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'CERT_UNTRUSTED',
+};
+
+/** The best failure class for an error the engine threw: by Node error code, else CONFIG_ERROR. */
+export function classifyThrown(err: unknown): FailureClass {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && CODE_CLASSES[code]) || 'CONFIG_ERROR';
+}
+
+/** The error's name (its class) for logs: `TypeError`, or the type of a thrown non-Error. */
+export function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+/** The error's message with its Node error code when the message does not name it. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return `${err.message}${typeof code === 'string' && !err.message.includes(code) ? ` (${code})` : ''}`;
+  }
+  return String(err);
 }

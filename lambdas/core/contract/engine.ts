@@ -1,0 +1,20 @@
+/**
+ * The one signature of a prober, as every caller sees it: the probe, diagnose and preflight handlers, the
+ * CLI and the tests that stand in a fake. blackbox_exporter's ProbeFn in spirit: handlers take an Engine
+ * (the real one by default), so a test can make it pass, fail or throw without a network.
+ */
+import type { ProcessorConfig } from '../config/model';
+import type { SecretResolver } from '../secrets/resolver';
+import type { ProbeResult } from './result';
+
+/** What every caller passes to the engine; the engine accepts more (clock, DNS, TLS contexts) for tests. */
+export interface EngineDeps {
+  /** Reads the processor's references. */
+  readonly secrets: SecretResolver;
+}
+
+/** Probes one processor. Resolves with a result for every failing processor; throws only for a bug. */
+export type Engine = (processor: ProcessorConfig, deps: EngineDeps) => Promise<ProbeResult>;
+
+/** Probes many processors concurrently; results in completion order. */
+export type ManyEngine = (processors: readonly ProcessorConfig[], deps: EngineDeps) => Promise<ProbeResult[]>;
