@@ -17,7 +17,7 @@ const REPO = path.resolve(__dirname, '..');
 
 /**
  * The esbuild options of the CDK app's NodejsFunction bundling, from lambdas/probe/bundling.json: the one
- * file that mirrors lib/processor-monitor.ts `bundling` (minify, external source map without sources
+ * file that mirrors lib/function/payprobe-function.ts `bundling` (minify, external source map without sources
  * content, target node22, CJS, mainFields module/main, AWS SDK bundled) and that the bundle tests build from.
  */
 export const CDK_ESBUILD_OPTIONS: esbuild.BuildOptions = {

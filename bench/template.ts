@@ -1,8 +1,8 @@
 /**
  * Bench figure 5: detection time and monthly cost, read from the SYNTHESIZED stack of payprobe.example.yaml
  * (in-process, bundling skipped). Detection: the HandshakeFailing alarm's Period and DatapointsToAlarm and the
- * deployed probe budget, through the model in lib/alarm-policy.ts (`detectionTimes`, the one the stack test
- * uses). Cost: lambdas/core/cost.ts with the template's function MemorySize, log retention, alarms by
+ * deployed probe budget, through the model in lib/alarms/alarm-policy.ts (`detectionTimes`, the one the stack test
+ * uses). Cost: lambdas/core/cost/cost.ts with the template's function MemorySize, log retention, alarms by
  * resolution, dashboards and KMS keys, in the processors' own metrics mode (the example sets none: `full`,
  * the default), judged against the target, and beside it the same stack with `metrics: sampled`.
  */

@@ -1,5 +1,5 @@
 /**
- * Generates docs/runbooks/<CLASS>.md and docs/runbooks/README.md from lambdas/core/runbooks.ts, the same
+ * Generates docs/runbooks/<CLASS>.md and docs/runbooks/README.md from lambdas/core/diagnosis/runbooks.ts, the same
  * source as the page and `payprobe explain`. test/core/runbooks-docs.test.ts fails when the committed pages
  * differ from what this generates.
  *

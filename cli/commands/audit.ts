@@ -1,6 +1,6 @@
 /**
  * `payprobe audit --config FILE [--json] [--local]`: static rules over the config and what its secrets contain
- * (lambdas/core/audit.ts). Exit 1 on any error-level finding, 0 otherwise (warnings and infos do not fail),
+ * (lambdas/core/audit/audit.ts). Exit 1 on any error-level finding, 0 otherwise (warnings and infos do not fail),
  * 2 on bad usage or an invalid config (main.ts prints the ConfigError with file and field).
  */
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * `payprobe cost --config FILE [--json]`: the monthly AWS bill of a config before deploying it, per processor
- * (all regions) and in total, from the cost model in ../../core/cost.ts, with each processor's metrics mode
+ * (all regions) and in total, from the cost model in lambdas/core/cost/cost.ts, with each processor's metrics mode
  * and, for the processors in `full` mode, what `metrics: sampled` would cost. Exit 0; 2 on an invalid config.
  */
 import * as path from 'node:path';
@@ -109,7 +109,7 @@ export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
       return `${p.processor} ${usd(p.usd)} -> ${usd(alt?.usd ?? p.usd)}`;
     });
     out.push(
-      'MODE full (the default) publishes every DESIGN.md metric on every run. With `metrics: sampled` ' +
+      'MODE full (the default) publishes every metric of docs/lambda.md on every run. With `metrics: sampled` ' +
         '(phase timings and certificate days only in sample hours and on the runs where they matter; the ' +
         `dashboard's phase breakdown is then mostly empty): ${alternatives.join(', ')} a month ` +
         `(total ${usd(e.totalUsd)} -> ${usd(sampled.totalUsd)})`,
@@ -126,7 +126,7 @@ export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
     (x, y) => x - y,
   );
   out.push('');
-  out.push('Assumptions (lambdas/core/cost.ts):');
+  out.push('Assumptions (lambdas/core/cost/cost.ts):');
   out.push(
     `  Lambda ${a.memoryMb} MB arm64, one invocation a minute; a probe takes ${a.probeSeconds} s plus ` +
       `${a.invocationOverheadSeconds} s handler overhead per invocation (${invocationSeconds(60, a).toFixed(1)} s billed at 60 s)` +

@@ -1,6 +1,6 @@
 /**
  * `payprobe demo` (`npm run demo`): starts simulated processors on 127.0.0.1 with a throwaway PKI (the testbed
- * of lambdas/testbed), writes a real config file for them into a temp dir, and runs it through the same path
+ * of testbed/), writes a real config file for them into a temp dir, and runs it through the same path
  * as `payprobe check`: config validation, the CLI's secret sources, the real probe engine, the table.
  * Everything is cleaned up afterwards, also on Ctrl-C. Exit 0: the demo working is not a probe failure.
  */

@@ -1,6 +1,6 @@
 /**
  * `payprobe explain [CLASS] [--config FILE --processor NAME]`: prints the runbook of a failure or warning
- * class (the same text as the page and docs/runbooks/CLASS.md, all from lambdas/core/runbooks.ts). With a
+ * class (the same text as the page and docs/runbooks/CLASS.md, all from lambdas/core/diagnosis/runbooks.ts). With a
  * config and processor, the commands name the processor's real host, server name and secret references.
  * Without CLASS, lists every class. Exit 0, or 2 for an unknown class (the valid ones are listed).
  */

@@ -1,6 +1,7 @@
 /**
- * Builds the one PutMetricData request of a probe run (../shared/DESIGN.md "Metrics"). Metric names come
- * only from lambdas/core/metric-names.ts; which of them a run carries follows ./publishing.ts and the
+ * Builds the one PutMetricData request of a probe run (docs/lambda.md "Metrics"). Metric names come
+ * only from lambdas/core/contract/metric-names.ts; which of them a run carries follows
+ * lambdas/core/policy/publishing.ts and the
  * processor's metrics mode. With dimension Processor:
  * - every run: Success, HandshakeFailure, AuthFailure (Count, 1/0); TotalTime unless the run failed at
  *   stage config; TlsTime when the handshake was timed (Milliseconds);
@@ -8,7 +9,7 @@
  * - InputChanged = 1 only on a run where an input changed;
  * - DnsTime, ConnectTime, FirstByteTime (the phases reached) and CertDaysToExpiry (when a server certificate
  *   was seen, also when the handshake failed because of it) / ClientCertDaysToExpiry (mTLS; None:
- *   CloudWatch has no day unit): on every run in `full` mode (the default), on the runs ./publishing.ts
+ *   CloudWatch has no day unit): on every run in `full` mode (the default), on the runs publishing.ts
  *   makes them due in `sampled` mode.
  * Every datapoint is stamped with the start of the run's slot.
  */

@@ -162,7 +162,7 @@ describe('exit status', () => {
 });
 
 describe('--json', () => {
-  it('prints one document with every result in config order, in the DESIGN.md shape', async () => {
+  it('prints one document with every result in config order, in the documented shape (docs/cli.md)', async () => {
     const r = await cli(['check', '--config', fleet.configFile, '--json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { results: JsonResult[] };

@@ -87,7 +87,7 @@ describe('plain lines', () => {
 });
 
 describe('JSON document', () => {
-  it('has the DESIGN.md shape', () => {
+  it('has the documented shape (docs/cli.md)', () => {
     const doc = JSON.parse(jsonDocument([passed('stripe'), failed('old')])) as {
       results: Record<string, unknown>[];
     };

@@ -101,7 +101,7 @@ it('bundles the handler with the AWS SDK inside, in well under a minute', () => 
   process.stdout.write(`probe bundle: ${(size / 1024).toFixed(0)} KiB, built in ${buildMs} ms\n`);
 });
 
-it('a scheduled event against a healthy loopback processor publishes one PutMetricData with the DESIGN.md metrics', async () => {
+it('a scheduled event against a healthy loopback processor publishes one PutMetricData with the documented metrics', async () => {
   const api = await bed.start('healthy', { credentials: { type: 'bearer', token: TOKEN } });
   const inv = await invokeProbe(deployedConfig(await bed.processor('loopback', api)));
   expect(inv.code).toBe(0);
@@ -116,7 +116,7 @@ it('a scheduled event against a healthy loopback processor publishes one PutMetr
   ]);
   const [put] = aws.putMetricData();
   expect(put?.Namespace).toBe('PayProbe');
-  // The default metrics mode (full): every DESIGN.md metric on every run, whatever the hour.
+  // The default metrics mode (full): every documented metric on every run, whatever the hour.
   // The SDK's JSON protocol sends timestamps as epoch seconds.
   const ts = ((put?.MetricData ?? []) as { Timestamp: number }[])[0]?.Timestamp;
   expect(typeof ts).toBe('number');

@@ -1,6 +1,6 @@
 /**
  * The handler with the real probe engine against the loopback fleet (real TLS servers, real certificates):
- * every stage publishes the DESIGN.md metrics in one call per run (failed runs re-probed first), with no
+ * every stage publishes the documented metrics in one call per run (failed runs re-probed first), with no
  * secret in logs or metrics. Secrets come through the Lambda's cached resolver from a mocked Secrets
  * Manager backed by the testbed. The clock is real, so which sampled metrics ride along depends on the UTC
  * hour of the run (lambdas/probe/publishing.ts): the expectations read it from the datapoints.
@@ -68,7 +68,7 @@ function names(data: readonly MetricDatum[]): string[] {
 
 const bearer = { credentials: { type: 'bearer' as const, token: TOKEN } };
 
-it('a healthy processor (metrics: full, the default): every DESIGN.md metric, no failure', async () => {
+it('a healthy processor (metrics: full, the default): every documented metric, no failure', async () => {
   const api = await bed.start('healthy', bearer);
   const { data, log, summary } = await runHandler(await bed.processor('fleet-ok', api));
   expect(names(data)).toEqual([

@@ -1,7 +1,7 @@
 /**
  * What the probe Lambda sends to CloudWatch, at the SDK boundary (aws-sdk-client-mock), in both metrics modes
  * (lambdas/probe/publishing.ts): in `full` mode (the default) the exact PutMetricData request of a passing
- * run with every DESIGN.md metric at any hour and the metrics of a failure at every stage; in `sampled` mode
+ * run with every documented metric at any hour and the metrics of a failure at every stage; in `sampled` mode
  * the request in and out of the sample hours and when the slow-moving metrics ride along; one call per run.
  */
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -73,7 +73,7 @@ describe('metrics: full (the default)', () => {
     expect(stripeProcessor().metrics).toBe('full');
   });
 
-  it('publishes every DESIGN.md metric of a passing run in one PutMetricData call, outside any sample hour', async () => {
+  it('publishes every documented metric of a passing run in one PutMetricData call, outside any sample hour', async () => {
     // START is 10:00 UTC: no sample hour of the sampled mode, so nothing here rides on the hour.
     const calls = await publishedFor(passing());
     expect(calls).toHaveLength(1);
@@ -125,7 +125,7 @@ describe('metrics: full (the default)', () => {
     });
   });
 
-  // What each stage's failure must publish, written out by hand from DESIGN.md "Metrics": its flags, the
+  // What each stage's failure must publish, written out by hand from docs/lambda.md "Metrics": its flags, the
   // phases it reached, the certificate days when a server certificate was seen, and Failure by Class.
   const expected: Record<string, Record<string, number>> = {
     dns: {
@@ -245,7 +245,7 @@ describe('metrics: sampled (the opt-in cost mode)', () => {
     });
   });
 
-  it('adds every DESIGN.md metric in a sample hour: the phases every 12th UTC hour, the certificate days every 3rd', async () => {
+  it('adds every documented metric in a sample hour: the phases every 12th UTC hour, the certificate days every 3rd', async () => {
     const at = (iso: string) => publishedFor(passing({ startedAt: iso }), sampledProcessor());
     const [noon] = await at('2026-03-02T12:59:59.000Z');
     expect(values(noon?.MetricData)).toEqual({

@@ -158,7 +158,7 @@ function kindOf(v: unknown): string {
 const REF_KEYS = ['secretsManager', 'ssm', 'env', 'file'];
 
 /**
- * The issues of the plain option of a value-or-reference union (`valueOrRef` in config-schema.ts), when the
+ * The issues of the plain option of a value-or-reference union (`valueOrRef` in schema.ts), when the
  * value has that option's type and failed only its checks; undefined otherwise (another type: the message
  * lists every accepted shape).
  */

@@ -1,7 +1,7 @@
 /**
- * Loads a payprobe config file (YAML, or JSON, which is YAML too) and validates it with config-model.ts.
+ * Loads a payprobe config file (YAML, or JSON, which is YAML too) and validates it with model.ts.
  * Re-exports the model, so CLI and CDK code import everything config from here; Lambda code imports
- * config-model.ts directly to keep the YAML parser out of its bundle.
+ * model.ts directly to keep the YAML parser out of its bundle.
  */
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';

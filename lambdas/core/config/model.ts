@@ -1,8 +1,8 @@
 /**
  * Validates and resolves payprobe configuration data: schema check (every problem at once, with file and
  * field path), then defaults and presets merged into one fully-specified ProcessorConfig per processor.
- * Secret references stay references here; they are read at probe time (lambdas/core/secrets.ts).
- * No file or YAML handling here (that is config.ts), so the Lambda bundles stay free of the YAML parser.
+ * Secret references stay references here; they are read at probe time (lambdas/core/secrets/).
+ * No file or YAML handling here (that is load.ts), so the Lambda bundles stay free of the YAML parser.
  */
 import * as path from 'node:path';
 import { explainIssues } from './issues';
@@ -79,7 +79,7 @@ export interface ProcessorConfig {
   readonly budgetMs: number;
   readonly slowResponseMs: number;
   readonly maxBodyBytes: number;
-  /** What each run publishes (config-schema.ts METRICS_MODES); `full` unless set. */
+  /** What each run publishes (schema.ts METRICS_MODES); `full` unless set. */
   readonly metrics: NonNullable<RawProcessor['metrics']>;
   readonly tls: TlsSettings & {
     readonly minVersion: NonNullable<TlsSettings['minVersion']>;

@@ -1,7 +1,7 @@
 /**
  * Presets for well-known payment processors: endpoint, one cheap read-only authenticated request and the
- * credential type. Anything set explicitly in the config wins. Facts and their confidence: README "Processor presets"
- * and ../shared/processors.md. Where a host needs a per-merchant prefix, the preset has no production
+ * credential type. Anything set explicitly in the config wins. Facts and their confidence: docs/lambda.md
+ * "Processor presets". Where a host needs a per-merchant prefix, the preset has no production
  * endpoint and the config must give one.
  */
 import type { AuthSettings, Credentials } from './schema';

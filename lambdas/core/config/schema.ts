@@ -1,5 +1,5 @@
 /**
- * The configuration file's schema (../shared/DESIGN.md "Configuration file"). One schema serves the CLI,
+ * The configuration file's schema (docs/cli.md "Configuration reference"). One schema serves the CLI,
  * the Lambda and the CDK app, so a file that passes here deploys and probes the same way everywhere.
  * Unknown fields are errors: a typo must never silently disable a check.
  */
@@ -7,7 +7,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
 // zod/mini, zod's tree-shakable API: ~35 KB in each Lambda bundle where the classic API took ~100 KB. It loads
-// no locale by itself, and the messages config-issues.ts passes on are zod's English ones.
+// no locale by itself, and the messages issues.ts passes on are zod's English ones.
 z.config(en());
 
 /** Where a secret (or any value the integration itself reads) comes from. Exactly one key. */
@@ -34,7 +34,7 @@ export const PIN = /^sha256\/[A-Za-z0-9+/]{43}=$/;
 
 export const INTERVALS = [10, 20, 30, 60] as const;
 
-/** Metrics modes (`metrics`): what each probe run publishes (lambdas/probe/publishing.ts). */
+/** Metrics modes (`metrics`): what each probe run publishes (lambdas/core/policy/publishing.ts). */
 export const METRICS_MODES = ['full', 'sampled'] as const;
 export type MetricsMode = (typeof METRICS_MODES)[number];
 
@@ -139,9 +139,9 @@ const ProbeSettingsShape = {
   /** Cap on the response body read, in bytes. */
   maxBodyBytes: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1048576))),
   /**
-   * Which metrics each run publishes: `full` = every DESIGN.md metric on every run; `sampled` = the phase
+   * Which metrics each run publishes: `full` = every documented metric on every run; `sampled` = the phase
    * timings and certificate days only in sample hours and on the runs where they matter (cheaper; see
-   * lambdas/probe/publishing.ts). @default full
+   * lambdas/core/policy/publishing.ts). @default full
    */
   metrics: z.optional(z.enum(METRICS_MODES)),
   tls: z.optional(TlsSchema),

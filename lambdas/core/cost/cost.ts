@@ -5,19 +5,19 @@
  *
  * The model, per processor and region (a month = HOURS_PER_MONTH hours, 43,800 minutes):
  * - Lambda: one invocation a minute in every mode. At 60 s the invocation probes once and lasts about one probe
- *   plus handler overhead; a failed probe is re-probed after a pause (lambdas/probe/policy.ts), billed for
+ *   plus handler overhead; a failed probe is re-probed after a pause (lambdas/core/policy/probe-policy.ts), billed for
  *   every run in the assumed failing hours. At 10/20/30 s the handler probes 60/interval times inside the one
  *   invocation and sleeps in between; sleeping is billed, so it lasts (probes - 1) x interval + one probe +
  *   overhead (about 51 s at 10 s). GB-s = memory x duration x invocations.
  * - Custom metrics, each with dimension Processor, billed for every hour in which it receives data (CloudWatch
- *   prorates by the hour), following lambdas/probe/publishing.ts for the processor's metrics mode: the
- *   every-run metrics all month (in `full` mode, the default, that is every DESIGN.md metric: the phase
+ *   prorates by the hour), following lambdas/core/policy/publishing.ts for the processor's metrics mode: the
+ *   every-run metrics all month (in `full` mode, the default, that is every documented metric: the phase
  *   timings and certificate days too); in `sampled` mode the phase timings and certificate days in their UTC
  *   sample hours plus the hours in which they matter (failing hours, slow hours, certificate hours:
  *   assumptions); InputChanged in the hours with an input change; Failure (dimensions Processor, Class) in
  *   the hours with failures (classes x hours each). Hours in which several reasons coincide are counted once
  *   per reason (an over-estimate).
- * - PutMetricData: one request per probe run (DESIGN.md "Metrics"; a re-probe publishes with its run).
+ * - PutMetricData: one request per probe run (docs/lambda.md "Metrics"; a re-probe publishes with its run).
  * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (AvailabilityLow three, ProbeNotRunning two). The stage alarms (handshake, auth) use the probe
  *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
  *   alarms are standard resolution. ClientCertExpiring only with mTLS.
@@ -166,7 +166,7 @@ export interface ProcessorUsage {
 export interface ProcessorCost {
   readonly processor: string;
   readonly intervalSeconds: number;
-  /** The processor's `metrics` setting: which metrics each run publishes (lambdas/probe/publishing.ts). */
+  /** The processor's `metrics` setting: which metrics each run publishes (lambdas/core/policy/publishing.ts). */
   readonly metricsMode: MetricsMode;
   readonly regions: number;
   /** Usage in one region. */
@@ -203,7 +203,7 @@ export interface CostEstimate {
 
 /**
  * Alarm kinds whose period follows the probe interval (10 or 30 s, i.e. high-resolution, below 60 s), as the
- * alarm policy in lib/alarm-policy.ts sets them; availability and not-running alarms are judged per minute at
+ * alarm policy in lib/alarms/alarm-policy.ts sets them; availability and not-running alarms are judged per minute at
  * every interval. test/core/cost.test.ts checks this against the policy.
  */
 export const STAGE_ALARM_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
@@ -217,7 +217,7 @@ export function usesMtls(p: ProcessorConfig): boolean {
 
 /**
  * Metrics per alarm where an alarm watches more than one (CloudWatch bills alarms per metric): AvailabilityLow
- * sums the averages of Success, HandshakeFailure and AuthFailure (lib/alarm-policy.ts AVAILABILITY_ALARM);
+ * sums the averages of Success, HandshakeFailure and AuthFailure (lib/alarms/alarm-policy.ts AVAILABILITY_ALARM);
  * ProbeNotRunning combines the processor's Success sample count with the function's Errors metric.
  */
 export const ALARM_METRICS: Readonly<Partial<Record<AlarmKindName, number>>> = {
@@ -263,7 +263,7 @@ export function failingHours(a: CostAssumptions): number {
 }
 
 /**
- * Billed hours a month of a metric with this publishing rule (lambdas/probe/publishing.ts). Failure is
+ * Billed hours a month of a metric with this publishing rule (lambdas/core/policy/publishing.ts). Failure is
  * priced per class separately (`failed-run` gives 0 here).
  */
 export function billedHours(rule: PublishRule, a: CostAssumptions): number {

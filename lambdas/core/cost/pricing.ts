@@ -1,5 +1,5 @@
 /**
- * AWS list prices used by the cost model (lambdas/core/cost.ts): the ONE place price constants live.
+ * AWS list prices used by the cost model (./cost.ts): the ONE place price constants live.
  *
  * Region: US East (N. Virginia), us-east-1, on-demand list prices, first pricing tier, no free tier, no
  * Savings Plans, USD. Other regions differ by a few percent (CloudWatch Logs ingestion is up to ~50% dearer in

@@ -1,9 +1,9 @@
 /**
  * Which metrics a probe run publishes, and on which runs. Always one PutMetricData call per run
- * (../shared/DESIGN.md "Metrics"); the processor's `metrics` setting (config-schema.ts METRICS_MODES) decides
+ * (docs/lambda.md "Metrics"); the processor's `metrics` setting (schema.ts METRICS_MODES) decides
  * which metrics that call carries.
  *
- * `metrics: full` (the default) is the DESIGN.md contract:
+ * `metrics: full` (the default) is the documented contract:
  * - every run: Success, HandshakeFailure, AuthFailure, TotalTime (past stage config), DnsTime, ConnectTime,
  *   TlsTime, FirstByteTime (the phases reached), CertDaysToExpiry (when a server certificate was seen, also
  *   when the handshake failed because of it), ClientCertDaysToExpiry (mTLS);
@@ -28,7 +28,7 @@
  *   within the hour).
  *
  * The UTC hour is the datapoints' timestamp (the start of the run's slot). The cost model
- * (lambdas/core/cost.ts) prices each metric of each mode from publishingRules(mode).
+ * (lambdas/core/cost/cost.ts) prices each metric of each mode from publishingRules(mode).
  */
 import type { ProcessorConfig } from '../config/model';
 import type { MetricsMode } from '../config/schema';
@@ -48,7 +48,7 @@ export type PublishRule =
       readonly also: 'failed-or-slow' | 'certificate';
     };
 
-/** The mode of a processor that does not set `metrics`: the DESIGN.md metric set on every run. */
+/** The mode of a processor that does not set `metrics`: every documented metric (docs/lambda.md "Metrics") on every run. */
 export const DEFAULT_METRICS_MODE: MetricsMode = 'full';
 
 /** Sample hours of the phase timings in sampled mode: every 12th UTC hour (00 and 12). */

@@ -114,7 +114,7 @@ describe('cost model: invocations and Lambda duration', () => {
 });
 
 describe('cost model: metrics and alarms', () => {
-  it('bills every DESIGN.md metric for the whole month in full mode, the default', () => {
+  it('bills every documented metric for the whole month in full mode, the default', () => {
     const cfg = load(ONE_AT(60));
     expect(cfg.processors[0]?.metrics).toBe('full');
     expect([...perRunMetrics('full')].sort()).toEqual(
