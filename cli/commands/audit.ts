@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { type AuditReport, audit, type Finding, type Severity } from '../../lambdas/core/audit/audit';
 import { loadConfigFile } from '../../lambdas/core/config/load';
 import { type CliIo, EXIT } from '../io';
-import { cliSecretSources, configPath } from './check';
+import { redactingStream } from '../output';
+import { cliSecretSources, configPath, credentialRedactor } from './check';
 
 export interface AuditCliOptions {
   readonly config?: string;
@@ -52,7 +53,9 @@ export async function runAudit(opts: AuditCliOptions, io: CliIo): Promise<number
     await secrets.destroy();
   }
   const shown = { ...report, file: displayPath(file, io.cwd) };
-  io.stdout.write(
+  // Findings quote what a secret holds only as a prefix, but the audit's output is an output path like any.
+  const stdout = redactingStream(io.stdout, credentialRedactor(config.processors, secrets));
+  stdout.write(
     opts.json
       ? `${JSON.stringify(shown, null, 2)}\n`
       : formatReport(shown, { color: io.stdout.isTTY === true }),

@@ -8,7 +8,8 @@
  * firehose, email-json) the JSON document, which embeds the same text for chat forwarding.
  */
 
-import type { ProcessorConfig } from '../config/load';
+import type { ProcessorConfig } from '../config/model';
+import { configReferences } from '../config/references';
 import type { SecretRef } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, type Severity } from '../contract/alarm-names';
 import { FAILURE_CLASS_NAMES } from '../contract/classes';
@@ -192,7 +193,6 @@ export function compareInputs(
 }
 
 const refId = (ref: SecretRef): string => Object.values(ref)[0] ?? '';
-const isRef = (v: unknown): v is SecretRef => typeof v === 'object' && v !== null;
 
 /** Values for the runbook commands from the processor's config (plain values only, never a secret). */
 export function commandContext(
@@ -216,17 +216,9 @@ export function commandContext(
     }
   }
   ctx.servername = typeof cfg.tls.servername === 'string' ? cfg.tls.servername : ctx.host;
-  const creds = cfg.auth?.credentials;
-  const credRef =
-    creds?.type === 'bearer'
-      ? creds.token
-      : creds?.type === 'basic'
-        ? creds.password
-        : creds?.type === 'header'
-          ? creds.value
-          : creds?.type === 'oauth2-client-credentials'
-            ? creds.clientSecret
-            : undefined;
+  const credRef = configReferences(cfg).find(
+    (r) => r.credential && r.field.startsWith('auth.credentials.'),
+  )?.ref;
   const certRef = cfg.tls.clientCert;
   if (
     cls === 'CLIENT_CERT_REJECTED' ||
@@ -234,7 +226,7 @@ export function commandContext(
     cls === 'CLIENT_CERT_EXPIRING_SOON'
   ) {
     if (certRef) ctx.secretId = refId(certRef);
-  } else if (cls === 'AUTH_REJECTED' && isRef(credRef)) {
+  } else if (cls === 'AUTH_REJECTED' && credRef) {
     ctx.secretId = refId(credRef);
   } else if (cls === 'CERT_UNTRUSTED' && cfg.tls.ca) {
     ctx.secretId = refId(cfg.tls.ca);
