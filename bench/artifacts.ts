@@ -10,10 +10,8 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import bundling from '../lambdas/probe/bundling.json';
-import type { Figure } from './run';
+import { type Figure, REPO } from './common';
 import { median, round } from './stats';
-
-const REPO = path.resolve(__dirname, '..');
 
 /**
  * The esbuild options of the CDK app's NodejsFunction bundling, from lambdas/probe/bundling.json: the one

@@ -14,21 +14,10 @@ import * as path from 'node:path';
 import type { Timings } from '../lambdas/core/contract/result';
 import { createPki, type Issued, type TestPki } from '../testbed/pki';
 import { figureArtifacts } from './artifacts';
+import { type Figure, REPO } from './common';
 import { type Listening, startDelayProxy, startEndpoint } from './loopback';
 import { median, quantile, round } from './stats';
 import { figureDetectionAndCost } from './template';
-
-export const REPO = path.resolve(__dirname, '..');
-
-export interface Figure {
-  readonly id: string;
-  readonly title: string;
-  /** The measured value in words. */
-  readonly value: string;
-  readonly target: string;
-  readonly pass: boolean;
-  readonly data?: unknown;
-}
 
 const TOKEN = 'bench-token-not-a-secret';
 const AUTH_PATH = '/v1/balance';

@@ -6,7 +6,6 @@
  * resolution, dashboards and KMS keys, in the processors' own metrics mode (the example sets none: `full`,
  * the default), judged against the target, and beside it the same stack with `metrics: sampled`.
  */
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config/load';
@@ -18,11 +17,8 @@ import { confirmsFailures } from '../lambdas/core/policy/probe-policy';
 import { parseProcessorEnv } from '../lambdas/shared/deployed-config';
 import { detectionTimes } from '../lib/alarms/alarm-policy';
 import { addPayProbeStacks } from '../lib/deploy/payprobe-app';
-import type { Figure } from './run';
+import { EXAMPLE_CONFIG, type Figure } from './common';
 import { round } from './stats';
-
-const REPO = path.resolve(__dirname, '..');
-const EXAMPLE = path.join(REPO, 'payprobe.example.yaml');
 
 interface Resource {
   readonly Type: string;
@@ -37,7 +33,7 @@ export interface SynthesizedExample {
 export function synthesizeExample(): SynthesizedExample {
   const t0 = performance.now();
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const [stack] = addPayProbeStacks(app, loadConfigFile(EXAMPLE));
+  const [stack] = addPayProbeStacks(app, loadConfigFile(EXAMPLE_CONFIG));
   if (!stack) throw new Error('the example config produced no stack');
   const template = Template.fromStack(stack).toJSON() as SynthesizedExample['template'];
   return { template, synthMs: performance.now() - t0 };
@@ -111,7 +107,7 @@ export async function figureDetectionAndCost(): Promise<Figure[]> {
     });
   }
 
-  const config = loadConfigFile(EXAMPLE);
+  const config = loadConfigFile(EXAMPLE_CONFIG);
   const facts = deployedFactsFromTemplate(template);
   const processors = deployed.map((x) => x.processor);
   const price = (ps: typeof processors) =>
