@@ -7,8 +7,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../lambdas/core/config/load';
+import type { EngineDeps, ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
-import { type ProbeDeps, probeMany } from '../../lambdas/core/engine/probe';
+import { probeMany } from '../../lambdas/core/engine/probe';
 import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
 import { makeRedactor, type Redactor } from '../../lambdas/core/text/redact';
 import { type CliIo, EXIT, type OutputStream, UsageError } from '../io';
@@ -147,18 +148,22 @@ export function credentialRedactor(
 
 export interface CheckRun {
   readonly processors: readonly ProcessorConfig[];
-  readonly deps: ProbeDeps;
+  readonly deps: EngineDeps;
   readonly onResult?: (r: ProbeResult) => void;
+  /** @default probeMany, the probe engine */
+  readonly engine?: ManyEngine;
 }
 
 /** Runs the probes (concurrently, through the engine's probeMany) and returns results in config order. */
 export async function runProbes(run: CheckRun): Promise<ProbeResult[]> {
-  const results = await probeMany(run.processors, run.deps, run.onResult ? { onResult: run.onResult } : {});
+  const engine = run.engine ?? probeMany;
+  const results = await engine(run.processors, run.deps, run.onResult ? { onResult: run.onResult } : {});
   const order = new Map(run.processors.map((p, i) => [p.name, i]));
   return [...results].sort((x, y) => (order.get(x.processor) ?? 0) - (order.get(y.processor) ?? 0));
 }
 
-export async function check(opts: CheckOptions, io: CliIo): Promise<number> {
+/** `payprobe check`: returns the exit status. `engine` stands in for the probe engine in tests. */
+export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = probeMany): Promise<number> {
   const file = configPath(opts.config, io.cwd);
   const config = loadConfigFile(file);
   const processors = selectProcessors(config, opts.processor);
@@ -171,6 +176,7 @@ export async function check(opts: CheckOptions, io: CliIo): Promise<number> {
     results = await report({
       processors,
       deps: { secrets },
+      engine,
       stdout,
       stderr,
       json: opts.json === true,
@@ -192,9 +198,7 @@ export async function check(opts: CheckOptions, io: CliIo): Promise<number> {
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 }
 
-export interface ReportOptions {
-  readonly processors: readonly ProcessorConfig[];
-  readonly deps: ProbeDeps;
+export interface ReportOptions extends Omit<CheckRun, 'onResult'> {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
   readonly json: boolean;
@@ -204,7 +208,7 @@ export interface ReportOptions {
 /** Probes and prints: JSON document at the end, or a table / plain lines as results arrive. */
 export async function report(o: ReportOptions): Promise<ProbeResult[]> {
   if (o.json) {
-    const results = await runProbes({ processors: o.processors, deps: o.deps });
+    const results = await runProbes(o);
     o.stdout.write(jsonDocument(results));
     return results;
   }
@@ -215,19 +219,11 @@ export async function report(o: ReportOptions): Promise<ProbeResult[]> {
       { color: o.color },
     );
     table.header();
-    const results = await runProbes({
-      processors: o.processors,
-      deps: o.deps,
-      onResult: (r) => table.row(r),
-    });
+    const results = await runProbes({ ...o, onResult: (r) => table.row(r) });
     table.summary(results);
     return results;
   }
-  const results = await runProbes({
-    processors: o.processors,
-    deps: o.deps,
-    onResult: (r) => o.stdout.write(`${plainLine(r)}\n`),
-  });
+  const results = await runProbes({ ...o, onResult: (r) => o.stdout.write(`${plainLine(r)}\n`) });
   // stdout stays strictly one line a processor; the summary is for the human watching.
   o.stderr.write(`${summaryLine(results)}\n`);
   return results;

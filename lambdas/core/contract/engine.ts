@@ -16,5 +16,14 @@ export interface EngineDeps {
 /** Probes one processor. Resolves with a result for every failing processor; throws only for a bug. */
 export type Engine = (processor: ProcessorConfig, deps: EngineDeps) => Promise<ProbeResult>;
 
+export interface ManyEngineOptions {
+  /** Called with each result as soon as it is ready, in completion order. */
+  readonly onResult?: (result: ProbeResult) => void;
+}
+
 /** Probes many processors concurrently; results in completion order. */
-export type ManyEngine = (processors: readonly ProcessorConfig[], deps: EngineDeps) => Promise<ProbeResult[]>;
+export type ManyEngine = (
+  processors: readonly ProcessorConfig[],
+  deps: EngineDeps,
+  options?: ManyEngineOptions,
+) => Promise<ProbeResult[]>;
