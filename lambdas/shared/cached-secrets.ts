@@ -14,13 +14,17 @@
  * `{ file }` references are read from the function bundle (baseDir); `{ env }` references are refused
  * (env.ts already rejects them as broken configuration; this is the second line).
  */
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import { BaseProvider } from '@aws-lambda-powertools/parameters/base';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretRef } from '../core/config/schema';
-import { type ResolvedValue, SecretError, type SecretResolver } from '../core/secrets/resolver';
+import {
+  awsReason,
+  type ResolvedValue,
+  readFileRef,
+  SecretError,
+  type SecretResolver,
+} from '../core/secrets/resolver';
 
 /** A value as cached: the value, its version and whether it is a secret (for log redaction). */
 interface CachedValue {
@@ -123,7 +127,7 @@ export class CachedSecretResolver implements SecretResolver {
         'environment references are not available to the deployed probe; use { secretsManager } or { ssm }',
       );
     }
-    if ('file' in ref) return readBundledFile(ref, baseDir);
+    if ('file' in ref) return readFileRef(ref, baseDir, { missing: 'no such file in the function bundle' });
     const [kind, provider, id] =
       'secretsManager' in ref
         ? (['secretsManager', this.secrets, ref.secretsManager] as const)
@@ -141,7 +145,7 @@ export class CachedSecretResolver implements SecretResolver {
     try {
       got = await pending;
     } catch (err) {
-      throw new SecretError(ref, awsReason(err));
+      throw new SecretError(ref, awsReason(err, "check the name, the region and the function's permissions"));
     }
     if (got.value === '')
       throw new SecretError(ref, kind === 'ssm' ? 'the parameter has no value' : 'the secret has no value');
@@ -160,34 +164,4 @@ function refKey(ref: SecretRef): string | null {
   if ('secretsManager' in ref) return `secretsManager:${ref.secretsManager}`;
   if ('ssm' in ref) return `ssm:${ref.ssm}`;
   return null;
-}
-
-async function readBundledFile(ref: { file: string }, baseDir: string): Promise<ResolvedValue> {
-  const abs = path.resolve(baseDir, ref.file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SecretError(
-      ref,
-      `${code === 'ENOENT' ? 'no such file in the function bundle' : (code ?? 'unreadable')}: ${abs}`,
-    );
-  }
-  // Same rule as the CLI: a final newline is not part of the value.
-  const value = text.replace(/(\r?\n)+$/, '');
-  if (value === '') throw new SecretError(ref, `the file is empty: ${abs}`);
-  return { value };
-}
-
-/** The AWS error's name and message (Powertools wraps it as the cause): they name the resource, never the value. */
-function awsReason(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  if (cause instanceof Error) {
-    if (cause.name === 'ResourceNotFoundException' || cause.name === 'ParameterNotFound') {
-      return `not found (${cause.name}); check the name, the region and the function's permissions`;
-    }
-    return `${cause.name}: ${cause.message}`;
-  }
-  return String(cause);
 }

@@ -35,7 +35,7 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
 const REFERENCE_KINDS = ['secretsManager', 'ssm', 'env', 'file'] as const;
 
 /** A reference as the schema accepts it: an object with exactly one of the four source keys, a string. */
-export function isReference(value: unknown): value is SecretRef {
+export function isSecretRef(value: unknown): value is SecretRef {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const keys = Object.keys(value);
   const [key] = keys;
@@ -57,7 +57,7 @@ function walk(schema: unknown, value: unknown, field: string, out: ConfigReferen
   if (value === undefined || value === null) return;
   const s = unwrap(schema);
   if (acceptsReference(s)) {
-    if (isReference(value)) out.push({ field, ref: value, credential: CREDENTIAL_FIELDS.has(field) });
+    if (isSecretRef(value)) out.push({ field, ref: value, credential: CREDENTIAL_FIELDS.has(field) });
     return;
   }
   const def = defOf(s);

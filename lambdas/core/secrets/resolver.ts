@@ -3,7 +3,11 @@
  * { file }); a SecretResolver turns them into values at probe time. The CLI reads all four sources; the
  * Lambda uses Secrets Manager and SSM through a cache with a short TTL. Values never reach logs or output.
  */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { SecretRef, ValueOrRef } from '../config/schema';
+
+export { isSecretRef } from '../config/references';
 
 export interface ResolvedValue {
   readonly value: string;
@@ -27,10 +31,6 @@ export class SecretError extends Error {
   }
 }
 
-export function isSecretRef(value: unknown): value is SecretRef {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** "secretsManager payprobe/stripe/api-key": safe to print (names the source, not the value). */
 export function describeRef(ref: SecretRef): string {
   const [kind, id] = Object.entries(ref)[0] ?? ['?', '?'];
@@ -43,5 +43,56 @@ export async function resolveValue(
   resolver: SecretResolver,
   baseDir: string,
 ): Promise<ResolvedValue> {
-  return isSecretRef(v) ? resolver.resolve(v, baseDir) : { value: v };
+  return typeof v === 'string' ? { value: v } : resolver.resolve(v, baseDir);
+}
+
+/** How a resolver words a file it cannot read: what a missing file means, and a hint for every problem. */
+export interface FileWording {
+  /** @example 'no such file in the function bundle' */
+  readonly missing: string;
+  /** Appended to every message. @default none */
+  readonly hint?: string;
+}
+
+/**
+ * Reads a `{ file }` reference relative to `baseDir`. A final newline (editors and `echo` add one) is not
+ * part of the value; an empty file is an error. Errors name the path, never the content.
+ */
+export async function readFileRef(
+  ref: { file: string },
+  baseDir: string,
+  wording: FileWording,
+): Promise<ResolvedValue> {
+  const abs = path.resolve(baseDir, ref.file);
+  const hint = wording.hint ? ` ${wording.hint}` : '';
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? wording.missing : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new SecretError(ref, `${why}: ${abs}${hint}`);
+  }
+  const value = text.replace(/(\r?\n)+$/, '');
+  if (value === '') throw new SecretError(ref, `the file is empty: ${abs}`);
+  return { value };
+}
+
+/**
+ * Why Secrets Manager or SSM refused a read, in words that say what to check: the AWS error's name and
+ * message (they name the resource, never the value). Powertools wraps the SDK's error as its cause.
+ */
+export function awsReason(err: unknown, notFoundHint: string): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (!(cause instanceof Error)) return String(cause);
+  if (cause.name === 'ResourceNotFoundException' || cause.name === 'ParameterNotFound') {
+    return `not found (${cause.name}); ${notFoundHint}`;
+  }
+  if (cause.message === 'Region is missing')
+    return 'no AWS region: set AWS_REGION (or a region in your AWS profile)';
+  if (cause.name === 'CredentialsProviderError') {
+    return `no AWS credentials (${cause.message}): set AWS_PROFILE or the standard AWS credential variables`;
+  }
+  return `${cause.name}: ${cause.message}`;
 }

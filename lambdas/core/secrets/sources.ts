@@ -4,7 +4,6 @@
  * errors name the reference, never a value. AWS clients are passed in, as values or lazy factories, so the
  * CLI creates them only when a config holds an AWS reference and tests pass mocked ones.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   GetSecretValueCommand,
@@ -15,7 +14,7 @@ import { GetParameterCommand, type GetParameterCommandOutput, type SSMClient } f
 import type { ProcessorConfig } from '../config/model';
 import { configReferences } from '../config/references';
 import type { SecretRef } from '../config/schema';
-import { type ResolvedValue, SecretError, type SecretResolver } from './resolver';
+import { awsReason, type ResolvedValue, readFileRef, SecretError, type SecretResolver } from './resolver';
 
 /** A client, or a function that creates it on first use. */
 export type ClientSource<T> = T | (() => T | Promise<T>);
@@ -28,6 +27,10 @@ export interface SecretSourcesOptions {
   /** Client for `{ ssm }` references (read WithDecryption). @default none: such references fail with SecretError */
   readonly ssm?: ClientSource<SSMClient>;
 }
+
+/** `{ file }` references name files next to the config file. */
+const CONFIG_FILES = { missing: 'no such file', hint: "(paths are relative to the config file's directory)" };
+const NOT_FOUND_HINT = 'check the name and the region';
 
 /** Resolves references from all four sources, each once per instance (one instance = one run). */
 export class SecretSources implements SecretResolver {
@@ -80,7 +83,7 @@ export class SecretSources implements SecretResolver {
 
   private async read(ref: SecretRef, baseDir: string): Promise<ResolvedValue> {
     if ('env' in ref) return this.readEnv(ref);
-    if ('file' in ref) return readFileRef(ref, baseDir);
+    if ('file' in ref) return readFileRef(ref, baseDir, CONFIG_FILES);
     if ('secretsManager' in ref) return this.readSecretsManager(ref);
     return this.readSsm(ref);
   }
@@ -103,7 +106,7 @@ export class SecretSources implements SecretResolver {
         abortSignal: this.pending.signal,
       });
     } catch (err) {
-      throw new SecretError(ref, awsReason(err));
+      throw new SecretError(ref, awsReason(err, NOT_FOUND_HINT));
     }
     const value =
       out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
@@ -122,7 +125,7 @@ export class SecretSources implements SecretResolver {
         abortSignal: this.pending.signal,
       });
     } catch (err) {
-      throw new SecretError(ref, awsReason(err));
+      throw new SecretError(ref, awsReason(err, NOT_FOUND_HINT));
     }
     const value = out.Parameter?.Value;
     if (value === undefined || value === '') throw new SecretError(ref, 'the parameter has no value');
@@ -135,39 +138,6 @@ function cacheKey(ref: SecretRef, baseDir: string): string {
   if ('file' in ref) return `file:${path.resolve(baseDir, ref.file)}`;
   const [kind, id] = Object.entries(ref)[0] ?? ['?', '?'];
   return `${kind}:${id}`;
-}
-
-async function readFileRef(ref: { file: string }, baseDir: string): Promise<ResolvedValue> {
-  const abs = path.resolve(baseDir, ref.file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new SecretError(ref, `${why}: ${abs} (paths are relative to the config file's directory)`);
-  }
-  // Editors and `echo` add a final newline; a token read from a file must not carry it.
-  const value = text.replace(/(\r?\n)+$/, '');
-  if (value === '') throw new SecretError(ref, `the file is empty: ${abs}`);
-  return { value };
-}
-
-/** The AWS error's name and message: they name the resource and the permission, never the value. */
-function awsReason(err: unknown): string {
-  if (err instanceof Error) {
-    if (err.name === 'ResourceNotFoundException' || err.name === 'ParameterNotFound') {
-      return `not found (${err.name}); check the name and the region`;
-    }
-    if (err.message === 'Region is missing')
-      return 'no AWS region: set AWS_REGION (or a region in your AWS profile)';
-    if (err.name === 'CredentialsProviderError') {
-      return `no AWS credentials (${err.message}): set AWS_PROFILE or the standard AWS credential variables`;
-    }
-    return `${err.name}: ${err.message}`;
-  }
-  return String(err);
 }
 
 /** Which AWS sources the processors' references use, so the CLI creates only the clients it needs. */

@@ -4,7 +4,7 @@
  * nowhere else (request headers and bodies are text, whatever their names).
  */
 import { parseConfig } from '../../../lambdas/core/config/load';
-import { CREDENTIAL_FIELDS, configReferences, isReference } from '../../../lambdas/core/config/references';
+import { CREDENTIAL_FIELDS, configReferences, isSecretRef } from '../../../lambdas/core/config/references';
 
 function processors(yaml: string) {
   return parseConfig(`processors:\n${yaml}`, '/etc/payprobe/payprobe.yaml').processors;
@@ -72,13 +72,13 @@ test('plain values and a processor without references yield nothing', () => {
 });
 
 test('a reference is an object with exactly one source key holding a string', () => {
-  expect(isReference({ ssm: '/a' })).toBe(true);
-  expect(isReference({ file: 'ca.pem' })).toBe(true);
-  expect(isReference({ ssm: '/a', env: 'B' })).toBe(false);
-  expect(isReference({ ssm: 1 })).toBe(false);
-  expect(isReference({ path: '/a' })).toBe(false);
-  expect(isReference(['/a'])).toBe(false);
-  expect(isReference('/a')).toBe(false);
+  expect(isSecretRef({ ssm: '/a' })).toBe(true);
+  expect(isSecretRef({ file: 'ca.pem' })).toBe(true);
+  expect(isSecretRef({ ssm: '/a', env: 'B' })).toBe(false);
+  expect(isSecretRef({ ssm: 1 })).toBe(false);
+  expect(isSecretRef({ path: '/a' })).toBe(false);
+  expect(isSecretRef(['/a'])).toBe(false);
+  expect(isSecretRef('/a')).toBe(false);
 });
 
 function fail(): never {
