@@ -14,6 +14,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ConfigIssue, ProcessorConfig } from '../../lambdas/core/config/load';
+import { configReferences, CREDENTIAL_FIELDS as SECRET_FIELDS } from '../../lambdas/core/config/references';
 import type { SecretRef } from '../../lambdas/core/config/schema';
 import { LAMBDA_TASK_ROOT } from '../../lambdas/core/policy/deployment';
 
@@ -22,19 +23,6 @@ export { LAMBDA_TASK_ROOT };
 
 /** Lambda's limit on the total size of a function's environment variables (keys and values). */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
-
-/**
- * Fields that hold credentials or keys. A `{ file }` reference there is refused for deployment (it would
- * ship the secret in the code package); everything else a `{ file }` can name is public.
- */
-const SECRET_FIELDS = new Set([
-  'tls.clientKey',
-  'tls.clientKeyPassphrase',
-  'auth.credentials.token',
-  'auth.credentials.password',
-  'auth.credentials.value',
-  'auth.credentials.clientSecret',
-]);
 
 /** Where each reference sits in the processor config, e.g. `auth.credentials.token`. */
 export interface LocatedRef {
@@ -69,38 +57,13 @@ export interface ConfigLocation {
   readonly path: string;
 }
 
-function isRef(v: unknown): v is SecretRef {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const keys = Object.keys(v);
-  return (
-    keys.length === 1 &&
-    ['secretsManager', 'ssm', 'env', 'file'].includes(keys[0] as string) &&
-    typeof (v as Record<string, unknown>)[keys[0] as string] === 'string'
-  );
-}
-
 /**
- * Every secret reference in a processor config with its field path. Request headers and bodies are plain
- * text by schema, so they are skipped (a header named `file` is not a reference); the request path may be a
- * reference.
+ * Every reference in a processor config with its field path (the one walker of
+ * lambdas/core/config/references.ts: request headers and bodies are text, the request path may be a
+ * reference).
  */
 export function secretRefs(processor: ProcessorConfig): LocatedRef[] {
-  const out: LocatedRef[] = [];
-  const visit = (v: unknown, field: string): void => {
-    if (field === 'auth.request.headers' || field === 'auth.request.body' || field === 'baseDir') return;
-    if (isRef(v)) {
-      out.push({ field, ref: v });
-      return;
-    }
-    if (Array.isArray(v)) {
-      for (const [i, x] of v.entries()) visit(x, `${field}[${i}]`);
-      return;
-    }
-    if (typeof v !== 'object' || v === null) return;
-    for (const [k, x] of Object.entries(v)) visit(x, field ? `${field}.${k}` : k);
-  };
-  visit(processor, '');
-  return out;
+  return configReferences(processor);
 }
 
 /** Replaces the value at a dotted field path (as produced by secretRefs) in a deep copy. */
