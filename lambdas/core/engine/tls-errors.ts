@@ -3,6 +3,7 @@
  * things at different points: a reset during the handshake is TLS_CONNECTION_RESET, a reset right after a
  * handshake in which we presented a client certificate is almost always the server refusing that certificate.
  */
+import { describeError, errorCode } from '../checks/errors';
 import type { FailureClass } from '../contract/classes';
 
 export interface Classified {
@@ -55,28 +56,6 @@ const NOT_TLS = new Set([
 ]);
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
-
-export function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: sslv3 alert handshake failure (alert 40)" from OpenSSL's
- * "8010..:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:file:line:SSL alert number 40".
- */
-export function describeError(err: unknown): string {
-  const code = errorCode(err);
-  const message = String((err as { message?: unknown } | undefined)?.message ?? err);
-  let text = message.split('\n')[0] ?? message;
-  const openssl = /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message);
-  if (openssl?.[1]) {
-    text = openssl[1];
-    const alert = /SSL alert number (\d+)/.exec(message);
-    if (alert) text += ` (alert ${alert[1]})`;
-  }
-  return code && !text.includes(code) ? `${code}: ${text}` : text;
-}
 
 const certRequiredHint = (ctx: TlsErrorContext) =>
   ctx.clientCertSent

@@ -5,7 +5,7 @@
  */
 
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
-import { changedInputs } from '../../../lambdas/core/engine/inputs';
+import { changedInputs } from '../../../lambdas/core/engine/fingerprints';
 import { probe } from '../../../lambdas/core/engine/probe';
 import type { SimulatedProcessor } from '../../../testbed/servers';
 import { Testbed } from '../../../testbed/servers';

@@ -2,11 +2,11 @@
  * The error tables behind the classification, for errors the loopback fleet cannot produce (a dropped SYN,
  * alerts only other TLS stacks send). The fleet tests cover the rest end to end.
  */
+import { describeError } from '../../../lambdas/core/checks/errors';
 import {
   classifyConnectError,
   classifyHandshakeError,
   classifyPostHandshakeError,
-  describeError,
 } from '../../../lambdas/core/engine/tls-errors';
 
 const err = (code: string, message = code) => Object.assign(new Error(message), { code });

@@ -6,7 +6,7 @@
  */
 import type { ProcessorConfig } from '../../../lambdas/core/config/load';
 import type { SecretRef } from '../../../lambdas/core/config/schema';
-import { changedInputs } from '../../../lambdas/core/engine/inputs';
+import { changedInputs } from '../../../lambdas/core/engine/fingerprints';
 import { probe } from '../../../lambdas/core/engine/probe';
 import { TlsContextCache } from '../../../lambdas/core/engine/tls-context';
 import type { SimulatedProcessor } from '../../../testbed/servers';

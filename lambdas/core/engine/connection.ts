@@ -1,0 +1,82 @@
+/**
+ * One verified connection to a target, composed from the phases in order: DNS (connect.ts), then TCP and
+ * the TLS handshake (tls.ts), then reading and verifying the chain (chain.ts, verify.ts). The main
+ * endpoint's first connection records its timings, chain and warnings into the run; later connections (a
+ * token endpoint, a reconnect) do not. A proxy phase slots in between DNS and TLS: it would return the
+ * tunnel as a TlsTransport `{ socket }` for the handshake to wrap (docs/engine.md "How a probe runs").
+ */
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { peerChain } from './chain';
+import { connectTcp, resolveTarget } from './connect';
+import type { Inputs } from './inputs';
+import { Fail, type RunState } from './run-state';
+import type { Target } from './target';
+import { handshake, secureContext } from './tls';
+import type { Classified } from './tls-errors';
+import { recordHandshake, verifyChain } from './verify';
+
+/** An open connection: the socket requests go over, and what the handshake told us. */
+export interface Conn {
+  readonly socket: tls.TLSSocket | net.Socket;
+  readonly isTls: boolean;
+  readonly protocol: string | null;
+  readonly clientCertSent: boolean;
+  /** The first error seen on the socket after it was established (e.g. a TLS 1.3 alert). */
+  lateError(): unknown;
+}
+
+/**
+ * DNS, TCP and TLS to `target`, verified. `record` false for a second connection to the main endpoint (after
+ * the token endpoint closed the first): the result keeps the first connection's timings, chain and warnings.
+ */
+export async function open(
+  run: RunState,
+  target: Target,
+  inputs: Inputs,
+  clientCertSent: boolean,
+  record = true,
+): Promise<Conn> {
+  const main = target.main && record;
+  const where = target.main ? '' : `token endpoint ${target.url.host}: `;
+  const fail = (c: Classified) => new Fail(c.class, `${where}${c.detail}`);
+
+  const tDns = run.clock();
+  const dial = await resolveTarget(run, target, fail);
+  if (main) run.timings.dnsMs = run.clock() - tDns;
+
+  if (target.url.protocol === 'http:') {
+    const tConnect = run.clock();
+    const tcp = await connectTcp(run, dial, fail);
+    if (main) run.timings.connectMs = run.clock() - tConnect;
+    let late: unknown;
+    tcp.on('error', (e) => {
+      late ??= e;
+    });
+    return { socket: tcp, isTls: false, protocol: null, clientCertSent: false, lateError: () => late };
+  }
+
+  // TCP then TLS on one socket. The secure context comes from the cache, before anything is dialled (built
+  // there when the material is new, so neither clock includes it).
+  const context = secureContext(run, inputs, clientCertSent);
+  const tConnect = run.clock();
+  let tTls = 0;
+  const { socket, peer } = await handshake(run, target, { dial }, context, clientCertSent, fail, () => {
+    tTls = run.clock();
+    if (main) run.timings.connectMs = tTls - tConnect;
+  });
+  if (main) run.timings.tlsMs = run.clock() - tTls;
+  let late: unknown;
+  socket.on('error', (e) => {
+    late ??= e;
+  });
+  socket.on('close', () => {
+    late ??= Object.assign(new Error('the server closed the connection'), { code: 'ECONNRESET' });
+  });
+
+  const protocol = socket.getProtocol();
+  const chain = peerChain(socket, peer);
+  if (main) recordHandshake(run, socket, chain);
+  verifyChain(run, socket, chain, peer, target, inputs.pins, fail);
+  return { socket, isTls: true, protocol, clientCertSent, lateError: () => late };
+}
