@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { type AuditReport, audit, type Finding, type Severity } from '../../lambdas/core/audit/audit';
+import { type AuditReport, audit, type Finding, type Severity } from '../../lambdas/core/audit';
 import { loadConfigFile } from '../../lambdas/core/config/load';
 import { type CliIo, EXIT } from '../io';
 import { redactingStream } from '../output';

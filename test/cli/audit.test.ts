@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
-import type { Finding } from '../../lambdas/core/audit/audit';
+import type { Finding } from '../../lambdas/core/audit';
 
 const ROOT = path.join(__dirname, '../..');
 const TEST_KEY = 'sk_test_auditCliSecret0123456789';

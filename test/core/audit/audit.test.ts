@@ -15,7 +15,7 @@ import {
   RULES,
   type RuleId,
   weakCiphers,
-} from '../../../lambdas/core/audit/audit';
+} from '../../../lambdas/core/audit';
 import { type LoadedConfig, loadConfigFile, parseConfig } from '../../../lambdas/core/config/load';
 import type { SecretRef } from '../../../lambdas/core/config/schema';
 import { describeRef, SecretError, type SecretResolver } from '../../../lambdas/core/secrets/resolver';
