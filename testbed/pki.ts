@@ -5,14 +5,15 @@
  * ECDSA P-256 keys, so a whole PKI takes milliseconds. Nothing here is ever written to disk.
  */
 import 'reflect-metadata';
-import { createHash, createPrivateKey, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
+import { createPrivateKey, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
+import { spkiPin } from '../lambdas/core/checks/certificates';
+import { DAY_MS } from '../lambdas/core/checks/expiry';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY_MS = 86_400_000;
 
 /** A certificate with its private key, as PEM text. */
 export interface Issued {
@@ -82,12 +83,6 @@ async function keyPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
-/** "sha256/BASE64" of the certificate's SubjectPublicKeyInfo: the form of `tls.pins`. */
-export function spkiPin(certPem: string): string {
-  const spki = new NodeX509(certPem).publicKey.export({ type: 'spki', format: 'der' });
-  return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
-}
-
 function window(options: CertOptions, now: Date): { notBefore: Date; notAfter: Date } {
   const t = now.getTime();
   if (options.expired) return { notBefore: new Date(t - 31 * DAY_MS), notAfter: new Date(t - DAY_MS) };
@@ -118,7 +113,7 @@ async function finish(
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
     fingerprint256: node.fingerprint256,
-    pin: spkiPin(pem),
+    pin: spkiPin(node),
     encryptedKey: (passphrase) =>
       createPrivateKey(key)
         .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase })

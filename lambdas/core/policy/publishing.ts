@@ -30,6 +30,7 @@
  * The UTC hour is the datapoints' timestamp (the start of the run's slot). The cost model
  * (lambdas/core/cost/cost.ts) prices each metric of each mode from publishingRules(mode).
  */
+import { isWithinExpiryWindow } from '../checks/expiry';
 import type { ProcessorConfig } from '../config/model';
 import type { MetricsMode } from '../config/schema';
 import { METRICS, type MetricName } from '../contract/metric-names';
@@ -151,8 +152,8 @@ export function sampledDue(
   const server = result.tls?.serverCert?.daysToExpiry;
   const client = result.tls?.clientCert?.daysToExpiry;
   const expiring =
-    (server !== undefined && server <= thresholds.certExpiryWarningDays) ||
-    (client !== undefined && client <= thresholds.clientCertExpiryWarningDays) ||
+    (server !== undefined && isWithinExpiryWindow(server, thresholds.certExpiryWarningDays)) ||
+    (client !== undefined && isWithinExpiryWindow(client, thresholds.clientCertExpiryWarningDays)) ||
     result.warnings.some((w) => w.class === 'CERT_EXPIRING_SOON' || w.class === 'CLIENT_CERT_EXPIRING_SOON');
   const certificates =
     inSampleHour(at, CERT_SAMPLE_HOURS) || result.stage === 'tls' || expiring || certificateChanged;

@@ -16,6 +16,7 @@ import {
   type RuleId,
   weakCiphers,
 } from '../../../lambdas/core/audit';
+import { DAY_MS } from '../../../lambdas/core/checks/expiry';
 import { type LoadedConfig, loadConfigFile, parseConfig } from '../../../lambdas/core/config/load';
 import type { SecretRef } from '../../../lambdas/core/config/schema';
 import { describeRef, SecretError, type SecretResolver } from '../../../lambdas/core/secrets/resolver';
@@ -23,7 +24,6 @@ import { SecretSources } from '../../../lambdas/core/secrets/sources';
 import { createPki, type Issued, type TestPki } from '../../../testbed/pki';
 import { EXAMPLE_CONFIG } from '../../support/paths';
 
-const DAY_MS = 86_400_000;
 const PIN_A = `sha256/${'A'.repeat(43)}=`;
 const PIN_B = `sha256/${'B'.repeat(43)}=`;
 let dir: string;

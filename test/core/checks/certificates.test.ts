@@ -4,6 +4,7 @@
  * passphrase and the reason when it cannot be, and the key-matches-certificate check. Real certificates
  * from the testbed PKI.
  */
+import { execSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import {
   countCertificates,
@@ -52,10 +53,14 @@ describe('pemBlocks and parseCertificate', () => {
     expect(countCertificates('corporate root goes here')).toEqual({ blocks: 0, valid: 0 });
   });
 
-  it('formats names and pins as the config and the result show them', () => {
+  it('formats names as the result shows them, and pins as openssl computes them', () => {
     const x509 = new X509Certificate(a.cert);
     expect(formatName(x509.subject)).toBe('CN=payprobe-client, O=payprobe testbed');
-    expect(spkiPin(x509)).toBe(a.pin);
+    const openssl = execSync(
+      'openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64',
+      { input: a.cert },
+    );
+    expect(spkiPin(x509)).toBe(`sha256/${openssl.toString().trim()}`);
   });
 });
 

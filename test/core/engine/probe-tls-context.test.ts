@@ -4,6 +4,7 @@
  * material OpenSSL refuses is a CONFIG_ERROR every time, never a cached context.
  */
 
+import { DAY_MS } from '../../../lambdas/core/checks/expiry';
 import type { ProcessorConfig } from '../../../lambdas/core/config/load';
 import { probe } from '../../../lambdas/core/engine/probe';
 import { materialId, TlsContextCache } from '../../../lambdas/core/engine/tls-context';
@@ -125,7 +126,7 @@ describe('secure contexts', () => {
     };
     expect((await probe(config, bed.deps())).ok).toBe(true);
     // The same certificate, a year later: expired, although it was read (and passed) before.
-    const later = new Date(valid.notAfter.getTime() + 365 * 86_400_000);
+    const later = new Date(valid.notAfter.getTime() + 365 * DAY_MS);
     const expired = await probe(config, bed.deps({ now: () => later }));
     expect(expired).toMatchObject({ ok: false, stage: 'tls', class: 'CLIENT_CERT_EXPIRED' });
     expect(expired.timings.connectMs).toBeNull();
