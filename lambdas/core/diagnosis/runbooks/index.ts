@@ -1,0 +1,9 @@
+/**
+ * Runbooks for every failure and warning class (docs/diagnosis.md "Runbooks"): the model (model.ts), the
+ * data by stage (data/), the catalogue by class (catalog.ts), the alarm guides (alarms.ts) and the
+ * renderers (render.ts). Importers use this index.
+ */
+export * from './alarms';
+export * from './catalog';
+export * from './model';
+export * from './render';
