@@ -1,7 +1,7 @@
 /**
- * Generates docs/runbooks/<CLASS>.md and docs/runbooks/README.md from lambdas/core/diagnosis/runbooks.ts, the same
- * source as the page and `payprobe explain`. test/core/runbooks-docs.test.ts fails when the committed pages
- * differ from what this generates.
+ * Generates docs/runbooks/<CLASS>.md and docs/runbooks/README.md from lambdas/core/diagnosis/runbooks/, the
+ * same source as the page and `payprobe explain`. test/core/diagnosis/runbooks-docs.test.ts fails when the
+ * committed pages differ from what this generates.
  *
  *   npx tsx scripts/gen-runbooks.ts          # write the pages
  *   npx tsx scripts/gen-runbooks.ts --check  # exit 1 listing stale or missing pages, write nothing
