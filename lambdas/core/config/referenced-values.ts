@@ -1,8 +1,9 @@
 /**
  * Checks for values read from a reference ({ ssm }, { secretsManager }, { env }, { file }) into fields the
- * schema checks when they are written plainly: TLS versions, cipher lists, pins, token URL, request path.
- * The probe engine (engine/inputs.ts) and the audit (audit/rules/) share them, so both accept and refuse the
- * same values with the same words (docs/engine.md "How a probe runs", docs/audit.md).
+ * schema checks when they are written plainly: TLS versions, cipher lists, pins, token URL, request path,
+ * OAuth scope. The probe engine (engine/inputs.ts) and the audit (audit/rules/) share them, so both accept
+ * and refuse the same values with the same words (docs/engine.md "How a probe runs", docs/audit.md).
+ * Surrounding whitespace (a trailing newline in a parameter) is ignored.
  *
  * None of these values is a secret, but they may be long or not what was meant (a whole JSON document in the
  * wrong parameter): messages quote a value only when it is short and printable (`shortValue`).
@@ -21,22 +22,34 @@ export function shortValue(value: string): string {
     : `a ${value.length}-character value`;
 }
 
-/** A TLS version as Node names it (TLSv1 ... TLSv1.3), surrounding whitespace ignored; undefined otherwise. */
-export function parseTlsVersion(value: string): TlsVersion | undefined {
-  const v = value.trim();
-  return (TLS_VERSIONS as readonly string[]).includes(v) ? (v as TlsVersion) : undefined;
+/** tls.minVersion / tls.maxVersion: a TLS version as Node names it (TLSv1 ... TLSv1.3). */
+export function checkTlsVersion(s: string): Checked<TlsVersion> {
+  const v = s.trim();
+  return (TLS_VERSIONS as readonly string[]).includes(v)
+    ? { ok: true, value: v as TlsVersion }
+    : {
+        ok: false,
+        problem: `holds ${shortValue(v)}, not a TLS version (expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)`,
+      };
 }
 
-export type ParsedPins =
-  | { readonly ok: true; readonly pins: readonly string[] }
-  | { readonly ok: false; readonly problem: string };
+/** tls.ciphers: an OpenSSL cipher list, one line of printable ASCII. */
+export function checkCipherList(s: string): Checked<string> {
+  const v = s.trim();
+  return v !== '' && /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(v)
+    ? { ok: true, value: v }
+    : {
+        ok: false,
+        problem: `holds ${shortValue(v)}, not an OpenSSL cipher list (one line, e.g. ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384)`,
+      };
+}
 
-/** A pin list as a parameter holds it: separated by commas and/or newlines (spaces around entries ignored). */
-export function parsePins(value: string): ParsedPins {
-  const entries = value
+/** tls.pins: pins separated by commas and/or newlines (spaces around entries ignored). */
+export function checkPins(s: string): Checked<readonly string[]> {
+  const entries = s
     .split(/[,\r\n]+/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   if (entries.length === 0) return { ok: false, problem: 'holds no pin' };
   const bad = entries.findIndex((e) => !PIN.test(e));
   if (bad >= 0) {
@@ -45,54 +58,21 @@ export function parsePins(value: string): ParsedPins {
       problem: `entry ${bad + 1} of ${entries.length} is not a pin of the form sha256/BASE64SPKI= (the base64 SHA-256 of a SubjectPublicKeyInfo, 44 characters)`,
     };
   }
-  return { ok: true, pins: entries };
+  return { ok: true, value: entries };
 }
 
-/** An OpenSSL cipher list: one line of printable ASCII, surrounding whitespace ignored; undefined otherwise. */
-export function parseCipherList(value: string): string | undefined {
-  const v = value.trim();
-  return v !== '' && /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(v) ? v : undefined;
-}
-
-const VERSION_LIST = 'TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3';
-
-/** tls.minVersion / tls.maxVersion. */
-export function checkTlsVersion(s: string): Checked<TlsVersion> {
-  const v = parseTlsVersion(s);
-  return v
-    ? { ok: true, value: v }
-    : { ok: false, problem: `holds ${shortValue(s.trim())}, not a TLS version (expected ${VERSION_LIST})` };
-}
-
-/** tls.ciphers. */
-export function checkCipherList(s: string): Checked<string> {
-  const v = parseCipherList(s);
-  return v !== undefined
-    ? { ok: true, value: v }
-    : {
-        ok: false,
-        problem: `holds ${shortValue(s.trim())}, not an OpenSSL cipher list (one line, e.g. ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384)`,
-      };
-}
-
-/** tls.pins. */
-export function checkPins(s: string): Checked<readonly string[]> {
-  const r = parsePins(s);
-  return r.ok ? { ok: true, value: r.pins } : { ok: false, problem: r.problem };
-}
-
-/** auth.request.path. */
+/** auth.request.path: one line starting with /. */
 export function checkRequestPath(s: string): Checked<string> {
   const v = s.trim();
-  return v.startsWith('/') && !/[\s]/.test(v)
+  return v.startsWith('/') && !/\s/.test(v)
     ? { ok: true, value: v }
     : { ok: false, problem: 'does not hold a request path (one line starting with /, e.g. /v1/balance)' };
 }
 
-/** auth.credentials.tokenUrl (whether it is https is checked apart: the engine refuses, the audit reports). */
+/** auth.credentials.tokenUrl: one line (whether it is https is checked apart: the engine refuses, the audit reports). */
 export function checkTokenUrl(s: string): Checked<string> {
   const v = s.trim();
-  return v !== '' && !/[\s]/.test(v)
+  return v !== '' && !/\s/.test(v)
     ? { ok: true, value: v }
     : {
         ok: false,
@@ -100,7 +80,7 @@ export function checkTokenUrl(s: string): Checked<string> {
       };
 }
 
-/** auth.credentials.scope. */
+/** auth.credentials.scope: one line of printable ASCII. */
 export function checkScope(s: string): Checked<string> {
   const v = s.trim();
   return /^[\x20-\x7e]*$/.test(v)

@@ -5,7 +5,6 @@
  * its own. probe.ts turns it into the ProbeResult (docs/engine.md "How a probe runs").
  */
 import type * as net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { ProcessorConfig } from '../config/load';
 import type { SecretRef } from '../config/schema';
 import type { FailureClass, WarningClass } from '../contract/classes';
