@@ -1,6 +1,6 @@
 /**
- * docs/runbooks/ is generated from lambdas/core/runbooks.ts: the committed pages must equal the generator's
- * output (run `npx tsx scripts/gen-runbooks.ts` after editing a runbook).
+ * docs/runbooks/ is generated from lambdas/core/diagnosis/runbooks/: the committed pages must equal the
+ * generator's output (run `npx tsx scripts/gen-runbooks.ts` after editing a runbook).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
