@@ -10,6 +10,7 @@ import type { SecretRef } from '../config/schema';
 import type { FailureClass, WarningClass } from '../contract/classes';
 import type { CertSummary, TlsInfo, Warning } from '../contract/result';
 import { describeRef } from '../secrets/resolver';
+import { makeRedactor } from '../text/redact';
 import type { ProbeDeps } from './probe';
 
 /** A classified failure: thrown by a phase, turned into the result by probe.ts. */
@@ -125,15 +126,8 @@ export class RunState {
    * swapping in the shared redactor (text/redact.ts) is a change to this body only.
    */
   redact(text: string): string {
-    return maskValues(text, this.secretValues);
+    return makeRedactor([...this.secretValues]).text(text);
   }
-}
-
-/** The engine's masking rule: each value of 4 or more characters becomes [redacted]. */
-function maskValues(text: string, values: Iterable<string>): string {
-  let out = text;
-  for (const v of values) if (v.length >= 4) out = out.split(v).join('[redacted]');
-  return out;
 }
 
 /** `work`, or `onTimeout()`'s failure if it has not settled within `ms`. */

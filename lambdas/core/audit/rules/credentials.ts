@@ -6,7 +6,7 @@
  */
 import type { ProcessorConfig } from '../../config/load';
 import { type Environment, PRESETS } from '../../config/presets';
-import type { SecretRef } from '../../config/schema';
+import { type ConfigReference, configReferences } from '../../config/references';
 import { describeRef, isSecretRef } from '../../secrets/resolver';
 import { type AuditContext, parseUrl } from '../context';
 
@@ -179,36 +179,8 @@ export async function keyModeRules(
 }
 
 /** Every reference in a processor, with its field (relative to the processor) and whether it is a credential. */
-export function refsOf(p: ProcessorConfig): { field: string; ref: SecretRef; credential: boolean }[] {
-  const out: { field: string; ref: SecretRef; credential: boolean }[] = [];
-  const push = (field: string, v: unknown, credential: boolean) => {
-    if (isSecretRef(v)) out.push({ field, ref: v as SecretRef, credential });
-  };
-  push('endpoint', p.endpoint, false);
-  push('tls.servername', p.tls.servername, false);
-  push('tls.ca', p.tls.ca, false);
-  push('tls.clientCert', p.tls.clientCert, false);
-  push('tls.clientKey', p.tls.clientKey, true);
-  push('tls.clientKeyPassphrase', p.tls.clientKeyPassphrase, true);
-  push('tls.minVersion', p.tls.minVersion, false);
-  push('tls.maxVersion', p.tls.maxVersion, false);
-  push('tls.ciphers', p.tls.ciphers, false);
-  push('tls.pins', p.tls.pins, false);
-  push('auth.request.path', p.auth?.request?.path, false);
-  const c = p.auth?.credentials;
-  if (c?.type === 'bearer') push('auth.credentials.token', c.token, true);
-  if (c?.type === 'basic') {
-    push('auth.credentials.username', c.username, false);
-    push('auth.credentials.password', c.password, true);
-  }
-  if (c?.type === 'header') push('auth.credentials.value', c.value, true);
-  if (c?.type === 'oauth2-client-credentials') {
-    push('auth.credentials.tokenUrl', c.tokenUrl, false);
-    push('auth.credentials.clientId', c.clientId, false);
-    push('auth.credentials.scope', c.scope, false);
-    push('auth.credentials.clientSecret', c.clientSecret, true);
-  }
-  return out;
+export function refsOf(p: ProcessorConfig): readonly ConfigReference[] {
+  return configReferences(p);
 }
 
 /** The processor's preset, or the preset whose endpoint host this is (a config that spells out the endpoint). */
