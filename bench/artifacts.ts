@@ -9,17 +9,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import bundling from '../lambdas/probe/bundling.json';
+import { PAYPROBE_ESBUILD_OPTIONS } from '../lib/function/bundling';
 import { type Figure, REPO } from './common';
 import { median, round } from './stats';
 
 /**
- * The esbuild options of the CDK app's NodejsFunction bundling, from lambdas/probe/bundling.json: the one
- * file that mirrors lib/function/payprobe-function.ts `bundling` (minify, external source map without sources
- * content, target node22, CJS, mainFields module/main, AWS SDK bundled) and that the bundle tests build from.
+ * The esbuild options of the CDK app's NodejsFunction bundling (lib/function/bundling.ts, the one bundling
+ * configuration: minify, external source map without sources content, target node22, CJS, mainFields
+ * module/main, AWS SDK bundled), which the bundle tests build with too.
  */
 export const CDK_ESBUILD_OPTIONS: esbuild.BuildOptions = {
-  ...(bundling.esbuild as esbuild.BuildOptions),
+  ...PAYPROBE_ESBUILD_OPTIONS,
   logLevel: 'silent',
 };
 

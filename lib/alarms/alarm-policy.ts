@@ -12,7 +12,6 @@
 import type { ConfigIssue, IntervalSeconds, ProcessorConfig } from '../../lambdas/core/config/load';
 import { METRICS, type MetricName } from '../../lambdas/core/contract/metric-names';
 import { runWorkMs } from '../../lambdas/core/policy/probe-policy';
-import type { ConfigLocation } from '../deploy/deployed-processor';
 
 export interface MOfN {
   /** The M: breaching datapoints that raise the alarm. */
@@ -208,7 +207,7 @@ export function defaultDetectionTimes(interval: IntervalSeconds, budgetMs: numbe
  */
 export function failureMOfN(
   processor: ProcessorConfig,
-  at: ConfigLocation,
+  at: Pick<ConfigIssue, 'file' | 'path'>,
 ): { mOfN: MOfN; issues: ConfigIssue[] } {
   const d = DEFAULT_FAILURE_M_OF_N[processor.intervalSeconds];
   const { datapointsToAlarm: m, evaluationPeriods: n } = processor.alarms;

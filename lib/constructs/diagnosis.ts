@@ -6,7 +6,6 @@
  * The alarms keep their own SNS actions: a page never depends on this function. If the function fails, its
  * own alarm tells the critical topic that pages still arrive, without diagnosis.
  */
-import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -20,7 +19,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -30,18 +29,9 @@ import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/loa
 import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
 import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
 import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
-import { deployProcessors } from '../deploy/deployed-processor';
-import {
-  concreteRegion,
-  functionLogGroup,
-  functionRole,
-  grantReadProcessorSecrets,
-  PayProbeFunction,
-  type PayProbeFunctionOptions,
-} from '../function/payprobe-function';
-
-/** The diagnose handler in this repository. */
-export const DEFAULT_DIAGNOSE_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'diagnose', 'handler.ts');
+import { knownRegion, planSharedFunction } from '../deploy/validate';
+import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
+import { DEFAULT_RUNBOOK_BASE_URL, type ProbingOptions } from './options';
 
 /** Environment contract with lambdas/diagnose/env.ts: the names of lambdas/core/contract/env-names.ts. */
 export const ENV = DIAGNOSE_ENV;
@@ -63,7 +53,7 @@ export function diagnoseErrorsAlarmName(stackName: string): string {
 /** Seconds beyond the longest probe budget: SNS publish and secret reads. */
 const TIMEOUT_MARGIN_SECONDS = 30;
 
-export interface DiagnosisProps extends PayProbeFunctionOptions {
+export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions {
   /** The processors to diagnose (defaults and presets merged). The function reads only their secrets. */
   readonly processors: readonly ProcessorConfig[];
 
@@ -89,36 +79,21 @@ export interface DiagnosisProps extends PayProbeFunctionOptions {
   readonly topicKey?: IKey;
 
   /**
-   * Where the runbook pages live for readers of a page: a repository path or an https URL to docs/runbooks/.
+   * The config file the processors come from, for field-level error messages (`processors[<index>]`, in the
+   * order given).
    *
-   * @default 'docs/runbooks/'
-   */
-  readonly runbookBaseUrl?: string;
-
-  /**
-   * Where each processor sits in its config file, for field-level error messages (same order as processors).
-   *
-   * @default - { file: 'the payprobe config', path: 'processors[name=<name>]' }
+   * @default - messages name 'the payprobe config' and each processor as `processors[name=<name>]`
    */
   readonly configFile?: string;
-
-  /**
-   * The diagnose handler's source file (a module exporting `handler`).
-   *
-   * @default - lambdas/diagnose/handler.ts in this repository
-   */
-  readonly entry?: string;
-
-  /**
-   * How long the function caches secret values across invocations.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly secretCacheTtl?: Duration;
 }
 
-/** The diagnose Lambda, its EventBridge rule, its least-privilege role and its own error alarm. */
+/**
+ * The diagnose Lambda, its EventBridge rule, its least-privilege role and its own error alarm. Throws
+ * ConfigError, before anything is added to `scope`, when a processor breaks a deployment rule.
+ */
 export class Diagnosis extends Construct {
+  /** The diagnose function with its log group and role. */
+  public readonly diagnose: PayProbeFunction;
   /** The diagnose function. */
   public readonly function: NodejsFunction;
   /** Its execution role. */
@@ -135,46 +110,30 @@ export class Diagnosis extends Construct {
   public readonly parameterNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: DiagnosisProps) {
-    super(scope, id);
-    if (props.processors.length === 0) {
-      throw new ConfigError([
-        {
-          file: props.configFile ?? 'the payprobe config',
-          path: 'processors',
-          message: 'Diagnosis needs at least one processor',
-        },
-      ]);
-    }
-
-    // Each processor's deployed form (the probe Lambda's rules), its files under processors/<name>/.
-    const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
-      ...concreteRegion(this),
+    // Validate first: each processor's deployed form (the probe Lambda's rules), its files under
+    // processors/<name>/, or every problem before anything is added to `scope`.
+    const { issues, deployed } = planSharedFunction('Diagnosis', props.processors, props.configFile, {
+      region: knownRegion(Stack.of(scope).region),
     });
     if (!deployed) throw new ConfigError(issues);
+    super(scope, id);
     this.secretIds = deployed.secretIds;
     this.parameterNames = deployed.parameterNames;
 
     const processorsJson = JSON.stringify(deployed.configs);
     const inEnvironment = Buffer.byteLength(processorsJson) <= PROCESSORS_ENV_MAX_BYTES;
-
-    this.logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
-    this.role = functionRole(
-      this,
-      'Role',
-      `payprobe diagnose: re-probes ${props.processors.map((p) => p.name).join(', ')} on alarm and publishes the diagnosis`,
-      this.logGroup,
-    );
-    grantPublish(this.role, [props.criticalTopic, props.warningTopic], props.topicKey);
-    grantReadProcessorSecrets(this.role, deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
-
     const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
-    this.function = new PayProbeFunction(this, 'Function', {
-      entry: props.entry ?? DEFAULT_DIAGNOSE_ENTRY,
+    const secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS);
+
+    // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.
+    this.diagnose = new PayProbeFunction(this, 'Default', {
+      handler: 'diagnose',
+      entry: props.entry,
       memorySize: props.memorySize,
+      logRetention: props.logRetention,
       timeout: Duration.seconds(Math.min(900, Math.ceil(maxBudgetMs / 1000) + TIMEOUT_MARGIN_SECONDS)),
       description: 'payprobe: re-probes a processor when its alarm changes state and publishes the diagnosis',
-      role: this.role,
-      logGroup: this.logGroup,
+      roleDescription: `payprobe diagnose: re-probes ${props.processors.map((p) => p.name).join(', ')} on alarm and publishes the diagnosis`,
       // A diagnosis delivered late is stale and a retry would page twice: no retries.
       retryAttempts: 0,
       maxEventAge: Duration.minutes(5),
@@ -182,14 +141,17 @@ export class Diagnosis extends Construct {
         ...(inEnvironment ? { [ENV.processors]: processorsJson } : { [ENV.processorsFile]: PROCESSORS_FILE }),
         [ENV.topicCritical]: props.criticalTopic.topicArn,
         [ENV.topicWarning]: props.warningTopic.topicArn,
-        [ENV.runbookBaseUrl]: props.runbookBaseUrl ?? 'docs/runbooks/',
-        [ENV.secretTtlSeconds]: String(
-          (props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS)).toSeconds(),
-        ),
+        [ENV.runbookBaseUrl]: props.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
+        [ENV.secretTtlSeconds]: String(secretCacheTtl.toSeconds()),
       },
       files: deployed.files,
       generatedFiles: inEnvironment ? [] : [{ bundlePath: PROCESSORS_FILE, content: processorsJson }],
     });
+    this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
+    this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
+    this.function = this.diagnose.function;
+    this.role = this.diagnose.role;
+    this.logGroup = this.diagnose.logGroup;
 
     const processorNames = props.processors.map((p) => p.name);
     this.rule = new Rule(this, 'AlarmStateChange', {
@@ -245,30 +207,5 @@ export class Diagnosis extends Construct {
     });
     this.errorsAlarm.addAlarmAction(new SnsAction(props.criticalTopic));
     this.errorsAlarm.addOkAction(new SnsAction(props.criticalTopic));
-  }
-}
-
-/**
- * sns:Publish on the topics, and on their KMS key exactly the two actions SNS needs from a publisher
- * (kms:GenerateDataKey, kms:Decrypt): spelled out rather than grantPublish's kms:GenerateDataKey*.
- */
-function grantPublish(role: Role, topics: readonly ITopic[], extraKey: IKey | undefined): void {
-  role.addToPolicy(
-    new PolicyStatement({
-      sid: 'PublishPages',
-      actions: ['sns:Publish'],
-      resources: topics.map((t) => t.topicArn),
-    }),
-  );
-  const keys: IKey[] = [];
-  for (const k of [...topics.map((t) => t.masterKey), extraKey]) if (k && !keys.includes(k)) keys.push(k);
-  if (keys.length > 0) {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'EncryptPagesForEncryptedTopics',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: keys.map((k) => k.keyArn),
-      }),
-    );
   }
 }

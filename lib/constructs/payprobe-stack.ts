@@ -1,36 +1,33 @@
 /**
  * PayProbeStack: one config file's monitors in one region. Alerting (topics), one ProcessorMonitor per
- * processor, and the dashboard. The stack exposes its parts so further constructs (diagnosis, preflight)
- * can be composed onto them.
+ * processor, the dashboard, the diagnosis and, with `preflight: true`, the preflight. The whole config is
+ * validated before the stack or any construct exists (lib/deploy/validate.ts): every processor's problems
+ * come in one ConfigError, and no construct error is ever caught. The stack exposes its parts so further
+ * constructs can be composed onto them.
  */
-import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, Stack, type StackProps, Stage } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ConfigError, type ConfigIssue, type LoadedConfig } from '../../lambdas/core/config/load';
+import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
 import { processorConstructId } from '../deploy/ids';
+import { knownRegion, validateStackConfig } from '../deploy/validate';
+import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis } from './diagnosis';
+import type { ProbingOptions } from './options';
 import { Preflight } from './preflight';
 import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
 
-export interface PayProbeStackProps extends StackProps {
+export interface PayProbeStackProps extends StackProps, ProbingOptions {
   /** The validated config file (`loadConfigFile`). */
   readonly config: LoadedConfig;
 
   /**
-   * Prefix of the runbook links in alarm descriptions: a repository path or an https URL ending in `/`.
-   *
-   * @default 'docs/runbooks/'
-   */
-  readonly runbookBaseUrl?: string;
-
-  /**
-   * Retention of each probe function's log group.
+   * Retention of the log group of every payprobe function in the stack.
    *
    * @default RetentionDays.ONE_MONTH
    */
-  readonly logRetention?: RetentionDays;
+  readonly logRetention?: PayProbeFunctionOptions['logRetention'];
 
   /**
    * The probe handler's source file.
@@ -38,16 +35,12 @@ export interface PayProbeStackProps extends StackProps {
    * @default - lambdas/probe/handler.ts in this repository
    */
   readonly probeEntry?: string;
-
-  /**
-   * How long probe functions cache secret values.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly secretCacheTtl?: Duration;
 }
 
-/** All monitors of one config file, in one region. */
+/**
+ * All monitors of one config file, in one region. Throws ConfigError listing every problem when the config
+ * cannot be deployed to the stack's region (nothing is added to `scope` then).
+ */
 export class PayProbeStack extends Stack {
   /** The config the stack was built from. */
   public readonly config: LoadedConfig;
@@ -59,60 +52,44 @@ export class PayProbeStack extends Stack {
   public readonly alarms: readonly ProbeAlarm[];
   /** The dashboard. */
   public readonly dashboard: ProbeDashboard;
-  /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis (lib/diagnosis.ts). */
+  /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis. */
   public readonly diagnosis: Diagnosis;
-  /** The deploy-time preflight (lib/preflight.ts), when the config sets `preflight: true`. */
+  /** The deploy-time preflight, when the config sets `preflight: true`. */
   public readonly preflight?: Preflight;
 
   constructor(scope: Construct, id: string, props: PayProbeStackProps) {
+    // Validate first: every processor's problems at once, like the CLI, before anything is built. The region
+    // is the one the stack will get: its own, or that of the stage it is created in (as Stack resolves it).
+    const stage = Stage.isStage(scope) ? scope : Stage.of(scope);
+    const region = knownRegion(props.env?.region ?? stage?.region);
+    const issues = validateStackConfig(props.config, region);
+    if (issues.length > 0) throw new ConfigError(issues);
     super(scope, id, {
       description: 'payprobe: synthetic TLS and auth probes of payment processors, with alarms and paging',
       ...props,
     });
     this.config = props.config;
     const file = props.config.file;
+    const { runbookBaseUrl, secretCacheTtl, logRetention } = props;
 
     this.alerting = new Alerting(this, 'Alerting', {
       critical: props.config.raw.alerting?.critical ?? [],
       warning: props.config.raw.alerting?.warning ?? [],
     });
 
-    // Every processor's problems at once, like the CLI: collect, then throw one ConfigError.
-    const issues: ConfigIssue[] = [];
-    const ids = new Map<string, number>();
-    const monitors: ProcessorMonitor[] = [];
-    props.config.processors.forEach((processor, index) => {
-      const at = { file, path: `processors[${index}]` };
-      const constructId = processorConstructId(processor.name);
-      const clash = ids.get(constructId);
-      if (clash !== undefined) {
-        issues.push({
-          file,
-          path: `${at.path}.name`,
-          message: `"${processor.name}" and processors[${clash}] map to the same construct id "${constructId}": rename one (e.g. avoid "--")`,
-        });
-        return;
-      }
-      ids.set(constructId, index);
-      try {
-        monitors.push(
-          new ProcessorMonitor(this, constructId, {
-            processor,
-            configLocation: at,
-            criticalTopic: this.alerting.criticalTopic,
-            warningTopic: this.alerting.warningTopic,
-            ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
-            ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-            ...(props.probeEntry !== undefined ? { entry: props.probeEntry } : {}),
-            ...(props.secretCacheTtl !== undefined ? { secretCacheTtl: props.secretCacheTtl } : {}),
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        issues.push(...err.issues);
-      }
-    });
-    if (issues.length > 0) throw new ConfigError(issues);
+    const monitors = props.config.processors.map(
+      (processor, index) =>
+        new ProcessorMonitor(this, processorConstructId(processor.name), {
+          processor,
+          configLocation: { file, path: `processors[${index}]` },
+          criticalTopic: this.alerting.criticalTopic,
+          warningTopic: this.alerting.warningTopic,
+          runbookBaseUrl,
+          secretCacheTtl,
+          logRetention,
+          entry: props.probeEntry,
+        }),
+    );
     this.monitors = monitors;
     this.alarms = monitors.flatMap((m) => m.alarms);
 
@@ -137,9 +114,9 @@ export class PayProbeStack extends Stack {
       criticalTopic: this.alerting.criticalTopic,
       warningTopic: this.alerting.warningTopic,
       configFile: file,
-      ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
-      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-      ...(props.secretCacheTtl !== undefined ? { secretCacheTtl: props.secretCacheTtl } : {}),
+      runbookBaseUrl,
+      secretCacheTtl,
+      logRetention,
     });
 
     // With `preflight: true`, probe every processor during `cdk deploy`, after the monitors; any failure
@@ -149,7 +126,7 @@ export class PayProbeStack extends Stack {
         processors: props.config.processors,
         configFile: file,
         executeAfter: [...monitors],
-        ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+        logRetention,
       });
     }
   }

@@ -14,7 +14,6 @@
  * Runs when: the resource is created (first deploy with preflight on) and whenever a processor's deployed
  * config changes (the ProcessorsJson property). It does not run on deploys that change nothing it probes.
  */
-import * as path from 'node:path';
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -22,18 +21,12 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
-import { deployProcessors } from '../deploy/deployed-processor';
+import { knownRegion, planSharedFunction } from '../deploy/validate';
 import {
-  concreteRegion,
-  functionLogGroup,
-  functionRole,
-  grantReadProcessorSecrets,
+  logGroupAndRole,
   PayProbeFunction,
   type PayProbeFunctionOptions,
 } from '../function/payprobe-function';
-
-/** The preflight handler in this repository. */
-export const DEFAULT_PREFLIGHT_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'preflight', 'handler.ts');
 
 /** CloudFormation type of the preflight resource. */
 export const PREFLIGHT_RESOURCE_TYPE = 'Custom::PayProbePreflight';
@@ -48,9 +41,10 @@ export interface PreflightProps extends PayProbeFunctionOptions {
   readonly processors: readonly ProcessorConfig[];
 
   /**
-   * The config file, for field-level error messages at synth time.
+   * The config file the processors come from, for field-level error messages (`processors[<index>]`, in the
+   * order given).
    *
-   * @default 'the payprobe config'
+   * @default - messages name 'the payprobe config' and each processor as `processors[name=<name>]`
    */
   readonly configFile?: string;
 
@@ -76,17 +70,15 @@ export interface PreflightProps extends PayProbeFunctionOptions {
    * @default Duration.seconds(3)
    */
   readonly retryDelay?: Duration;
-
-  /**
-   * The preflight handler's source file (a module exporting `handler`).
-   *
-   * @default - lambdas/preflight/handler.ts in this repository
-   */
-  readonly entry?: string;
 }
 
-/** Runs every processor's probe during deployment and fails (rolls back) the deployment on a failure. */
+/**
+ * Runs every processor's probe during deployment and fails (rolls back) the deployment on a failure. Throws
+ * ConfigError, before anything is added to `scope`, when a processor breaks a deployment rule.
+ */
 export class Preflight extends Construct {
+  /** The function that probes, with its log group and role. */
+  public readonly preflight: PayProbeFunction;
   /** The function that probes (the custom resource's onEvent handler). */
   public readonly function: NodejsFunction;
   /** Its execution role: its log, the processors' own secrets and parameters, and this stack's status. */
@@ -103,48 +95,23 @@ export class Preflight extends Construct {
   public readonly processorsJson: string;
 
   constructor(scope: Construct, id: string, props: PreflightProps) {
-    super(scope, id);
-    if (props.processors.length === 0) {
-      throw new ConfigError([
-        {
-          file: props.configFile ?? 'the payprobe config',
-          path: 'processors',
-          message: 'preflight needs at least one processor',
-        },
-      ]);
-    }
+    // Validate first: nothing is added to `scope` for invalid props or an undeployable processor.
     const attempts = props.attempts ?? 2;
     if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5) {
       throw new Error(`Preflight attempts must be a whole number from 1 to 5 (got ${attempts})`);
     }
     const retryDelay = props.retryDelay ?? Duration.seconds(3);
-
     // The deployed form of each processor, as the monitors get it (files under processors/<name>/). The
     // 4 KB environment limit of a monitor does not apply here: the config is a resource property.
-    const { issues, deployed } = deployProcessors(props.processors, props.configFile, {
+    const { issues, deployed } = planSharedFunction('preflight', props.processors, props.configFile, {
       checkEnvironmentSize: false,
-      ...concreteRegion(this),
+      region: knownRegion(Stack.of(scope).region),
     });
     if (!deployed) throw new ConfigError(issues);
+    super(scope, id);
     this.secretIds = deployed.secretIds;
     this.parameterNames = deployed.parameterNames;
     this.processorsJson = JSON.stringify(deployed.configs);
-
-    const logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
-    this.role = functionRole(
-      this,
-      'Role',
-      `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
-      logGroup,
-    );
-    grantReadProcessorSecrets(this.role, deployed, { sid: 'Probed', owner: "the probed processors'" });
-    this.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadOwnStackStatus',
-        actions: ['cloudformation:DescribeStacks'],
-        resources: [Stack.of(this).stackId],
-      }),
-    );
 
     // Processors are probed concurrently: one attempt takes at most the longest budget.
     const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
@@ -153,25 +120,37 @@ export class Preflight extends Construct {
       Math.ceil((attempts * maxBudgetMs + (attempts - 1) * retryDelay.toMilliseconds()) / 1000) +
         TIMEOUT_MARGIN_SECONDS,
     );
-    this.function = new PayProbeFunction(this, 'Function', {
-      entry: props.entry ?? DEFAULT_PREFLIGHT_ENTRY,
+    // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.
+    this.preflight = new PayProbeFunction(this, 'Default', {
+      handler: 'preflight',
+      entry: props.entry,
       memorySize: props.memorySize,
+      logRetention: props.logRetention,
       timeout: Duration.seconds(timeoutSeconds),
       description: 'payprobe: probes every processor during deployment; a failure rolls the deployment back',
-      role: this.role,
-      logGroup,
+      roleDescription: `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
       files: deployed.files,
     });
+    this.preflight.grantReadSecrets(deployed, { sid: 'Probed', owner: "the probed processors'" });
+    this.preflight.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ReadOwnStackStatus',
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [Stack.of(this).stackId],
+      }),
+    );
+    this.function = this.preflight.function;
+    this.role = this.preflight.role;
 
     // The Provider framework's relay function: its own role (its log only, plus invoking the preflight
     // function, which the framework grants) instead of the AWS managed basic execution policy.
-    const providerLogGroup = functionLogGroup(this, 'ProviderLogGroup', props.logRetention);
-    const providerRole = functionRole(
-      this,
-      'ProviderRole',
-      'payprobe preflight: the CDK Provider framework relaying CloudFormation events to the preflight function',
-      providerLogGroup,
-    );
+    const { logGroup: providerLogGroup, role: providerRole } = logGroupAndRole(this, {
+      logGroupId: 'ProviderLogGroup',
+      roleId: 'ProviderRole',
+      roleDescription:
+        'payprobe preflight: the CDK Provider framework relaying CloudFormation events to the preflight function',
+      logRetention: props.logRetention,
+    });
     this.provider = new Provider(this, 'Provider', {
       onEventHandler: this.function,
       logGroup: providerLogGroup,
@@ -197,6 +176,8 @@ export class Preflight extends Construct {
         RetryDelayMs: String(retryDelay.toMilliseconds()),
       },
     });
+    // Both `Default` (the function) and `Resource` are children: name the resource as the default child.
+    this.node.defaultChild = this.resource;
     for (const c of props.executeAfter ?? []) this.resource.node.addDependency(c);
   }
 }

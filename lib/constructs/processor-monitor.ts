@@ -1,10 +1,9 @@
 /**
  * ProcessorMonitor: everything that watches one payment processor. The probe function (bundled locally
  * with esbuild), its once-a-minute schedule, its log group, a least-privilege role, and the processor's
- * alarms, named and described from lambdas/core/alarm-names.ts so the diagnose Lambda can parse them.
+ * alarms, named and described from lambdas/core/contract/alarm-names.ts so the diagnose Lambda can parse them.
  */
-import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -18,7 +17,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -44,32 +43,23 @@ import {
   AVAILABILITY_PERIOD_SECONDS,
   CERT_EXPIRY,
   DEFAULT_AVAILABILITY_THRESHOLD,
-  failureMOfN,
   LATENCY,
   type MOfN,
   NOT_RUNNING,
   stageAlarmPeriodSeconds,
 } from '../alarms/alarm-policy';
 import { alarmDescription } from '../alarms/alarm-text';
-import { type ConfigLocation, type DeployedProcessor, deployProcessor } from '../deploy/deployed-processor';
-import {
-  concreteRegion,
-  functionLogGroup,
-  functionRole,
-  grantReadProcessorSecrets,
-  PayProbeFunction,
-  type PayProbeFunctionOptions,
-} from '../function/payprobe-function';
-
-/** The probe handler in this repository. */
-export const DEFAULT_PROBE_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'probe', 'handler.ts');
+import type { ConfigLocation, DeployedProcessor } from '../deploy/deployed-processor';
+import { knownRegion, planMonitor } from '../deploy/validate';
+import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
+import { DEFAULT_RUNBOOK_BASE_URL, type ProbingOptions } from './options';
 
 /** Seconds the function timeout leaves beyond the run's own probing time. */
 const TIMEOUT_MARGIN_SECONDS = 15;
 /** In sub-minute mode one invocation probes for a minute: 60 s plus margin. */
 const SUB_MINUTE_TIMEOUT_SECONDS = 75;
 
-export interface ProcessorMonitorProps extends PayProbeFunctionOptions {
+export interface ProcessorMonitorProps extends PayProbeFunctionOptions, ProbingOptions {
   /** The processor to probe, as `loadConfigFile` resolved it (defaults and preset merged). */
   readonly processor: ProcessorConfig;
 
@@ -94,44 +84,29 @@ export interface ProcessorMonitorProps extends PayProbeFunctionOptions {
    * @default - { file: 'the payprobe config', path: 'processors[name=<name>]' }
    */
   readonly configLocation?: ConfigLocation;
-
-  /**
-   * The probe handler's source file (a module exporting `handler`).
-   *
-   * @default - lambdas/probe/handler.ts in this repository
-   */
-  readonly entry?: string;
-
-  /**
-   * How long the function caches Secrets Manager and SSM values: a rotated credential is used after at
-   * most this long.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly secretCacheTtl?: Duration;
-
-  /**
-   * Prefix of the runbook links in alarm descriptions (`<prefix><CLASS>.md`): a repository path or an
-   * https URL to the docs, ending in `/`.
-   *
-   * @default 'docs/runbooks/'
-   */
-  readonly runbookBaseUrl?: string;
 }
 
 /** One of a processor's alarms, with what the diagnose Lambda and the dashboard need to know. */
 export interface ProbeAlarm {
   /** The processor name (the metric dimension). */
   readonly processor: string;
+  /** Which of the processor's alarms (lambdas/core/contract/alarm-names.ts). */
   readonly kind: AlarmKindName;
+  /** Which topic it notifies. */
   readonly severity: Severity;
+  /** The CloudWatch alarm. */
   readonly alarm: Alarm;
 }
 
-/** Watches one payment processor: probe function, schedule, logs, role and alarms. */
+/**
+ * Watches one payment processor: probe function, schedule, logs, role and alarms. Throws ConfigError, before
+ * anything is added to `scope`, when the processor breaks a deployment rule (lib/deploy/validate.ts).
+ */
 export class ProcessorMonitor extends Construct {
   /** The processor this monitor probes. */
   public readonly processor: ProcessorConfig;
+  /** The probe function with its log group and role. */
+  public readonly probe: PayProbeFunction;
   /** The probe function. */
   public readonly probeFunction: NodejsFunction;
   /** The probe function's execution role. */
@@ -148,52 +123,47 @@ export class ProcessorMonitor extends Construct {
   public readonly deployed: DeployedProcessor;
 
   constructor(scope: Construct, id: string, props: ProcessorMonitorProps) {
-    super(scope, id);
+    // Validate first: an undeployable processor adds nothing to `scope`.
     const p = props.processor;
-    this.processor = p;
     const at = props.configLocation ?? { file: 'the payprobe config', path: `processors[name=${p.name}]` };
-
-    const { issues, deployed } = deployProcessor(p, at, { ...concreteRegion(this) });
-    const policy = failureMOfN(p, at);
-    issues.push(...policy.issues);
-    if (issues.length > 0 || !deployed) throw new ConfigError(issues);
-    this.deployed = deployed;
-    this.failureMOfN = policy.mOfN;
-
-    this.logGroup = functionLogGroup(this, 'LogGroup', props.logRetention);
-    this.role = functionRole(
-      this,
-      'Role',
-      `payprobe probe of ${p.name}: writes its log, publishes PayProbe metrics, reads its own secrets`,
-      this.logGroup,
-    );
-    this.grantProbePermissions(deployed);
+    const { issues, plan } = planMonitor(p, at, { region: knownRegion(Stack.of(scope).region) });
+    if (!plan) throw new ConfigError(issues);
+    super(scope, id);
+    this.processor = p;
+    this.deployed = plan.deployed;
+    this.failureMOfN = plan.failureMOfN;
 
     // At 60 s a failed probe is re-probed after a pause: the run may take two budgets and the pause.
     const timeoutSeconds =
       p.intervalSeconds < 60
         ? SUB_MINUTE_TIMEOUT_SECONDS
         : Math.ceil(runWorkMs(p.intervalSeconds, p.budgetMs) / 1000) + TIMEOUT_MARGIN_SECONDS;
+    const secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS);
 
-    this.probeFunction = new PayProbeFunction(this, 'Function', {
-      entry: props.entry ?? DEFAULT_PROBE_ENTRY,
+    // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.
+    this.probe = new PayProbeFunction(this, 'Default', {
+      handler: 'probe',
+      entry: props.entry,
       memorySize: props.memorySize,
+      logRetention: props.logRetention,
       timeout: Duration.seconds(timeoutSeconds),
       description: `payprobe: probes ${p.name} every ${p.intervalSeconds} s`,
-      role: this.role,
-      logGroup: this.logGroup,
+      roleDescription: `payprobe probe of ${p.name}: writes its log, publishes PayProbe metrics, reads its own secrets`,
       // A missed run is replaced by the next scheduled one; a retry would only overlap it.
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
       environment: {
-        [ENV_PROCESSOR]: deployed.environmentJson,
-        [ENV_SECRET_TTL_SECONDS]: String(
-          (props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS)).toSeconds(),
-        ),
+        [ENV_PROCESSOR]: plan.deployed.environmentJson,
+        [ENV_SECRET_TTL_SECONDS]: String(secretCacheTtl.toSeconds()),
       },
       // The processor's public `{ file }` references, at the paths its deployed config names.
-      files: deployed.files,
+      files: plan.deployed.files,
     });
+    this.probe.grantPutMetricData(METRIC_NAMESPACE);
+    this.probe.grantReadSecrets(plan.deployed, { sid: 'Own', owner: "this processor's" });
+    this.probeFunction = this.probe.function;
+    this.role = this.probe.role;
+    this.logGroup = this.probe.logGroup;
 
     this.schedule = new Rule(this, 'Schedule', {
       description: `payprobe: run the ${p.name} probe once a minute (it probes every ${p.intervalSeconds} s)`,
@@ -224,23 +194,6 @@ export class ProcessorMonitor extends Construct {
     return this.alarms.find((a) => a.kind === kind)?.alarm;
   }
 
-  private grantProbePermissions(deployed: DeployedProcessor): void {
-    this.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'PublishPayProbeMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
-      }),
-    );
-    grantReadProcessorSecrets(this.role, deployed, {
-      sid: 'Own',
-      owner: "this processor's",
-      otherWildcards:
-        'cloudwatch:PutMetricData has no resource-level permissions: it is limited by the condition cloudwatch:namespace = PayProbe.',
-    });
-  }
-
   private createAlarms(props: ProcessorMonitorProps, configFile: string): ProbeAlarm[] {
     const p = this.processor;
     const stagePeriod = Duration.seconds(stageAlarmPeriodSeconds(p.intervalSeconds));
@@ -250,7 +203,7 @@ export class ProcessorMonitor extends Construct {
     const ctx = {
       processor: p,
       configFile,
-      runbookBaseUrl: props.runbookBaseUrl ?? 'docs/runbooks/',
+      runbookBaseUrl: props.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
       failureMOfN: mOfN,
       stagePeriodSeconds: stagePeriod.toSeconds(),
       availabilityThreshold,
@@ -288,7 +241,7 @@ export class ProcessorMonitor extends Construct {
       {
         // Catch-all for the stages without an alarm of their own (DNS, connect, HTTP, config): the minute's
         // percent of probes that passed or failed at tls/auth, which page through the two alarms above.
-        // The math and why it holds: AVAILABILITY_ALARM (lib/alarm-policy.ts).
+        // The math and why it holds: AVAILABILITY_ALARM (lib/alarms/alarm-policy.ts).
         kind: 'AvailabilityLow',
         metric: new MathExpression({
           expression: AVAILABILITY_ALARM.expression,

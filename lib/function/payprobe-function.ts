@@ -1,52 +1,50 @@
 /**
- * What every payprobe Lambda has in common: the probe (lib/processor-monitor.ts), diagnose
- * (lib/diagnosis.ts) and preflight (lib/preflight.ts) functions. One place for the runtime, the local
- * esbuild bundling with the processors' public files copied in, the log group and the role that may write
- * only to it, read access to exactly the processors' own secrets and parameters, and the cdk-nag
- * acknowledgements these need.
+ * PayProbeFunction: what every payprobe Lambda (probe, diagnose, preflight) is made of, in one construct. It
+ * owns its log group and a role that may write only to it; its grant methods add exactly the permissions a
+ * handler needs (its processors' secrets, metrics in one namespace, publishing pages), each with the
+ * cdk-nag acknowledgement that explains it. Bundling comes from ./bundling.ts, the one bundling
+ * configuration.
  *
- * lambdas/probe/bundling.json holds the same esbuild options for the bundle tests and the benchmarks
- * (which build without CDK); test/lib/payprobe-function.test.ts keeps the two in step.
+ * Give it the id `Default` to keep the logical IDs of resources that were created directly in the parent
+ * (CDK leaves `Default` out of logical IDs): the monitors, the diagnosis and the preflight do, so
+ * `<Processor>LogGroup…`, `<Processor>Role…` and `<Processor>Function…` stay what they were deployed as.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { ArnFormat, type Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { type Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type IGrantable,
+  type IPrincipal,
+  type PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../../lambdas/core/policy/deployment';
-import type { BundledFile } from '../deploy/deployed-processor';
+import {
+  type BundleFile,
+  bundlingWithFiles,
+  type GeneratedFile,
+  HANDLER_EXPORT,
+  handlerEntry,
+  PAYPROBE_ARCHITECTURE,
+  PAYPROBE_FUNCTION_ENVIRONMENT,
+  PAYPROBE_RUNTIME,
+  type PayProbeHandler,
+} from './bundling';
+import {
+  publishStatements,
+  putMetricDataStatement,
+  readSecretsStatements,
+  type SecretReferences,
+} from './grants';
 
-/** The runtime every payprobe function is built and tested for (esbuild target node22). */
-export const PAYPROBE_RUNTIME = Runtime.NODEJS_22_X;
+const WILDCARD_RESOURCE = 'AwsSolutions-IAM5[Resource::*]';
 
-/** Graviton: the same Node.js code, cheaper per GB-second. */
-export const PAYPROBE_ARCHITECTURE = Architecture.ARM_64;
-
-/** The esbuild options of every payprobe function, mirrored by lambdas/probe/bundling.json. */
-export const PAYPROBE_BUNDLING: Readonly<Omit<BundlingOptions, 'commandHooks'>> = {
-  // Local esbuild (a dev dependency): no Docker needed to synthesize.
-  forceDockerBundling: false,
-  minify: true,
-  sourceMap: true,
-  // Keep the map small: file and line numbers are what a stack trace needs.
-  sourcesContent: false,
-  target: 'node22',
-  format: OutputFormat.CJS,
-  mainFields: ['module', 'main'],
-  // Bundle the AWS SDK: the versions tested here are the versions that run (see docs/deploy.md).
-  bundleAwsSDK: true,
-};
-
-/** Environment every payprobe function gets: stack traces point into the TypeScript sources. */
-export const PAYPROBE_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
-  NODE_OPTIONS: '--enable-source-maps',
-};
-
-/** Props shared by the constructs that own a payprobe function. */
+/** Props of a payprobe function that the constructs owning one pass through from their own props. */
 export interface PayProbeFunctionOptions {
   /**
    * Retention of the function's log group.
@@ -61,38 +59,27 @@ export interface PayProbeFunctionOptions {
    * @default 256
    */
   readonly memorySize?: number;
+
+  /**
+   * The handler's source file (a module exporting `handler`), to run a handler of your own.
+   *
+   * @default - the payprobe handler in this repository (lambdas/<handler>/handler.ts)
+   */
+  readonly entry?: string;
 }
 
-/** A file written at bundling time and copied into the bundle. */
-export interface GeneratedFile {
-  /** Path inside the bundle (relative, forward slashes). */
-  readonly bundlePath: string;
-  /** The file's content. */
-  readonly content: string;
-}
-
-export interface PayProbeFunctionProps {
-  /** The handler's source file (a module exporting `handler`). */
-  readonly entry: string;
+export interface PayProbeFunctionProps extends PayProbeFunctionOptions {
+  /** Which payprobe handler the function runs. */
+  readonly handler: PayProbeHandler;
 
   /** The function's description. */
   readonly description: string;
 
-  /** Its execution role (see `functionRole`). */
-  readonly role: IRole;
-
-  /** Its log group (see `functionLogGroup`). */
-  readonly logGroup: ILogGroup;
+  /** The description of its execution role: what the function may do. */
+  readonly roleDescription: string;
 
   /** How long one invocation may run. */
   readonly timeout: Duration;
-
-  /**
-   * Memory in MB.
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
 
   /**
    * Environment variables; PAYPROBE_FUNCTION_ENVIRONMENT is always added.
@@ -106,7 +93,7 @@ export interface PayProbeFunctionProps {
    *
    * @default - none
    */
-  readonly files?: readonly BundledFile[];
+  readonly files?: readonly BundleFile[];
 
   /**
    * Files written when the function is bundled (only then: a synth that skips bundling writes nothing)
@@ -131,195 +118,134 @@ export interface PayProbeFunctionProps {
   readonly maxEventAge?: Duration;
 }
 
-/** A payprobe Lambda: Node.js 22 on arm64, bundled locally with esbuild, with its files in the bundle. */
-export class PayProbeFunction extends NodejsFunction {
+/** Whose secrets a grant covers, for its statement ids and its cdk-nag acknowledgement. */
+export interface ReadSecretsOptions {
+  /** Names the statements: `Read<sid>Secrets`, `Decrypt<sid>Secrets`, `Read<sid>Parameters`, `Decrypt<sid>Parameters`. */
+  readonly sid: string;
+
+  /** Whose secrets, in the acknowledgement: "this processor's", "the probed processors'". */
+  readonly owner: string;
+}
+
+/**
+ * A payprobe Lambda: Node.js 22 on arm64, bundled locally with esbuild with its files in the bundle, its own
+ * log group, and a role that starts with writing to that log group and nothing else.
+ */
+export class PayProbeFunction extends Construct implements IGrantable {
+  /** The Lambda function. */
+  public readonly function: NodejsFunction;
+  /** Its execution role. */
+  public readonly role: Role;
+  /** Its log group (structured JSON lines). */
+  public readonly logGroup: LogGroup;
+  /** The role: grant the function more with `resource.grantXxx(fn)`. */
+  public readonly grantPrincipal: IPrincipal;
+
   constructor(scope: Construct, id: string, props: PayProbeFunctionProps) {
-    const files = props.files ?? [];
-    const generated = props.generatedFiles ?? [];
-    super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
+    super(scope, id);
+    const { logGroup, role } = logGroupAndRole(this, {
+      logGroupId: 'LogGroup',
+      roleId: 'Role',
+      roleDescription: props.roleDescription,
+      logRetention: props.logRetention,
+    });
+    this.logGroup = logGroup;
+    this.role = role;
+    this.grantPrincipal = role;
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry ?? handlerEntry(props.handler),
+      handler: HANDLER_EXPORT,
       runtime: PAYPROBE_RUNTIME,
       architecture: PAYPROBE_ARCHITECTURE,
       memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       description: props.description,
-      role: props.role,
-      logGroup: props.logGroup,
+      role,
+      logGroup,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       environment: { ...props.environment, ...PAYPROBE_FUNCTION_ENVIRONMENT },
-      bundling: {
-        ...PAYPROBE_BUNDLING,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            ...files.map((f) => copyCommand(f.source, bundleFile(outputDir, f.bundlePath))),
-            ...generated.map((g) => copyCommand(writeTemp(g), bundleFile(outputDir, g.bundlePath))),
-          ],
-        },
-      },
+      bundling: bundlingWithFiles(props.files ?? [], props.generatedFiles ?? []),
     });
-    Validations.of(this).acknowledge({
+    Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
         'Built and tested for Node.js 22 (esbuild target node22), a supported Lambda runtime. Moving to a newer runtime is a tested change, not a lint fix.',
     });
   }
-}
 
-/** A function's log group, kept `retention` (default one month). */
-export function functionLogGroup(scope: Construct, id: string, retention?: RetentionDays): LogGroup {
-  return new LogGroup(scope, id, { retention: retention ?? RetentionDays.ONE_MONTH });
-}
+  /** Adds a statement to the execution role's policy. */
+  public addToRolePolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
 
-/** A role for a Lambda function that may write to its log group, and nothing else yet. */
-export function functionRole(scope: Construct, id: string, description: string, logGroup: ILogGroup): Role {
-  const role = new Role(scope, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description });
-  logGroup.grantWrite(role);
-  return role;
-}
-
-/**
- * `{ region }` of the scope's stack when it is concrete, for deployProcessor's region check; `{}` for an
- * environment-agnostic stack (its region is a token until deploy time).
- */
-export function concreteRegion(scope: Construct): { region?: string } {
-  const { region } = Stack.of(scope);
-  return Token.isUnresolved(region) ? {} : { region };
-}
-
-/** The secret references a function reads at run time (see DeployedProcessor). */
-export interface SecretReferences {
-  /** Secrets Manager ids: names or ARNs. */
-  readonly secretIds: readonly string[];
-  /** SSM parameter names or ARNs. */
-  readonly parameterNames: readonly string[];
-}
-
-export interface ReadSecretsOptions {
-  /** Names the statements: `Read<sid>Secrets`, `Decrypt<sid>Secrets`, `Read<sid>Parameters`, `Decrypt<sid>Parameters`. */
-  readonly sid: string;
-
-  /** Whose secrets, in the cdk-nag acknowledgement: "this processor's", "the probed processors'". */
-  readonly owner: string;
+  /** cloudwatch:PutMetricData into `namespace` only (the action has no resource-level permissions). */
+  public grantPutMetricData(namespace: string): void {
+    this.addToRolePolicy(putMetricDataStatement(namespace, `Publish${alphanumeric(namespace)}Metrics`));
+    Validations.of(this.role).acknowledge({
+      id: WILDCARD_RESOURCE,
+      reason: `cloudwatch:PutMetricData has no resource-level permissions: it is limited by the condition cloudwatch:namespace = ${namespace}.`,
+    });
+  }
 
   /**
-   * The role's other `*` resources, explained first in the same AwsSolutions-IAM5 acknowledgement (cdk-nag
-   * takes one reason per rule and construct).
-   *
-   * @default - none: the rule is acknowledged only when there is something to read
+   * Read access to exactly these Secrets Manager secrets and SSM parameters, and kms:Decrypt for them only
+   * through those services (see readSecretsStatements). Nothing to read grants nothing.
    */
-  readonly otherWildcards?: string;
+  public grantReadSecrets(refs: SecretReferences, options: ReadSecretsOptions): void {
+    const statements = readSecretsStatements(Stack.of(this), refs, options.sid);
+    for (const s of statements) this.addToRolePolicy(s);
+    if (statements.length > 0) {
+      Validations.of(this.role).acknowledge({
+        id: WILDCARD_RESOURCE,
+        reason: `kms:Decrypt on customer managed keys is limited by kms:ViaService and the encryption context to ${options.owner} own secrets and parameters; secret ARNs end in -?????? (Secrets Manager's random suffix).`,
+      });
+    }
+  }
+
+  /**
+   * sns:Publish on the topics, and kms:GenerateDataKey and kms:Decrypt on their keys: a Topic's own
+   * `masterKey`, and `extraKey` for imported topics encrypted with a key the construct cannot see.
+   */
+  public grantPublish(topics: readonly ITopic[], extraKey?: IKey): void {
+    for (const s of publishStatements(topics, extraKey)) this.addToRolePolicy(s);
+  }
+
+  /** The function's Errors metric. */
+  public metricErrors(props?: MetricOptions): Metric {
+    return this.function.metricErrors(props);
+  }
+}
+
+/** Where a log group and a role that may write to it are created, and what the role is for. */
+export interface LogGroupAndRoleOptions {
+  readonly logGroupId: string;
+  readonly roleId: string;
+  readonly roleDescription: string;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
 }
 
 /**
- * secretsmanager:GetSecretValue and ssm:GetParameter on exactly these secrets and parameters, and
- * kms:Decrypt (customer managed keys) only through those services, for them. A secret name matches its
- * ARN with Secrets Manager's random suffix (`-??????`); a full ARN is granted as given and with a suffix.
+ * A log group and a Lambda execution role that may write to it and nothing else yet: a PayProbeFunction's,
+ * and the Provider framework's relay function in Preflight.
  */
-export function grantReadProcessorSecrets(
-  role: IRole,
-  refs: SecretReferences,
-  options: ReadSecretsOptions,
-): void {
-  const stack = Stack.of(role);
-  const secretArns = refs.secretIds.flatMap((id) =>
-    id.startsWith('arn:')
-      ? [id, `${id}-??????`]
-      : [
-          stack.formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: `${id}-??????`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-  );
-  const parameterArns = refs.parameterNames.map((name) =>
-    name.startsWith('arn:')
-      ? name
-      : stack.formatArn({
-          service: 'ssm',
-          resource: 'parameter',
-          resourceName: name.replace(/^\//, ''),
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        }),
-  );
-  if (secretArns.length > 0) {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: `Read${options.sid}Secrets`,
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: secretArns,
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: `Decrypt${options.sid}Secrets`,
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
-        },
-      }),
-    );
-  }
-  if (parameterArns.length > 0) {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: `Read${options.sid}Parameters`,
-        actions: ['ssm:GetParameter'],
-        resources: parameterArns,
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: `Decrypt${options.sid}Parameters`,
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArns },
-        },
-      }),
-    );
-  }
-  const reads = secretArns.length > 0 || parameterArns.length > 0;
-  const reasons = [
-    ...(options.otherWildcards ? [options.otherWildcards] : []),
-    ...(reads
-      ? [
-          `kms:Decrypt on customer managed keys is limited by kms:ViaService and the encryption context to ${options.owner} own secrets and parameters; secret ARNs end in -?????? (Secrets Manager's random suffix).`,
-        ]
-      : []),
-  ];
-  if (reasons.length > 0) {
-    Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join(' ') });
-  }
+export function logGroupAndRole(
+  scope: Construct,
+  options: LogGroupAndRoleOptions,
+): { logGroup: LogGroup; role: Role } {
+  const logGroup = new LogGroup(scope, options.logGroupId, {
+    retention: options.logRetention ?? RetentionDays.ONE_MONTH,
+  });
+  const role = new Role(scope, options.roleId, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: options.roleDescription,
+  });
+  logGroup.grantWrite(role);
+  return { logGroup, role };
 }
 
-/** Shell-quotes one argument for the bash that runs local bundling commands. */
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function bundleFile(outputDir: string, bundlePath: string): string {
-  return path.join(outputDir, ...bundlePath.split('/'));
-}
-
-function copyCommand(source: string, dest: string): string {
-  return `mkdir -p ${shellQuote(path.dirname(dest))} && cp ${shellQuote(source)} ${shellQuote(dest)}`;
-}
-
-/** A generated file on disk for the bundling commands to copy (bundling runs locally, at synth). */
-function writeTemp(file: GeneratedFile): string {
-  const target = path.join(
-    mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-')),
-    path.basename(file.bundlePath),
-  );
-  writeFileSync(target, file.content);
-  return target;
+function alphanumeric(s: string): string {
+  return s.replace(/[^A-Za-z0-9]/g, '');
 }

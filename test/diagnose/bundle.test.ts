@@ -1,6 +1,6 @@
 /**
  * The deployable diagnose artifact: lambdas/diagnose/handler.ts bundled with esbuild with the options the
- * stack uses (lambdas/probe/bundling.json: every payprobe function bundles the same way), loaded in a
+ * stack uses (lib/function/bundling.ts: every payprobe function bundles the same way), loaded in a
  * fresh Node process and invoked with an EventBridge alarm event. The bundled AWS SDK talks to a local
  * endpoint (AWS_ENDPOINT_URL) that plays Secrets Manager and records SNS Publish on the wire (query protocol),
  * against a loopback processor whose certificate has expired.
@@ -26,7 +26,7 @@ let processors: Record<string, ProcessorConfig>;
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'payprobe-diagnose-bundle-'));
   bundleDir = path.join(work, 'asset');
-  await buildBundle('lambdas/diagnose/handler.ts', bundleDir);
+  await buildBundle('diagnose', bundleDir);
   bed = await Testbed.start();
   const sim = await bed.start('expired', { credentials: { type: 'bearer', token: TOKEN } });
   const base = await bed.processor('legacy-bank', sim);

@@ -1,32 +1,36 @@
 /**
  * The one test that bundles for real: local esbuild (no Docker), as `cdk synth` does. Checks what goes to
  * Lambda: a minified CommonJS handler with its source map, and the processor's public CA file at the path
- * its `{ file }` reference names.
+ * its `{ file }` reference names; and that the bundle tests, which build with PAYPROBE_ESBUILD_OPTIONS
+ * (lib/function/bundling.ts) instead of CDK, build the very same handler.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { buildBundle } from '../support/bundle';
 import { fixture, must, synthConfig } from '../support/cdk';
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-test('each function is bundled with local esbuild: minified handler, source map, and its CA file', () => {
-  const { app, stacks } = synthConfig(fixture('two-processors.yaml'), { bundle: true, outdir });
-  const assembly = app.synth();
-  const stack = must(stacks[0], 'the stack');
-  const template = assembly.getStackByName(stack.stackName).template as {
-    Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
-  };
-  // The staged asset of a function: cdk.out/asset.<hash>, where <hash>.zip is the function's S3 key.
-  const assetDir = (fnIndex: number) => {
-    const cfn = must(stack.monitors[fnIndex], 'monitor').probeFunction.node.defaultChild as CfnFunction;
-    const key = template.Resources[stack.getLogicalId(cfn)]?.Properties.Code?.S3Key ?? '';
-    expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
-    return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
-  };
+// One real synthesis, bundled, shared by both tests.
+const { app, stacks } = synthConfig(fixture('two-processors.yaml'), { bundle: true, outdir });
+const assembly = app.synth();
+const stack = must(stacks[0], 'the stack');
+const template = assembly.getStackByName(stack.stackName).template as {
+  Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
+};
 
+/** The staged asset of a monitor's function: cdk.out/asset.<hash>, where <hash>.zip is the function's S3 key. */
+function assetDir(monitorIndex: number): string {
+  const cfn = must(stack.monitors[monitorIndex], 'monitor').probeFunction.node.defaultChild as CfnFunction;
+  const key = template.Resources[stack.getLogicalId(cfn)]?.Properties.Code?.S3Key ?? '';
+  expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
+  return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+}
+
+test('each function is bundled with local esbuild: minified handler, source map, and its CA file', () => {
   const acme = assetDir(0);
   const js = readFileSync(path.join(acme, 'index.js'), 'utf8');
   // Minified: few, very long lines (an unminified bundle has tens of thousands of short ones, indented).
@@ -50,4 +54,12 @@ test('each function is bundled with local esbuild: minified handler, source map,
   // fastpay has no file references: no certs directory in its asset.
   const fast = assetDir(1);
   expect(() => readFileSync(path.join(fast, 'certs', 'ca.pem'))).toThrow(/ENOENT/);
+});
+
+test('the bundle tests build the same handler as the stack: PAYPROBE_ESBUILD_OPTIONS translate the CDK bundling', async () => {
+  const own = path.join(outdir, 'own-build');
+  await buildBundle('probe', own);
+  expect(
+    readFileSync(path.join(own, 'index.js')).equals(readFileSync(path.join(assetDir(1), 'index.js'))),
+  ).toBe(true);
 });

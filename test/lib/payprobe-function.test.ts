@@ -1,54 +1,23 @@
 /**
- * What the payprobe functions share (lib/payprobe-function.ts): the bundling the stack deploys is the one the
- * bundle tests and benchmarks build from (lambdas/probe/bundling.json), every payprobe function of a stack
- * with preflight runs with it, and read access to a processor's secrets is exactly its own.
+ * PayProbeFunction (lib/function/payprobe-function.ts): every payprobe function of a stack runs with the one
+ * bundling configuration (lib/function/bundling.ts); the construct owns its log group and a role that may
+ * write only there; each grant method adds exactly its statements and the cdk-nag acknowledgement that
+ * explains them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import bundling from '../../lambdas/probe/bundling.json';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
-  grantReadProcessorSecrets,
+  HANDLER_EXPORT,
   PAYPROBE_ARCHITECTURE,
-  PAYPROBE_BUNDLING,
   PAYPROBE_FUNCTION_ENVIRONMENT,
   PAYPROBE_RUNTIME,
-} from '../../lib/function/payprobe-function';
+} from '../../lib/function/bundling';
+import { PayProbeFunction } from '../../lib/function/payprobe-function';
 import { flatten, must, resources, synthConfig, Template } from '../support/cdk';
-
-describe('lambdas/probe/bundling.json mirrors the deployed bundling', () => {
-  test('the esbuild options the tests build with are the ones NodejsFunction is given', () => {
-    const e = bundling.esbuild;
-    expect({
-      minify: PAYPROBE_BUNDLING.minify,
-      sourcemap: PAYPROBE_BUNDLING.sourceMap,
-      sourcesContent: PAYPROBE_BUNDLING.sourcesContent,
-      target: PAYPROBE_BUNDLING.target,
-      format: PAYPROBE_BUNDLING.format,
-      mainFields: PAYPROBE_BUNDLING.mainFields,
-      // NodejsFunction marks the AWS SDK external unless it is bundled; the JSON lists no externals.
-      external: PAYPROBE_BUNDLING.bundleAwsSDK ? [] : ['@aws-sdk/*'],
-    }).toEqual({
-      minify: e.minify,
-      sourcemap: e.sourcemap,
-      sourcesContent: e.sourcesContent,
-      target: e.target,
-      format: { cjs: OutputFormat.CJS, esm: OutputFormat.ESM }[e.format],
-      mainFields: e.mainFields,
-      external: e.external,
-    });
-    expect(PAYPROBE_BUNDLING.forceDockerBundling).toBe(false);
-  });
-
-  test('runtime, handler and environment match', () => {
-    expect(PAYPROBE_RUNTIME.name).toBe(bundling.runtime);
-    expect(bundling.handler).toBe('handler');
-    expect(PAYPROBE_FUNCTION_ENVIRONMENT).toEqual(bundling.environment);
-  });
-});
 
 test('every payprobe function of a stack with preflight runs the shared runtime, architecture and environment', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-function-'));
@@ -73,41 +42,104 @@ test('every payprobe function of a stack with preflight runs the shared runtime,
     expect(functions).toHaveLength(3);
     for (const p of functions) {
       expect(p).toMatchObject({
-        Runtime: bundling.runtime,
-        Architectures: [PAYPROBE_ARCHITECTURE.name],
-        Handler: `index.${bundling.handler}`,
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: `index.${HANDLER_EXPORT}`,
         MemorySize: 256,
-        Environment: { Variables: expect.objectContaining(bundling.environment) },
+        Environment: { Variables: expect.objectContaining(PAYPROBE_FUNCTION_ENVIRONMENT) },
       });
     }
+    expect([PAYPROBE_RUNTIME.name, PAYPROBE_ARCHITECTURE.name]).toEqual(['nodejs22.x', 'arm64']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-describe('grantReadProcessorSecrets', () => {
-  function grant(secretIds: string[], parameterNames: string[], otherWildcards?: string) {
-    const stack = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
-    const role = new Role(stack, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-    grantReadProcessorSecrets(
-      role,
-      { secretIds, parameterNames },
-      { sid: 'Own', owner: "this processor's", ...(otherWildcards ? { otherWildcards } : {}) },
-    );
-    const policies = Object.values(resources(Template.fromStack(stack), 'AWS::IAM::Policy'));
-    const statements = policies.flatMap(
-      (p) => (flatten(p.Properties.PolicyDocument) as { Statement: Record<string, unknown>[] }).Statement,
-    );
-    const acks = role.node.metadata
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** A PayProbeFunction alone in a stack (bundling skipped), after `grant` ran on it. */
+function synth(grant: (fn: PayProbeFunction, stack: Stack) => void = () => {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const fn = new PayProbeFunction(stack, 'Default', {
+    handler: 'probe',
+    description: 'payprobe: test function',
+    roleDescription: 'payprobe test: writes its log',
+    timeout: Duration.seconds(30),
+  });
+  grant(fn, stack);
+  const template = Template.fromStack(stack);
+  const policies = Object.values(resources(template, 'AWS::IAM::Policy'));
+  const statements = policies.flatMap(
+    (p) => (flatten(p.Properties.PolicyDocument) as { Statement: Statement[] }).Statement,
+  );
+  const acks = fn.role.node.metadata
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .map((m) => m.data as Record<string, string>);
+  return { fn, stack, template, statements, acks };
+}
+
+const WILDCARD = 'Annotation::AwsSolutions-IAM5[Resource::*]';
+
+describe('the construct', () => {
+  test('owns its log group and a role that may write only there; as `Default` its resources keep the parent’s IDs', () => {
+    const { fn, stack, template, statements } = synth();
+    const logGroupId = stack.getLogicalId(fn.logGroup.node.defaultChild as never);
+    const roleId = stack.getLogicalId(fn.role.node.defaultChild as never);
+    const functionId = stack.getLogicalId(fn.function.node.defaultChild as never);
+    // `Default` is left out of logical IDs: the same IDs as a log group, role and function made in the stack.
+    expect([logGroupId, roleId, functionId].map((i) => i.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'LogGroup',
+      'Role',
+      'Function',
+    ]);
+    expect(
+      must(resources(template, 'AWS::Lambda::Function')[functionId], 'function').Properties,
+    ).toMatchObject({
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+      Description: 'payprobe: test function',
+      Timeout: 30,
+    });
+    expect(must(resources(template, 'AWS::Logs::LogGroup')[logGroupId], 'log group').Properties).toEqual({
+      RetentionInDays: 30,
+    });
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `<${logGroupId}.Arn>`,
+      },
+    ]);
+    expect(fn.grantPrincipal).toBe(fn.role);
+  });
+
+  test('the runtime is acknowledged on the function, nothing else before a grant', () => {
+    const { fn, acks } = synth();
+    expect(acks).toEqual([]);
+    const functionAcks = fn.function.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .map((m) => m.data as Record<string, string>);
-    return { statements, acks };
-  }
+      .map((m) => Object.keys(m.data as object));
+    expect(functionAcks).toEqual([['Annotation::AwsSolutions-L1']]);
+  });
+});
+
+describe('grantReadSecrets', () => {
+  const refs = (secretIds: string[], parameterNames: string[]) => (fn: PayProbeFunction) =>
+    fn.grantReadSecrets({ secretIds, parameterNames }, { sid: 'Own', owner: "this processor's" });
 
   test('names get the random suffix, ARNs are taken as given, and KMS decrypts only through the service', () => {
-    const { statements, acks } = grant(
-      ['bank/api-key', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bank/key-AbCdEf'],
-      ['/bank/token', 'arn:aws:ssm:eu-west-1:111122223333:parameter/bank/id'],
+    const { statements, acks } = synth(
+      refs(
+        ['bank/api-key', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bank/key-AbCdEf'],
+        ['/bank/token', 'arn:aws:ssm:eu-west-1:111122223333:parameter/bank/id'],
+      ),
     );
     const secretArns = [
       'arn:<AWS::Partition>:secretsmanager:eu-west-1:111122223333:secret:bank/api-key-??????',
@@ -118,7 +150,7 @@ describe('grantReadProcessorSecrets', () => {
       'arn:<AWS::Partition>:ssm:eu-west-1:111122223333:parameter/bank/token',
       'arn:aws:ssm:eu-west-1:111122223333:parameter/bank/id',
     ];
-    expect(statements).toEqual([
+    expect(statements.slice(1)).toEqual([
       {
         Sid: 'ReadOwnSecrets',
         Effect: 'Allow',
@@ -147,22 +179,53 @@ describe('grantReadProcessorSecrets', () => {
         },
       },
     ]);
-    expect(acks).toEqual([
-      {
-        'Annotation::AwsSolutions-IAM5[Resource::*]': expect.stringContaining("this processor's own secrets"),
-      },
-    ]);
+    expect(acks).toEqual([{ [WILDCARD]: expect.stringContaining("this processor's own secrets") }]);
   });
 
-  test('nothing to read: no statement and nothing acknowledged, unless the role has other wildcards', () => {
-    expect(grant([], [])).toEqual({ statements: [], acks: [] });
-    const { statements, acks } = grant([], [], 'cloudwatch:PutMetricData has no resource-level permissions.');
-    expect(statements).toEqual([]);
-    expect(acks).toEqual([
-      {
-        'Annotation::AwsSolutions-IAM5[Resource::*]':
-          'cloudwatch:PutMetricData has no resource-level permissions.',
-      },
-    ]);
+  test('nothing to read: no statement and nothing acknowledged', () => {
+    const { statements, acks } = synth(refs([], []));
+    expect(statements.map((s) => s.Sid)).toEqual([undefined]);
+    expect(acks).toEqual([]);
   });
+});
+
+test('grantPutMetricData: one namespace only, and the wildcard resource explained', () => {
+  const { statements, acks } = synth((fn) => fn.grantPutMetricData('PayProbe'));
+  expect(statements.slice(1)).toEqual([
+    {
+      Sid: 'PublishPayProbeMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'PayProbe' } },
+    },
+  ]);
+  expect(acks).toEqual([{ [WILDCARD]: expect.stringContaining('cloudwatch:namespace = PayProbe') }]);
+});
+
+test('grantPublish: sns:Publish on the topics and the two KMS actions on their keys, each key once', () => {
+  const { statements, stack, acks } = synth((fn, s) => {
+    const key = new Key(s, 'TopicKey');
+    const imported = Key.fromKeyArn(s, 'Imported', 'arn:aws:kms:eu-west-1:111122223333:key/1234');
+    fn.grantPublish(
+      [new Topic(s, 'Critical', { masterKey: key }), new Topic(s, 'Warning', { masterKey: key })],
+      imported,
+    );
+  });
+  const id = (path: string) => stack.getLogicalId(stack.node.findChild(path).node.defaultChild as never);
+  expect(statements.slice(1)).toEqual([
+    {
+      Sid: 'PublishPages',
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Resource: [`<${id('Critical')}>`, `<${id('Warning')}>`],
+    },
+    {
+      Sid: 'EncryptPagesForEncryptedTopics',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: [`<${id('TopicKey')}.Arn>`, 'arn:aws:kms:eu-west-1:111122223333:key/1234'],
+    },
+  ]);
+  expect(acks).toEqual([]);
 });

@@ -727,9 +727,11 @@ describe('outputs', () => {
 test('construct ids are PascalCase per processor and the functions are distinct resources', () => {
   expect(acme.node.id).toBe('AcmePay');
   expect(fastpay.node.id).toBe('Fastpay');
-  expect((acme.probeFunction.node.defaultChild as CfnFunction).node.path).toBe(
-    'PayProbe/AcmePay/Function/Resource',
-  );
+  // The PayProbeFunction is the monitor's `Default` child: in the path, never in a logical ID.
+  const cfn = acme.probeFunction.node.defaultChild as CfnFunction;
+  expect(cfn.node.path).toBe('PayProbe/AcmePay/Default/Function/Resource');
+  expect(stack.getLogicalId(cfn)).toMatch(/^AcmePayFunction[0-9A-F]{8}$/);
+  expect(id(acme.probeFunction)).not.toBe(id(fastpay.probeFunction));
 });
 
 test('the stack exposes what later constructs compose onto', () => {

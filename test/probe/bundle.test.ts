@@ -1,6 +1,6 @@
 /**
  * The deployable artifact: lambdas/probe/handler.ts bundled with esbuild exactly as the stack bundles it
- * (options from lambdas/probe/bundling.json), loaded in a fresh Node process the way Lambda loads it, and
+ * (PAYPROBE_ESBUILD_OPTIONS from lib/function/bundling.ts), loaded in a fresh Node process the way Lambda loads it, and
  * invoked with a real EventBridge scheduled event against loopback TLS processors. The real AWS SDK inside
  * the bundle talks to a local HTTP endpoint (AWS_ENDPOINT_URL) that plays Secrets Manager and records
  * every CloudWatch PutMetricData request, which is what the assertions read.
@@ -9,7 +9,6 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ProcessorConfig } from '../../lambdas/core/config/load';
-import bundling from '../../lambdas/probe/bundling.json';
 import { Testbed } from '../../testbed/servers';
 import { buildBundle, type Invocation, invokeBundle } from '../support/bundle';
 import { FakeAws } from '../support/fake-aws';
@@ -27,7 +26,7 @@ let awsUrl: string;
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-'));
   bundleDir = path.join(work, 'asset');
-  buildMs = await buildBundle(bundling.entry, bundleDir);
+  buildMs = await buildBundle('probe', bundleDir);
   bed = await Testbed.start();
   // A non-secret CA bundle shipped inside the function code, as a `{ file }` reference.
   mkdirSync(path.join(bundleDir, 'certs'));

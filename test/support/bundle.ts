@@ -1,24 +1,27 @@
 /**
- * For the bundle tests: a handler bundled with esbuild as the stack bundles it (lambdas/probe/bundling.json,
- * which test/lib/payprobe-function.test.ts keeps equal to the CDK bundling), and invoked in a fresh Node
- * process the way the Lambda runtime loads and calls it, its AWS SDK pointed at a local endpoint.
+ * For the bundle tests: a handler bundled with esbuild as the stack bundles it (PAYPROBE_ESBUILD_OPTIONS from
+ * lib/function/bundling.ts, the one bundling configuration), and invoked in a fresh Node process the way the
+ * Lambda runtime loads and calls it, its AWS SDK pointed at a local endpoint.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import bundling from '../../lambdas/probe/bundling.json';
+import {
+  handlerEntry,
+  PAYPROBE_ESBUILD_OPTIONS,
+  PAYPROBE_FUNCTION_ENVIRONMENT,
+  type PayProbeHandler,
+} from '../../lib/function/bundling';
 
-import { REPO } from './paths';
-
-/** Bundles `entry` (relative to the repository) into `outDir/index.js` with its source map; returns the ms it took. */
-export async function buildBundle(entry: string, outDir: string): Promise<number> {
+/** Bundles a payprobe handler into `outDir/index.js` with its source map; returns the ms it took. */
+export async function buildBundle(handler: PayProbeHandler, outDir: string): Promise<number> {
   const started = Date.now();
   await build({
-    ...bundling.esbuild,
-    entryPoints: [path.join(REPO, entry)],
+    ...PAYPROBE_ESBUILD_OPTIONS,
+    entryPoints: [handlerEntry(handler)],
     outfile: path.join(outDir, 'index.js'),
     logLevel: 'silent',
-  } as Parameters<typeof build>[0]);
+  });
   return Date.now() - started;
 }
 
@@ -70,7 +73,7 @@ export function invokeBundle(bundleDir: string, event: unknown, options: InvokeO
     AWS_ENDPOINT_URL: options.awsEndpoint,
     TEST_EVENT: JSON.stringify(event),
     TEST_FUNCTION_NAME: options.functionName,
-    ...bundling.environment,
+    ...PAYPROBE_FUNCTION_ENVIRONMENT,
   };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', runner], { cwd: bundleDir, env });
