@@ -134,7 +134,9 @@ export interface DetectionInput {
 export interface DetectionTimes {
   /** Seconds from the failure's onset to the alarm, worst case over onsets and schedule phases. */
   readonly worstSeconds: number;
+  /** The mean over onsets and schedule phases. */
   readonly meanSeconds: number;
+  /** The best case: the failure starts just before a probe, in the best phase. */
   readonly bestSeconds: number;
   /** Longest time from a datapoint's timestamp (its slot start) to its publication. */
   readonly publishSeconds: number;

@@ -14,15 +14,21 @@ import type { MOfN } from './alarm-policy';
 export const ALARM_DESCRIPTION_MAX = 1024;
 
 export interface AlarmTextContext {
+  /** The processor the alarm watches. */
   readonly processor: ProcessorConfig;
   /** The config file the processor came from (only its name appears in commands). */
   readonly configFile: string;
   /** Prefix of runbook links: a repository path or URL ending in `/`. */
   readonly runbookBaseUrl: string;
+  /** The M-of-N of the probe-failure alarms. */
   readonly failureMOfN: MOfN;
+  /** The period of HandshakeFailing and AuthRejected. */
   readonly stagePeriodSeconds: number;
+  /** AvailabilityLow's threshold (percent). */
   readonly availabilityThreshold: number;
+  /** LatencyHigh's threshold. */
   readonly latencyBudgetMs: number;
+  /** Minutes without a result before ProbeNotRunning fires. */
   readonly notRunningMinutes: number;
 }
 

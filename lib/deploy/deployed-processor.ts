@@ -26,7 +26,9 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
 /** Where each reference sits in the processor config, e.g. `auth.credentials.token`. */
 export interface LocatedRef {
+  /** The dotted field path, e.g. `auth.credentials.token`. */
   readonly field: string;
+  /** The reference found there. */
   readonly ref: SecretRef;
 }
 

@@ -220,10 +220,17 @@ export class PayProbeFunction extends Construct implements IGrantable {
 
 /** Where a log group and a role that may write to it are created, and what the role is for. */
 export interface LogGroupAndRoleOptions {
+  /** Construct id of the log group. */
   readonly logGroupId: string;
+  /** Construct id of the role. */
   readonly roleId: string;
+  /** What the role is for (its Description). */
   readonly roleDescription: string;
-  /** @default RetentionDays.ONE_MONTH */
+  /**
+   * Retention of the log group.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: RetentionDays;
 }
 

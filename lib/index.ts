@@ -1,0 +1,39 @@
+/**
+ * The construct library's one entry point: what a CDK app imports to monitor payment processors with
+ * payprobe. The whole monitor as a stack (PayProbeStack, or addPayProbeStacks for one stack per region), its
+ * parts for composing your own (ProcessorMonitor, Alerting, ProbeDashboard, Diagnosis, Preflight), the
+ * function construct they share (PayProbeFunction), the checks every construct runs first
+ * (validateStackConfig), the config API the props take (loadConfigFile and the config types), and the alarm
+ * and metric vocabulary the constructs expose. Everything else under lib/ is the implementation behind these.
+ */
+
+export {
+  ConfigError,
+  type ConfigIssue,
+  type LoadedConfig,
+  loadConfigFile,
+  type ProcessorConfig,
+  parseConfig,
+} from '../lambdas/core/config/load';
+export type { Subscription } from '../lambdas/core/config/schema';
+export {
+  ALARM_KINDS,
+  type AlarmKindName,
+  alarmName,
+  type Severity,
+} from '../lambdas/core/contract/alarm-names';
+export { METRIC_NAMESPACE, METRICS, type MetricName } from '../lambdas/core/contract/metric-names';
+export type { MOfN } from './alarms/alarm-policy';
+export * from './constructs/alerting';
+export * from './constructs/dashboard';
+export * from './constructs/diagnosis';
+export * from './constructs/options';
+export * from './constructs/payprobe-stack';
+export * from './constructs/preflight';
+export * from './constructs/processor-monitor';
+export type { ConfigLocation, DeployedProcessor } from './deploy/deployed-processor';
+export * from './deploy/payprobe-app';
+export { type MonitorPlan, validateStackConfig } from './deploy/validate';
+export type { PayProbeHandler } from './function/bundling';
+export type { SecretReferences } from './function/grants';
+export * from './function/payprobe-function';
