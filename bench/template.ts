@@ -16,7 +16,7 @@ import { DEFAULT_FUNCTION_MEMORY_MB } from '../lambdas/core/policy/deployment';
 import { confirmsFailures } from '../lambdas/core/policy/probe-policy';
 import { parseProcessorEnv } from '../lambdas/shared/deployed-config';
 import { detectionTimes } from '../lib/alarms/alarm-policy';
-import { addPayProbeStacks } from '../lib/deploy/payprobe-app';
+import { addPayProbeStacks } from '../lib/constructs/payprobe-app';
 import { EXAMPLE_CONFIG, type Figure } from './common';
 import { round } from './stats';
 

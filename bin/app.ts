@@ -7,8 +7,7 @@
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, loadConfigFile } from '../lambdas/core/config/load';
-import { addPayProbeStacks, formatConfigError } from '../lib/deploy/payprobe-app';
+import { addPayProbeStacks, ConfigError, formatConfigError, loadConfigFile } from '../lib';
 
 const app = new App();
 const fromContext: unknown = app.node.tryGetContext('config');

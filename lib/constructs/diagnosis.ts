@@ -29,9 +29,9 @@ import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/loa
 import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
 import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
 import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
-import { knownRegion, planSharedFunction } from '../deploy/validate';
+import { planSharedFunction } from '../deploy/validate';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
-import { DEFAULT_RUNBOOK_BASE_URL, type ProbingOptions } from './options';
+import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Environment contract with lambdas/diagnose/env.ts: the names of lambdas/core/contract/env-names.ts. */
 export const ENV = DIAGNOSE_ENV;

@@ -1,8 +1,8 @@
 /**
- * Props that several payprobe constructs share, documented once: the stack passes them on to the monitors
- * and the diagnosis.
+ * What several payprobe constructs share: props documented once (the stack passes them on to the monitors
+ * and the diagnosis), their defaults, and how a construct learns the region it deploys to.
  */
-import type { Duration } from 'aws-cdk-lib';
+import { type Duration, Token } from 'aws-cdk-lib';
 
 /** The default prefix of runbook links: the runbooks' folder in this repository. */
 export const DEFAULT_RUNBOOK_BASE_URL = 'docs/runbooks/';
@@ -24,4 +24,12 @@ export interface ProbingOptions {
    * @default Duration.seconds(60)
    */
   readonly secretCacheTtl?: Duration;
+}
+
+/**
+ * A region known at synth time, for the deployment rules' region check (lib/deploy/validate.ts); undefined
+ * for an environment-agnostic stack, whose region is a token until deploy time.
+ */
+export function knownRegion(region: string | undefined): string | undefined {
+  return region === undefined || Token.isUnresolved(region) ? undefined : region;
 }

@@ -9,12 +9,12 @@ import { CfnOutput, Stack, type StackProps, Stage } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
 import { processorConstructId } from '../deploy/ids';
-import { knownRegion, validateStackConfig } from '../deploy/validate';
+import { validateStackConfig } from '../deploy/validate';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis } from './diagnosis';
-import type { ProbingOptions } from './options';
+import { knownRegion, type ProbingOptions } from './options';
 import { Preflight } from './preflight';
 import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
 

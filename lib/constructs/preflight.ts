@@ -21,12 +21,13 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
-import { knownRegion, planSharedFunction } from '../deploy/validate';
+import { planSharedFunction } from '../deploy/validate';
 import {
   logGroupAndRole,
   PayProbeFunction,
   type PayProbeFunctionOptions,
 } from '../function/payprobe-function';
+import { knownRegion } from './options';
 
 /** CloudFormation type of the preflight resource. */
 export const PREFLIGHT_RESOURCE_TYPE = 'Custom::PayProbePreflight';

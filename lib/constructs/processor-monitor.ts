@@ -50,9 +50,9 @@ import {
 } from '../alarms/alarm-policy';
 import { alarmDescription } from '../alarms/alarm-text';
 import type { ConfigLocation, DeployedProcessor } from '../deploy/deployed-processor';
-import { knownRegion, planMonitor } from '../deploy/validate';
+import { planMonitor } from '../deploy/validate';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
-import { DEFAULT_RUNBOOK_BASE_URL, type ProbingOptions } from './options';
+import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Seconds the function timeout leaves beyond the run's own probing time. */
 const TIMEOUT_MARGIN_SECONDS = 15;

@@ -9,7 +9,6 @@
  * a Lambda can read, files, regions, the environment size), its alarm settings (lib/alarms/alarm-policy.ts),
  * and that no two processors map to the same construct id.
  */
-import { Token } from 'aws-cdk-lib';
 import type { ConfigIssue, LoadedConfig, ProcessorConfig } from '../../lambdas/core/config/load';
 import { failureMOfN, type MOfN } from '../alarms/alarm-policy';
 import {
@@ -21,11 +20,6 @@ import {
   deployProcessors,
 } from './deployed-processor';
 import { processorConstructId } from './ids';
-
-/** A region known at synth time, or undefined for an environment-agnostic stack (a token until deploy). */
-export function knownRegion(region: string | undefined): string | undefined {
-  return region === undefined || Token.isUnresolved(region) ? undefined : region;
-}
 
 /** What a ProcessorMonitor builds from its processor, once the processor has passed every check. */
 export interface MonitorPlan {

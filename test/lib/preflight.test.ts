@@ -18,8 +18,8 @@ import {
   type ProcessorConfig,
   parseConfig,
 } from '../../lambdas/core/config/load';
+import { addPayProbeStacks } from '../../lib/constructs/payprobe-app';
 import { PREFLIGHT_RESOURCE_TYPE, Preflight, type PreflightProps } from '../../lib/constructs/preflight';
-import { addPayProbeStacks } from '../../lib/deploy/payprobe-app';
 
 let dir: string;
 let config: LoadedConfig;

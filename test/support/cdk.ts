@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type LoadedConfig, loadConfigFile } from '../../lambdas/core/config/load';
+import { addPayProbeStacks, type PayProbeStacksOptions } from '../../lib/constructs/payprobe-app';
 import type { PayProbeStack } from '../../lib/constructs/payprobe-stack';
-import { addPayProbeStacks, type PayProbeStacksOptions } from '../../lib/deploy/payprobe-app';
 
 export { REPO } from './paths';
 

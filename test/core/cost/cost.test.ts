@@ -22,7 +22,7 @@ import { DEFAULT_FUNCTION_MEMORY_MB } from '../../../lambdas/core/policy/deploym
 import { CONFIRM_PAUSE_MS } from '../../../lambdas/core/policy/probe-policy';
 import { DEFAULT_PUBLISHING } from '../../../lambdas/core/policy/publishing';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
-import { addPayProbeStacks } from '../../../lib/deploy/payprobe-app';
+import { addPayProbeStacks } from '../../../lib/constructs/payprobe-app';
 import { EXAMPLE_CONFIG } from '../../support/paths';
 
 function load(yaml: string) {

@@ -4,8 +4,8 @@
  */
 import type { App } from 'aws-cdk-lib';
 import type { LoadedConfig } from '../../lambdas/core/config/load';
-import { PayProbeStack, type PayProbeStackProps } from '../constructs/payprobe-stack';
-import { regionConstructId } from './ids';
+import { regionConstructId } from '../deploy/ids';
+import { PayProbeStack, type PayProbeStackProps } from './payprobe-stack';
 
 /** Default base of stack names and construct ids. */
 export const STACK_NAME = 'PayProbe';
