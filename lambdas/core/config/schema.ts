@@ -1,5 +1,5 @@
 /**
- * The configuration file's schema (docs/cli.md "Configuration reference"). One schema serves the CLI,
+ * The configuration file's schema (docs/contracts.md "Configuration"). One schema serves the CLI,
  * the Lambda and the CDK app, so a file that passes here deploys and probes the same way everywhere.
  * Unknown fields are errors: a typo must never silently disable a check.
  */

@@ -1,6 +1,6 @@
 /**
  * Failure classes: the stable vocabulary shared by metrics, alarms, the CLI, runbooks and dashboards.
- * Contract: docs/engine.md "Failure classes". Never rename a class; add only.
+ * Contract: docs/contracts.md "Failure classes". Never rename a class; add only.
  */
 
 export const STAGES = ['config', 'dns', 'connect', 'tls', 'auth', 'http'] as const;

@@ -1,7 +1,7 @@
 /**
  * The one place that names payprobe's CloudWatch metrics. The probe Lambda writes them and lib/ builds
  * alarms and dashboards from them, so an alarm can never watch a metric nobody writes.
- * Contract: docs/lambda.md "Metrics".
+ * Contract: docs/contracts.md "Metrics".
  */
 
 export const METRIC_NAMESPACE = 'PayProbe';

@@ -1,8 +1,8 @@
 /**
- * The result of one probe run. Its JSON form is the contract of `payprobe check --json` (docs/cli.md
- * "payprobe check"). A failed probe is data, not an exception: an engine that throws anyway, or a deployed
- * config too broken to probe, still yields a result (crashResult, failureResult) that is published and paged
- * like any other failure.
+ * The result of one probe run. Its JSON form is the contract of `payprobe check --json` (docs/contracts.md
+ * "payprobe check --json"). A failed probe is data, not an exception: an engine that throws anyway, or a
+ * deployed config too broken to probe, still yields a result (crashResult, failureResult) that is published
+ * and paged like any other failure.
  */
 import { SecretError } from '../secrets/resolver';
 import type { Redactor } from '../text/redact';
