@@ -19,16 +19,15 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
 import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
 import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
 import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
+import type { DeployedProcessors } from '../deploy/deployed-processor';
 import { planSharedFunction } from '../deploy/validate';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
@@ -92,22 +91,16 @@ export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions 
  * ConfigError, before anything is added to `scope`, when a processor breaks a deployment rule.
  */
 export class Diagnosis extends Construct {
-  /** The diagnose function with its log group and role. */
+  /** The diagnose function with its log group and role (reads exactly the diagnosed processors' secrets). */
   public readonly diagnose: PayProbeFunction;
-  /** The diagnose function. */
+  /** The diagnose Lambda function. */
   public readonly function: NodejsFunction;
-  /** Its execution role. */
-  public readonly role: Role;
-  /** Its log group. */
-  public readonly logGroup: LogGroup;
   /** The rule that sends alarm state changes to the function. */
   public readonly rule: Rule;
   /** Fires (critical) when the function fails: pages still arrive, without diagnosis. */
   public readonly errorsAlarm: Alarm;
-  /** Secrets Manager ids the function may read: exactly the diagnosed processors'. */
-  public readonly secretIds: readonly string[];
-  /** SSM parameter names the function may read: exactly the diagnosed processors'. */
-  public readonly parameterNames: readonly string[];
+  /** What was deployed: each processor's config, the bundled files, the secrets and parameters it reads. */
+  public readonly deployed: DeployedProcessors;
 
   constructor(scope: Construct, id: string, props: DiagnosisProps) {
     // Validate first: each processor's deployed form (the probe Lambda's rules), its files under
@@ -117,8 +110,7 @@ export class Diagnosis extends Construct {
     });
     if (!deployed) throw new ConfigError(issues);
     super(scope, id);
-    this.secretIds = deployed.secretIds;
-    this.parameterNames = deployed.parameterNames;
+    this.deployed = deployed;
 
     const processorsJson = JSON.stringify(deployed.configs);
     const inEnvironment = Buffer.byteLength(processorsJson) <= PROCESSORS_ENV_MAX_BYTES;
@@ -150,8 +142,6 @@ export class Diagnosis extends Construct {
     this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
     this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
     this.function = this.diagnose.function;
-    this.role = this.diagnose.role;
-    this.logGroup = this.diagnose.logGroup;
 
     const processorNames = props.processors.map((p) => p.name);
     this.rule = new Rule(this, 'AlarmStateChange', {

@@ -15,12 +15,13 @@
  * config changes (the ProcessorsJson property). It does not run on deploys that change nothing it probes.
  */
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import type { DeployedProcessors } from '../deploy/deployed-processor';
 import { planSharedFunction } from '../deploy/validate';
 import {
   logGroupAndRole,
@@ -78,20 +79,19 @@ export interface PreflightProps extends PayProbeFunctionOptions {
  * ConfigError, before anything is added to `scope`, when a processor breaks a deployment rule.
  */
 export class Preflight extends Construct {
-  /** The function that probes, with its log group and role. */
-  public readonly preflight: PayProbeFunction;
-  /** The function that probes (the custom resource's onEvent handler). */
+  /**
+   * The function that probes, with its log group and role (its log, the processors' own secrets and
+   * parameters, and this stack's status).
+   */
+  public readonly probe: PayProbeFunction;
+  /** The Lambda function that probes (the custom resource's onEvent handler). */
   public readonly function: NodejsFunction;
-  /** Its execution role: its log, the processors' own secrets and parameters, and this stack's status. */
-  public readonly role: Role;
   /** The custom resource whose Create/Update runs the probes. */
   public readonly resource: CustomResource;
   /** The Provider framework that relays CloudFormation events to the function. */
   public readonly provider: Provider;
-  /** Secrets Manager ids the function may read. */
-  public readonly secretIds: readonly string[];
-  /** SSM parameter names the function may read. */
-  public readonly parameterNames: readonly string[];
+  /** What was deployed: each processor's config, the bundled files, the secrets and parameters it reads. */
+  public readonly deployed: DeployedProcessors;
   /** The processor configs passed to the function (name → deployed config): the ProcessorsJson property. */
   public readonly processorsJson: string;
 
@@ -110,8 +110,7 @@ export class Preflight extends Construct {
     });
     if (!deployed) throw new ConfigError(issues);
     super(scope, id);
-    this.secretIds = deployed.secretIds;
-    this.parameterNames = deployed.parameterNames;
+    this.deployed = deployed;
     this.processorsJson = JSON.stringify(deployed.configs);
 
     // Processors are probed concurrently: one attempt takes at most the longest budget.
@@ -122,7 +121,7 @@ export class Preflight extends Construct {
         TIMEOUT_MARGIN_SECONDS,
     );
     // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.
-    this.preflight = new PayProbeFunction(this, 'Default', {
+    this.probe = new PayProbeFunction(this, 'Default', {
       handler: 'preflight',
       entry: props.entry,
       memorySize: props.memorySize,
@@ -132,16 +131,15 @@ export class Preflight extends Construct {
       roleDescription: `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
       files: deployed.files,
     });
-    this.preflight.grantReadSecrets(deployed, { sid: 'Probed', owner: "the probed processors'" });
-    this.preflight.addToRolePolicy(
+    this.probe.grantReadSecrets(deployed, { sid: 'Probed', owner: "the probed processors'" });
+    this.probe.addToRolePolicy(
       new PolicyStatement({
         sid: 'ReadOwnStackStatus',
         actions: ['cloudformation:DescribeStacks'],
         resources: [Stack.of(this).stackId],
       }),
     );
-    this.function = this.preflight.function;
-    this.role = this.preflight.role;
+    this.function = this.probe.function;
 
     // The Provider framework's relay function: its own role (its log only, plus invoking the preflight
     // function, which the framework grants) instead of the AWS managed basic execution policy.

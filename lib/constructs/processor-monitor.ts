@@ -17,9 +17,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
@@ -105,14 +103,10 @@ export interface ProbeAlarm {
 export class ProcessorMonitor extends Construct {
   /** The processor this monitor probes. */
   public readonly processor: ProcessorConfig;
-  /** The probe function with its log group and role. */
+  /** The probe function with its log group (structured JSON results) and role. */
   public readonly probe: PayProbeFunction;
-  /** The probe function. */
+  /** The probe Lambda function. */
   public readonly probeFunction: NodejsFunction;
-  /** The probe function's execution role. */
-  public readonly role: Role;
-  /** The probe function's log group (structured JSON results). */
-  public readonly logGroup: LogGroup;
   /** The once-a-minute schedule. */
   public readonly schedule: Rule;
   /** The processor's alarms, critical first. */
@@ -162,8 +156,6 @@ export class ProcessorMonitor extends Construct {
     this.probe.grantPutMetricData(METRIC_NAMESPACE);
     this.probe.grantReadSecrets(plan.deployed, { sid: 'Own', owner: "this processor's" });
     this.probeFunction = this.probe.function;
-    this.role = this.probe.role;
-    this.logGroup = this.probe.logGroup;
 
     this.schedule = new Rule(this, 'Schedule', {
       description: `payprobe: run the ${p.name} probe once a minute (it probes every ${p.intervalSeconds} s)`,

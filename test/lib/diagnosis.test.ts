@@ -227,12 +227,12 @@ test('an imported topic key is granted through topicKey', () => {
 
 test("it may read exactly the diagnosed processors' secrets and parameters, nothing of paypal", () => {
   const { template, diagnosis } = synth();
-  expect(diagnosis.secretIds).toEqual([
+  expect(diagnosis.deployed.secretIds).toEqual([
     'payprobe/stripe/api-key',
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payprobe/acquirer/key-AbCdEf',
     'payprobe/acquirer/api-key',
   ]);
-  expect(diagnosis.parameterNames).toEqual(['/payprobe/acquirer/client-cert']);
+  expect(diagnosis.deployed.parameterNames).toEqual(['/payprobe/acquirer/client-cert']);
   const all = statements(template);
   const secrets = all.filter((s) => s.Action === 'secretsmanager:GetSecretValue');
   expect(secrets).toHaveLength(1);
@@ -405,15 +405,15 @@ describe('in the PayProbe stack', () => {
         }),
       },
     });
-    expect(stack.diagnosis.secretIds).toEqual([
+    expect(stack.diagnosis.deployed.secretIds).toEqual([
       'payprobe/acme-pay/client-cert',
       'payprobe/acme-pay/client-key',
       'arn:aws:secretsmanager:eu-west-1:111122223333:secret:fastpay/password-AbCdEf',
     ]);
-    expect(stack.diagnosis.parameterNames).toEqual(['/payprobe/acme-pay/token']);
+    expect(stack.diagnosis.deployed.parameterNames).toEqual(['/payprobe/acme-pay/token']);
     const key = logical(stack.alerting.masterKey as unknown as Construct);
     template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logical(stack.diagnosis.role) }],
+      Roles: [{ Ref: logical(stack.diagnosis.diagnose.role) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({

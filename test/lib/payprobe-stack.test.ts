@@ -52,7 +52,7 @@ interface Statement {
 }
 
 function statementsOf(m: ProcessorMonitor): Statement[] {
-  const roleId = id(m.role);
+  const roleId = id(m.probe.role);
   const policies = Object.values(resources(template, 'AWS::IAM::Policy')).filter((p) =>
     (flatten(p.Properties.Roles) as string[]).includes(`<${roleId}>`),
   );
@@ -137,13 +137,13 @@ describe('probe functions', () => {
   test('log to their own log group with a retention', () => {
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const m of [acme, fastpay]) {
-      expect(fn(m).LoggingConfig).toEqual({ LogGroup: { Ref: id(m.logGroup) } });
-      expect(logGroups[id(m.logGroup)]).toMatchObject({
+      expect(fn(m).LoggingConfig).toEqual({ LogGroup: { Ref: id(m.probe.logGroup) } });
+      expect(logGroups[id(m.probe.logGroup)]).toMatchObject({
         Properties: { RetentionInDays: 30 },
         DeletionPolicy: 'Retain',
       });
     }
-    expect(id(acme.logGroup)).not.toBe(id(fastpay.logGroup));
+    expect(id(acme.probe.logGroup)).not.toBe(id(fastpay.probe.logGroup));
   });
 });
 
@@ -204,7 +204,7 @@ describe('IAM: least privilege per processor', () => {
       for (const s of statementsOf(m)) for (const a of [s.Action].flat()) expect(a).not.toContain('*');
     }
     for (const m of [acme, fastpay]) {
-      const role = resources(template, 'AWS::IAM::Role')[id(m.role)];
+      const role = resources(template, 'AWS::IAM::Role')[id(m.probe.role)];
       expect(role?.Properties.AssumeRolePolicyDocument).toMatchObject({
         Statement: [{ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       });
