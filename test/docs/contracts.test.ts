@@ -2,7 +2,8 @@
  * docs/contracts.md is the project's own copy of its contracts. The parts that could drift are held to the
  * code here: the configuration tables to the schema (every field, no stale one), the failure classes and
  * their stages, the keys of the `check --json` document to the ProbeResult type, the metrics, and the alarm
- * kinds. The README's short class table and docs/lambda.md's metric table are held to the same sources.
+ * kinds. The README's short class table, docs/lambda.md's metric table and the environment contract of the
+ * deployed functions (docs/lambda.md, docs/diagnosis.md) are held to the same sources.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -316,4 +317,18 @@ describe('the guides point at files that exist', () => {
     ].filter((p) => !existsSync(path.join(REPO, p)));
     expect([...new Set(missing)]).toEqual([]);
   });
+});
+
+test('the environment contract: every variable the stack sets is described, and the probe table names only real ones', async () => {
+  const envNames = Object.entries(await import('../../lambdas/core/contract/env-names'))
+    .filter(([k, v]) => k.startsWith('ENV_') && typeof v === 'string')
+    .map(([, v]) => v as string);
+  expect(envNames).toContain('PAYPROBE_PROCESSOR');
+  const described = `${read('docs/lambda.md')}\n${read('docs/diagnosis.md')}`;
+  expect(envNames.filter((n) => !described.includes(`\`${n}\``))).toEqual([]);
+  const probeTable = table(section(read('docs/lambda.md'), '## Environment contract (set by the CDK stack)'));
+  const runtime = ['POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS'];
+  expect(
+    probeTable.flatMap((row) => names(row[0] ?? '')).filter((n) => ![...envNames, ...runtime].includes(n)),
+  ).toEqual([]);
 });
