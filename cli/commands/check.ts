@@ -10,12 +10,19 @@ import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../l
 import type { EngineDeps, ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { probeMany } from '../../lambdas/core/engine/probe';
+import { TokenCache } from '../../lambdas/core/engine/token-cache';
 import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
 import { makeRedactor, type Redactor } from '../../lambdas/core/text/redact';
 import { type CliIo, EXIT, type OutputStream, UsageError } from '../io';
 import { jsonDocument, junitXml, plainLine, redactingStream, summaryLine, TableWriter } from '../output';
 
 export const DEFAULT_CONFIG_FILE = 'payprobe.yaml';
+
+/**
+ * OAuth tokens for this process: `payprobe check` requests each token once per process (the engine reuses it
+ * by its rule, lambdas/core/engine/token-cache.ts), never kept on disk.
+ */
+const processTokens = new TokenCache();
 
 export interface CheckOptions {
   readonly config?: string;
@@ -175,7 +182,7 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
   try {
     results = await report({
       processors,
-      deps: { secrets },
+      deps: { secrets, tokens: processTokens },
       engine,
       stdout,
       stderr,

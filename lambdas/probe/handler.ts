@@ -6,8 +6,10 @@
  *
  * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
  * (lambdas/shared/cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs
- * (lambdas/core/diagnosis/input-changes.ts) and certificates (lambdas/core/policy/publishing.ts). A cold start
- * starts with an empty cache and no previous state. At a 60-s interval a failed probe is confirmed by a
+ * (lambdas/core/diagnosis/input-changes.ts) and certificates (lambdas/core/policy/publishing.ts), and the OAuth
+ * tokens (lambdas/core/engine/token-cache.ts: reused for at most 15 minutes, so an OAuth processor gets about
+ * four token requests an hour instead of one a run). A cold start starts with empty caches and no previous
+ * state. At a 60-s interval a failed probe is confirmed by a
  * re-probe before it is published (lambdas/core/policy/probe-policy.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -18,6 +20,7 @@ import type { Engine } from '../core/contract/engine';
 import { failureResult } from '../core/contract/result';
 import { InputTracker } from '../core/diagnosis/input-changes';
 import { probe } from '../core/engine/probe';
+import { TokenCache } from '../core/engine/token-cache';
 import { CertificateTracker } from '../core/policy/publishing';
 import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
 import { processorNameFromEnv } from '../shared/deployed-config';
@@ -83,6 +86,7 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
       logger,
       inputs: new InputTracker(),
       certificates: new CertificateTracker(),
+      tokens: new TokenCache(),
       clock: options.clock ?? systemClock,
       ...(options.confirmPauseMs !== undefined ? { confirmPauseMs: options.confirmPauseMs } : {}),
     };

@@ -28,6 +28,7 @@ import type { FailureClass } from '../core/contract/classes';
 import type { Engine } from '../core/contract/engine';
 import { crashResult, errorName, errorText, type ProbeResult } from '../core/contract/result';
 import type { InputTracker } from '../core/diagnosis/input-changes';
+import type { TokenStore } from '../core/engine/token-cache';
 import {
   CONFIRM_PAUSE_MS,
   confirmationFor,
@@ -70,6 +71,11 @@ export interface RunnerDeps {
   readonly inputs: InputTracker;
   /** Last-seen certificates (to publish the certificate days when one changed); module scope too. */
   readonly certificates: CertificateTracker;
+  /**
+   * OAuth tokens kept across runs and warm invocations (module scope); the engine decides when one is reused
+   * (lambdas/core/engine/token-cache.ts). @default none: every run requests a token
+   */
+  readonly tokens?: TokenStore;
   /** @default systemClock */
   readonly clock?: Clock;
   /** Pause before the re-probe that confirms a failure (60-s mode). @default CONFIRM_PAUSE_MS */
@@ -241,7 +247,10 @@ async function attempt(
   const clock = deps.clock ?? systemClock;
   const startMs = clock.now();
   try {
-    return await deps.engine({ ...processor, budgetMs }, { secrets });
+    return await deps.engine(
+      { ...processor, budgetMs },
+      { secrets, ...(deps.tokens ? { tokens: deps.tokens } : {}) },
+    );
   } catch (err) {
     const redact = redactorFor(deps.secrets);
     const result = crashResult(processor.name, err, startMs, clock.now(), redact);

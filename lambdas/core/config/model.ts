@@ -12,6 +12,7 @@ import {
   type AuthSettings,
   ConfigSchema,
   type Credentials,
+  type ExpectBody,
   type RawConfig,
   type RawProcessor,
   TLS_VERSIONS,
@@ -66,6 +67,8 @@ export interface ResolvedAuth {
   };
   readonly credentials?: Credentials;
   readonly expectStatus: readonly number[];
+  /** What the response body must hold: auth.expectBody, else the preset's when its request is used. */
+  readonly expectBody?: ExpectBody;
 }
 
 /** One processor with defaults and preset applied: everything the probe engine and the CDK app need. */
@@ -247,8 +250,13 @@ function resolveAuth(
     );
   }
   let creds = credentials;
+  // The preset's token URL comes with its token method: both describe the preset's token endpoint.
   if (creds && preset?.tokenUrl && creds.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
-    creds = { ...creds, tokenUrl: preset.tokenUrl };
+    creds = {
+      ...creds,
+      tokenUrl: preset.tokenUrl,
+      ...(preset.tokenMethod && !creds.tokenMethod ? { tokenMethod: preset.tokenMethod } : {}),
+    };
   }
   if (creds?.type === 'oauth2-client-credentials' && !creds.tokenUrl) {
     report(
@@ -256,20 +264,59 @@ function resolveAuth(
       'required for oauth2-client-credentials: the token URL or path, e.g. /oauth/token',
     );
   }
+  if (
+    creds?.type === 'oauth2-client-credentials' &&
+    creds.tokenMethod === 'GET' &&
+    creds.clientAuth === 'post'
+  ) {
+    report(
+      'auth.credentials.clientAuth',
+      'a GET token request carries the client in a Basic header: remove clientAuth: post, or use tokenMethod: POST',
+    );
+  }
+  const usesPresetRequest = auth?.request === undefined && preset?.request !== undefined;
   const req = auth?.request ?? preset?.request;
+  let presetBody: string | undefined;
+  if (usesPresetRequest && preset?.bodyFields) {
+    const fields: Record<string, string> = {};
+    for (const f of preset.bodyFields) {
+      const v = auth?.[f];
+      if (v === undefined) {
+        report(
+          `auth.${f}`,
+          `required by this preset: its request (${preset.request?.method ?? 'GET'} ${preset.request?.path}) must name your ${f}, e.g. ${f}: YourCompanyECOM (or set auth.request yourself)`,
+        );
+      } else fields[f] = v;
+    }
+    presetBody = JSON.stringify(fields);
+  }
+  if (
+    auth?.merchantAccount !== undefined &&
+    !(usesPresetRequest && preset?.bodyFields?.includes('merchantAccount'))
+  ) {
+    report(
+      'auth.merchantAccount',
+      preset?.bodyFields?.includes('merchantAccount')
+        ? "used only with the preset's own request: with auth.request set, put the merchant account in auth.request.body"
+        : 'only the adyen preset uses merchantAccount: remove it, or put it in auth.request.body',
+    );
+  }
+  const body = presetBody ?? req?.body;
   const request = req
     ? {
-        method: req.method ?? (req.body !== undefined ? 'POST' : 'GET'),
+        method: req.method ?? (body !== undefined ? 'POST' : 'GET'),
         path: req.path,
         headers: { ...preset?.request?.headers, ...req.headers },
-        ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(body !== undefined ? { body } : {}),
       }
     : undefined;
+  const expectBody = auth?.expectBody ?? (usesPresetRequest ? preset?.expectBody : undefined);
   return {
     auth: {
       ...(request ? { request } : {}),
       ...(creds ? { credentials: creds } : {}),
       expectStatus: auth?.expectStatus ?? preset?.expectStatus ?? [200],
+      ...(expectBody ? { expectBody } : {}),
     },
   };
 }

@@ -69,6 +69,9 @@ const TlsSchema = z.strictObject({
   clientCertExpiryWarningDays: z.optional(z.number().check(z.int(), z.gte(0), z.lte(365))),
 });
 
+/** How an OAuth token is requested (oauth2-client-credentials `tokenMethod`). */
+export const TOKEN_METHODS = ['POST', 'GET'] as const;
+
 const CredentialsSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bearer'), token: SecretRefSchema }),
   z.strictObject({ type: z.literal('basic'), username: valueOrRef(z.string()), password: SecretRefSchema }),
@@ -86,11 +89,34 @@ const CredentialsSchema = z.discriminatedUnion('type', [
     /** client_secret_basic (default) or client_secret_post. */
     clientAuth: z.optional(z.enum(['basic', 'post'])),
     scope: z.optional(valueOrRef(z.string())),
+    /**
+     * How the token is requested: POST with the form (RFC 6749, the default), or GET with grant_type in the
+     * query and the client in a Basic header (M-Pesa Daraja). Presets fill it. @default POST
+     */
+    tokenMethod: z.optional(z.enum(TOKEN_METHODS)),
   }),
 ]);
 export type Credentials = z.infer<typeof CredentialsSchema>;
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
+
+/**
+ * A check on the configured request's response body (within maxBodyBytes), after its status passed: a JSON
+ * value at a dotted path (`data.ping`, `errors.0.code`; present, or equal to `equals`), or a substring.
+ * Plain objects in a union, so the JSON Schema generated from this schema can express it.
+ */
+const ExpectBodySchema = z.union([
+  z.strictObject({
+    json: z.strictObject({
+      /** Dotted path into the JSON body; a number indexes an array. */
+      path: z.string().check(z.regex(/^[^.]+(\.[^.]+)*$/, 'a dotted path such as data.ping')),
+      /** The value there; without it the path must merely hold a value (not null). */
+      equals: z.optional(z.union([z.string(), z.number(), z.boolean()])),
+    }),
+  }),
+  z.strictObject({ contains: z.string().check(z.minLength(1)) }),
+]);
+export type ExpectBody = z.infer<typeof ExpectBodySchema>;
 
 const AuthSchema = z.strictObject({
   /** The one cheap, side-effect-free request that proves the credentials. */
@@ -106,6 +132,13 @@ const AuthSchema = z.strictObject({
   credentials: z.optional(CredentialsSchema),
   /** Statuses that count as success. @default [200] */
   expectStatus: z.optional(z.array(z.number().check(z.int(), z.gte(100), z.lte(599))).check(z.minLength(1))),
+  /** What the response body must hold (after expectStatus passed). @default the preset's, else none */
+  expectBody: z.optional(ExpectBodySchema),
+  /**
+   * Adyen: the merchant account the preset's `paymentMethods` request names (required by the adyen preset
+   * unless auth.request is set).
+   */
+  merchantAccount: z.optional(z.string().check(z.minLength(1))),
 });
 
 const AlarmsSchema = z.strictObject({

@@ -4,6 +4,7 @@
  * (the real one by default), so a test can make it pass, fail or throw without a network.
  */
 import type { ProcessorConfig } from '../config/model';
+import type { TokenStore } from '../engine/token-cache';
 import type { SecretResolver } from '../secrets/resolver';
 import type { ProbeResult } from './result';
 
@@ -11,6 +12,11 @@ import type { ProbeResult } from './result';
 export interface EngineDeps {
   /** Reads the processor's references. */
   readonly secrets: SecretResolver;
+  /**
+   * OAuth tokens kept between runs, where runs share memory (a warm Lambda's module scope, the CLI process);
+   * the engine decides when a kept token is used (lambdas/core/engine/token-cache.ts). @default none
+   */
+  readonly tokens?: TokenStore;
 }
 
 /** Probes one processor. Resolves with a result for every failing processor; throws only for a bug. */

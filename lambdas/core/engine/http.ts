@@ -3,9 +3,10 @@
  * each bounded by timeoutMs, with failures classified (a request Node refuses to build, no response, a
  * stalled body, a TLS alert on the first read), and the configured request's status turned into a class:
  * expectStatus passes, 401/403 are AUTH_REJECTED, a redirect is never followed (docs/engine.md steps 7-8).
- * A check on the response body belongs after checkStatus.
+ * Then auth.expectBody on the body (body-check.ts).
  */
 import { describeError, errorCode } from '../checks/errors';
+import { checkBody } from './body-check';
 import type { Conn } from './connection';
 import { publicUrl } from './fingerprints';
 import { ExchangeError, type ExchangeResponse, exchange } from './http-request';
@@ -90,7 +91,7 @@ export async function send(run: RunState, conn: Conn, r: SendRequest): Promise<E
   }
 }
 
-/** The configured request (auth.request), sent with `headers`; its status must be in expectStatus. */
+/** The configured request (auth.request), sent with `headers`; its status must be in expectStatus, its body match expectBody. */
 export async function sendConfiguredRequest(
   run: RunState,
   conn: Conn,
@@ -114,7 +115,9 @@ export async function sendConfiguredRequest(
     host: main,
   });
   run.status = res.status;
-  checkStatus(res, auth?.expectStatus ?? [200], `${request.method} ${shownPath}`, inputs.url);
+  const what = `${request.method} ${shownPath}`;
+  checkStatus(res, auth?.expectStatus ?? [200], what, inputs.url);
+  if (auth?.expectBody) checkBody(run, res, auth.expectBody, what);
 }
 
 /** The status of the configured request against expectStatus: AUTH_REJECTED, HTTP_ERROR, or nothing. */

@@ -58,6 +58,8 @@ export interface OAuthCredentials {
   readonly clientSecret: string;
   readonly clientAuth: 'basic' | 'post';
   readonly scope?: string;
+  /** How the token is requested (schema TOKEN_METHODS). */
+  readonly tokenMethod: 'POST' | 'GET';
 }
 
 type SecretField = (field: string, ref: SecretRef | undefined) => Promise<string | undefined>;
@@ -227,6 +229,7 @@ async function resolveCredentials(
         clientId: (await plain(`${f}.clientId`, c.clientId, hashed)) as string,
         clientSecret: (await secret(`${f}.clientSecret`, c.clientSecret)) as string,
         clientAuth: c.clientAuth ?? 'basic',
+        tokenMethod: c.tokenMethod ?? 'POST',
         ...(oauth.scope !== undefined ? { scope: oauth.scope } : {}),
       };
     }

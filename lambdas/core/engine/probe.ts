@@ -23,11 +23,12 @@ import { checkOwnClientCert } from './client-cert';
 import { type Conn, open } from './connection';
 import { credentialHeaders, sendConfiguredRequest } from './http';
 import { type Inputs, resolveInputs } from './inputs';
-import { obtainToken } from './oauth';
+import { oauthExchange } from './oauth';
 import { Fail, RunState } from './run-state';
 import { type Target, targetOf } from './target';
 import { settleAfterHandshake } from './tls';
 import type { TlsContextCache } from './tls-context';
+import type { TokenStore } from './token-cache';
 
 export interface LookupAddress {
   readonly address: string;
@@ -54,6 +55,11 @@ export interface ProbeDeps {
    * versions) and reused. @default one cache for the whole process (at most 64 materials)
    */
   readonly tlsContexts?: TlsContextCache;
+  /**
+   * OAuth tokens kept between runs (token-cache.ts): the probe Lambda's module-scope cache, the CLI's
+   * per-process one. @default none: every run requests a token
+   */
+  readonly tokens?: TokenStore;
 }
 
 export interface ProbeManyOptions {
@@ -112,22 +118,17 @@ async function run(processor: ProcessorConfig, deps: ProbeDeps): Promise<ProbeRe
 }
 
 /**
- * After the handshake: the OAuth token first (oauth.ts), then the configured request with the credentials
- * (http.ts); with no request to send, a short wait for a post-handshake rejection (tls.ts).
+ * After the handshake: for OAuth, a kept or fresh token and the request with it (oauth.ts); else the
+ * configured request with the credentials (http.ts); with no request to send, a short wait for a
+ * post-handshake rejection (tls.ts).
  */
-async function exchange(run: RunState, first: Conn, inputs: Inputs, main: Target): Promise<void> {
-  let conn = first;
+async function exchange(run: RunState, conn: Conn, inputs: Inputs, main: Target): Promise<void> {
   const creds = inputs.creds;
   const request = run.p.auth?.request;
   const headers: Record<string, string> = { 'user-agent': 'payprobe', accept: '*/*', ...request?.headers };
-  if (creds?.type === 'oauth2-client-credentials') {
-    const token = await obtainToken(run, conn, inputs, creds, request !== undefined);
-    if (!request) return;
-    headers.authorization = `Bearer ${token.token}`;
-    conn = token.conn;
-  } else if (creds) {
-    Object.assign(headers, credentialHeaders(creds));
-  }
+  if (creds?.type === 'oauth2-client-credentials')
+    return oauthExchange(run, conn, inputs, creds, main, headers);
+  if (creds) Object.assign(headers, credentialHeaders(creds));
   if (!request) return settleAfterHandshake(run, conn);
   await sendConfiguredRequest(run, conn, inputs, main, headers);
 }
