@@ -11,11 +11,24 @@
  */
 import { DAY_MS } from '../lambdas/core/checks/expiry';
 import type { ProcessorConfig, ResolvedAuth } from '../lambdas/core/config/load';
-import type { Credentials, SecretRef } from '../lambdas/core/config/schema';
+import type { Credentials, ExpectBody, SecretRef } from '../lambdas/core/config/schema';
 import type { ProbeDeps } from '../lambdas/core/engine/probe';
 import { MemorySecrets } from './memory-secrets';
 import { createPki, type Issued, type TestPki } from './pki';
-import { type SimKind, type SimOptions, type SimulatedProcessor, startProcessor } from './processors/kinds';
+import {
+  type RecordedRequest,
+  type SimKind,
+  type SimOptions,
+  type SimulatedProcessor,
+  startProcessor,
+} from './processors/kinds';
+import { httpsServer, LOOPBACK } from './processors/listeners';
+import {
+  type PresetSimControl,
+  type PresetSimName,
+  type PresetSimOptions,
+  presetHandler,
+} from './processors/preset-sims';
 
 export {
   type ExpectedCredentials,
@@ -26,6 +39,24 @@ export {
   type SimulatedProcessor,
 } from './processors/kinds';
 export { LOOPBACK, REFUSED_PORT, synDroppingPort } from './processors/listeners';
+export {
+  PRESET_SIM_CREDENTIALS,
+  PRESET_SIM_NAMES,
+  type PresetFault,
+  type PresetSimName,
+  type PresetSimOptions,
+} from './processors/preset-sims';
+
+/** A stand-in for a preset's processor (processors/preset-sims.ts) on 127.0.0.1, with its controls. */
+export interface PresetStandIn extends PresetSimControl {
+  readonly preset: PresetSimName;
+  /** https://127.0.0.1:PORT: the endpoint a config points the preset at. */
+  readonly url: string;
+  readonly port: number;
+  /** Requests it read, in order. */
+  readonly requests: readonly RecordedRequest[];
+  close(): Promise<void>;
+}
 
 export interface ProcessorOptions {
   readonly timeoutMs?: number;
@@ -46,6 +77,8 @@ export interface ProcessorOptions {
   /** The request to send with the credentials. @default GET /v1/balance (none for 'oauth') */
   readonly request?: ResolvedAuth['request'] | null;
   readonly expectStatus?: readonly number[];
+  /** auth.expectBody for the request. @default none */
+  readonly expectBody?: ExpectBody;
 }
 
 export interface TestbedOptions {
@@ -77,6 +110,22 @@ export class Testbed {
     const sim = await startProcessor(kind, options, { pki: this.pki, unknownCa: () => this.unknownCa() });
     this.closers.push(sim.close);
     return sim;
+  }
+
+  /** Starts a stand-in answering as the preset's processor documents (testbed/processors/preset-sims.ts). */
+  async startPreset(name: PresetSimName, options: PresetSimOptions = {}): Promise<PresetStandIn> {
+    const cert = await this.pki.serverCert();
+    const { handler, control } = presetHandler(name, options);
+    const server = await httpsServer({ cert: cert.chain, key: cert.key, handler });
+    this.closers.push(server.close);
+    return {
+      preset: name,
+      url: `https://${LOOPBACK}:${server.port}`,
+      port: server.port,
+      requests: server.requests,
+      close: server.close,
+      ...control,
+    };
   }
 
   /** Starts several at once: `await bed.fleet({ ok: 'healthy', old: 'expired' })`. */
@@ -192,6 +241,7 @@ export class Testbed {
       ...(request ? { request } : {}),
       ...(credentials ? { credentials } : {}),
       expectStatus: o.expectStatus ?? [200],
+      ...(o.expectBody ? { expectBody: o.expectBody } : {}),
     };
   }
 

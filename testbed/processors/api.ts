@@ -124,6 +124,14 @@ export function apiHandler(o: SimOptions, requests: RecordedRequest[]): http.Req
           pump();
           return;
         }
+        if (o.body !== undefined) {
+          res.writeHead(status, {
+            'content-type': o.body.contentType ?? 'application/json',
+            'content-length': Buffer.byteLength(o.body.text),
+          });
+          res.end(o.body.text);
+          return;
+        }
         json(
           res,
           status,

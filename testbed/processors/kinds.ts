@@ -71,6 +71,8 @@ export interface SimOptions {
   };
   /** Status of an authorized request. @default 200 (500 for 'error') */
   readonly status?: number;
+  /** The body of an authorized answer. @default a Stripe-like balance object (an error object from 400 up) */
+  readonly body?: { readonly text: string; readonly contentType?: string };
   /** Stream an endless body (no content-length) after the head of an authorized answer. @default false */
   readonly endlessBody?: boolean;
   /** Delay before answering. @default 0 (1500 for 'slow') */

@@ -4,6 +4,7 @@
  * unanswered. close() of each ends kept-alive and stalled connections too.
  */
 import { spawn } from 'node:child_process';
+import type * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
@@ -17,6 +18,8 @@ export interface HttpsServerOptions {
   readonly key: string;
   readonly options?: SimOptions;
   readonly tls?: Partial<tls.TlsOptions>;
+  /** Answers requests instead of the simulated API (it records into `requests` itself). */
+  readonly handler?: (requests: RecordedRequest[]) => http.RequestListener;
 }
 
 export function listen(server: net.Server): Promise<number> {
@@ -55,7 +58,7 @@ export async function httpsServer(
   const requests: RecordedRequest[] = [];
   const server = https.createServer(
     { cert: o.cert, key: o.key, ...o.tls },
-    apiHandler(o.options ?? {}, requests),
+    o.handler ? o.handler(requests) : apiHandler(o.options ?? {}, requests),
   );
   server.keepAliveTimeout = 1000;
   const close = tracked(server);

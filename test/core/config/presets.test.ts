@@ -48,6 +48,12 @@ function issues(yaml: string): ConfigIssue[] {
   throw new Error('expected a ConfigError');
 }
 
+/** The preset's auth: credentials of its type (references only), and the fields its request needs. */
+function authYaml(name: string): string {
+  const fields = (PRESETS[name]?.bodyFields ?? []).map((f) => `, ${f}: Payprobe${f}`).join('');
+  return `{ credentials: ${credentialsYaml(name)}${fields} }`;
+}
+
 /** Credentials of the preset's type, as a config file gives them (references only). */
 function credentialsYaml(name: string): string {
   switch (PRESETS[name]?.credentialType) {
@@ -70,7 +76,7 @@ describe.each(['production', 'sandbox'] as const)('every preset in %s', (environ
     const yaml = `processors:\n${withHost
       .map(
         (n) =>
-          `  - name: ${n}\n    preset: ${n}\n    environment: ${environment}\n    auth:\n      credentials: ${credentialsYaml(n)}\n`,
+          `  - name: ${n}\n    preset: ${n}\n    environment: ${environment}\n    auth: ${authYaml(n)}\n`,
       )
       .join('')}`;
     const { processors } = load(yaml);
@@ -83,13 +89,15 @@ describe.each(['production', 'sandbox'] as const)('every preset in %s', (environ
       expect(p.auth?.expectStatus).toEqual(preset?.expectStatus);
       if (preset?.request) expect(p.auth?.request?.path).toBe(preset.request.path);
       if (preset?.tokenUrl) expect(p.auth?.credentials).toMatchObject({ tokenUrl: preset.tokenUrl });
+      if (preset?.tokenMethod) expect(p.auth?.credentials).toMatchObject({ tokenMethod: preset.tokenMethod });
+      expect(p.auth?.expectBody).toEqual(preset?.expectBody);
     }
   });
 
   it('asks for an endpoint where the host is per account, and accepts one', () => {
     const perAccount = PRESET_NAMES.filter((n) => PRESETS[n]?.endpoint[environment] === undefined);
     for (const n of perAccount) {
-      const base = `processors:\n  - name: ${n}\n    preset: ${n}\n    environment: ${environment}\n    auth:\n      credentials: ${credentialsYaml(n)}\n`;
+      const base = `processors:\n  - name: ${n}\n    preset: ${n}\n    environment: ${environment}\n    auth: ${authYaml(n)}\n`;
       const found = issues(base);
       expect(found).toEqual([
         expect.objectContaining({
@@ -123,13 +131,32 @@ describe('presets the issue requires', () => {
     expect(PRESETS[name]).toBeDefined();
   });
 
-  it('gives PayPal and M-Pesa Daraja their OAuth token endpoints and Adyen its API-key header', () => {
+  it('gives PayPal and M-Pesa Daraja their OAuth token endpoints (reused tokens) and Adyen its API-key header', () => {
     expect(PRESETS.paypal).toMatchObject({
       credentialType: 'oauth2-client-credentials',
       tokenUrl: '/v1/oauth2/token',
+      request: { method: 'GET', path: '/v1/notifications/webhooks' },
     });
-    expect(PRESETS['mpesa-daraja']?.request?.path).toBe('/oauth/v1/generate?grant_type=client_credentials');
-    expect(PRESETS.adyen?.credentialType).toBe('header');
+    expect(PRESETS['mpesa-daraja']).toMatchObject({
+      credentialType: 'oauth2-client-credentials',
+      tokenUrl: '/oauth/v1/generate',
+      tokenMethod: 'GET',
+    });
+    expect(PRESETS.adyen).toMatchObject({
+      credentialType: 'header',
+      request: { path: '/v72/paymentMethods' },
+      bodyFields: ['merchantAccount'],
+    });
+  });
+
+  it('no preset authenticates by requesting a token with static credentials on every run', () => {
+    // A token endpoint as the configured request would bypass the token cache (M-Pesa's preset once did).
+    for (const [name, p] of Object.entries(PRESETS)) {
+      expect({ name, path: p.request?.path ?? '' }).not.toEqual({
+        name,
+        path: expect.stringMatching(/oauth|token/i),
+      });
+    }
   });
 });
 
@@ -194,7 +221,7 @@ describe('preset data', () => {
   });
 
   it('sends only read-only requests: GET, or a POST known to have no side effects', () => {
-    const postsWithoutSideEffects = ['adyen /v71/paymentMethods', 'braintree /graphql'];
+    const postsWithoutSideEffects = ['adyen /v72/paymentMethods', 'braintree /graphql'];
     for (const [name, p] of Object.entries(PRESETS)) {
       const method = p.request?.method ?? 'GET';
       if (method !== 'GET') expect(postsWithoutSideEffects).toContain(`${name} ${p.request?.path}`);
@@ -290,7 +317,7 @@ processors:
     ]);
   });
 
-  it('paypal sandbox: the token request to /v1/oauth2/token is the check, and a wrong secret is AUTH_REJECTED', async () => {
+  it('paypal sandbox: a token from /v1/oauth2/token, the webhooks list with it, and a wrong secret is AUTH_REJECTED', async () => {
     const api = await bed.start('oauth', {
       oauth: { clientId: 'pp-client', clientSecret: 'pp-secret', path: '/v1/oauth2/token' },
     });
@@ -310,6 +337,10 @@ processors:
     const bad = await probe(p, { secrets: new SecretSources({ env: { PP_SECRET: 'wrong' } }) });
     expect(good).toMatchObject({ ok: true });
     expect(bad).toMatchObject({ ok: false, stage: 'auth', class: 'AUTH_REJECTED' });
-    expect(api.requests.every((r) => r.method === 'POST' && r.path === '/v1/oauth2/token')).toBe(true);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /v1/oauth2/token',
+      'GET /v1/notifications/webhooks',
+      'POST /v1/oauth2/token',
+    ]);
   });
 });
