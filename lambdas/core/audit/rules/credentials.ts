@@ -16,7 +16,7 @@ const USERNAME_PREFIXES: Readonly<Record<string, Readonly<Record<Environment, re
 };
 /** Credential formats recognisable anywhere in the config (a leaked literal). */
 const KEY_LITERAL =
-  /\b(sk|rk)_(live|test)_[A-Za-z0-9]{8,}|\bFLWSECK(_TEST)?-[A-Za-z0-9]{8,}|\brzp_(live|test)_[A-Za-z0-9]{8,}/;
+  /\b(sk|rk)_(live|test|sbox)_[A-Za-z0-9]{8,}|\bFLWSECK(_TEST)?-[A-Za-z0-9]{8,}|\brzp_(live|test)_[A-Za-z0-9]{8,}/;
 const CREDENTIAL_HEADER =
   /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token)$|(secret|token|password|passwd|api[-_]?key)/i;
 const CREDENTIAL_QUERY =

@@ -136,6 +136,36 @@ export const CREDENTIAL_CERTIFICATE_CASES: Case[] = [
       }),
   },
   {
+    name: 'a Checkout.com older-platform test key (sk_test_, raw in Authorization) on a production processor',
+    rule: 'test-key-in-production',
+    field: 'processors[0].auth.credentials.value',
+    fires: () =>
+      withSecrets((c) => {
+        c.processors[0] = checkoutLegacy();
+        return { 'secretsManager cko/key': 'sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808' };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        c.processors[0] = checkoutLegacy();
+        return { 'secretsManager cko/key': 'sk_0b9b5db6-f223-49d0-b68f-f6643dd4f808' };
+      }),
+  },
+  {
+    name: 'a Checkout.com live key (sk_ without sbox/test) on a sandbox processor',
+    rule: 'live-key-in-sandbox',
+    field: 'processors[0].auth.credentials.value',
+    fires: () =>
+      withSecrets((c) => {
+        c.processors[0] = checkoutLegacy('sandbox');
+        return { 'secretsManager cko/key': 'sk_0b9b5db6-f223-49d0-b68f-f6643dd4f808' };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        c.processors[0] = checkoutLegacy('sandbox');
+        return { 'secretsManager cko/key': 'sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e' };
+      }),
+  },
+  {
     name: 'an API token from an environment variable in a deployed config',
     rule: 'local-secret-source',
     field: 'processors[0].auth.credentials.token',
@@ -271,3 +301,14 @@ export const CREDENTIAL_CERTIFICATE_CASES: Case[] = [
       }),
   },
 ];
+
+/** Checkout.com with an older-platform key: the raw key in Authorization (header credential). */
+function checkoutLegacy(environment: 'production' | 'sandbox' = 'production') {
+  return {
+    name: 'cko',
+    preset: 'checkout-com',
+    environment,
+    endpoint: `https://pk123.api${environment === 'sandbox' ? '.sandbox' : ''}.checkout.com`,
+    auth: { credentials: { type: 'header', name: 'Authorization', value: { secretsManager: 'cko/key' } } },
+  };
+}
