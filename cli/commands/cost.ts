@@ -15,6 +15,7 @@ import {
   withMetricsMode,
 } from '../../lambdas/core/cost/cost';
 import { PRICES, type PriceKey } from '../../lambdas/core/cost/pricing';
+import { TOKEN_REFRESH_MS } from '../../lambdas/core/engine/token-cache';
 import { CERT_SAMPLE_HOURS, PHASE_SAMPLE_HOURS } from '../../lambdas/core/policy/publishing';
 import type { CliIo } from '../io';
 
@@ -53,6 +54,11 @@ const COLUMNS: readonly { readonly title: string; readonly prices: readonly Pric
   { title: 'LOGS', prices: ['logsIngestionGb', 'logsStorageGbMonth'] },
   { title: 'SECRETS', prices: ['secretsManagerApiCall'] },
 ];
+
+/** A rate with at most one decimal: 4, 6.7. */
+function formatRate(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
 
 export function usd(n: number): string {
   return `$${n.toFixed(2)}`;
@@ -121,6 +127,14 @@ export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
       `$${PRICES.syntheticsCanaryRun.usd}), ${usd(e.synthetics.usd)} for this config; canaries cannot run more ` +
       'often than once a minute.',
   );
+  const oauth = e.processors.filter((p) => p.usage.tokenRequestsPerHour > 0);
+  if (oauth.length > 0) {
+    out.push(
+      `OAuth token requests to the processor (no AWS cost; tokens are reused for up to ${TOKEN_REFRESH_MS / 60_000} minutes): ` +
+        `${oauth.map((p) => `${p.processor} ${formatRate(p.usage.tokenRequestsPerHour)} an hour`).join(', ')} per region in steady state, ` +
+        'plus one per cold start and one per probe attempt while the credentials are refused.',
+    );
+  }
   const a = e.assumptions;
   const subMinute = [...new Set(e.processors.map((p) => p.intervalSeconds).filter((i) => i < 60))].sort(
     (x, y) => x - y,

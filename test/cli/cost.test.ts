@@ -55,6 +55,10 @@ describe('payprobe cost', () => {
     expect(rows.find((r) => r.startsWith('paypal '))).toMatch(/10 s +full .*\$\d+\.\d{2}$/);
     expect(rows.find((r) => r.startsWith('TOTAL'))).toMatch(/\$\d+\.\d{2}$/);
     expect(text).toContain('Synthetics canary');
+    // The example's PayPal processor reuses its OAuth token: the rate the processor sees is stated.
+    expect(text).toMatch(
+      /OAuth token requests to the processor .*reused for up to 15 minutes\): paypal 4 an hour/,
+    );
     expect(text).toMatch(/Assumptions/);
     // The publishing pattern the metrics line is priced from (lambdas/probe/publishing.ts).
     expect(text).toContain(

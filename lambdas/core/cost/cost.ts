@@ -26,6 +26,8 @@
  * - Logs: one structured line per probe plus Lambda's START/END/REPORT lines per invocation; stored for the
  *   retention period, uncompressed (an over-estimate).
  * - Secrets Manager: one GetSecretValue per secret reference per cache TTL.
+ * - OAuth token requests to the processor (not an AWS cost, but a rate the processor sees): one per 15 minutes
+ *   per warm function in steady state (lambdas/core/engine/token-cache.ts tokenRequestsPerHour).
  * - Shared per region (not per processor): the dashboard, the customer-managed KMS key of the encrypted
  *   topics, the diagnose Lambda's own alarm.
  * - Scheduling by an EventBridge scheduled rule is free; SSM standard parameters are free.
@@ -34,11 +36,13 @@
  */
 
 import type { ProcessorConfig } from '../config/model';
+import { PRESETS } from '../config/presets';
 import { configReferences } from '../config/references';
 import type { MetricsMode, RawConfig, Subscription } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from '../contract/alarm-names';
 import { ENV_PROCESSOR } from '../contract/env-names';
 import { METRICS, type MetricName } from '../contract/metric-names';
+import { tokenRequestsPerHour } from '../engine/token-cache';
 import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../policy/deployment';
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
 import { DEFAULT_METRICS_MODE, type PublishRule, publishingRules } from '../policy/publishing';
@@ -161,6 +165,11 @@ export interface ProcessorUsage {
   readonly logStoredGb: number;
   readonly secretsManagerRefs: number;
   readonly secretsManagerCalls: number;
+  /**
+   * OAuth token requests to the processor an hour in steady state (0 without OAuth credentials); a cold start
+   * adds one, and so does each probe attempt while the credentials are refused.
+   */
+  readonly tokenRequestsPerHour: number;
 }
 
 export interface ProcessorCost {
@@ -399,7 +408,15 @@ export function processorUsage(
     logStoredGb,
     secretsManagerRefs,
     secretsManagerCalls: secretsManagerRefs * fetchesPerRef,
+    tokenRequestsPerHour: oauthTokenRequestsPerHour(p),
   };
+}
+
+/** Steady-state OAuth token requests an hour of a processor: by the preset's documented token lifetime. */
+export function oauthTokenRequestsPerHour(p: ProcessorConfig): number {
+  if (p.auth?.credentials?.type !== 'oauth2-client-credentials') return 0;
+  const preset = p.preset !== undefined ? PRESETS[p.preset] : undefined;
+  return tokenRequestsPerHour(p.intervalSeconds, preset?.tokenLifetimeSeconds);
 }
 
 function line(item: string, quantity: number, price: PriceKey): CostLine {

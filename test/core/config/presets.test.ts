@@ -269,7 +269,9 @@ describe('preset data', () => {
     expect(keyEnvironment(at('flutterwave'), 'FLWSECK_TEST-abc')).toBe('sandbox');
     expect(keyEnvironment(at('flutterwave'), 'FLWSECK-abc')).toBe('production');
     expect(keyEnvironment(at('checkout-com'), 'sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e')).toBe('sandbox');
-    expect(keyEnvironment(at('checkout-com'), 'sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808')).toBe('sandbox');
+    expect(keyEnvironment(at('checkout-com'), 'sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808')).toBe(
+      'sandbox',
+    );
     expect(keyEnvironment(at('checkout-com'), 'sk_0b9b5db6-f223-49d0-b68f-f6643dd4f808')).toBe('production');
     expect(keyEnvironment(at('checkout-com'), 'pk_sbox_abc')).toBeUndefined();
     expect(keyEnvironment(at('stripe'), 'pk_live_abc')).toBeUndefined();

@@ -367,6 +367,36 @@ processors:
     expect(p?.usage.secretsManagerCalls).toBeCloseTo((2 * HOURS_PER_MONTH * 3600) / 600, 6);
   });
 
+  it('states the OAuth token requests each processor makes to its processor: 4 an hour for PayPal and M-Pesa, none without OAuth', () => {
+    const oauth = (name: string, preset: string) => `
+  - name: ${name}
+    preset: ${preset}
+    auth:
+      credentials: { type: oauth2-client-credentials, clientId: id, clientSecret: { secretsManager: s } }`;
+    const cfg = load(`
+processors:${oauth('paypal', 'paypal')}${oauth('mpesa', 'mpesa-daraja')}
+  - name: stripe
+    preset: stripe
+    auth: { credentials: { type: bearer, token: { secretsManager: k } } }
+  - name: custom
+    endpoint: https://api.example.com
+    intervalSeconds: 10
+    auth:
+      credentials: { type: oauth2-client-credentials, tokenUrl: /oauth/token, clientId: id, clientSecret: { secretsManager: s } }
+`);
+    const rates = estimateCost({ processors: cfg.processors }).processors.map((p) => [
+      p.processor,
+      p.usage.tokenRequestsPerHour,
+    ]);
+    // One per 15 minutes (TOKEN_REFRESH_MS), whatever the interval, where the token outlives that.
+    expect(rates).toEqual([
+      ['paypal', 4],
+      ['mpesa', 4],
+      ['stripe', 0],
+      ['custom', 4],
+    ]);
+  });
+
   it('multiplies per-processor and shared items by the number of regions', () => {
     const cfg = load(`regions: [us-east-1, eu-west-1, ap-southeast-2]\n${ONE_AT(60)}`);
     const one = estimateCost({ processors: cfg.processors });
