@@ -1,0 +1,492 @@
+/**
+ * Incident replays end to end on the AWS emulator (issue #14): the synthesized stack's functions run as the
+ * bundles the stack deploys (./lambda-runtime.ts), probing a loopback fleet (./replay-world.ts) on a
+ * simulated clock; their metrics go to moto; the stack's alarms are evaluated as CloudWatch documents it
+ * (./sim.ts); alarm state changes go through the stack's EventBridge rule (./event-routing.ts) to the
+ * diagnose function; every notification the topics deliver is collected as a page (./pages.ts).
+ *
+ * A scenario is declarative: minutes of healthy probing after the deploy (the warm-up), then a timeline of
+ * steps at minutes from the onset (change the CA bundle parameter, let a certificate expire, rotate a
+ * credential), then how long to keep watching. `runReplay` returns the pages before the onset (the deploy's
+ * own noise) and after it, with the time from onset to the first page.
+ *
+ *   const env = await ReplayEnvironment.start({ processors, synthesize, buildBundle });
+ *   const result = await runReplay(env, {
+ *     name: 'certificate expires', minutes: 10,
+ *     timeline: [at(0, serve('bolt-pay', 'expired'))],
+ *   });
+ *   console.log(formatReport(result));
+ *   await env.close();
+ *
+ * Each simulated minute, in this order: the timeline's steps for that minute; the alarms evaluated up to
+ * it (diagnose runs for the state changes its rule matches, re-probing the world as it now is); then every
+ * probe whose schedule fires (rate(1 minute): every minute from the deploy), concurrently. Lambda's own
+ * metrics (AWS/Lambda Invocations and Errors by FunctionName, which ProbeNotRunning and DiagnoseErrors
+ * read) are published for every invocation, as Lambda would. Simulated time lies hours in the past, so
+ * moto keeps the datapoints and a replay takes seconds of real time.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ENV_PROCESSOR } from '../../lambdas/core/contract/env-names';
+import type { AlarmTransition } from './alarm-evaluator';
+import type { AlarmStateChangeEvent } from './alarm-events';
+import { type CfnTemplate, templateContext } from './alarm-model';
+import { EventRouter } from './event-routing';
+import { type Invocation, LambdaFunctionRuntime } from './lambda-runtime';
+import { type MotoServer, startMoto } from './moto';
+import { describePage, maxPagesPerProcessor, type Page, PageCollector, type PageTopic } from './pages';
+import { type CliRun, ReplayFleet, ReplayWorld } from './replay-world';
+import { AwsSim, MOTO_ACCOUNT } from './sim';
+import { type StackFunction, stackFunctions, uncoveredReads } from './stack-functions';
+import { startSubscriber } from './subscriber';
+
+const MIN = 60_000;
+
+/**
+ * The default warm-up. Two minutes after the deploy every alarm is OK; the rest lets the deploy's own pages
+ * pass. Even on purpose: the functions cache secrets and parameters for 60 s and the schedule fires exactly
+ * every 60 s, so a cached value is read again at even minutes from the deploy (at 60 s it is not yet
+ * expired) and, with an even warm-up, a change at the onset is seen by the onset's probe; a change one
+ * minute later is first met by a stale cached value. Real schedules jitter: both happen in AWS.
+ */
+export const DEFAULT_WARMUP_MINUTES = 6;
+
+/** What a scenario does at one minute from the onset. */
+export interface ReplayStep {
+  /** Whole minutes from the onset (0 = the onset itself). */
+  readonly at: number;
+  /** What happens, for the report. */
+  readonly what: string;
+  readonly apply: (world: ReplayWorld) => Promise<void>;
+}
+
+export interface Scenario {
+  readonly name: string;
+  /**
+   * Minutes the fleet probes healthy after the deploy, before the onset: long enough for every alarm to
+   * leave INSUFFICIENT_DATA and for the deploy's own pages (see the first-deploy replay) to be over.
+   * @default DEFAULT_WARMUP_MINUTES
+   */
+  readonly warmupMinutes?: number;
+  /** Minutes watched from the onset (the last evaluation is at onset + minutes). */
+  readonly minutes: number;
+  readonly timeline: readonly ReplayStep[];
+}
+
+/** A step at `minute` from the onset. */
+export function at(minute: number, step: Omit<ReplayStep, 'at'>): ReplayStep {
+  return { at: minute, ...step };
+}
+
+/** Step: PutParameter with Overwrite, the value chosen from the fleet (e.g. its sandbox CA bundle). */
+export function setParameter(
+  name: string,
+  value: (fleet: ReplayFleet) => string,
+  what = `SSM parameter ${name} changes`,
+): Omit<ReplayStep, 'at'> {
+  return { what, apply: (w) => w.setParameter(name, value(w.fleet)) };
+}
+
+/** Step: from now on the processor's endpoint behaves as testbed kind `kind` ('expired', 'reset', ...). */
+export function serve(processor: string, kind: Parameters<ReplayFleet['serve']>[1]): Omit<ReplayStep, 'at'> {
+  return { what: `${processor} serves ${kind}`, apply: (w) => w.fleet.serve(processor, kind) };
+}
+
+/** Step: the processor accepts only a new API key, and its secret holds it (PutSecretValue). */
+export function rotateCredential(processor: string): Omit<ReplayStep, 'at'> {
+  return {
+    what: `${processor}'s API key rotated in Secrets Manager`,
+    apply: (w) => w.rotateCredential(processor),
+  };
+}
+
+/** Step: runs `payprobe ARGS` against the emulator (`{config}` is the fleet's config file); see ReplayWorld.cli. */
+export function runCli(args: readonly string[]): Omit<ReplayStep, 'at'> {
+  return {
+    what: `payprobe ${args.join(' ')}`,
+    apply: async (w) => {
+      await w.cli(args);
+    },
+  };
+}
+
+/**
+ * Steps for an intermittent endpoint: `pattern` has one character per minute from `from`: `x` the
+ * processor serves `bad`, `.` it is healthy (a bad edge node the probe lands on in some minutes).
+ */
+export function intermittent(
+  processor: string,
+  bad: Parameters<ReplayFleet['serve']>[1],
+  pattern: string,
+  from = 0,
+): ReplayStep[] {
+  const steps: ReplayStep[] = [];
+  let previous = '.';
+  [...pattern].forEach((c, i) => {
+    if (c !== 'x' && c !== '.') throw new Error(`intermittent pattern "${pattern}": only x and . allowed`);
+    if (c !== previous)
+      steps.push(at(from + i, c === 'x' ? serve(processor, bad) : serve(processor, 'healthy')));
+    previous = c;
+  });
+  return steps;
+}
+
+export interface ReplayEnvironmentOptions {
+  /** The fleet's processor names. */
+  readonly processors: readonly string[];
+  /** Synthesizes the stack for a config file (bundling skipped) and returns its template. */
+  readonly synthesize: (configFile: string) => CfnTemplate;
+  /** Builds a handler's bundle into `outDir/index.js` as the stack does. */
+  readonly buildBundle: (handler: 'probe' | 'diagnose', outDir: string) => Promise<unknown>;
+  /** @default 'eu-west-1' */
+  readonly region?: string;
+}
+
+/** What a test file shares between replays: moto, the fleet, the synthesized template and the bundles. */
+export class ReplayEnvironment {
+  private constructor(
+    readonly moto: MotoServer,
+    readonly fleet: ReplayFleet,
+    readonly template: CfnTemplate,
+    readonly bundles: Readonly<Record<'probe' | 'diagnose', string>>,
+    /** The fleet's config file, from which the template was synthesized. */
+    readonly configFile: string,
+    private readonly dir: string,
+  ) {}
+
+  static async start(options: ReplayEnvironmentOptions): Promise<ReplayEnvironment> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-replay-'));
+    const bundles = { probe: path.join(dir, 'probe'), diagnose: path.join(dir, 'diagnose') };
+    let moto: MotoServer | undefined;
+    let fleet: ReplayFleet | undefined;
+    try {
+      [moto, fleet] = await Promise.all([
+        startMoto({ region: options.region ?? 'eu-west-1' }).then(async (m) => {
+          // moto imports each service on its first request (seconds for SSM): do it while the stack synthesizes.
+          await warmUp(m);
+          return m;
+        }),
+        ReplayFleet.start(options.processors),
+      ]);
+      const configFile = path.join(dir, 'payprobe.yaml');
+      writeFileSync(configFile, fleet.configYaml());
+      for (const b of Object.values(bundles)) mkdirSync(b);
+      await Promise.all([
+        options.buildBundle('probe', bundles.probe),
+        options.buildBundle('diagnose', bundles.diagnose),
+      ]);
+      const template = options.synthesize(configFile);
+      return new ReplayEnvironment(moto, fleet, template, bundles, configFile, dir);
+    } catch (e) {
+      await Promise.all([moto?.stop(), fleet?.close()]);
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.moto.stop(), this.fleet.close()]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface InvocationRecord {
+  readonly function: string;
+  readonly role: StackFunction['role'];
+  readonly at: number;
+  readonly ok: boolean;
+  readonly response?: unknown;
+  readonly error?: string;
+}
+
+export interface ReplayResult {
+  readonly scenario: string;
+  readonly deployAt: number;
+  readonly onset: number;
+  readonly end: number;
+  /** Notifications from the deploy up to (not including) the onset. */
+  readonly deployPages: readonly Page[];
+  /** Notifications from the onset on. */
+  readonly pages: readonly Page[];
+  /** Minutes from the onset to the first page, or null when nothing was paged. */
+  readonly firstPageAfterMinutes: number | null;
+  readonly transitions: readonly AlarmTransition[];
+  /** Every alarm of the stack, by name. */
+  readonly alarms: readonly string[];
+  readonly invocations: readonly InvocationRecord[];
+  /** Every log line of every function, by function name. */
+  readonly logs: Readonly<Record<string, readonly string[]>>;
+  /** Real time the replay took. */
+  readonly realMs: number;
+  /** Every secret value the fleet has handed out (this replay's and earlier ones'), for leak checks. */
+  readonly secrets: readonly string[];
+  readonly steps: readonly { readonly at: number; readonly what: string }[];
+  /** The CLI runs of `runCli` steps. */
+  readonly cliRuns: readonly CliRun[];
+}
+
+/** Runs one scenario from a fresh emulator state and fresh function containers. */
+export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Promise<ReplayResult> {
+  const started = Date.now();
+  const warmup = scenario.warmupMinutes ?? DEFAULT_WARMUP_MINUTES;
+  for (const s of scenario.timeline) {
+    if (!Number.isInteger(s.at) || s.at < 0 || s.at > scenario.minutes)
+      throw new Error(`${scenario.name}: step "${s.what}" at ${s.at}: whole minutes within the scenario`);
+  }
+  // Three hours ago, on a minute: CloudWatch (and moto) keep datapoints that old; nothing lies in the future.
+  const deployAt = Math.floor((Date.now() - 3 * 3600_000) / MIN) * MIN;
+  const onset = deployAt + warmup * MIN;
+  const end = onset + scenario.minutes * MIN;
+  if (end > Date.now() - 5 * MIN)
+    throw new Error(`${scenario.name}: a replay may simulate at most 2 h 55 min`);
+
+  await env.moto.reset();
+  await env.fleet.reset();
+  const world = new ReplayWorld(env.fleet, env.moto, env.configFile);
+  const subscriber = await startSubscriber();
+  const runtimes = new Map<string, LambdaFunctionRuntime>();
+  const invocations: InvocationRecord[] = [];
+  let sim: AwsSim | undefined;
+  let router: EventRouter | undefined;
+  let collector: PageCollector | undefined;
+  try {
+    const onStateChange = async (event: AlarmStateChangeEvent, t: AlarmTransition) => {
+      collector?.sync(t.at);
+      const routedAll = router?.route(event) ?? [];
+      for (const routed of routedAll) {
+        const runtime = runtimes.get(routed.fn.name);
+        if (!runtime) throw new Error(`no runtime for ${routed.fn.name}`);
+        invocations.push(await invoke(runtime, routed.fn, event, t.at));
+      }
+      collector?.sync(t.at);
+    };
+    sim = await AwsSim.create({
+      template: env.template,
+      aws: env.moto,
+      subscriber,
+      evaluator: { createdAt: deployAt },
+      percentileBucketSeconds: probingIntervalSeconds(env.template),
+      onStateChange,
+    });
+    const ctx = templateContext(
+      env.template,
+      { region: env.moto.region, account: MOTO_ACCOUNT },
+      Object.fromEntries(sim.topics),
+    );
+    const fns = stackFunctions(env.template, ctx).filter((f) => f.role !== 'other');
+    const uncovered = fns.flatMap((f) => uncoveredReads(f).map((r) => `${f.logicalId}: ${r}`));
+    if (uncovered.length > 0) {
+      throw new Error(
+        `the stack's roles cannot read what the functions reference:\n  ${uncovered.join('\n  ')}`,
+      );
+    }
+    await world.seed({
+      secrets: fns.flatMap((f) => f.grants.secrets),
+      parameters: fns.flatMap((f) => f.grants.parameters),
+    });
+    router = new EventRouter(fns);
+    collector = await PageCollector.create(env.moto, sim, subscriber, topicSeverities(fns));
+    await Promise.all(
+      fns.map(async (fn) => {
+        const runtime = await LambdaFunctionRuntime.start(
+          {
+            name: fn.name,
+            codeDir: fn.role === 'probe' ? env.bundles.probe : env.bundles.diagnose,
+            environment: fn.environment,
+            timeoutSeconds: fn.timeoutSeconds,
+            memoryMb: fn.memoryMb,
+            entry: fn.role === 'probe' ? 'createHandler:clock' : 'handler',
+          },
+          { awsEnv: env.moto.env, account: MOTO_ACCOUNT },
+        );
+        runtimes.set(fn.name, runtime);
+      }),
+    );
+
+    const scheduled = fns.flatMap((fn) => fn.schedules.map((s) => ({ fn, everyMs: s.everyMs })));
+    const steps: { at: number; what: string }[] = [];
+    let evaluatedTo = deployAt - 1;
+    for (let t = deployAt; t <= end; t += MIN) {
+      for (const s of scenario.timeline.filter((x) => onset + x.at * MIN === t)) {
+        await s.apply(world);
+        steps.push({ at: s.at, what: s.what });
+      }
+      await sim.run(evaluatedTo + 1, t);
+      evaluatedTo = t;
+      collector.sync(t);
+      if (t === end) break;
+      const due = scheduled.filter((s) => (t - deployAt) % s.everyMs === 0);
+      const runs = await Promise.all(
+        due.map(({ fn }) =>
+          invoke(
+            runtimes.get(fn.name) as LambdaFunctionRuntime,
+            fn,
+            scheduledEvent(fn, t, env.moto.region),
+            t,
+          ),
+        ),
+      );
+      invocations.push(...runs);
+      // Lambda's own metrics for the runs (the diagnose runs' were published as they ran).
+      await publishLambdaMetrics(sim, runs);
+      collector.sync(t);
+    }
+    const all = await collector.pages();
+    const pages = all.filter((p) => p.at >= onset);
+    const first = pages[0];
+    return {
+      scenario: scenario.name,
+      deployAt,
+      onset,
+      end,
+      deployPages: all.filter((p) => p.at < onset),
+      pages,
+      firstPageAfterMinutes: first ? (first.at - onset) / MIN : null,
+      transitions: sim.evaluator.history,
+      alarms: sim.alarms.map((a) => a.name),
+      invocations,
+      logs: Object.fromEntries([...runtimes].map(([name, r]) => [name, r.logs])),
+      secrets: [...env.fleet.issuedSecrets],
+      steps,
+      cliRuns: [...world.cliRuns],
+      realMs: Date.now() - started,
+    };
+  } finally {
+    await Promise.all([...runtimes.values()].map((r) => r.stop()));
+    await subscriber.close();
+    sim?.destroy();
+    collector?.destroy();
+    world.destroy();
+  }
+
+  async function invoke(
+    runtime: LambdaFunctionRuntime,
+    fn: StackFunction,
+    event: unknown,
+    when: number,
+  ): Promise<InvocationRecord> {
+    const r: Invocation = await runtime.invoke(event, when);
+    const record: InvocationRecord = {
+      function: fn.name,
+      role: fn.role,
+      at: when,
+      ok: r.ok,
+      ...(r.ok ? { response: r.response } : { error: `${r.error?.name}: ${r.error?.message}` }),
+    };
+    if (fn.role !== 'probe' && sim) await publishLambdaMetrics(sim, [record]);
+    return record;
+  }
+}
+
+/** One cheap request to each service a replay uses, so moto has imported them all before the first replay. */
+async function warmUp(moto: MotoServer): Promise<void> {
+  const config = moto.clientConfig;
+  const clients = [
+    new CloudWatchClient(config),
+    new SNSClient(config),
+    new SQSClient(config),
+    new SSMClient(config),
+    new SecretsManagerClient(config),
+  ] as const;
+  try {
+    await Promise.all([
+      clients[0].send(new DescribeAlarmsCommand({ MaxRecords: 1 })),
+      clients[1].send(new ListTopicsCommand({})),
+      clients[2].send(new ListQueuesCommand({})),
+      clients[3].send(new DescribeParametersCommand({ MaxResults: 1 })),
+      clients[4].send(new ListSecretsCommand({ MaxResults: 1 })),
+    ]);
+  } finally {
+    for (const c of clients) c.destroy();
+  }
+}
+
+/** Each alarm's state at simulated time `t`, after the evaluations at `t`. */
+export function alarmStatesAt(r: ReplayResult, t: number): Record<string, string> {
+  const states: Record<string, string> = Object.fromEntries(r.alarms.map((a) => [a, 'INSUFFICIENT_DATA']));
+  for (const tr of r.transitions) if (tr.at <= t) states[tr.alarm.name] = tr.current.value;
+  return states;
+}
+
+/** The report line block of a replay: onset to first page, the page count, and every page. */
+export function formatReport(r: ReplayResult): string {
+  const bySource = (s: Page['source']) => r.pages.filter((p) => p.source === s).length;
+  const first =
+    r.firstPageAfterMinutes === null ? 'no page' : `first page after ${r.firstPageAfterMinutes} min`;
+  return [
+    `replay "${r.scenario}": ${first} (simulated), ${r.pages.length} pages ` +
+      `(${bySource('alarm')} alarm notifications, ${bySource('diagnose')} diagnosis pages; ` +
+      `at most ${maxPagesPerProcessor(r.pages, 15)} per processor in 15 min; ${(r.realMs / 1000).toFixed(1)} s real)`,
+    ...r.steps.map((s) => `  step +${s.at}m ${s.what}`),
+    ...r.pages.map((p) => `  ${describePage(p, r.onset)}`),
+  ].join('\n');
+}
+
+/** Which topic is critical and which warning: the diagnose function's environment says. */
+function topicSeverities(fns: readonly StackFunction[]): Record<string, PageTopic> {
+  const out: Record<string, PageTopic> = {};
+  for (const fn of fns) {
+    if (fn.role !== 'diagnose') continue;
+    const critical = fn.environment.PAYPROBE_TOPIC_CRITICAL_ARN;
+    const warning = fn.environment.PAYPROBE_TOPIC_WARNING_ARN;
+    if (critical) out[critical] = 'critical';
+    if (warning) out[warning] = 'warning';
+  }
+  return out;
+}
+
+/**
+ * The shortest probing interval of the stack's probes: percentiles are rebuilt from buckets this wide, exact
+ * while each bucket holds at most one run (./sim.ts).
+ */
+function probingIntervalSeconds(template: CfnTemplate): number {
+  const intervals = Object.values(template.Resources ?? {}).flatMap((r) => {
+    const env = (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    const json = env?.[ENV_PROCESSOR];
+    return typeof json === 'string'
+      ? [(JSON.parse(json) as { intervalSeconds: number }).intervalSeconds]
+      : [];
+  });
+  return Math.min(60, ...intervals);
+}
+
+/** The event a schedule rule sends ("Scheduled Event"). */
+function scheduledEvent(fn: StackFunction, t: number, region: string): unknown {
+  const ruleId = fn.schedules[0]?.ruleId ?? 'Schedule';
+  return {
+    version: '0',
+    id: `e2e-${fn.logicalId}-${t}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: MOTO_ACCOUNT,
+    time: new Date(t).toISOString().replace('.000Z', 'Z'),
+    region,
+    resources: [`arn:aws:events:${region}:${MOTO_ACCOUNT}:rule/${ruleId}`],
+    detail: {},
+  };
+}
+
+/** AWS/Lambda Invocations and Errors for each invocation, by FunctionName, as Lambda publishes them. */
+async function publishLambdaMetrics(sim: AwsSim, runs: readonly InvocationRecord[]): Promise<void> {
+  if (runs.length === 0) return;
+  await sim.putMetricData({
+    Namespace: 'AWS/Lambda',
+    MetricData: runs.flatMap((r) => {
+      const common = {
+        Dimensions: [{ Name: 'FunctionName', Value: r.function }],
+        Timestamp: new Date(r.at),
+        Unit: 'Count' as const,
+      };
+      return [
+        { MetricName: 'Invocations', Value: 1, ...common },
+        { MetricName: 'Errors', Value: r.ok ? 0 : 1, ...common },
+      ];
+    }),
+  });
+}
