@@ -163,7 +163,7 @@ export class LambdaFunctionRuntime {
     return runtime;
   }
 
-  /** Every log line the function wrote so far, all invocations. */
+  /** Every log line the function wrote so far: each finished invocation's, and any written between them. */
   get logs(): readonly string[] {
     return this.allLogs;
   }
@@ -228,8 +228,9 @@ export class LambdaFunctionRuntime {
       return;
     }
     if (line === '') return;
-    this.allLogs.push(line);
-    p?.logs[stream].push(line);
+    // Lines of an invocation join the function's log when it ends (stdout's first, as in Invocation.logs).
+    if (p) p.logs[stream].push(line);
+    else this.allLogs.push(line);
   }
 
   /** Resolves the pending invocation once both its reply and the end of its logs have arrived. */
@@ -239,10 +240,12 @@ export class LambdaFunctionRuntime {
     this.pending = undefined;
     clearTimeout(p.timer);
     const r = p.reply;
+    const logs = [...p.logs.stdout, ...p.logs.stderr];
+    this.allLogs.push(...logs);
     p.resolve({
       ok: r.ok,
       ...(r.ok ? { response: r.response } : { error: r.error }),
-      logs: [...p.logs.stdout, ...p.logs.stderr],
+      logs,
       at: p.at,
       endedAt: r.endedAt,
     });

@@ -102,7 +102,6 @@ export class ReplayFleet {
       '# Written by testbed/aws/replay-world.ts: the replay fleet, every processor on a loopback switchboard.',
       'defaults:',
       '  intervalSeconds: 60',
-      '  timeoutMs: 2000',
       `  tls: { ca: { ssm: ${GATEWAY_CA_PARAMETER} } }`,
       '  # Real loopback timings on a busy CI machine must not move LatencyHigh: no replay is about latency.',
       `  alarms: { latencyBudgetMs: ${REPLAY_LATENCY_BUDGET_MS} }`,
