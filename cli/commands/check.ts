@@ -136,13 +136,13 @@ export function credentialRedactor(
 ): () => Redactor {
   let cachedKey: string | undefined;
   let cached = makeRedactor([]);
+  // Walked once: the redactor is asked for on every write, and a fleet has hundreds of references.
+  const refs = processors.flatMap((p) => credentialRefs(p).map((ref) => ({ ref, baseDir: p.baseDir })));
   return () => {
     const values: string[] = [];
-    for (const p of processors) {
-      for (const ref of credentialRefs(p)) {
-        const v = secrets.peek(ref, p.baseDir);
-        if (v !== undefined) values.push(v);
-      }
+    for (const { ref, baseDir } of refs) {
+      const v = secrets.peek(ref, baseDir);
+      if (v !== undefined) values.push(v);
     }
     const key = values.join('\0');
     if (key !== cachedKey) {

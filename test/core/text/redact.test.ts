@@ -12,7 +12,7 @@ import {
 } from '../../../lambdas/core/text/redact';
 import { leakedEncodings, secretEncodings } from '../../support/encodings';
 
-const SECRET = 's3cr"et <value>/+é';
+const SECRET = 's3cR"et <Value>/+é';
 
 describe('whole values', () => {
   it('replaces secret values, also as they appear escaped in JSON and XML', () => {
@@ -66,6 +66,46 @@ describe('untrusted text', () => {
     expect(out.startsWith('Unexpected token in JSON')).toBe(true);
     // Trusted text keeps fragments: only whole values are masked there.
     expect(redact.text(message)).toBe(message);
+  });
+});
+
+describe('what a URL parser or a server does to a value', () => {
+  const redact = makeRedactor([SECRET]);
+
+  it('masks a value URL-encoded in any mix: some characters encoded, some not, hex in either case', () => {
+    const mixed = 's3cR%22et%20<Val%75e>%2f+%c3%A9';
+    expect(redact.text(`/leak/${mixed}?x`)).toBe(`/leak/${REDACTED}?x`);
+  });
+
+  it('masks a value lower-cased in a host name', () => {
+    const host = `https://${Buffer.from(SECRET).toString('base64url').toLowerCase()}.evil.example/`;
+    const out = redact.text(host);
+    expect(out).toMatch(/^https:.*\[REDACTED\]\.evil\.example\/$/);
+    expect(leakedEncodings(out, SECRET)).toEqual([]);
+  });
+
+  it("masks a value whose UTF-8 was read as Latin-1 (a server's UTF-8 header read by Node's client)", () => {
+    const mojibake = Buffer.from(SECRET, 'utf8').toString('latin1');
+    expect(redact.text(`to ${encodeURI(mojibake)}`)).toBe(`to ${REDACTED}`);
+  });
+
+  it("masks OAuth client_secret_basic's Basic header, which form-encodes the secret before base64", () => {
+    const form = new URLSearchParams({ s: SECRET }).toString().slice(2);
+    const header = `Basic ${Buffer.from(`client-id:${form}`).toString('base64')}`;
+    expect(redact.text(header)).toBe(`Basic ${REDACTED}`);
+  });
+
+  it("masks what a URL's path keeps of a value: cut at # or ?, with backslashes turned into slashes", () => {
+    const secret = 'sk_live_9Zq"x/+ é<&>';
+    const entities = secret.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const cut = `https://evil.example/leak/${entities.slice(0, entities.indexOf('#'))}`;
+    const json = JSON.stringify(secret).slice(1, -1);
+    const mangled = `https://evil.example/leak/${json.replace(/\\/g, '/')}`;
+    const r = makeRedactor([secret]);
+    expect(r.text(cut)).toBe(`https://evil.example/leak/${REDACTED}`);
+    expect(r.text(mangled)).toBe(`https://evil.example/leak/${REDACTED}`);
+    // Shorter than FRAGMENT_LENGTH, what is left before the cut would match ordinary words: left alone.
+    expect(makeRedactor(['ab"cdefgh']).text('x/ab&')).toBe('x/ab&');
   });
 });
 

@@ -1,0 +1,202 @@
+/**
+ * A hostile server that echoes the credentials it was sent, in every encoding (test/support/encodings.ts),
+ * into a redirect's Location (host, path, query, fragment), its headers and its body: for bearer, basic,
+ * header and both OAuth client-auth modes (client_secret_basic and client_secret_post). Through the real
+ * engine, no credential leaves payprobe in any encoding on any output path: the CLI's table, logfmt lines,
+ * JSON document and JUnit file, the probe Lambda's log and metrics, and the page (with its log).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { CliIo } from '../cli/io';
+import { run } from '../cli/main';
+import { parseConfig } from '../lambdas/core/config/load';
+import type { ProbeResult } from '../lambdas/core/contract/result';
+import { REDACTED } from '../lambdas/core/text/redact';
+import { createHandler as createDiagnoseHandler } from '../lambdas/diagnose/handler';
+import { createHandler as createProbeHandler } from '../lambdas/probe/handler';
+import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from './support/diagnose';
+import { type EchoServer, startEchoServer } from './support/echo-server';
+import { leakedEncodings, leakedFragments, secretEncodings } from './support/encodings';
+import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support/probe';
+
+const SECRET = 'sk_live_9Zq"x/+ é<&>';
+const ENCODINGS = secretEncodings(SECRET).length;
+const TYPES = ['bearer', 'basic', 'header', 'oauth-basic', 'oauth-post'] as const;
+/** No run this long of any encoding may be left: what a URL parser keeps of a cut or mangled echo. */
+const FRAGMENT = 8;
+
+const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
+const sns = mockClient(SNSClient);
+
+let server: EchoServer;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startEchoServer(secretEncodings);
+  dir = mkdtempSync(path.join(tmpdir(), 'payprobe-echo-'));
+  writeFileSync(path.join(dir, 'ca.pem'), server.caPem);
+  writeFileSync(path.join(dir, 'payprobe.yaml'), configYaml('env'));
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  server.received.length = 0;
+  sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => ({
+    SecretString: input.SecretId === 'echo/ca' ? server.caPem : SECRET,
+    VersionId: 'v1',
+  }));
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+});
+
+/** One processor per credential type and encoding; `source` says where secrets are read from. */
+function configYaml(source: 'env' | 'secretsManager'): string {
+  const secret = source === 'env' ? '{ env: ECHO_SECRET }' : '{ secretsManager: echo/secret }';
+  const ca = source === 'env' ? '{ file: ca.pem }' : '{ secretsManager: echo/ca }';
+  const lines = ['processors:'];
+  for (const type of TYPES) {
+    for (let i = 0; i < ENCODINGS; i++) {
+      lines.push(
+        `  - name: ${type}-${i}`,
+        `    endpoint: ${server.url}`,
+        '    timeoutMs: 3000',
+        `    tls: { ca: ${ca} }`,
+        '    auth:',
+      );
+      const request = `      request: { path: /e/${i}/v1/balance }`;
+      if (type === 'bearer') lines.push(request, `      credentials: { type: bearer, token: ${secret} }`);
+      if (type === 'basic')
+        lines.push(request, `      credentials: { type: basic, username: merchant, password: ${secret} }`);
+      if (type === 'header')
+        lines.push(request, `      credentials: { type: header, name: x-api-key, value: ${secret} }`);
+      if (type.startsWith('oauth'))
+        lines.push(
+          `      credentials: { type: oauth2-client-credentials, tokenUrl: /e/${i}/oauth/token, clientId: payprobe-client, clientSecret: ${secret}, clientAuth: ${type === 'oauth-basic' ? 'basic' : 'post'} }`,
+        );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const PROCESSORS = TYPES.length * ENCODINGS;
+
+/** Every request the server answered carried the real credential, so every echo held it. */
+function expectEveryEchoHeldTheSecret(): void {
+  expect(server.received.length).toBeGreaterThanOrEqual(PROCESSORS);
+  expect(server.received.filter((s) => s !== SECRET)).toEqual([]);
+}
+
+function expectNoLeak(output: string): void {
+  expect(leakedEncodings(output, SECRET)).toEqual([]);
+  expect(leakedFragments(output, SECRET, FRAGMENT)).toEqual([]);
+}
+
+async function cli(args: string[], tty: boolean): Promise<{ code: number; output: string }> {
+  const out: string[] = [];
+  const io: CliIo = {
+    stdout: { isTTY: tty, write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => out.push(s) },
+    cwd: dir,
+    env: { ECHO_SECRET: SECRET },
+  };
+  const code = await run(['check', ...args], io);
+  return { code, output: out.join('') };
+}
+
+describe('the CLI', () => {
+  it('prints no encoding of an echoed credential in the table', async () => {
+    const { code, output } = await cli([], true);
+    expect(code).toBe(1);
+    expectEveryEchoHeldTheSecret();
+    expect(output.split(REDACTED).length - 1).toBeGreaterThanOrEqual(PROCESSORS);
+    expectNoLeak(output);
+  });
+
+  it('prints no encoding of an echoed credential in logfmt lines', async () => {
+    const { output } = await cli([], false);
+    expectEveryEchoHeldTheSecret();
+    expect(output.split(REDACTED).length - 1).toBeGreaterThanOrEqual(PROCESSORS);
+    expectNoLeak(output);
+  });
+
+  it('writes no encoding of an echoed credential into --json or --junit', async () => {
+    const { output } = await cli(['--json', '--junit', 'junit.xml'], false);
+    const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
+    expectEveryEchoHeldTheSecret();
+    const results = (JSON.parse(output.slice(0, output.lastIndexOf('}') + 1)) as { results: ProbeResult[] })
+      .results;
+    // Each probe saw the redirect (the echo reached the detail) and the detail was masked there.
+    expect(results).toHaveLength(PROCESSORS);
+    for (const r of results) {
+      expect({ processor: r.processor, class: r.class }).toEqual({
+        processor: r.processor,
+        class: 'HTTP_ERROR',
+      });
+      expect(r.detail).toContain(REDACTED);
+    }
+    expectNoLeak(output);
+    expectNoLeak(junit);
+  });
+});
+
+describe('the Lambdas', () => {
+  const processors = () =>
+    parseConfig(configYaml('secretsManager'), path.join(dir, 'deployed.yaml')).processors;
+
+  it('log and publish no encoding of an echoed credential from the probe function', async () => {
+    const log = capturedLogger();
+    const list = processors();
+    // A few functions at a time: quick, and no probe times out on a busy machine.
+    for (let i = 0; i < list.length; i += 8) {
+      await Promise.all(
+        list.slice(i, i + 8).map((p) =>
+          createProbeHandler({
+            env: { PAYPROBE_PROCESSOR: JSON.stringify(p) },
+            cloudwatch,
+            secretsManager,
+            ssm,
+            logger: log.logger,
+            confirmPauseMs: 1,
+          })(scheduledEvent(), lambdaContext()),
+        ),
+      );
+    }
+    expectEveryEchoHeldTheSecret();
+    const metrics = cw.commandCalls(PutMetricDataCommand).map((c) => JSON.stringify(c.args[0].input));
+    const output = [log.raw(), ...metrics].join('\n');
+    expect(output.split(REDACTED).length - 1).toBeGreaterThanOrEqual(PROCESSORS);
+    expectNoLeak(output);
+  });
+
+  it('page and log no encoding of an echoed credential from the diagnose function', async () => {
+    const log = capturedLogger();
+    const list = processors();
+    const handler = createDiagnoseHandler({
+      env: {
+        PAYPROBE_PROCESSORS: JSON.stringify(Object.fromEntries(list.map((p) => [p.name, p]))),
+        PAYPROBE_TOPIC_CRITICAL_ARN: CRITICAL_ARN,
+        PAYPROBE_TOPIC_WARNING_ARN: WARNING_ARN,
+      },
+      sns: new SNSClient({ region: 'eu-west-1' }),
+      secretsManager,
+      ssm,
+      logger: log.logger,
+    });
+    // One event at a time, as one diagnose instance handles them.
+    for (const p of list) await handler(alarmEvent(`PayProbe-${p.name}-HandshakeFailing`, 'ALARM', 'OK'));
+    expectEveryEchoHeldTheSecret();
+    const pages = sns.commandCalls(PublishCommand).map((c) => JSON.stringify(c.args[0].input));
+    expect(pages).toHaveLength(PROCESSORS);
+    const output = [log.raw(), ...pages].join('\n');
+    expect(output.split(REDACTED).length - 1).toBeGreaterThanOrEqual(PROCESSORS);
+    expectNoLeak(output);
+  });
+});
