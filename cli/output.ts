@@ -3,10 +3,13 @@
  * processor otherwise, the `--json` document (docs/cli.md "payprobe check") and JUnit XML for CI systems.
  * Pure functions of ProbeResult values: nothing here reads secrets, and the one redactor
  * (lambdas/core/text/redact.ts, through redactingStream) is a last line of defence applied to everything
- * the CLI prints.
+ * the CLI prints. Text a server chose (details, certificate names) is shown through
+ * lambdas/core/text/escape.ts: control, bidi and invisible characters as visible escapes, and bounded in
+ * the table, logfmt lines and JUnit (SHOWN_MAX_BYTES); the JSON document keeps every value whole and never
+ * writes those characters raw.
  */
 import type { ProbeResult } from '../lambdas/core/contract/result';
-import { xmlEscape } from '../lambdas/core/text/escape';
+import { SHOWN_MAX_BYTES, safeJson, showUntrusted, xmlEscape } from '../lambdas/core/text/escape';
 import type { Redactor } from '../lambdas/core/text/redact';
 import type { OutputStream } from './io';
 
@@ -23,6 +26,11 @@ export function stageClass(r: ProbeResult): string {
   if (!r.ok) return `${r.stage ?? '?'} ${r.class ?? '?'}`;
   if (r.warnings.length > 0) return r.warnings.map((w) => w.class).join(',');
   return '-';
+}
+
+/** A failure's or a warning's detail as a person is shown it: escaped and bounded. */
+function shownDetail(detail: string): string {
+  return showUntrusted(detail, SHOWN_MAX_BYTES.detail);
 }
 
 function ms(n: number | null | undefined): string {
@@ -91,9 +99,9 @@ export class TableWriter {
     ].join('  ');
     this.out.write(`${line.trimEnd()}\n`);
     const indent = ' '.repeat(w.name + 2);
-    if (!r.ok && r.detail) this.out.write(`${indent}${this.dim(`↳ ${r.detail}`)}\n`);
+    if (!r.ok && r.detail) this.out.write(`${indent}${this.dim(`↳ ${shownDetail(r.detail)}`)}\n`);
     for (const warning of r.warnings)
-      this.out.write(`${indent}${this.dim(`↳ ${warning.class}: ${warning.detail}`)}\n`);
+      this.out.write(`${indent}${this.dim(`↳ ${warning.class}: ${shownDetail(warning.detail)}`)}\n`);
   }
 
   summary(results: readonly ProbeResult[]): void {
@@ -132,13 +140,13 @@ export function plainLine(r: ProbeResult): string {
   fields.push(['total_ms', ms(r.timings.totalMs)], ['cert_days', certDays(r)]);
   if (r.http?.status !== null && r.http?.status !== undefined) fields.push(['status', String(r.http.status)]);
   if (r.warnings.length > 0) fields.push(['warnings', r.warnings.map((w) => w.class).join(',')]);
-  if (!r.ok && r.detail) fields.push(['detail', r.detail]);
+  if (!r.ok && r.detail) fields.push(['detail', shownDetail(r.detail)]);
   return fields.map(([k, v]) => `${k}=${logfmtValue(v)}`).join(' ');
 }
 
-/** The `check --json` document: `{ "results": [ ProbeResult... ] }`. */
+/** The `check --json` document: `{ "results": [ ProbeResult... ] }`, unsafe characters \u-escaped. */
 export function jsonDocument(results: readonly ProbeResult[]): string {
-  return `${JSON.stringify({ results }, null, 2)}\n`;
+  return `${safeJson({ results }, 2)}\n`;
 }
 
 export interface JunitOptions {
@@ -169,11 +177,12 @@ export function junitXml(results: readonly ProbeResult[], options: JunitOptions 
       `    <testcase name="${a(r.processor)}" classname="payprobe.${a(r.processor)}" time="${seconds(r.timings.totalMs)}">`,
     );
     if (!r.ok) {
-      const message = `${r.class ?? 'UNKNOWN'}: ${r.detail ?? ''}`.trim();
+      const detail = r.detail ? shownDetail(r.detail) : '';
+      const message = `${r.class ?? 'UNKNOWN'}: ${detail}`.trim();
       const body = [
         `stage: ${r.stage ?? '?'}`,
         `class: ${r.class ?? '?'}`,
-        `detail: ${r.detail ?? ''}`,
+        `detail: ${detail}`,
         `timings: ${timingText(r)}`,
         ...(r.http?.status ? [`http status: ${r.http.status}`] : []),
       ].join('\n');
@@ -185,9 +194,11 @@ export function junitXml(results: readonly ProbeResult[], options: JunitOptions 
       `result: ${verdict(r)}`,
       `timings: ${timingText(r)}`,
       ...(r.tls?.serverCert
-        ? [`server certificate: ${r.tls.serverCert.subject}, ${r.tls.serverCert.daysToExpiry} days to expiry`]
+        ? [
+            `server certificate: ${showUntrusted(r.tls.serverCert.subject, SHOWN_MAX_BYTES.name)}, ${r.tls.serverCert.daysToExpiry} days to expiry`,
+          ]
         : []),
-      ...r.warnings.map((w) => `warning ${w.class}: ${w.detail}`),
+      ...r.warnings.map((w) => `warning ${w.class}: ${shownDetail(w.detail)}`),
     ].join('\n');
     lines.push(`      <system-out>${a(out)}</system-out>`);
     lines.push('    </testcase>');

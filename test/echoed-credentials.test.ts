@@ -30,6 +30,8 @@ const TYPES = ['bearer', 'basic', 'header', 'oauth-basic', 'oauth-post'] as cons
 /** No run this long of any encoding may be left: what a URL parser keeps of a cut or mangled echo. */
 const FRAGMENT = 8;
 
+jest.setTimeout(180_000);
+
 const { cloudwatch, secretsManager, ssm, cw, sm } = mockedAwsClients();
 const sns = mockClient(SNSClient);
 
@@ -67,7 +69,9 @@ function configYaml(source: 'env' | 'secretsManager'): string {
       lines.push(
         `  - name: ${type}-${i}`,
         `    endpoint: ${server.url}`,
-        '    timeoutMs: 3000',
+        // Generous: 120 handshakes at once on a busy 2-core machine must not time out before the echo.
+        '    timeoutMs: 15000',
+        '    budgetMs: 30000',
         `    tls: { ca: ${ca} }`,
         '    auth:',
       );

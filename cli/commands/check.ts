@@ -159,14 +159,25 @@ export interface CheckRun {
   readonly onResult?: (r: ProbeResult) => void;
   /** @default probeMany, the probe engine */
   readonly engine?: ManyEngine;
+  /**
+   * Masks each result before anyone sees it: output cuts long server text, and a secret must be masked
+   * whole before a cut could leave a piece of it. @default no masking here (the streams still redact)
+   */
+  readonly redactor?: () => Redactor;
 }
 
 /** Runs the probes (concurrently, through the engine's probeMany) and returns results in config order. */
 export async function runProbes(run: CheckRun): Promise<ProbeResult[]> {
   const engine = run.engine ?? probeMany;
-  const results = await engine(run.processors, run.deps, run.onResult ? { onResult: run.onResult } : {});
+  const masked = (r: ProbeResult) => (run.redactor ? run.redactor().value(r) : r);
+  const onResult = run.onResult;
+  const results = await engine(
+    run.processors,
+    run.deps,
+    onResult ? { onResult: (r) => onResult(masked(r)) } : {},
+  );
   const order = new Map(run.processors.map((p, i) => [p.name, i]));
-  return [...results].sort((x, y) => (order.get(x.processor) ?? 0) - (order.get(y.processor) ?? 0));
+  return results.map(masked).sort((x, y) => (order.get(x.processor) ?? 0) - (order.get(y.processor) ?? 0));
 }
 
 /** `payprobe check`: returns the exit status. `engine` stands in for the probe engine in tests. */
@@ -184,6 +195,7 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
       processors,
       deps: { secrets, tokens: processTokens },
       engine,
+      redactor,
       stdout,
       stderr,
       json: opts.json === true,

@@ -134,6 +134,7 @@ async function runDemo(io: CliIo, resources: DemoResources): Promise<string> {
   const results = await report({
     processors: config.processors,
     deps: { secrets },
+    redactor,
     stdout,
     stderr,
     json: false,

@@ -127,11 +127,13 @@ async function diagnose(
   }
   const baseline = deps.memory.get(config.name);
   deps.memory.remember(config.name, result);
+  // Masked before the page bounds long server text: a cut must never leave a piece of a secret behind.
+  const masked = makeRedactor(deps.secrets.sensitiveValues?.() ?? []).value(result);
   const notification = buildDiagnosisNotification({
     alarm,
     kind,
     processor: config.name,
-    result,
+    result: masked,
     config,
     baseline,
     ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),

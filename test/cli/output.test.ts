@@ -151,7 +151,7 @@ describe('JUnit XML', () => {
     );
   });
 
-  it('escapes markup and drops characters XML cannot carry', () => {
+  it('escapes markup, shows control characters as visible escapes, drops what XML cannot carry', () => {
     const nasty = failed('x', {
       class: 'HTTP_ERROR',
       stage: 'http',
@@ -159,9 +159,10 @@ describe('JUnit XML', () => {
     });
     const doc = parser.parse(junitXml([nasty]));
     expect(doc.testsuites.testsuite.testcase[0].failure.message).toBe(
-      'HTTP_ERROR: got <html> & "quotes" \'apos\'  end',
+      'HTTP_ERROR: got <html> & "quotes" \'apos\' \\u0000\\u001b end',
     );
     expect(xmlEscape('a<b>&"\'')).toBe('a&lt;b&gt;&amp;&quot;&apos;');
+    expect(xmlEscape('a\u0000b')).toBe('ab');
   });
 });
 

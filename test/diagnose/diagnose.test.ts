@@ -170,7 +170,7 @@ describe('page format limits', () => {
     );
   });
 
-  test('a page too large for SNS sheds the JSON copies of the text, then the full result, and still parses', () => {
+  test('a page too large for SNS sheds the JSON copies of the text, then the full result, then cuts the text', () => {
     const cert = (subject: string): CertSummary => ({
       subject,
       issuer: 'CN=ca',
@@ -179,11 +179,15 @@ describe('page format limits', () => {
       daysToExpiry: 100,
       fingerprint256: 'AA',
     });
-    const page = (subjectLength: number, certs: number) => {
+    const page = (subjectLength: number, certs: number, warnings: number) => {
       const big = cert(`CN=${'x'.repeat(subjectLength)}`);
       const result = failing({
         class: 'CERT_UNTRUSTED',
         stage: 'tls',
+        warnings: Array.from({ length: warnings }, (_, i) => ({
+          class: 'SLOW_RESPONSE' as const,
+          detail: `${i} ${'w'.repeat(4000)}`,
+        })),
         tls: {
           protocol: null,
           cipher: null,
@@ -214,18 +218,29 @@ describe('page format limits', () => {
       };
     };
     // A normal page carries everything.
-    const normal = page(40, 3);
+    const normal = page(40, 3, 0);
     expect(read(structuredMessage(normal)).doc.text).toBe(normal.text);
-    // Step 1: the JSON copies lose the embedded text, email keeps it.
-    const medium = page(3000, 6);
-    expect(Buffer.byteLength(JSON.stringify(medium.document)) * 6).toBeGreaterThan(MESSAGE_MAX_BYTES);
+    // A long chain of long names: the JSON copies lose the embedded text (and the full result if need be),
+    // email keeps all of it.
+    const medium = page(3000, 10, 2);
+    const everything = JSON.stringify({
+      default: medium.text,
+      email: medium.text,
+      ...Object.fromEntries(
+        ['http', 'https', 'sqs', 'lambda', 'firehose', 'email-json'].map((k) => [
+          k,
+          JSON.stringify(medium.document),
+        ]),
+      ),
+    });
+    expect(Buffer.byteLength(everything)).toBeGreaterThan(MESSAGE_MAX_BYTES);
     const m1 = structuredMessage(medium);
     expect(Buffer.byteLength(m1)).toBeLessThanOrEqual(MESSAGE_MAX_BYTES);
     expect(read(m1).parsed.email).toBe(medium.text);
     expect(read(m1).doc.text).toBe('');
-    expect(read(m1).doc.result).not.toBeNull();
-    // Step 2: the full result goes, the diagnosis stays, the text is cut with a note.
-    const huge = page(20000, 10);
+    expect(read(m1).doc.diagnosis.class).toBe('CERT_UNTRUSTED');
+    // Far too much text: the full result goes, the diagnosis stays, the text is cut with a note.
+    const huge = page(20000, 10, 200);
     const m2 = structuredMessage(huge);
     expect(Buffer.byteLength(m2)).toBeLessThanOrEqual(MESSAGE_MAX_BYTES);
     expect(read(m2).doc.result).toBeNull();

@@ -6,6 +6,10 @@
  * Format (see docs/diagnosis.md): one Publish with MessageStructure "json": `default` and `email` carry
  * the plain text below, `sms` a one-line summary, and the machine protocols (https, http, sqs, lambda,
  * firehose, email-json) the JSON document, which embeds the same text for chat forwarding.
+ *
+ * Text a server chose (the detail, warnings, certificate names) is bounded (page-size.ts boundedResult) and,
+ * in the text, escaped (lambdas/core/text/escape.ts): control, bidi and invisible characters show as
+ * visible escapes, so a subject cannot move the cursor, reorder a line or forge a section of the page.
  */
 
 import type { ProcessorConfig } from '../config/model';
@@ -14,6 +18,8 @@ import type { SecretRef } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, type Severity } from '../contract/alarm-names';
 import { FAILURE_CLASS_NAMES } from '../contract/classes';
 import type { CertSummary, ProbeResult } from '../contract/result';
+import { escapeUntrusted, SHOWN_MAX_BYTES, showUntrusted } from '../text/escape';
+import { boundedResult, CHAIN_SHOWN } from './page-size';
 import {
   ALARM_KIND_GUIDES,
   type CommandContext,
@@ -23,6 +29,8 @@ import {
   runbookFor,
   runbookLink,
 } from './runbooks';
+
+export { JSON_PROTOCOLS, MESSAGE_MAX_BYTES, structuredMessage } from './page-size';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -275,14 +283,15 @@ function certLines(c: CertSummary, i: number): string[] {
       ? `EXPIRED ${-c.daysToExpiry} day${c.daysToExpiry === -1 ? '' : 's'} ago`
       : `${c.daysToExpiry} days left`;
   return [
-    `  [${i}] subject ${c.subject}`,
-    `      issuer  ${c.issuer}`,
+    `  [${i}] subject ${showUntrusted(c.subject, SHOWN_MAX_BYTES.name)}`,
+    `      issuer  ${showUntrusted(c.issuer, SHOWN_MAX_BYTES.name)}`,
     `      valid   ${c.validFrom} to ${c.validTo} (${days})`,
     `      sha256  ${c.fingerprint256}`,
   ];
 }
 
-function chainSection(result: ProbeResult): string[] {
+/** `presented`: how many certificates the server sent (the result's chain may be bounded). */
+function chainSection(result: ProbeResult, presented: number): string[] {
   const out = ['SERVER CERTIFICATE CHAIN (as presented, leaf first)'];
   const tls = result.tls;
   const chain = tls?.chain.length ? tls.chain : tls?.serverCert ? [tls.serverCert] : [];
@@ -293,9 +302,10 @@ function chainSection(result: ProbeResult): string[] {
         : 'not captured: the handshake ended before the server certificate could be read';
     out.push(`  ${why}`);
   } else {
-    chain.forEach((c, i) => {
+    chain.slice(0, CHAIN_SHOWN).forEach((c, i) => {
       out.push(...certLines(c, i));
     });
+    if (presented > CHAIN_SHOWN) out.push(`  ... and ${presented - CHAIN_SHOWN} more (not shown)`);
   }
   if (tls?.protocol || tls?.cipher) out.push(`  negotiated: ${tls.protocol ?? '-'}, ${tls.cipher ?? '-'}`);
   return out;
@@ -367,7 +377,9 @@ export interface DiagnosisParams {
 }
 
 /** The page for an alarm that went to ALARM: re-probe diagnosis, or "re-probe passed". */
-export function buildDiagnosisNotification(p: DiagnosisParams): Notification {
+export function buildDiagnosisNotification(params: DiagnosisParams): Notification {
+  // The whole chain is counted before it is bounded, so the page can say how many were left out.
+  const p = { ...params, result: boundedResult(params.result) };
   const kind = ALARM_KINDS[p.kind];
   const severity = kind.severity;
   const cls = diagnosedClass(p.kind, p.result);
@@ -406,7 +418,9 @@ export function buildDiagnosisNotification(p: DiagnosisParams): Notification {
   );
   lines.push(`  Stage:     ${stage ?? (p.result.ok ? 'none (re-probe passed)' : '-')}`);
   lines.push(`  Class:     ${cls ?? 'none (re-probe passed)'}`);
-  lines.push(`  Detail:    ${detail ?? (p.result.ok ? 'the re-probe completed every stage' : '-')}`);
+  lines.push(
+    `  Detail:    ${detail !== null ? escapeUntrusted(detail) : p.result.ok ? 'the re-probe completed every stage' : '-'}`,
+  );
   lines.push(
     `  Re-probe:  ${p.result.startedAt}, ${p.result.ok ? 'passed' : 'failed'} in ${ms(p.result.timings.totalMs)}`,
   );
@@ -419,7 +433,7 @@ export function buildDiagnosisNotification(p: DiagnosisParams): Notification {
   if (prevSince) lines.push(`  it had been ${p.alarm.previousState.value} since ${prevSince}`);
   lines.push(`  alarm reason: ${p.alarm.state.reason}`);
   lines.push('');
-  lines.push(...chainSection(p.result));
+  lines.push(...chainSection(p.result, params.result.tls?.chain.length ?? 0));
   lines.push('');
   lines.push(...clientCertSection(p.result, p.config));
   lines.push('');
@@ -431,7 +445,7 @@ export function buildDiagnosisNotification(p: DiagnosisParams): Notification {
     lines.push('');
     lines.push('OTHER WARNINGS');
     for (const w of otherWarnings)
-      lines.push(`  - ${w.class}: ${w.detail} (npx payprobe explain ${w.class})`);
+      lines.push(`  - ${w.class}: ${escapeUntrusted(w.detail)} (npx payprobe explain ${w.class})`);
   }
   lines.push('');
   if (rb && cls && link) {
@@ -556,35 +570,3 @@ export function buildResolvedNotification(p: ResolvedParams): Notification {
   };
   return { subject, text, sms: subject, document, attributes };
 }
-
-/** The SNS protocols that get the JSON document; all others (email, default) get the text. */
-export const JSON_PROTOCOLS = ['http', 'https', 'sqs', 'lambda', 'firehose', 'email-json'] as const;
-
-/**
- * The Publish `Message` for MessageStructure "json": text for people (default, email), one line for SMS, the
- * JSON document for machines.
- */
-export function structuredMessage(n: Notification): string {
-  const build = (text: string, doc: NotificationDocument) => {
-    const json = JSON.stringify(doc);
-    const msg: Record<string, string> = { default: text, email: text, sms: n.sms };
-    for (const p of JSON_PROTOCOLS) msg[p] = json;
-    return JSON.stringify(msg);
-  };
-  const fits = (m: string) => Buffer.byteLength(m) <= MESSAGE_MAX_BYTES;
-  // SNS caps a message at 256 KB, and the JSON goes out once per machine protocol. Real chains are far
-  // below that; if one is not, shed the copies of the text, then the full result, then cut the text.
-  const full = build(n.text, n.document);
-  if (fits(full)) return full;
-  const noText = build(n.text, { ...n.document, text: '' });
-  if (fits(noText)) return noText;
-  const lean = { ...n.document, text: '', result: null };
-  const cut =
-    n.text.length <= 50_000
-      ? n.text
-      : `${n.text.slice(0, 50_000)}\n[... cut: the page exceeded the SNS message size; run payprobe check for the full result]`;
-  return build(cut, lean);
-}
-
-/** Below SNS's 262,144-byte limit, with room for the attributes. */
-export const MESSAGE_MAX_BYTES = 240_000;

@@ -87,6 +87,13 @@ export function safeJsonText(json: string): string {
   });
 }
 
+/**
+ * How much of one untrusted field a person is shown (CLI table, logfmt and JUnit; the page): a failure's
+ * detail or a warning's (it may quote a server's SANs or redirect target), and a name a server chose (a
+ * certificate's subject or issuer). The full values stay in `check --json`.
+ */
+export const SHOWN_MAX_BYTES = { detail: 4096, name: 1024 } as const;
+
 /** The marker put where untrusted text was cut: `…[truncated 63,488 bytes]`. */
 export function truncationMarker(droppedBytes: number): string {
   return `…[truncated ${droppedBytes.toLocaleString('en-US')} bytes]`;
