@@ -112,7 +112,8 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-function suggest(key: string, known: readonly string[]): string | undefined {
+/** The known name `key` was probably meant to be (same letters in another case, or a close spelling). */
+export function suggest(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   const exact = known.find((k) => k.toLowerCase() === lower);
   if (exact) return exact;
@@ -275,6 +276,13 @@ function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIs
       if (issue.format === 'email')
         return [{ path, message: `expected an email address, found ${kindOf(value)}` }];
       return [{ path, message: issue.message }];
+    }
+    case 'invalid_key': {
+      // A record's key (a header name): the key's own check says what is wrong with it.
+      const inner = (issue as { issues?: { message: string }[] }).issues?.[0]?.message ?? issue.message;
+      return [
+        { path, message: `invalid name "${String(path[path.length - 1]).slice(0, 40)}": expected ${inner}` },
+      ];
     }
     default:
       return [{ path, message: issue.message }];

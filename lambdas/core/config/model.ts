@@ -5,8 +5,8 @@
  * No file or YAML handling here (that is load.ts), so the Lambda bundles stay free of the YAML parser.
  */
 import * as path from 'node:path';
-import { explainIssues } from './issues';
-import { type Environment, PRESET_NAMES, PRESETS } from './presets';
+import { explainIssues, suggest } from './issues';
+import { type Environment, PRESET_NAMES, type Preset, presetNamed } from './presets';
 import {
   type AlarmSettings,
   type AuthSettings,
@@ -24,12 +24,16 @@ export interface ConfigIssue {
   readonly file: string;
   /** Dotted field path, e.g. processors[1].tls.minVersion; empty for the whole file. */
   readonly path: string;
+  /** Where in the file (1-based), when the problem was found while reading it rather than in a field. */
+  readonly line?: number;
+  readonly col?: number;
   readonly message: string;
 }
 
-/** One issue as every message shows it: `file: field.path: message`. */
+/** One issue as every message shows it: `file: field.path: message`, or `file:line:col: message`. */
 export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.file}${issue.path ? `: ${issue.path}` : ''}: ${issue.message}`;
+  const pos = issue.line !== undefined ? `:${issue.line}:${issue.col ?? 1}` : '';
+  return `${issue.file}${pos}${issue.path ? `: ${issue.path}` : ''}: ${issue.message}`;
 }
 
 /** "invalid config (2 problems):" and one indented line per issue: ConfigError's message. */
@@ -161,11 +165,11 @@ function resolveProcessor(
 ): ProcessorConfig | undefined {
   const d = raw.defaults ?? {};
   const environment: Environment = p.environment ?? 'production';
-  let preset: (typeof PRESETS)[string] | undefined;
+  let preset: Preset | undefined;
   if (p.preset !== undefined) {
-    preset = PRESETS[p.preset];
+    preset = presetNamed(p.preset);
     if (!preset) {
-      report('preset', `unknown preset "${p.preset}": expected one of ${PRESET_NAMES.join(', ')}`);
+      report('preset', unknownPreset(p.preset));
       return undefined;
     }
   }
@@ -236,9 +240,20 @@ function resolveProcessor(
   };
 }
 
+/** `unknown preset "strpe": expected one of stripe, ... (did you mean "stripe"?)`; a long name shortened. */
+function unknownPreset(name: string): string {
+  const shown = name.length > 40 ? `${name.slice(0, 40)}…` : name;
+  const lower = name.toLowerCase();
+  // A close spelling, or the start of a longer name ("checkout" for checkout-com, "mpesa" for mpesa-daraja).
+  const hint =
+    suggest(name, PRESET_NAMES) ??
+    (lower.length >= 4 ? PRESET_NAMES.find((n) => n.startsWith(lower)) : undefined);
+  return `unknown preset ${JSON.stringify(shown)}: expected one of ${PRESET_NAMES.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+}
+
 function resolveAuth(
   auth: AuthSettings | undefined,
-  preset: (typeof PRESETS)[string] | undefined,
+  preset: Preset | undefined,
   report: (field: string, message: string) => void,
 ): { auth?: ResolvedAuth } {
   if (!auth && !preset) return {};

@@ -218,6 +218,14 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 
 export const PRESET_NAMES = Object.keys(PRESETS);
 
+/**
+ * The preset named `name`, or undefined. Own names only: PRESETS is a plain object, so `constructor`,
+ * `toString` or `__proto__` looked up on it would find Object.prototype's members.
+ */
+export function presetNamed(name: string): Preset | undefined {
+  return Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+}
+
 /** True when `host` is `entry` or a subdomain of it. */
 function hostMatches(host: string, entry: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');

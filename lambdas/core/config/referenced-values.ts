@@ -8,7 +8,7 @@
  * None of these values is a secret, but they may be long or not what was meant (a whole JSON document in the
  * wrong parameter): messages quote a value only when it is short and printable (`shortValue`).
  */
-import { PIN, TLS_VERSIONS, type TlsVersion } from './schema';
+import { LIMITS, PIN, TLS_VERSIONS, type TlsVersion } from './schema';
 
 /** The outcome of checking a value read from a reference: the value to use, or what is wrong with it. */
 export type Checked<T> =
@@ -20,6 +20,13 @@ export function shortValue(value: string): string {
   return value.length <= 24 && /^[\x20-\x7e]*$/.test(value)
     ? JSON.stringify(value)
     : `a ${value.length}-character value`;
+}
+
+/** The problem of a value longer than `max` characters (schema.ts LIMITS), or undefined. */
+function tooLong(v: string, max: number, what: string): Checked<string> | undefined {
+  return v.length > max
+    ? { ok: false, problem: `holds a ${v.length}-character value: ${what} has at most ${max} characters` }
+    : undefined;
 }
 
 /** tls.minVersion / tls.maxVersion: a TLS version as Node names it (TLSv1 ... TLSv1.3). */
@@ -36,6 +43,8 @@ export function checkTlsVersion(s: string): Checked<TlsVersion> {
 /** tls.ciphers: an OpenSSL cipher list, one line of printable ASCII. */
 export function checkCipherList(s: string): Checked<string> {
   const v = s.trim();
+  const long = tooLong(v, LIMITS.text, 'a cipher list');
+  if (long) return long;
   return v !== '' && /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(v)
     ? { ok: true, value: v }
     : {
@@ -64,6 +73,8 @@ export function checkPins(s: string): Checked<readonly string[]> {
 /** auth.request.path: one line starting with /. */
 export function checkRequestPath(s: string): Checked<string> {
   const v = s.trim();
+  const long = tooLong(v, LIMITS.path, 'a request path');
+  if (long) return long;
   return v.startsWith('/') && !/\s/.test(v)
     ? { ok: true, value: v }
     : { ok: false, problem: 'does not hold a request path (one line starting with /, e.g. /v1/balance)' };
@@ -72,6 +83,8 @@ export function checkRequestPath(s: string): Checked<string> {
 /** auth.credentials.tokenUrl: one line (whether it is https is checked apart: the engine refuses, the audit reports). */
 export function checkTokenUrl(s: string): Checked<string> {
   const v = s.trim();
+  const long = tooLong(v, LIMITS.url, 'a token URL');
+  if (long) return long;
   return v !== '' && !/\s/.test(v)
     ? { ok: true, value: v }
     : {
@@ -83,6 +96,8 @@ export function checkTokenUrl(s: string): Checked<string> {
 /** auth.credentials.scope: one line of printable ASCII. */
 export function checkScope(s: string): Checked<string> {
   const v = s.trim();
+  const long = tooLong(v, LIMITS.text, 'an OAuth scope');
+  if (long) return long;
   return /^[\x20-\x7e]*$/.test(v)
     ? { ok: true, value: v }
     : { ok: false, problem: 'does not hold an OAuth scope (one line of printable ASCII)' };

@@ -10,16 +10,109 @@ import * as z from 'zod/mini';
 // no locale by itself, and the messages issues.ts passes on are zod's English ones.
 z.config(en());
 
+/**
+ * Length limits of every text field (docs/cli.md "Configuration reference"): a config is written by a
+ * person, so anything longer is a mistake (a pasted file, a runaway template) and would otherwise be probed,
+ * deployed into a Lambda's environment and printed. DNS: 253 characters a name, 63 a label (RFC 1035).
+ */
+export const LIMITS = {
+  hostname: 253,
+  label: 63,
+  url: 2048,
+  path: 2048,
+  headerName: 256,
+  headerValue: 8192,
+  headers: 50,
+  body: 65_536,
+  /** Secrets Manager ids and ARNs, SSM names. */
+  sourceId: 2048,
+  envName: 256,
+  filePath: 4096,
+  /** Client ids, user names, scopes, preset names, cipher lists. */
+  text: 1024,
+  list: 64,
+} as const;
+
+/** At most `max` characters, saying what the field is when it is longer. */
+const atMost = (max: number, what: string) =>
+  z.maxLength(max, `too long: at most ${max.toLocaleString('en-US')} characters (${what})`);
+
+/** At most `max` items in a list. */
+const atMostItems = (max: number, what: string) => z.maxLength(max, `too many ${what}: at most ${max}`);
+
+/** An HTTP header name: an RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP header value a request can carry: tab and visible characters, no CR, LF or other controls. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The DNS name rule for a host: at most 253 characters, each dot-separated label at most 63. */
+function hostProblem(host: string): string | undefined {
+  const name = host.replace(/\.$/, '');
+  if (name.length > LIMITS.hostname)
+    return `host name of ${name.length.toLocaleString('en-US')} characters: a DNS name has at most ${LIMITS.hostname}`;
+  const label = name.split('.').find((l) => l.length > LIMITS.label);
+  if (label !== undefined)
+    return `host name label of ${label.length.toLocaleString('en-US')} characters: a DNS label has at most ${LIMITS.label}`;
+  return undefined;
+}
+
+/** A check that a URL's host (when it parses as an absolute URL) follows the DNS name rule. */
+const urlHost = z.superRefine((v: string, ctx) => {
+  if (v.length > LIMITS.url) return; // too long already says enough
+  let host: string;
+  try {
+    host = new URL(v).hostname;
+  } catch {
+    return; // not an absolute URL: another check says so
+  }
+  const problem = hostProblem(host.startsWith('[') ? '' : host);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: v });
+});
+
+/** A host name (SNI): the DNS name rule. */
+const hostName = z.superRefine((v: string, ctx) => {
+  if (v.length > LIMITS.hostname) return; // too long already says enough
+  const problem = hostProblem(v);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: v });
+});
+
 /** Where a secret (or any value the integration itself reads) comes from. Exactly one key. */
 export const SecretRefSchema = z.union([
   z.strictObject({
-    secretsManager: z.string().check(z.minLength(1), z.describe('Secrets Manager secret id or ARN')),
+    secretsManager: z
+      .string()
+      .check(
+        z.minLength(1),
+        atMost(LIMITS.sourceId, 'a Secrets Manager secret id or ARN'),
+        z.describe('Secrets Manager secret id or ARN'),
+      ),
   }),
-  z.strictObject({ ssm: z.string().check(z.minLength(1), z.describe('SSM parameter name')) }),
   z.strictObject({
-    env: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')),
+    ssm: z
+      .string()
+      .check(
+        z.minLength(1),
+        atMost(LIMITS.sourceId, 'an SSM parameter name'),
+        z.describe('SSM parameter name'),
+      ),
   }),
-  z.strictObject({ file: z.string().check(z.minLength(1), z.describe('path, relative to the config file')) }),
+  z.strictObject({
+    env: z
+      .string()
+      .check(
+        atMost(LIMITS.envName, 'an environment variable name'),
+        z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+      ),
+  }),
+  z.strictObject({
+    file: z
+      .string()
+      .check(
+        z.minLength(1),
+        atMost(LIMITS.filePath, 'a file path'),
+        z.describe('path, relative to the config file'),
+      ),
+  }),
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
@@ -40,7 +133,9 @@ export type MetricsMode = (typeof METRICS_MODES)[number];
 
 const TlsSchema = z.strictObject({
   /** SNI and hostname check; default: the endpoint host. */
-  servername: z.optional(valueOrRef(z.string().check(z.minLength(1)))),
+  servername: z.optional(
+    valueOrRef(z.string().check(z.minLength(1), atMost(LIMITS.hostname, 'a DNS name'), hostName)),
+  ),
   /** Extra trust (PEM bundle); default: Node's public roots. */
   ca: z.optional(SecretRefSchema),
   /** Our client certificate for mTLS (PEM). */
@@ -54,13 +149,19 @@ const TlsSchema = z.strictObject({
    * separated by commas or newlines; it is checked when read (probe time).
    */
   pins: z.optional(
-    valueOrRef(z.array(z.string().check(z.regex(PIN, 'a pin of the form sha256/BASE64SPKI=')))),
+    valueOrRef(
+      z
+        .array(z.string().check(z.regex(PIN, 'a pin of the form sha256/BASE64SPKI=')))
+        .check(atMostItems(LIMITS.list, 'pins')),
+    ),
   ),
   /** A reference must hold one of TLS_VERSIONS; checked when read (probe time). */
   minVersion: z.optional(valueOrRef(z.enum(TLS_VERSIONS))),
   maxVersion: z.optional(valueOrRef(z.enum(TLS_VERSIONS))),
   /** OpenSSL cipher list, as the integration sets it. */
-  ciphers: z.optional(valueOrRef(z.string().check(z.minLength(1)))),
+  ciphers: z.optional(
+    valueOrRef(z.string().check(z.minLength(1), atMost(LIMITS.text, 'an OpenSSL cipher list'))),
+  ),
   /** Verify the server certificate. Only for a test bench: `payprobe audit` flags false as an error. */
   verify: z.optional(z.boolean()),
   /** Warn when the server certificate expires within this many days. */
@@ -74,21 +175,32 @@ export const TOKEN_METHODS = ['POST', 'GET'] as const;
 
 const CredentialsSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bearer'), token: SecretRefSchema }),
-  z.strictObject({ type: z.literal('basic'), username: valueOrRef(z.string()), password: SecretRefSchema }),
+  z.strictObject({
+    type: z.literal('basic'),
+    username: valueOrRef(z.string().check(atMost(LIMITS.text, 'a user name'))),
+    password: SecretRefSchema,
+  }),
   z.strictObject({
     type: z.literal('header'),
-    name: z.string().check(z.regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')),
+    name: z
+      .string()
+      .check(
+        atMost(LIMITS.headerName, 'an HTTP header name'),
+        z.regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'),
+      ),
     value: SecretRefSchema,
   }),
   z.strictObject({
     type: z.literal('oauth2-client-credentials'),
     /** Token URL; a path is taken relative to the endpoint. Presets fill it. */
-    tokenUrl: z.optional(valueOrRef(z.string().check(z.minLength(1)))),
-    clientId: valueOrRef(z.string().check(z.minLength(1))),
+    tokenUrl: z.optional(
+      valueOrRef(z.string().check(z.minLength(1), atMost(LIMITS.url, 'a URL or path'), urlHost)),
+    ),
+    clientId: valueOrRef(z.string().check(z.minLength(1), atMost(LIMITS.text, 'an OAuth client id'))),
     clientSecret: SecretRefSchema,
     /** client_secret_basic (default) or client_secret_post. */
     clientAuth: z.optional(z.enum(['basic', 'post'])),
-    scope: z.optional(valueOrRef(z.string())),
+    scope: z.optional(valueOrRef(z.string().check(atMost(LIMITS.text, 'an OAuth scope')))),
     /**
      * How the token is requested: POST with the form (RFC 6749, the default), or GET with grant_type in the
      * query and the client in a Basic header (M-Pesa Daraja). Presets fill it. @default POST
@@ -109,12 +221,19 @@ const ExpectBodySchema = z.union([
   z.strictObject({
     json: z.strictObject({
       /** Dotted path into the JSON body; a number indexes an array. */
-      path: z.string().check(z.regex(/^[^.]+(\.[^.]+)*$/, 'a dotted path such as data.ping')),
+      path: z
+        .string()
+        .check(
+          atMost(LIMITS.text, 'a dotted path'),
+          z.regex(/^[^.]+(\.[^.]+)*$/, 'a dotted path such as data.ping'),
+        ),
       /** The value there; without it the path must merely hold a value (not null). */
-      equals: z.optional(z.union([z.string(), z.number(), z.boolean()])),
+      equals: z.optional(
+        z.union([z.string().check(atMost(LIMITS.text, 'an expected value')), z.number(), z.boolean()]),
+      ),
     }),
   }),
-  z.strictObject({ contains: z.string().check(z.minLength(1)) }),
+  z.strictObject({ contains: z.string().check(z.minLength(1), atMost(LIMITS.text, 'an expected text')) }),
 ]);
 export type ExpectBody = z.infer<typeof ExpectBodySchema>;
 
@@ -124,21 +243,49 @@ const AuthSchema = z.strictObject({
     z.strictObject({
       method: z.optional(z.enum(HTTP_METHODS)),
       /** A reference must hold a path starting with /; checked when read (probe time). */
-      path: valueOrRef(z.string().check(z.startsWith('/', 'a path starting with /'))),
-      headers: z.optional(z.record(z.string(), z.string())),
-      body: z.optional(z.string()),
+      path: valueOrRef(
+        z.string().check(z.startsWith('/', 'a path starting with /'), atMost(LIMITS.path, 'a request path')),
+      ),
+      headers: z.optional(
+        z
+          .record(
+            z
+              .string()
+              .check(
+                atMost(LIMITS.headerName, 'an HTTP header name'),
+                z.regex(HEADER_NAME, "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"),
+              ),
+            z
+              .string()
+              .check(
+                atMost(LIMITS.headerValue, 'an HTTP header value'),
+                z.regex(HEADER_VALUE, 'an HTTP header value: one line, no control characters'),
+              ),
+          )
+          .check(
+            z.refine(
+              (h) => Object.keys(h).length <= LIMITS.headers,
+              `too many headers: at most ${LIMITS.headers}`,
+            ),
+          ),
+      ),
+      body: z.optional(z.string().check(atMost(LIMITS.body, 'a request body'))),
     }),
   ),
   credentials: z.optional(CredentialsSchema),
   /** Statuses that count as success. @default [200] */
-  expectStatus: z.optional(z.array(z.number().check(z.int(), z.gte(100), z.lte(599))).check(z.minLength(1))),
+  expectStatus: z.optional(
+    z
+      .array(z.number().check(z.int(), z.gte(100), z.lte(599)))
+      .check(z.minLength(1), atMostItems(LIMITS.list, 'statuses')),
+  ),
   /** What the response body must hold (after expectStatus passed). @default the preset's, else none */
   expectBody: z.optional(ExpectBodySchema),
   /**
    * Adyen: the merchant account the preset's `paymentMethods` request names (required by the adyen preset
    * unless auth.request is set).
    */
-  merchantAccount: z.optional(z.string().check(z.minLength(1))),
+  merchantAccount: z.optional(z.string().check(z.minLength(1), atMost(LIMITS.text, 'a merchant account'))),
 });
 
 const AlarmsSchema = z.strictObject({
@@ -182,8 +329,8 @@ const ProbeSettingsShape = {
 };
 
 const SubscriptionSchema = z.union([
-  z.strictObject({ email: z.email() }),
-  z.strictObject({ https: z.url({ protocol: /^https$/ }) }),
+  z.strictObject({ email: z.email().check(atMost(254, 'an email address')) }),
+  z.strictObject({ https: z.url({ protocol: /^https$/ }).check(atMost(LIMITS.url, 'a URL'), urlHost) }),
   z.strictObject({
     sms: z.string().check(z.regex(/^\+[1-9][0-9]{6,14}$/, 'a phone number in E.164 form, e.g. +14155550100')),
   }),
@@ -197,10 +344,12 @@ export const ProcessorSchema = z.strictObject({
     .string()
     .check(z.regex(PROCESSOR_NAME, 'lower-case letters, digits and "-" (the metric dimension)')),
   /** Fills endpoint, auth request and credential type for a known processor; explicit fields win. */
-  preset: z.optional(z.string()),
+  preset: z.optional(z.string().check(atMost(LIMITS.text, 'a preset name'))),
   /** Which of the preset's hosts to use. @default production */
   environment: z.optional(z.enum(['sandbox', 'production'])),
-  endpoint: z.optional(valueOrRef(z.url({ protocol: /^https?$/ }))),
+  endpoint: z.optional(
+    valueOrRef(z.url({ protocol: /^https?$/ }).check(atMost(LIMITS.url, 'a URL'), urlHost)),
+  ),
   auth: z.optional(AuthSchema),
   ...ProbeSettingsShape,
 });
@@ -210,8 +359,15 @@ export const ConfigSchema = z.strictObject({
   /** Deploy the same monitors into each of these regions (one stack each). */
   regions: z.optional(
     z
-      .array(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1')))
-      .check(z.minLength(1)),
+      .array(
+        z
+          .string()
+          .check(
+            atMost(LIMITS.label, 'an AWS region'),
+            z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1'),
+          ),
+      )
+      .check(z.minLength(1), atMostItems(LIMITS.list, 'regions')),
   ),
   /** Run every probe during `cdk deploy` and roll back on a critical failure. @default false */
   preflight: z.optional(z.boolean()),

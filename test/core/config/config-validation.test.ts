@@ -220,7 +220,7 @@ const CASES: Case[] = [
     name: 'invalid YAML',
     text: 'processors:\n  - name: a\n   endpoint: x\n',
     path: '',
-    message: /^not valid YAML\/JSON: .*line 3, column 1$/,
+    message: /^not valid YAML\/JSON: Sequence item without - indicator$/,
   },
   {
     name: 'invalid JSON',

@@ -3,7 +3,7 @@
  * that duplicate each other's name (mixing metrics) or target (paging twice for one outage).
  */
 import type { ProcessorConfig } from '../../config/load';
-import { PRESETS } from '../../config/presets';
+import { presetNamed } from '../../config/presets';
 import { type AuditContext, parseUrl } from '../context';
 
 /** What a probe needs after its budget to publish metrics before the next run. */
@@ -11,7 +11,7 @@ const BUDGET_HEADROOM_MS = 1000;
 
 /** preset-unverified. */
 export function presetRules(ctx: AuditContext, p: ProcessorConfig, i: number): void {
-  const preset = p.preset !== undefined ? PRESETS[p.preset] : undefined;
+  const preset = p.preset !== undefined ? presetNamed(p.preset) : undefined;
   if (preset?.unverified) {
     ctx.add(
       'preset-unverified',

@@ -5,7 +5,7 @@
  * and references, never a value (docs/audit.md).
  */
 import type { ProcessorConfig } from '../../config/load';
-import { type Environment, PRESETS } from '../../config/presets';
+import { type Environment, PRESETS, presetNamed } from '../../config/presets';
 import { type ConfigReference, configReferences } from '../../config/references';
 import { describeRef, isSecretRef } from '../../secrets/resolver';
 import { type AuditContext, parseUrl } from '../context';
@@ -125,7 +125,7 @@ export async function keyModeRules(
   const creds = p.auth?.credentials;
   if (!creds) return;
   const name = presetNameFor(p, url?.hostname.toLowerCase());
-  const preset = name !== undefined ? PRESETS[name] : undefined;
+  const preset = name !== undefined ? presetNamed(name) : undefined;
   if (!preset) return;
   const candidates: {
     field: string;

@@ -4,7 +4,7 @@
  * is marked with (sandbox hosts in production, production hosts in a sandbox), by the presets' host tables.
  */
 import type { ProcessorConfig } from '../../config/load';
-import { type Environment, hostEnvironment, PRESETS } from '../../config/presets';
+import { type Environment, hostEnvironment, PRESETS, presetNamed } from '../../config/presets';
 import { checkTokenUrl } from '../../config/referenced-values';
 import { describeRef, isSecretRef } from '../../secrets/resolver';
 import { type AuditContext, hostIn, parseUrl } from '../context';
@@ -129,7 +129,7 @@ export function environmentRules(
 
 /** The environment a host belongs to: the processor's preset first, then every preset, then EXTRA_HOSTS. */
 function hostEnvironmentOf(p: ProcessorConfig, host: string): Environment | undefined {
-  const own = p.preset !== undefined ? PRESETS[p.preset] : undefined;
+  const own = p.preset !== undefined ? presetNamed(p.preset) : undefined;
   const fromOwn = own ? hostEnvironment(own, host) : undefined;
   if (fromOwn) return fromOwn;
   for (const preset of Object.values(PRESETS)) {
