@@ -24,9 +24,19 @@ import { type EchoServer, startEchoServer } from './support/echo-server';
 import { leakedEncodings, leakedFragments, secretEncodings } from './support/encodings';
 import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support/probe';
 
-const SECRET = 'sk_live_9Zq"x/+ é<&>';
-const ENCODINGS = secretEncodings(SECRET).length;
 const TYPES = ['bearer', 'basic', 'header', 'oauth-basic', 'oauth-post'] as const;
+type CredentialType = (typeof TYPES)[number];
+/** One credential per type, each with characters every encoding treats differently. */
+const SECRETS: Record<CredentialType, string> = {
+  bearer: 'sk_live_9Zq"x/+ é<&>',
+  basic: 'Pa55 w0rd/+"é<&>:x',
+  header: 'hk_Live=9Zq/+ é<&>"',
+  'oauth-basic': 'cs_Basic:9Zq/+ é<&>"',
+  'oauth-post': 'cs_Post&9Zq/+ é<&>"=',
+};
+const ALL_SECRETS = Object.values(SECRETS);
+const ENCODINGS = secretEncodings(SECRETS.bearer).length;
+const envName = (type: CredentialType) => `ECHO_${type.replace('-', '_').toUpperCase()}`;
 /** No run this long of any encoding may be left: what a URL parser keeps of a cut or mangled echo. */
 const FRAGMENT = 8;
 
@@ -52,7 +62,8 @@ afterAll(async () => {
 beforeEach(() => {
   server.received.length = 0;
   sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => ({
-    SecretString: input.SecretId === 'echo/ca' ? server.caPem : SECRET,
+    SecretString:
+      input.SecretId === 'echo/ca' ? server.caPem : SECRETS[input.SecretId.slice(5) as CredentialType],
     VersionId: 'v1',
   }));
   sns.reset();
@@ -61,10 +72,10 @@ beforeEach(() => {
 
 /** One processor per credential type and encoding; `source` says where secrets are read from. */
 function configYaml(source: 'env' | 'secretsManager'): string {
-  const secret = source === 'env' ? '{ env: ECHO_SECRET }' : '{ secretsManager: echo/secret }';
   const ca = source === 'env' ? '{ file: ca.pem }' : '{ secretsManager: echo/ca }';
   const lines = ['processors:'];
   for (const type of TYPES) {
+    const secret = source === 'env' ? `{ env: ${envName(type)} }` : `{ secretsManager: echo/${type} }`;
     for (let i = 0; i < ENCODINGS; i++) {
       lines.push(
         `  - name: ${type}-${i}`,
@@ -92,15 +103,19 @@ function configYaml(source: 'env' | 'secretsManager'): string {
 
 const PROCESSORS = TYPES.length * ENCODINGS;
 
-/** Every request the server answered carried the real credential, so every echo held it. */
+/** Every request the server answered carried a real credential, so every echo held one; all were sent. */
 function expectEveryEchoHeldTheSecret(): void {
   expect(server.received.length).toBeGreaterThanOrEqual(PROCESSORS);
-  expect(server.received.filter((s) => s !== SECRET)).toEqual([]);
+  expect(server.received.filter((s) => !ALL_SECRETS.includes(s))).toEqual([]);
+  expect(new Set(server.received).size).toBe(ALL_SECRETS.length);
 }
 
+/** No encoding of any credential, and no run of FRAGMENT characters of one. */
 function expectNoLeak(output: string): void {
-  expect(leakedEncodings(output, SECRET)).toEqual([]);
-  expect(leakedFragments(output, SECRET, FRAGMENT)).toEqual([]);
+  for (const secret of ALL_SECRETS) {
+    expect({ secret, leaked: leakedEncodings(output, secret) }).toEqual({ secret, leaked: [] });
+    expect({ secret, leaked: leakedFragments(output, secret, FRAGMENT) }).toEqual({ secret, leaked: [] });
+  }
 }
 
 async function cli(args: string[], tty: boolean): Promise<{ code: number; output: string }> {
@@ -109,7 +124,7 @@ async function cli(args: string[], tty: boolean): Promise<{ code: number; output
     stdout: { isTTY: tty, write: (s: string) => out.push(s) },
     stderr: { write: (s: string) => out.push(s) },
     cwd: dir,
-    env: { ECHO_SECRET: SECRET },
+    env: Object.fromEntries(TYPES.map((t) => [envName(t), SECRETS[t]])),
   };
   const code = await run(['check', ...args], io);
   return { code, output: out.join('') };

@@ -119,14 +119,16 @@ function comparable(text: string): string {
  * server cut or a parser mangled. [] when nothing leaked.
  */
 export function leakedFragments(text: string, secret: string, length: number): string[] {
-  const haystack = comparable(text);
-  const found = new Set<string>();
+  const pieces = new Set<string>();
   for (const [, encoded] of [...secretEncodings(secret), ['decoded', secret] as const]) {
     const form = comparable(encoded);
-    for (let i = 0; i + length <= form.length; i++) {
-      const piece = form.slice(i, i + length);
-      if (haystack.includes(piece)) found.add(piece);
-    }
+    for (let i = 0; i + length <= form.length; i++) pieces.add(form.slice(i, i + length));
+  }
+  const haystack = comparable(text);
+  const found = new Set<string>();
+  for (let i = 0; i + length <= haystack.length; i++) {
+    const piece = haystack.slice(i, i + length);
+    if (pieces.has(piece)) found.add(piece);
   }
   return [...found];
 }

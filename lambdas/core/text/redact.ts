@@ -51,11 +51,25 @@ export interface Redactor {
 /** Characters of a base64 or base64url run (with padding): a masked base64 form extends over them. */
 const BASE64_CHAR = /[A-Za-z0-9+/\-_=]/;
 
+/** Redactors by their secret values: a probe, a page or a log line asks for the same set again and again. */
+const cache = new Map<string, Redactor>();
+const CACHED = 16;
+
 /** Creates a redactor for the given secret values (duplicates and short values are ignored). */
 export function makeRedactor(secrets: Iterable<string>): Redactor {
   const values = unique([...secrets].flatMap((s) => [s, s.trim()])).filter(
     (s) => s.length >= MIN_SECRET_LENGTH,
   );
+  const key = JSON.stringify(values);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const made = buildRedactor(values);
+  cache.set(key, made);
+  if (cache.size > CACHED) cache.delete(cache.keys().next().value as string);
+  return made;
+}
+
+function buildRedactor(values: readonly string[]): Redactor {
   const literal = unique(values.flatMap(literalForms).flatMap(withUrlCuts).map(normalize))
     .filter((f) => f.length >= MIN_SECRET_LENGTH)
     .sort((a, b) => b.length - a.length);
@@ -237,13 +251,16 @@ function percentSequence(t: string, i: number): { text: string; length: number }
  * normalized text map 1:1 to the original.
  */
 function normalize(s: string): string {
-  return s
-    .replace(/[\p{Lu}\p{Lt}]+/gu, (m) => {
-      const lower = m.toLowerCase();
-      if (lower.length === m.length) return lower;
-      return [...m].map((c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c)).join('');
-    })
-    .replace(/\\/g, '/');
+  // ASCII (the common case): lower-casing never changes the length.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any ASCII character
+  const lower = /^[\x00-\x7f]*$/.test(s)
+    ? s.toLowerCase()
+    : s.replace(/[\p{Lu}\p{Lt}]+/gu, (m) => {
+        const l = m.toLowerCase();
+        if (l.length === m.length) return l;
+        return [...m].map((c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c)).join('');
+      });
+  return lower.includes('\\') ? lower.replace(/\\/g, '/') : lower;
 }
 
 /** The text with each run of masked characters replaced by one REDACTED. */
