@@ -202,6 +202,7 @@ export class Testbed {
       tls: {
         minVersion: 'TLSv1.2',
         verify: true,
+        revocation: 'stapled',
         certExpiryWarningDays: 21,
         clientCertExpiryWarningDays: 21,
         ...(tlsSettings as Partial<ProcessorConfig['tls']>),

@@ -15,6 +15,7 @@ import {
   type ExpectBody,
   type RawConfig,
   type RawProcessor,
+  type RevocationMode,
   TLS_VERSIONS,
   type TlsSettings,
   type ValueOrRef,
@@ -91,6 +92,7 @@ export interface ProcessorConfig {
   readonly tls: TlsSettings & {
     readonly minVersion: NonNullable<TlsSettings['minVersion']>;
     readonly verify: boolean;
+    readonly revocation: RevocationMode;
     readonly certExpiryWarningDays: number;
     readonly clientCertExpiryWarningDays: number;
   };
@@ -110,6 +112,7 @@ export const DEFAULTS = {
   intervalSeconds: 60 as IntervalSeconds,
   timeoutMs: 5000,
   minVersion: 'TLSv1.2' as const,
+  revocation: 'stapled' as RevocationMode,
   certExpiryWarningDays: 21,
   maxBodyBytes: 65536,
 };
@@ -231,6 +234,7 @@ function resolveProcessor(
       ...tls,
       minVersion,
       verify: tls.verify ?? true,
+      revocation: tls.revocation ?? DEFAULTS.revocation,
       certExpiryWarningDays: warnDays,
       clientCertExpiryWarningDays: tls.clientCertExpiryWarningDays ?? warnDays,
     },

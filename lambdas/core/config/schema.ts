@@ -127,6 +127,13 @@ export const PIN = /^sha256\/[A-Za-z0-9+/]{43}=$/;
 
 export const INTERVALS = [10, 20, 30, 60] as const;
 
+/**
+ * Revocation checks (`tls.revocation`): `off`; `stapled` checks an OCSP response the server staples; `ocsp`
+ * also asks the OCSP responder named in the certificate when nothing usable is stapled.
+ */
+export const REVOCATION_MODES = ['off', 'stapled', 'ocsp'] as const;
+export type RevocationMode = (typeof REVOCATION_MODES)[number];
+
 /** Metrics modes (`metrics`): what each probe run publishes (lambdas/core/policy/publishing.ts). */
 export const METRICS_MODES = ['full', 'sampled'] as const;
 export type MetricsMode = (typeof METRICS_MODES)[number];
@@ -164,6 +171,8 @@ const TlsSchema = z.strictObject({
   ),
   /** Verify the server certificate. Only for a test bench: `payprobe audit` flags false as an error. */
   verify: z.optional(z.boolean()),
+  /** OCSP revocation check of the server certificate (REVOCATION_MODES); default `stapled`. */
+  revocation: z.optional(z.enum(REVOCATION_MODES)),
   /** Warn when the server certificate expires within this many days. */
   certExpiryWarningDays: z.optional(z.number().check(z.int(), z.gte(0), z.lte(365))),
   /** Warn when our client certificate expires within this many days. */

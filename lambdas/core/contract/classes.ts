@@ -20,6 +20,7 @@ export const FAILURE_CLASSES = {
   CERT_NOT_YET_VALID: 'tls',
   CERT_HOSTNAME_MISMATCH: 'tls',
   CERT_UNTRUSTED: 'tls',
+  CERT_REVOKED: 'tls',
   CERT_PIN_MISMATCH: 'tls',
   CLIENT_CERT_REJECTED: 'tls',
   CLIENT_CERT_EXPIRED: 'tls',
@@ -33,7 +34,12 @@ export type FailureClass = keyof typeof FAILURE_CLASSES;
 export const FAILURE_CLASS_NAMES = Object.keys(FAILURE_CLASSES) as FailureClass[];
 
 /** Warnings on a probe that otherwise passed. */
-export const WARNING_CLASSES = ['CERT_EXPIRING_SOON', 'CLIENT_CERT_EXPIRING_SOON', 'SLOW_RESPONSE'] as const;
+export const WARNING_CLASSES = [
+  'CERT_EXPIRING_SOON',
+  'CLIENT_CERT_EXPIRING_SOON',
+  'SLOW_RESPONSE',
+  'REVOCATION_UNKNOWN',
+] as const;
 export type WarningClass = (typeof WARNING_CLASSES)[number];
 
 export function stageOf(cls: FailureClass): Stage {
