@@ -54,6 +54,11 @@ export interface CertOptions {
   readonly expired?: boolean;
   /** Valid from tomorrow. */
   readonly notYetValid?: boolean;
+  /**
+   * A certificate OpenSSL refuses at its default security level: `sha1` signed by its issuer with
+   * ECDSA-with-SHA1, `rsa512` with a 512-bit RSA key (the server must run at SECLEVEL=0 to present either).
+   */
+  readonly weak?: 'sha1' | 'rsa512';
 }
 
 export interface TestPki {
@@ -76,6 +81,20 @@ export interface PkiOptions {
 
 async function newKeys(): Promise<webcrypto.CryptoKeyPair> {
   return webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+}
+
+/** A 512-bit RSA key: far below what OpenSSL accepts at its default security level. */
+async function rsa512Keys(): Promise<webcrypto.CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 512,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['sign', 'verify'],
+  ) as Promise<webcrypto.CryptoKeyPair>;
 }
 
 async function keyPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
@@ -142,6 +161,8 @@ async function selfSignedCa(
 }
 
 interface SignArgs {
+  /** @default ECDSA with SHA-256 */
+  readonly signingAlgorithm?: typeof ALG | { readonly name: 'ECDSA'; readonly hash: 'SHA-1' };
   readonly subject: string;
   readonly issuer: CertificateAuthority & { x: x509.X509Certificate };
   readonly keys: webcrypto.CryptoKeyPair;
@@ -156,7 +177,7 @@ async function sign(args: SignArgs): Promise<x509.X509Certificate> {
     issuer: args.issuer.x.subject,
     publicKey: args.keys.publicKey,
     signingKey: args.issuer.keys.privateKey,
-    signingAlgorithm: ALG,
+    signingAlgorithm: args.signingAlgorithm ?? ALG,
     notBefore: args.notBefore,
     notAfter: args.notAfter,
     extensions: [
@@ -195,9 +216,10 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
 
   const leaf = async (o: CertOptions, client: boolean): Promise<Issued> => {
     const hosts = o.hosts ?? (client ? [] : SERVER_HOSTS);
-    const keys = await newKeys();
+    const keys = o.weak === 'rsa512' ? await rsa512Keys() : await newKeys();
     const cn = o.commonName ?? (client ? 'payprobe-client' : (hosts[0] ?? 'payprobe-server'));
     const cert = await sign({
+      ...(o.weak === 'sha1' ? { signingAlgorithm: { name: 'ECDSA', hash: 'SHA-1' } as const } : {}),
       subject: `CN=${cn}, O=payprobe testbed`,
       issuer: intermediate,
       keys,
@@ -205,7 +227,9 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+          o.weak === 'rsa512'
+            ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
+            : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
           true,
         ),
         new x509.ExtendedKeyUsageExtension([

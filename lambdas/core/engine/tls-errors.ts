@@ -55,6 +55,14 @@ const NOT_TLS = new Set([
   'ERR_SSL_UNEXPECTED_MESSAGE',
 ]);
 
+/** OpenSSL's security level refused a certificate of the server's chain during the handshake. */
+const WEAK_CERT = new Set([
+  'ERR_SSL_CA_MD_TOO_WEAK',
+  'ERR_SSL_EE_KEY_TOO_SMALL',
+  'ERR_SSL_CA_KEY_TOO_SMALL',
+  'ERR_SSL_KEY_TOO_SMALL',
+]);
+
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 const certRequiredHint = (ctx: TlsErrorContext) =>
@@ -72,6 +80,11 @@ export function classifyHandshakeError(err: unknown, ctx: TlsErrorContext): Clas
     return {
       class: 'TLS_VERSION_MISMATCH',
       detail: `no common TLS version (check tls.minVersion/maxVersion): ${what}`,
+    };
+  if (WEAK_CERT.has(code))
+    return {
+      class: 'CERT_UNTRUSTED',
+      detail: `the server's certificate chain has a weak signature algorithm or a key size too small for OpenSSL's security level: ${what}`,
     };
   if (NOT_TLS.has(code))
     return {
@@ -165,6 +178,9 @@ const UNTRUSTED_HINTS: Record<string, string> = {
   INVALID_PURPOSE: 'the certificate is not valid for TLS server authentication',
   CERT_UNTRUSTED: 'the root is not trusted for this purpose',
   CERT_REJECTED: 'the root is marked as rejected',
+  CA_MD_TOO_WEAK: 'a certificate in the chain has a weak signature algorithm (MD5 or SHA-1)',
+  EE_KEY_TOO_SMALL: "the server certificate's key size is too small",
+  CA_KEY_TOO_SMALL: "an issuer's key size is too small",
 };
 
 export function untrustedHint(code: string): string {

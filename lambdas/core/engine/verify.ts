@@ -6,6 +6,7 @@
  * (OCSP) belongs after verifyChain, as its own module.
  */
 import * as tls from 'node:tls';
+import { weakness } from '../checks/cert-der';
 import { formatName } from '../checks/certificates';
 import { dayCount, daysSince, daysUntil, expiryStatus, isExpired, isNotYetValid } from '../checks/expiry';
 import { type ChainCert, summarize } from './chain';
@@ -61,9 +62,12 @@ export function verifyChain(
       });
     }
     if (authCode) {
+      const weak = weakLink(chain);
       throw fail({
         class: 'CERT_UNTRUSTED',
-        detail: `${authCode}: ${untrustedHint(authCode)}; leaf ${formatName(leaf.x509.subject)} issued by ${formatName(leaf.x509.issuer)}`,
+        detail: weak
+          ? `${weak}, which OpenSSL refuses at its default security level [${authCode}]`
+          : `${authCode}: ${untrustedHint(authCode)}; leaf ${formatName(leaf.x509.subject)} issued by ${formatName(leaf.x509.issuer)}`,
       });
     }
     const idErr = tls.checkServerIdentity(target.identity, peer ?? socket.getPeerCertificate());
@@ -84,6 +88,18 @@ export function verifyChain(
       });
     }
   }
+}
+
+/**
+ * The first certificate of the chain OpenSSL refuses for a weak signature or key ("weak signature algorithm
+ * sha1WithRSAEncryption"), named; OpenSSL itself reports it only as UNSPECIFIED (or CA_MD_TOO_WEAK).
+ */
+function weakLink(chain: readonly ChainCert[]): string | undefined {
+  for (const [i, c] of chain.entries()) {
+    const why = weakness(c.x509);
+    if (why) return `${why}: ${i === 0 ? 'server certificate' : `chain certificate #${i}`} ${c.subject}`;
+  }
+  return undefined;
 }
 
 /**
