@@ -31,6 +31,7 @@ export const SIM_KINDS = [
   'self-signed',
   'untrusted-root',
   'incomplete-chain',
+  'weak-signature',
   'client-cert-tls12',
   'client-cert-tls13',
   'legacy-tls',
@@ -42,6 +43,8 @@ export const SIM_KINDS = [
   'plaintext',
   'silent',
   'reset',
+  'closes-after-handshake',
+  'resets-after-handshake',
   'refused',
   'syn-dropped',
 ] as const;
@@ -145,7 +148,14 @@ export async function startProcessor(
     extra: Partial<SimulatedProcessor> = {},
     o: SimOptions = options,
   ) => {
-    const s = await httpsServer({ cert: chain, key: cert.key, options: o, tls: tlsOpts });
+    const s = await httpsServer({
+      cert: chain,
+      key: cert.key,
+      options: o,
+      tls: tlsOpts,
+      ...(kind === 'closes-after-handshake' ? { afterHandshake: 'close' as const } : {}),
+      ...(kind === 'resets-after-handshake' ? { afterHandshake: 'reset' as const } : {}),
+    });
     return done(s.port, s.close, {
       requests: s.requests,
       serverCert: cert,
@@ -188,6 +198,16 @@ export async function startProcessor(
     case 'incomplete-chain': {
       const c = await leaf();
       return https(c, c.cert); // the leaf alone, without its intermediate
+    }
+    case 'weak-signature': {
+      // Signed with ECDSA-with-SHA1 (or, with cert.weak 'rsa512', a 512-bit RSA key): the server has to
+      // drop to SECLEVEL=0 to present it at all; a client at the default level refuses the chain.
+      const weak = options.cert?.weak ?? 'sha1';
+      const c = await leaf({ weak });
+      return https(c, c.chain, {
+        ciphers: 'DEFAULT@SECLEVEL=0',
+        ...(weak === 'rsa512' ? { maxVersion: 'TLSv1.2' as const } : {}),
+      });
     }
     case 'client-cert-tls12':
     case 'client-cert-tls13': {
@@ -260,6 +280,12 @@ export async function startProcessor(
     case 'reset': {
       const s = await rawServer((sock) => sock.once('data', () => sock.resetAndDestroy()));
       return done(s.port, s.close);
+    }
+    case 'closes-after-handshake':
+    case 'resets-after-handshake': {
+      // The handshake completes (TLS 1.2 or 1.3, as the client caps it), then the server hangs up at once.
+      const c = await leaf();
+      return https(c, c.chain);
     }
     case 'refused': {
       return done(REFUSED_PORT, async () => undefined);

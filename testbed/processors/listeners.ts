@@ -20,6 +20,8 @@ export interface HttpsServerOptions {
   readonly tls?: Partial<tls.TlsOptions>;
   /** Answers requests instead of the simulated API (it records into `requests` itself). */
   readonly handler?: (requests: RecordedRequest[]) => http.RequestListener;
+  /** Hang up on every client as soon as its handshake completes: a FIN (`close`) or a TCP RST (`reset`). */
+  readonly afterHandshake?: 'close' | 'reset';
 }
 
 export function listen(server: net.Server): Promise<number> {
@@ -61,9 +63,25 @@ export async function httpsServer(
     o.handler ? o.handler(requests) : apiHandler(o.options ?? {}, requests),
   );
   server.keepAliveTimeout = 1000;
+  if (o.afterHandshake) hangUpAfterHandshake(server, o.afterHandshake);
   const close = tracked(server);
   const port = await listen(server);
   return { port, requests, close };
+}
+
+/** Ends every connection right after its handshake, before reading anything (the TCP socket for a reset). */
+function hangUpAfterHandshake(server: https.Server, how: 'close' | 'reset'): void {
+  const raw = new Map<number | undefined, net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    raw.set(s.remotePort, s);
+    s.on('close', () => raw.delete(s.remotePort));
+  });
+  server.prependListener('secureConnection', (s: tls.TLSSocket) => {
+    // end(): close_notify and FIN after the handshake's last bytes are out; a reset a moment later, so the
+    // RST cannot overtake (and discard) the server's Finished.
+    if (how === 'close') s.end();
+    else setTimeout(() => raw.get(s.remotePort)?.resetAndDestroy(), 5);
+  });
 }
 
 export async function rawServer(

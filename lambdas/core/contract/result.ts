@@ -15,6 +15,13 @@ export interface Timings {
   readonly tlsMs: number | null;
   /** From sending the authenticated request to the first response byte. */
   readonly firstByteMs: number | null;
+  /**
+   * A handshake-only probe's post-handshake check (a wait for an alert, close or reset, or the minimal
+   * request that shows a client-certificate refusal); null or absent when there was none. Not part of
+   * totalMs.
+   */
+  readonly settleMs?: number | null;
+  /** The probe's time from its start (secret reads included) to its end, less settleMs: TotalTime's value. */
   readonly totalMs: number;
 }
 
@@ -104,6 +111,7 @@ export function failureResult(
       connectMs: null,
       tlsMs: null,
       firstByteMs: null,
+      settleMs: null,
       totalMs: Math.max(0, endMs - startMs),
     },
     tls: null,

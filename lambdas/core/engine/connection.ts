@@ -1,8 +1,8 @@
 /**
  * One verified connection to a target, composed from the phases in order: DNS (connect.ts), then TCP and
- * the TLS handshake (tls.ts), then reading and verifying the chain (chain.ts, verify.ts). The main
- * endpoint's first connection records its timings, chain and warnings into the run; later connections (a
- * token endpoint, a reconnect) do not. A proxy phase slots in between DNS and TLS: it would return the
+ * the TLS handshake (tls.ts), then reading and verifying the chain (chain.ts, verify.ts) and, on the main
+ * endpoint, its revocation status (revocation.ts). The main endpoint's first connection records its
+ * timings, chain and warnings into the run; later connections (a token endpoint, a reconnect) do not. A proxy phase slots in between DNS and TLS: it would return the
  * tunnel as a TlsTransport `{ socket }` for the handshake to wrap (docs/engine.md "How a probe runs").
  */
 import type * as net from 'node:net';
@@ -10,6 +10,7 @@ import type * as tls from 'node:tls';
 import { peerChain } from './chain';
 import { connectTcp, resolveTarget } from './connect';
 import type { Inputs } from './inputs';
+import { checkRevocation } from './revocation';
 import { Fail, type RunState } from './run-state';
 import type { Target } from './target';
 import { handshake, secureContext } from './tls';
@@ -22,8 +23,12 @@ export interface Conn {
   readonly isTls: boolean;
   readonly protocol: string | null;
   readonly clientCertSent: boolean;
+  /** The server asked for a client certificate (a CertificateRequest was read: its signature algorithms). */
+  readonly certRequested: boolean;
   /** The first error seen on the socket after it was established (e.g. a TLS 1.3 alert). */
   lateError(): unknown;
+  /** A TLS 1.3 session ticket arrived after the handshake (the server accepted our Finished). */
+  ticketSeen(): boolean;
 }
 
 /**
@@ -53,7 +58,15 @@ export async function open(
     tcp.on('error', (e) => {
       late ??= e;
     });
-    return { socket: tcp, isTls: false, protocol: null, clientCertSent: false, lateError: () => late };
+    return {
+      socket: tcp,
+      isTls: false,
+      protocol: null,
+      clientCertSent: false,
+      certRequested: false,
+      lateError: () => late,
+      ticketSeen: () => false,
+    };
   }
 
   // TCP then TLS on one socket. The secure context comes from the cache, before anything is dialled (built
@@ -61,22 +74,53 @@ export async function open(
   const context = secureContext(run, inputs, clientCertSent);
   const tConnect = run.clock();
   let tTls = 0;
-  const { socket, peer } = await handshake(run, target, { dial }, context, clientCertSent, fail, () => {
-    tTls = run.clock();
-    if (main) run.timings.connectMs = tTls - tConnect;
-  });
+  const { socket, peer, staple, ticketSeen } = await handshake(
+    run,
+    target,
+    { dial },
+    context,
+    clientCertSent,
+    fail,
+    () => {
+      tTls = run.clock();
+      if (main) run.timings.connectMs = tTls - tConnect;
+    },
+  );
   if (main) run.timings.tlsMs = run.clock() - tTls;
   let late: unknown;
   socket.on('error', (e) => {
     late ??= e;
   });
-  socket.on('close', () => {
-    late ??= Object.assign(new Error('the server closed the connection'), { code: 'ECONNRESET' });
-  });
+  const closed = () => {
+    late ??= closeWithoutAlert();
+  };
+  socket.on('end', closed);
+  socket.on('close', closed);
 
   const protocol = socket.getProtocol();
   const chain = peerChain(socket, peer);
   if (main) recordHandshake(run, socket, chain);
   verifyChain(run, socket, chain, peer, target, inputs.pins, fail);
-  return { socket, isTls: true, protocol, clientCertSent, lateError: () => late };
+  if (main) await checkRevocation(run, chain, staple);
+  return {
+    socket,
+    isTls: true,
+    protocol,
+    clientCertSent,
+    // On the client, OpenSSL fills the shared signature algorithms only from a CertificateRequest.
+    certRequested: socket.getSharedSigalgs().length > 0,
+    lateError: () => late,
+    ticketSeen,
+  };
+}
+
+const CLOSED = 'the server closed the connection';
+
+/** The late error of a connection the server ended (FIN, close_notify) without a TLS alert or a reset. */
+function closeWithoutAlert(): Error {
+  return Object.assign(new Error(CLOSED), { code: 'ECONNRESET', closedByPeer: true });
+}
+
+export function isCloseWithoutAlert(err: unknown): boolean {
+  return (err as { closedByPeer?: unknown } | undefined)?.closedByPeer === true;
 }

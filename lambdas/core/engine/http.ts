@@ -1,17 +1,20 @@
 /**
  * The HTTP phase: requests over the connection the handshake opened (http-request.ts does the exchange),
  * each bounded by timeoutMs, with failures classified (a request Node refuses to build, no response, a
- * stalled body, a TLS alert on the first read), and the configured request's status turned into a class:
+ * stalled body, a TLS alert on the first read, a client certificate refused with a 400), and the configured
+ * request's status turned into a class:
  * expectStatus passes, 401/403 are AUTH_REJECTED, a redirect is never followed (docs/engine.md steps 7-8).
  * Then auth.expectBody on the body (body-check.ts).
  */
 import { describeError, errorCode } from '../checks/errors';
 import { checkBody } from './body-check';
+import { clientCertRefusal } from './cert-refusal';
 import type { Conn } from './connection';
 import { publicUrl } from './fingerprints';
 import { ExchangeError, type ExchangeResponse, exchange } from './http-request';
 import type { Inputs, ResolvedCredentials } from './inputs';
 import { Fail, type RunState } from './run-state';
+import { refusedAtHttp } from './settle';
 import { hostHeader, joinPath, type Target } from './target';
 import { classifyPostHandshakeError } from './tls-errors';
 
@@ -70,6 +73,13 @@ export async function send(run: RunState, conn: Conn, r: SendRequest): Promise<E
       clock: run.clock,
     });
     if (run.timings.firstByteMs === null) run.timings.firstByteMs = res.firstByteMs;
+    // nginx and the like refuse a missing or bad client certificate here, with 400, not in the handshake.
+    const refusal =
+      conn.isTls && (conn.clientCertSent || conn.certRequested) ? clientCertRefusal(res) : undefined;
+    if (refusal) {
+      run.status = res.status;
+      throw refusedAtHttp(conn, refusal);
+    }
     return res;
   } catch (err) {
     if (!(err instanceof ExchangeError)) throw err;

@@ -13,7 +13,7 @@ import { redirectNote, type SendRequest, send, sendConfiguredRequest } from './h
 import type { Inputs, OAuthCredentials } from './inputs';
 import { Fail, type RunState } from './run-state';
 import { joinPath, type Target, targetOf } from './target';
-import { settleAfterHandshake } from './tls';
+import { settle } from './settle';
 import { type CachedToken, expiresAtFrom, reusable, tokenKey } from './token-cache';
 
 /** An access_token fit for `Authorization: Bearer <token>`: printable ASCII, no spaces or control characters. */
@@ -72,7 +72,7 @@ export async function oauthExchange(
   const slot = tokenSlot(run, target, creds);
   const first = await obtainToken(run, conn, inputs, creds, target, slot, request !== undefined, false);
   if (!request) {
-    if (first.reused) await settleAfterHandshake(run, conn);
+    if (first.reused) await settle(run, conn, main);
     return;
   }
   try {

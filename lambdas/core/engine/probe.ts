@@ -18,6 +18,7 @@ import { describeError } from '../checks/errors';
 import type { ProcessorConfig } from '../config/load';
 import { stageOf } from '../contract/classes';
 import type { ProbeResult } from '../contract/result';
+import { MAX_PROBES_IN_FLIGHT } from '../policy/deployment';
 import type { SecretResolver } from '../secrets/resolver';
 import { checkOwnClientCert } from './client-cert';
 import { type Conn, open } from './connection';
@@ -25,8 +26,8 @@ import { credentialHeaders, sendConfiguredRequest } from './http';
 import { type Inputs, resolveInputs } from './inputs';
 import { oauthExchange } from './oauth';
 import { Fail, RunState } from './run-state';
+import { settle } from './settle';
 import { type Target, targetOf } from './target';
-import { settleAfterHandshake } from './tls';
 import type { TlsContextCache } from './tls-context';
 import type { TokenStore } from './token-cache';
 
@@ -45,8 +46,8 @@ export interface ProbeDeps {
   /** Name resolution (tests inject failures here). @default dns.promises.lookup (getaddrinfo, like the integration) */
   readonly lookup?: (hostname: string) => Promise<LookupAddress>;
   /**
-   * With no HTTP request to send, how long to wait after the handshake for a post-handshake rejection
-   * (TLS 1.3 client certificates, servers that drop us right after the handshake).
+   * With no HTTP request to send, the longest wait after the handshake for a post-handshake alert, close or
+   * reset (settle.ts); the wait ends earlier once the server's post-handshake flight has been read.
    * @default min(250, timeoutMs / 2)
    */
   readonly postHandshakeGraceMs?: number;
@@ -65,11 +66,15 @@ export interface ProbeDeps {
 export interface ProbeManyOptions {
   /** Called with each result as soon as it is ready, in completion order. */
   readonly onResult?: (result: ProbeResult) => void;
-  /** Probes in flight at once. @default 32 */
+  /** Probes in flight at once. @default MAX_PROBES_IN_FLIGHT (lambdas/core/policy/deployment.ts) */
   readonly concurrency?: number;
 }
 
-/** Probes many processors concurrently; results come back in input order, onResult fires as each finishes. */
+/**
+ * Probes many processors concurrently; results come back in input order, onResult fires as each finishes.
+ * Up to MAX_PROBES_IN_FLIGHT run at once (normally all of them: probes wait on the network, so none may
+ * hold up another); each probe's own timeouts and budget start when it starts.
+ */
 export async function probeMany(
   processors: readonly ProcessorConfig[],
   deps: ProbeDeps,
@@ -86,7 +91,7 @@ export async function probeMany(
       opts.onResult?.(r);
     }
   };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 32, processors.length));
+  const n = Math.max(1, Math.min(opts.concurrency ?? MAX_PROBES_IN_FLIGHT, processors.length));
   await Promise.all(Array.from({ length: n }, worker));
   return results;
 }
@@ -119,8 +124,8 @@ async function run(processor: ProcessorConfig, deps: ProbeDeps): Promise<ProbeRe
 
 /**
  * After the handshake: for OAuth, a kept or fresh token and the request with it (oauth.ts); else the
- * configured request with the credentials (http.ts); with no request to send, a short wait for a
- * post-handshake rejection (tls.ts).
+ * configured request with the credentials (http.ts); with no request to send, the post-handshake check
+ * (settle.ts).
  */
 async function exchange(run: RunState, conn: Conn, inputs: Inputs, main: Target): Promise<void> {
   const creds = inputs.creds;
@@ -129,14 +134,15 @@ async function exchange(run: RunState, conn: Conn, inputs: Inputs, main: Target)
   if (creds?.type === 'oauth2-client-credentials')
     return oauthExchange(run, conn, inputs, creds, main, headers);
   if (creds) Object.assign(headers, credentialHeaders(creds));
-  if (!request) return settleAfterHandshake(run, conn);
+  if (!request) return settle(run, conn, main);
   await sendConfiguredRequest(run, conn, inputs, main, headers);
 }
 
 /** The ProbeResult of a finished run; every detail passes through the run's redaction. */
 function result(run: RunState, failure: Fail | undefined): ProbeResult {
   const p = run.p;
-  const totalMs = round(run.clock() - run.t0);
+  // The post-handshake wait is its own figure: totalMs (TotalTime, SLOW_RESPONSE) is the probe's work.
+  const totalMs = round(run.clock() - run.t0 - (run.timings.settleMs ?? 0));
   if (!failure && totalMs > p.slowResponseMs) {
     run.warn('SLOW_RESPONSE', `total ${totalMs} ms is above slowResponseMs ${p.slowResponseMs} ms`);
   }
@@ -153,6 +159,7 @@ function result(run: RunState, failure: Fail | undefined): ProbeResult {
       connectMs: roundOrNull(run.timings.connectMs),
       tlsMs: roundOrNull(run.timings.tlsMs),
       firstByteMs: roundOrNull(run.timings.firstByteMs),
+      settleMs: roundOrNull(run.timings.settleMs),
       totalMs,
     },
     tls: run.tls

@@ -45,6 +45,8 @@ export interface Timings {
   connectMs: number | null;
   tlsMs: number | null;
   firstByteMs: number | null;
+  /** The post-handshake check of a handshake-only probe (settle.ts): not part of the other figures. */
+  settleMs: number | null;
 }
 
 /** What the handshake (and the client-certificate check before it) showed. */
@@ -62,7 +64,13 @@ export class RunState {
   readonly startedAt: string;
   readonly t0: number;
   readonly deadline: number;
-  readonly timings: Timings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
+  readonly timings: Timings = {
+    dnsMs: null,
+    connectMs: null,
+    tlsMs: null,
+    firstByteMs: null,
+    settleMs: null,
+  };
   tls: TlsRecord | null = null;
   /** The configured request's status (the token response's until the request is sent). */
   status: number | null = null;

@@ -1,26 +1,20 @@
 /**
  * The TLS phase: the handshake with the integration's settings (a cached secure context: CA bundle, client
  * certificate, versions, ciphers; SNI; ALPN http/1.1), always with rejectUnauthorized:false so the chain is
- * read even when it does not verify (verify.ts judges it), and the post-handshake settle that catches a TLS
- * 1.3 client-certificate rejection when no request follows. Errors are classified by when they came: before
- * TCP was up, during the handshake, or after it (tls-errors.ts; docs/engine.md "The traps").
+ * read even when it does not verify (verify.ts judges it); a stapled OCSP response is requested and kept for
+ * revocation.ts, and session tickets after the handshake are noted for settle.ts. Errors are classified by
+ * when they came: before TCP was up or during the handshake (tls-errors.ts; docs/engine.md "The traps").
  */
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { describeError } from '../checks/errors';
 import type { Dial, FailFor } from './connect';
-import type { Conn } from './connection';
 import type { Inputs } from './inputs';
 import { Fail, type Limit, type RunState } from './run-state';
 import type { Target } from './target';
 import { defaultTlsContexts } from './tls-context';
-import {
-  type Classified,
-  classifyConnectError,
-  classifyHandshakeError,
-  classifyPostHandshakeError,
-} from './tls-errors';
+import { type Classified, classifyConnectError, classifyHandshakeError } from './tls-errors';
 
 /**
  * How the handshake reaches the server: `dial` the address itself (TCP and TLS on one TLSSocket), or wrap
@@ -32,6 +26,10 @@ export interface Handshake {
   readonly socket: tls.TLSSocket;
   /** The chain as Node read it for its own host name check (only when the chain verified). */
   readonly peer: tls.PeerCertificate | undefined;
+  /** The OCSP response the server stapled (requested unless tls.revocation is off), when it sent one. */
+  readonly staple: Buffer | undefined;
+  /** A session ticket arrived after the handshake (TLS 1.3: the server's post-handshake flight was read). */
+  ticketSeen(): boolean;
 }
 
 /** The secure context for this probe's TLS material; CONFIG_ERROR when OpenSSL refuses the material. */
@@ -79,7 +77,7 @@ export function handshake(
   let peer: tls.PeerCertificate | undefined;
   let socket: tls.TLSSocket;
   try {
-    socket = tls.connect({
+    const options: tls.ConnectionOptions & { requestOCSP: boolean } = {
       ...('dial' in transport
         ? {
             host: transport.dial.address,
@@ -97,7 +95,11 @@ export function handshake(
         return undefined;
       },
       ALPNProtocols: ['http/1.1'],
-    });
+      // A stapled OCSP response, checked by revocation.ts (tls.revocation stapled or ocsp). tls.connect
+      // passes it on to the TLSSocket; @types/node only lists it for the TLSSocket constructor.
+      requestOCSP: run.p.tls.revocation !== 'off',
+    };
+    socket = tls.connect(options);
   } catch (err) {
     return Promise.reject(rejectedSettings(run, err));
   }
@@ -105,6 +107,17 @@ export function handshake(
   let keyExchanged = false;
   socket.once('keylog', () => {
     keyExchanged = true;
+  });
+  let staple: Buffer | undefined;
+  // Emitted before secureConnect: with the response, or with null when the server staples none.
+  socket.once('OCSPResponse', (response: Buffer | null) => {
+    if (response && response.length > 0) staple = response;
+  });
+  // After secureConnect only: a TLS 1.2 session arrives within the handshake, a TLS 1.3 ticket after it.
+  let secured = false;
+  let ticket = false;
+  socket.on('session', () => {
+    if (secured) ticket = true;
   });
   return new Promise((resolve, reject) => {
     let connected = false;
@@ -170,7 +183,10 @@ export function handshake(
     };
     socket.on('error', onError);
     socket.on('close', onClose);
-    socket.once('secureConnect', () => settle(() => resolve({ socket, peer })));
+    socket.once('secureConnect', () => {
+      secured = true;
+      settle(() => resolve({ socket, peer, staple, ticketSeen: () => ticket }));
+    });
     if ('dial' in transport && connectLim) {
       const { address, port } = transport.dial;
       timer = setTimeout(
@@ -187,52 +203,4 @@ export function handshake(
       startHandshakeClock();
     }
   });
-}
-
-/**
- * With nothing to send: give the server a moment to reject us after the handshake (TLS 1.3 delivers a
- * client-certificate verdict only after our Finished; some servers hang up on a refused certificate).
- */
-export async function settleAfterHandshake(run: RunState, conn: Conn): Promise<void> {
-  if (!conn.isTls) return;
-  const tls13 = conn.protocol === 'TLSv1.3';
-  if (!tls13 && !conn.clientCertSent) return;
-  const remaining = run.deadline - run.clock();
-  const grace = Math.max(
-    0,
-    Math.min(run.deps.postHandshakeGraceMs ?? Math.min(250, run.p.timeoutMs / 2), remaining - 1),
-  );
-  const socket = conn.socket as tls.TLSSocket;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      socket.removeListener('session', onSession);
-      socket.removeListener('close', done);
-      socket.removeListener('error', done);
-      resolve();
-    };
-    // Without a client certificate a TLS 1.3 session ticket means the server accepted our Finished.
-    const onSession = () => {
-      if (!conn.clientCertSent) done();
-    };
-    const timer = setTimeout(done, grace);
-    socket.on('session', onSession);
-    socket.on('close', done);
-    socket.on('error', done);
-    socket.resume();
-  });
-  const late = conn.lateError();
-  if (late !== undefined) {
-    const c = classifyPostHandshakeError(late, {
-      keyExchanged: true,
-      clientCertSent: conn.clientCertSent,
-      protocol: conn.protocol,
-    });
-    throw new Fail(
-      c.class === 'HTTP_ERROR' ? 'TLS_CONNECTION_RESET' : c.class,
-      c.class === 'HTTP_ERROR'
-        ? `the server closed the connection right after the handshake: ${describeError(late)}`
-        : c.detail,
-    );
-  }
 }

@@ -33,6 +33,7 @@ beforeAll(async () => {
     'self-signed': 'self-signed',
     'untrusted-root': 'untrusted-root',
     'incomplete-chain': 'incomplete-chain',
+    'weak-signature': 'weak-signature',
     'client-cert-tls12': { kind: 'client-cert-tls12', options: bearer },
     'client-cert-tls13': { kind: 'client-cert-tls13', options: bearer },
     'legacy-tls': 'legacy-tls',
@@ -44,6 +45,8 @@ beforeAll(async () => {
     plaintext: 'plaintext',
     silent: 'silent',
     reset: 'reset',
+    'closes-after-handshake': 'closes-after-handshake',
+    'resets-after-handshake': 'resets-after-handshake',
     refused: 'refused',
     'syn-dropped': 'syn-dropped',
   });
@@ -197,6 +200,26 @@ describe('server certificate failures (chain captured even when it does not veri
     const r = await run('incomplete-chain');
     expectFailure(r, 'tls', 'CERT_UNTRUSTED', /^UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*intermediate/);
     expect(r.tls?.chain).toHaveLength(1);
+  });
+
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)(
+    'CERT_UNTRUSTED naming the weak signature algorithm of a SHA-1-signed chain (%s), not a handshake failure',
+    async (maxVersion) => {
+      const r = await run('weak-signature', { tls: { maxVersion } });
+      expectFailure(
+        r,
+        'tls',
+        'CERT_UNTRUSTED',
+        /weak signature algorithm ecdsa-with-SHA1: server certificate CN=localhost/,
+      );
+      expect(r.tls?.serverCert?.subject).toMatch(/CN=localhost/);
+    },
+  );
+
+  it('CERT_UNTRUSTED naming the key size of a 512-bit RSA server key', async () => {
+    const sim = await bed.start('weak-signature', { cert: { weak: 'rsa512' } });
+    const r = await probe(await bed.processor('weak-key', sim, { timeoutMs: 800 }), bed.deps());
+    expectFailure(r, 'tls', 'CERT_UNTRUSTED', /RSA key of 512 bits, below 1024 \(key size too small\)/);
   });
 
   it('CERT_UNTRUSTED when the private CA is not configured as tls.ca', async () => {
