@@ -59,6 +59,8 @@ export interface CertOptions {
    * ECDSA-with-SHA1, `rsa512` with a 512-bit RSA key (the server must run at SECLEVEL=0 to present either).
    */
   readonly weak?: 'sha1' | 'rsa512';
+  /** An OCSP responder URL for the Authority Information Access extension. */
+  readonly ocspUrl?: string;
 }
 
 export interface TestPki {
@@ -70,6 +72,8 @@ export interface TestPki {
   serverCert(options?: CertOptions): Promise<Issued>;
   /** A client certificate (extendedKeyUsage clientAuth) issued by the intermediate; `chain` = leaf + intermediate. */
   clientCert(options?: CertOptions): Promise<Issued>;
+  /** A delegated OCSP responder certificate (extendedKeyUsage OCSPSigning) issued by the intermediate. */
+  ocspSigner(options?: CertOptions): Promise<Issued>;
 }
 
 export interface PkiOptions {
@@ -214,10 +218,10 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
     x: interX,
   };
 
-  const leaf = async (o: CertOptions, client: boolean): Promise<Issued> => {
+  const leaf = async (o: CertOptions, client: boolean | 'ocsp'): Promise<Issued> => {
     const hosts = o.hosts ?? (client ? [] : SERVER_HOSTS);
     const keys = o.weak === 'rsa512' ? await rsa512Keys() : await newKeys();
-    const cn = o.commonName ?? (client ? 'payprobe-client' : (hosts[0] ?? 'payprobe-server'));
+    const cn = o.commonName ?? (client === true ? 'payprobe-client' : (hosts[0] ?? 'payprobe-server'));
     const cert = await sign({
       ...(o.weak === 'sha1' ? { signingAlgorithm: { name: 'ECDSA', hash: 'SHA-1' } as const } : {}),
       subject: `CN=${cn}, O=payprobe testbed`,
@@ -233,9 +237,16 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
           true,
         ),
         new x509.ExtendedKeyUsageExtension([
-          client ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth,
+          client === 'ocsp'
+            ? x509.ExtendedKeyUsage.ocspSigning
+            : client
+              ? x509.ExtendedKeyUsage.clientAuth
+              : x509.ExtendedKeyUsage.serverAuth,
         ]),
         ...sanExtension(hosts),
+        ...(o.ocspUrl
+          ? [new x509.AuthorityInfoAccessExtension({ ocsp: [new x509.GeneralName('url', o.ocspUrl)] })]
+          : []),
       ],
     });
     return finish(cert, keys, [interX]);
@@ -247,6 +258,7 @@ export async function createPki(options: PkiOptions = {}): Promise<TestPki> {
     caPem: root.cert,
     serverCert: (o = {}) => leaf(o, false),
     clientCert: (o = {}) => leaf(o, true),
+    ocspSigner: (o = {}) => leaf({ commonName: `${name} OCSP Responder`, ...o }, 'ocsp'),
   };
 }
 

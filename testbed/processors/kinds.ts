@@ -82,8 +82,13 @@ export interface SimOptions {
   readonly delayMs?: number;
   /** For 'redirect': the Location. */
   readonly redirectTo?: string;
-  /** Server certificate options (hosts, validity). */
+  /** Server certificate options (hosts, validity, weak signature, OCSP URL). */
   readonly cert?: CertOptions;
+  /**
+   * Staple an OCSP response to every handshake that asks for one (Node's 'OCSPRequest' event), given the
+   * server certificate: e.g. testbed/ocsp.ts fetchOcspResponse. @default none stapled
+   */
+  readonly staple?: (cert: Issued) => Buffer | Promise<Buffer>;
 }
 
 export interface RecordedRequest {
@@ -151,6 +156,7 @@ export async function startProcessor(
     const s = await httpsServer({
       cert: chain,
       key: cert.key,
+      issued: cert,
       options: o,
       tls: tlsOpts,
       ...(kind === 'closes-after-handshake' ? { afterHandshake: 'close' as const } : {}),

@@ -8,6 +8,7 @@ import type * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
+import type { Issued } from '../pki';
 import { apiHandler } from './api';
 import type { RecordedRequest, SimOptions } from './kinds';
 
@@ -20,6 +21,8 @@ export interface HttpsServerOptions {
   readonly tls?: Partial<tls.TlsOptions>;
   /** Answers requests instead of the simulated API (it records into `requests` itself). */
   readonly handler?: (requests: RecordedRequest[]) => http.RequestListener;
+  /** The server certificate, for a stapled OCSP response (options.staple). */
+  readonly issued?: Issued;
   /** Hang up on every client as soon as its handshake completes: a FIN (`close`) or a TCP RST (`reset`). */
   readonly afterHandshake?: 'close' | 'reset';
 }
@@ -64,6 +67,19 @@ export async function httpsServer(
   );
   server.keepAliveTimeout = 1000;
   if (o.afterHandshake) hangUpAfterHandshake(server, o.afterHandshake);
+  const staple = o.options?.staple;
+  if (staple && o.issued) {
+    const issued = o.issued;
+    server.on(
+      'OCSPRequest',
+      (_cert: Buffer, _issuer: Buffer, done: (err: Error | null, res?: Buffer) => void) => {
+        Promise.resolve(staple(issued)).then(
+          (res) => done(null, res),
+          (err: Error) => done(err),
+        );
+      },
+    );
+  }
   const close = tracked(server);
   const port = await listen(server);
   return { port, requests, close };

@@ -14,7 +14,7 @@ export interface ExchangeRequest {
   /** Host header value. */
   readonly host: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | Uint8Array;
   /** Keep the connection open for another request afterwards. */
   readonly keepAlive: boolean;
   readonly timeoutMs: number;
