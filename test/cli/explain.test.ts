@@ -43,6 +43,18 @@ test('explain CLASS prints exactly the runbook text and exits 0', async () => {
   expect(r.stdout).toContain('Full runbook: docs/runbooks/CLIENT_CERT_REJECTED.md');
 });
 
+test('explain CERT_REVOKED and REVOCATION_UNKNOWN print the revocation runbooks', async () => {
+  const revoked = await cli(['explain', 'CERT_REVOKED']);
+  expect(revoked.code).toBe(0);
+  expect(revoked.stdout.split('\n')[0]).toBe(
+    "CERT_REVOKED (failure, stage tls): The processor's certificate has been revoked by its CA",
+  );
+  expect(revoked.stdout).toContain('openssl ocsp -issuer issuer.pem -cert leaf.pem');
+  const unknown = await cli(['explain', 'revocation-unknown']);
+  expect(unknown.code).toBe(0);
+  expect(unknown.stdout.split('\n')[0]).toMatch(/^REVOCATION_UNKNOWN \(warning, stage tls\)/);
+});
+
 test('explain accepts lower case and dashes', async () => {
   const r = await cli(['explain', 'cert-expiring-soon']);
   expect(r.code).toBe(0);

@@ -226,6 +226,38 @@ describe('metrics: full (the default)', () => {
   });
 });
 
+describe('a revoked certificate (CERT_REVOKED)', () => {
+  it('is a handshake failure: HandshakeFailure 1, so the handshake-failure alarm pages for it', async () => {
+    const result = passing({
+      ok: false,
+      stage: 'tls',
+      class: 'CERT_REVOKED',
+      detail:
+        'the server certificate CN=api.stripe.com was revoked on 2026-01-15T08:30:00.000Z, reason keyCompromise',
+      timings: { dnsMs: 1, connectMs: 2, tlsMs: 8, firstByteMs: null, totalMs: 14 },
+      http: null,
+    });
+    const [call] = await publishedFor(result);
+    expect(values(call?.MetricData)).toMatchObject({
+      Success: 0,
+      HandshakeFailure: 1,
+      AuthFailure: 0,
+      'Failure/CERT_REVOKED': 1,
+    });
+  });
+});
+
+describe('the post-handshake wait (settleMs)', () => {
+  it('stays out of TotalTime: TotalTime is totalMs, which excludes it', async () => {
+    const result = passing({
+      timings: { dnsMs: 1, connectMs: 2, tlsMs: 8, firstByteMs: null, settleMs: 250, totalMs: 14 },
+      http: null,
+    });
+    const [call] = await publishedFor(result);
+    expect(values(call?.MetricData).TotalTime).toBe(14);
+  });
+});
+
 describe('metrics: sampled (the opt-in cost mode)', () => {
   it('publishes the every-run metrics in one PutMetricData call outside the sample hours', async () => {
     // START is 10:00 UTC: neither a phase (every 12th) nor a certificate (every 3rd) sample hour.

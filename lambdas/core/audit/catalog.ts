@@ -30,6 +30,12 @@ export const RULES = {
     why: 'without certificate verification the probe passes against any server, including an interceptor, and misses expired or untrusted certificates: the failures it exists to catch',
     fix: 'remove tls.verify (it defaults to true); for a private CA set tls.ca instead',
   },
+  'tls-revocation-off': {
+    severity: 'warning',
+    what: 'tls.revocation is off for a processor marked production',
+    why: 'a revoked server certificate (a compromised key, or a CA mass revocation) then passes every probe; clients that do check revocation refuse it, and nothing pages',
+    fix: 'remove tls.revocation (the default, stapled, checks a stapled OCSP response) or set ocsp to ask the responder too',
+  },
   'tls-min-version-too-low': {
     severity: 'error',
     what: 'tls.minVersion is below TLSv1.2',

@@ -1,5 +1,5 @@
 /**
- * TLS rules: verification disabled, early TLS versions or an empty version range, weak cipher suites, pins
+ * TLS rules: verification disabled, revocation checks off in production, early TLS versions or an empty version range, weak cipher suites, pins
  * without a backup or for processors that advise against pinning. Referenced versions, cipher lists and pins
  * are read and checked exactly as the engine reads them (config/referenced-values.ts).
  */
@@ -52,6 +52,14 @@ export async function tlsRules(ctx: AuditContext, p: ProcessorConfig, i: number)
       p.name,
       ctx.origin(i, 'tls.verify'),
       'tls.verify is false: the server certificate is not checked',
+    );
+  }
+  if (t.revocation === 'off' && p.environment === 'production') {
+    ctx.add(
+      'tls-revocation-off',
+      p.name,
+      ctx.origin(i, 'tls.revocation'),
+      'tls.revocation is off: a revoked server certificate passes every probe of this production processor',
     );
   }
   const rank = (v: TlsVersion) => TLS_VERSIONS.indexOf(v);

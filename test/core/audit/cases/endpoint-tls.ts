@@ -74,6 +74,26 @@ export const ENDPOINT_TLS_CASES: Case[] = [
     quiet: () => ({ config: load((c) => (c.defaults = { tls: { verify: true } })) }),
   },
   {
+    name: 'revocation checks off for a production processor',
+    rule: 'tls-revocation-off',
+    field: 'processors[0].tls.revocation',
+    fires: () => ({ config: load((c) => (p0(c).tls = { revocation: 'off' })) }),
+    quiet: () => ({ config: load((c) => (p0(c).tls = { revocation: 'stapled' })) }),
+  },
+  {
+    name: 'revocation checks off in defaults for a production processor (the finding names the defaults field)',
+    rule: 'tls-revocation-off',
+    field: 'defaults.tls.revocation',
+    fires: () => ({ config: load((c) => (c.defaults = { tls: { revocation: 'off' } })) }),
+    quiet: () => ({
+      config: load((c) => {
+        c.defaults = { tls: { revocation: 'off' } };
+        p0(c).environment = 'sandbox';
+        p0(c).endpoint = 'https://api.sandbox.acme.example';
+      }),
+    }),
+  },
+  {
     name: 'a minimum TLS version of 1.1',
     rule: 'tls-min-version-too-low',
     field: 'processors[0].tls.minVersion',

@@ -111,12 +111,13 @@ export const CERTIFICATE_RUNBOOKS: readonly Runbook[] = [
     stage: 'tls',
     summary: "The processor's certificate chain is not trusted",
     meaning:
-      'The chain could not be verified up to a trusted root: self-signed, unknown root, or incomplete chain. The OpenSSL code in the detail says which: UNABLE_TO_GET_ISSUER_CERT_LOCALLY (root not in the trust store or tls.ca), UNABLE_TO_VERIFY_LEAF_SIGNATURE (the server did not send its intermediate), SELF_SIGNED_CERT_IN_CHAIN or DEPTH_ZERO_SELF_SIGNED_CERT.',
+      'The chain could not be verified up to a trusted root: self-signed, unknown root, incomplete chain, or a certificate OpenSSL refuses at its default security level. The OpenSSL code in the detail says which: UNABLE_TO_GET_ISSUER_CERT_LOCALLY (root not in the trust store or tls.ca), UNABLE_TO_VERIFY_LEAF_SIGNATURE (the server did not send its intermediate), SELF_SIGNED_CERT_IN_CHAIN or DEPTH_ZERO_SELF_SIGNED_CERT; "weak signature algorithm" (MD5 or SHA-1) or "key size too small" (RSA under 1,024 bits) names the certificate OpenSSL only calls UNSPECIFIED.',
     causes: [
       'The processor changed its CA or root, and your CA bundle (tls.ca), the runtime trust store or a CA pinned in an SDK only trusts the old one. Real examples: Braintree root changes (2020, 2024), Authorize.net from Entrust to DigiCert G2 (2024-25), Worldpay from DigiCert to Sectigo (2023), Stripe to DigiCert G5 (2025).',
       'The server stopped sending an intermediate certificate: browsers fetch it (AIA) and keep working, Node and most server-side clients do not.',
       'An egress proxy re-signs TLS with a corporate CA that the integration does not trust.',
       'A sandbox or private endpoint uses a private CA that is missing from tls.ca.',
+      'A legacy endpoint still presents a chain signed with SHA-1, or a certificate with a small RSA key, which current OpenSSL refuses.',
     ],
     firstCheck:
       'Read the OpenSSL code in the detail and the issuer of the top certificate: `openssl s_client -connect HOST:443 -servername NAME -showcerts </dev/null` ends with `Verify return code:`; code 20 with a new issuer means the processor changed CA and your trust (tls.ca) lacks the new root; code 21 means the server sends an incomplete chain.',
@@ -139,7 +140,46 @@ export const CERTIFICATE_RUNBOOKS: readonly Runbook[] = [
       "Add the processor's new root (from the processor's announcement or the CA's site, checked by fingerprint) to tls.ca and to the integration's trust store; keep the old root until the migration is over.",
       'If the chain is incomplete, tell the processor; meanwhile add the missing intermediate to tls.ca.',
       'If a proxy re-signs traffic, exempt the processor host from inspection.',
+      'If the detail names a weak signature algorithm or key size: the processor must reissue the certificate (SHA-256, RSA 2048 or ECDSA); lowering the security level of the integration is not a fix.',
       'Never turn verification off (tls.verify: false) in production: `payprobe audit` flags it.',
+    ],
+  },
+  {
+    class: 'CERT_REVOKED',
+    kind: 'failure',
+    stage: 'tls',
+    summary: "The processor's certificate has been revoked by its CA",
+    meaning:
+      "An OCSP response signed by the certificate's issuer (stapled by the server, or from the responder named in the certificate with tls.revocation: ocsp) says the server certificate is revoked. The detail gives the revocation time, the reason (keyCompromise, superseded, cessationOfOperation, ...), the serial and which response said so.",
+    causes: [
+      "The CA revoked certificates in bulk after a validation or issuance problem (CAs have mass-revoked on a day's notice), and the processor has not replaced its certificate yet.",
+      "The processor's private key was compromised (reason keyCompromise) and the certificate was revoked before a new one was deployed on every edge.",
+      'The processor replaced the certificate (reason superseded) but one load balancer or region still serves the old one.',
+    ],
+    firstCheck:
+      "Ask the responder yourself: save the chain with `openssl s_client -connect HOST:443 -servername NAME -showcerts </dev/null`, then `openssl ocsp -issuer issuer.pem -cert leaf.pem -url URL` with the OCSP URL from the leaf (`openssl x509 -in leaf.pem -noout -ocsp_uri`): 'revoked' with the same time confirms it; compare the serial with the one in the detail.",
+    confirm: [
+      {
+        purpose:
+          'The stapled OCSP response, if the server sends one (Cert Status: revoked, Revocation Time, Reason)',
+        command: `${SC} -status </dev/null 2>/dev/null | sed -n '/OCSP response:/,/^---/p'`,
+      },
+      {
+        purpose:
+          "The leaf's serial and its OCSP URL (save the leaf as leaf.pem and its issuer as issuer.pem first)",
+        command: 'openssl x509 -in leaf.pem -noout -serial -ocsp_uri',
+      },
+      {
+        purpose: 'Ask the responder named in the certificate',
+        command:
+          'openssl ocsp -issuer issuer.pem -cert leaf.pem -url "$(openssl x509 -in leaf.pem -noout -ocsp_uri)" -resp_text',
+      },
+      { purpose: 'Re-run the probe with the same config', command: CHECK },
+    ],
+    fix: [
+      'Tell the processor now (support and status page): every client that checks revocation (browsers, hardened integrations) refuses this certificate; the fix is a new certificate on every edge.',
+      'If only some probes see it, a load balancer or region still serves the revoked certificate: give the processor the serial and the time of the failing probes.',
+      "Do not switch tls.revocation to off to silence it: a revoked certificate may be in an attacker's hands.",
     ],
   },
   {

@@ -86,4 +86,40 @@ export const WARNING_RUNBOOKS: readonly Runbook[] = [
       'If the endpoint is healthy but consistently slower, raise slowResponseMs to a realistic budget.',
     ],
   },
+  {
+    class: 'REVOCATION_UNKNOWN',
+    kind: 'warning',
+    stage: 'tls',
+    summary: "The server certificate's revocation status could not be established",
+    meaning:
+      'The probe passed, but tls.revocation could not tell whether the server certificate is revoked: the OCSP responder named in the certificate could not be reached in time, its answer (or the stapled one) was unusable (not OCSP, badly signed, about another certificate, stale), the responder does not know the certificate, or the certificate names no responder. A revoked certificate is CERT_REVOKED; this is never a failure.',
+    causes: [
+      "The OCSP responder is down or slow, or the egress path (security groups, proxy allow-list) does not reach the responder's host on port 80.",
+      'The server staples a stale or broken OCSP response (its stapling cache stopped refreshing).',
+      'A private CA without an OCSP responder (no OCSP URL in the certificate) while tls.revocation is ocsp.',
+    ],
+    firstCheck:
+      "Read the warning's detail: it names the responder URL and why its answer did not count. Then ask it by hand: `openssl ocsp -issuer issuer.pem -cert leaf.pem -url URL -resp_text` from the same network as the probe (the chain from `openssl s_client -connect HOST:443 -servername NAME -showcerts </dev/null`).",
+    confirm: [
+      {
+        purpose: 'What the server staples (OCSP Response Status, This Update, Next Update)',
+        command: `${SC} -status </dev/null 2>/dev/null | sed -n '/OCSP response:/,/^---/p'`,
+      },
+      {
+        purpose: 'The responder named in the leaf (save the leaf as leaf.pem first)',
+        command: 'openssl x509 -in leaf.pem -noout -ocsp_uri',
+      },
+      {
+        purpose: 'Ask it, with its full answer',
+        command:
+          'openssl ocsp -issuer issuer.pem -cert leaf.pem -url "$(openssl x509 -in leaf.pem -noout -ocsp_uri)" -resp_text',
+      },
+      { purpose: 'Re-run the probe with the same config', command: CHECK },
+    ],
+    fix: [
+      "Responder unreachable from the probe: allow the responder's host (port 80) through the egress path, as the integration's own OCSP checks need it too.",
+      'Stale or broken staple: tell the processor (its stapling cache is not refreshing); meanwhile tls.revocation: ocsp asks the responder directly.',
+      'No responder at all (a private CA): set tls.revocation: stapled, or off for that processor, and record why.',
+    ],
+  },
 ];
