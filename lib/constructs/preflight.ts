@@ -21,6 +21,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import { probeWaves } from '../../lambdas/core/policy/deployment';
 import type { DeployedProcessors } from '../deploy/deployed-processor';
 import { planSharedFunction } from '../deploy/validate';
 import {
@@ -113,11 +114,13 @@ export class Preflight extends Construct {
     this.deployed = deployed;
     this.processorsJson = JSON.stringify(deployed.configs);
 
-    // Processors are probed concurrently: one attempt takes at most the longest budget.
+    // Processors are probed concurrently (all at once up to MAX_PROBES_IN_FLIGHT, then in waves): one
+    // attempt takes at most the longest budget per wave.
     const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
+    const attemptMs = probeWaves(props.processors.length) * maxBudgetMs;
     const timeoutSeconds = Math.min(
       MAX_TIMEOUT_SECONDS,
-      Math.ceil((attempts * maxBudgetMs + (attempts - 1) * retryDelay.toMilliseconds()) / 1000) +
+      Math.ceil((attempts * attemptMs + (attempts - 1) * retryDelay.toMilliseconds()) / 1000) +
         TIMEOUT_MARGIN_SECONDS,
     );
     // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.

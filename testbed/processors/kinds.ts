@@ -280,7 +280,8 @@ export async function startProcessor(
       return done(port, close, { requests });
     }
     case 'silent': {
-      const s = await rawServer(() => undefined);
+      // Reads and drops what the client sends (so a client's close is seen and the socket freed), never answers.
+      const s = await rawServer((sock) => sock.resume());
       return done(s.port, s.close);
     }
     case 'reset': {

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { probeMany } from '../../../lambdas/core/engine/probe';
+import { MAX_PROBES_IN_FLIGHT, probeWaves } from '../../../lambdas/core/policy/deployment';
 import { Testbed } from '../../../testbed/servers';
 
 let bed: Testbed;
@@ -63,6 +64,14 @@ describe('probeMany', () => {
     const elapsed = performance.now() - t0;
     expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
     expect(elapsed).toBeGreaterThanOrEqual(390);
+  });
+
+  it('runs every processor of a config at once up to MAX_PROBES_IN_FLIGHT; the preflight sizes its timeout by the waves past it', () => {
+    // Sockets: one per probe, two with an OAuth token endpoint on another host, under Lambda's 1,024 descriptors.
+    expect(2 * MAX_PROBES_IN_FLIGHT).toBeLessThan(1024);
+    expect(
+      [1, MAX_PROBES_IN_FLIGHT, MAX_PROBES_IN_FLIGHT + 1, 3 * MAX_PROBES_IN_FLIGHT].map(probeWaves),
+    ).toEqual([1, 1, 2, 3]);
   });
 
   it('returns an empty list for no processors', async () => {
