@@ -30,6 +30,7 @@ import { settle } from './settle';
 import { type Target, targetOf } from './target';
 import type { TlsContextCache } from './tls-context';
 import type { TokenStore } from './token-cache';
+import { warmUp } from './warm-up';
 
 export interface LookupAddress {
   readonly address: string;
@@ -51,6 +52,12 @@ export interface ProbeDeps {
    * @default min(250, timeoutMs / 2)
    */
   readonly postHandshakeGraceMs?: number;
+  /**
+   * Warm the code paths the phases use before the first probe of the process starts its clock (one probe of
+   * a throwaway loopback server: warm-up.ts), so a fresh process times the network, not the runtime.
+   * @default true
+   */
+  readonly warmUp?: boolean;
   /**
    * Secure contexts, built once per distinct TLS material (CA bundle, client certificate and key, ciphers,
    * versions) and reused. @default one cache for the whole process (at most 64 materials)
@@ -98,6 +105,8 @@ export async function probeMany(
 
 /** Probes one processor. Never throws for a failing processor: the failure is in the result. */
 export async function probe(processor: ProcessorConfig, deps: ProbeDeps): Promise<ProbeResult> {
+  // Before the run exists: its clock starts after the warm-up.
+  if (deps.warmUp !== false) await warmUp(run);
   return run(processor, deps);
 }
 
