@@ -1,9 +1,9 @@
 /**
  * probeMany over a real fleet on loopback: 300 processors of which 100 never answer the handshake. No silent
  * processor may hold up a healthy one: every healthy result arrives before the first silent one times out,
- * the run ends within one budget, and every socket is released afterwards. Timeouts are generous so that a
- * busy machine cannot break the ordering; the figures for this case (healthy results within 2 s, the run
- * within budget + 1 s, RSS) are measured by the bench (`npm run bench`, figure 7).
+ * the run ends within one budget, and every socket is released afterwards. The figures for this case
+ * (healthy results within 2 s, the run within budget + 1 s, RSS) are measured by the bench (`npm run bench`,
+ * figure 7).
  */
 import { readdirSync } from 'node:fs';
 import type { ProcessorConfig } from '../../../lambdas/core/config/load';
@@ -11,8 +11,8 @@ import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { probeMany } from '../../../lambdas/core/engine/probe';
 import { Testbed } from '../../../testbed/servers';
 
-const TIMEOUT_MS = 5000;
-const BUDGET_MS = 10_000;
+const TIMEOUT_MS = 3000;
+const BUDGET_MS = 6000;
 
 let bed: Testbed;
 
@@ -33,27 +33,34 @@ async function settledFds(baseline: number): Promise<number> {
 }
 
 test('300 processors, 100 of them silent: every healthy result comes before any silent one, the run within one budget', async () => {
+  // The healthy ones speak plain HTTP, so that 200 of them cost this one process (servers included) almost no
+  // CPU even on a busy machine: what is tested is the scheduling. Figure 7 of the bench runs the same case
+  // over TLS, with the servers in another process.
   const { a, b, c, d, silent } = await bed.fleet({
-    a: 'healthy',
-    b: 'healthy',
-    c: 'healthy',
-    d: 'healthy',
+    a: 'plaintext',
+    b: 'plaintext',
+    c: 'plaintext',
+    d: 'plaintext',
     silent: 'silent',
   });
   const healthy = [a, b, c, d];
   const configs: ProcessorConfig[] = [];
   // The silent ones first: a fixed pool of workers (32 before) fills up with them, and the healthy ones wait.
   for (let i = 0; i < 300; i++) {
-    const sim = i < 100 ? silent : healthy[i % 4];
-    const name = i < 100 ? `silent-${i}` : `healthy-${i}`;
-    configs.push(
-      await bed.processor(name, sim ?? silent, {
+    const quiet = i < 100;
+    const sim = quiet ? silent : (healthy[i % 4] ?? silent);
+    const config = await bed.processor(
+      quiet ? `silent-${i}` : `healthy-${i}`,
+      quiet ? sim : `http://127.0.0.1:${sim.port}`,
+      {
         timeoutMs: TIMEOUT_MS,
         budgetMs: BUDGET_MS,
-        request: null,
         credentials: 'none',
-      }),
+        trustTestbedCa: false,
+        ...(quiet ? { request: null } : {}),
+      },
     );
+    configs.push(config);
   }
   const baseline = openFds();
   const t0 = performance.now();
@@ -64,6 +71,7 @@ test('300 processors, 100 of them silent: every healthy result comes before any 
   const elapsed = performance.now() - t0;
 
   const healthyResults = results.filter((r) => r.processor.startsWith('healthy-'));
+  expect(healthyResults.every((r) => r.http?.status === 200)).toBe(true);
   const silentResults = results.filter((r) => r.processor.startsWith('silent-'));
   expect(healthyResults).toHaveLength(200);
   expect(healthyResults.filter((r) => !r.ok).map((r) => `${r.processor}: ${r.class} ${r.detail}`)).toEqual(
