@@ -18,12 +18,15 @@ export interface EndpointOptions {
   readonly key: string;
   /** Bearer token that gets a 200; anything else gets a 401. */
   readonly token: string;
+  /** Require a client certificate from this CA (mTLS). @default none asked for */
+  readonly clientCa?: string;
 }
 
 /** An HTTPS endpoint answering every request with 200 {"ok":true} when the bearer token matches. */
 export async function startEndpoint(o: EndpointOptions): Promise<Listening> {
   const expected = `Bearer ${o.token}`;
-  const server = https.createServer({ cert: o.chain, key: o.key, keepAlive: false }, (req, res) => {
+  const mtls = o.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: o.clientCa } : {};
+  const server = https.createServer({ cert: o.chain, key: o.key, keepAlive: false, ...mtls }, (req, res) => {
     const ok = req.headers.authorization === expected;
     const body = ok ? '{"ok":true}' : '{"error":"unauthorized"}';
     res.writeHead(ok ? 200 : 401, {
@@ -35,6 +38,11 @@ export async function startEndpoint(o: EndpointOptions): Promise<Listening> {
   });
   server.on('tlsClientError', () => undefined);
   return listen(server);
+}
+
+/** A TCP server that accepts connections, reads what comes and never answers: a silent processor. */
+export function startSilent(): Promise<Listening> {
+  return listen(net.createServer((s) => s.resume().on('error', () => undefined)));
 }
 
 export function listen(server: net.Server): Promise<Listening> {

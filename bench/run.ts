@@ -2,22 +2,25 @@
  * `npm run bench`: measures payprobe on this machine and prints one line per figure with its target and
  * PASS or MISS (a script, not a test: nothing here fails the build). Loopback only, bounded loops; about two
  * minutes on 2 cores. Figures (docs/performance.md explains each):
- *   1 probe overhead vs a bare tls.connect + GET        4 Lambda artifact size and cold init
- *   2 timing accuracy behind a delay-injecting proxy    5 detection time and monthly cost from the synthesized template
- *   3 fan-out: probes/s and peak memory at N = 50, 200, 500
+ *   1 probe overhead vs a bare tls.connect + GET        5 detection time and monthly cost from the synthesized template
+ *   2 timing accuracy behind a delay-injecting proxy    6 the first probe of a fresh process (bench/timings.ts)
+ *   3 fan-out: probes/s and peak memory at N = 50, 200, 500   7 300 processors, 100 silent (bench/fleet.ts)
+ *   4 Lambda artifact size and cold init                8 healthy mTLS handshake-only vs a bare handshake
  * Options: --only 1,3 runs a subset; --json also prints every figure as one JSON document at the end.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Timings } from '../lambdas/core/contract/result';
 import { createPki, type Issued, type TestPki } from '../testbed/pki';
 import { figureArtifacts } from './artifacts';
+import { runChild } from './child';
 import { type Figure, REPO } from './common';
+import { figureSilentFleet } from './fleet';
 import { type Listening, startDelayProxy, startEndpoint } from './loopback';
 import { median, quantile, round } from './stats';
 import { figureDetectionAndCost } from './template';
+import { figureFreshProcess, figureMtlsHandshake } from './timings';
 
 const TOKEN = 'bench-token-not-a-secret';
 const AUTH_PATH = '/v1/balance';
@@ -122,39 +125,6 @@ async function figureAccuracy(pki: TestPki, cert: Issued, dir: string): Promise<
     await proxy.close();
     await endpoint.close();
   }
-}
-
-interface ChildRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly wallMs: number;
-}
-
-function runChild(
-  cmd: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, [...args], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, wallMs: performance.now() - t0 });
-    });
-  });
 }
 
 function openFileLimit(): number | undefined {
@@ -324,6 +294,9 @@ async function main(): Promise<void> {
     ['3', 'fan-out', () => figureFanOut(pki, cert)],
     ['4', 'Lambda artifacts', () => figureArtifacts()],
     ['5', 'detection time and cost', () => figureDetectionAndCost()],
+    ['6', 'first probe of a fresh process', () => figureFreshProcess(pki, cert)],
+    ['7', 'fleet with silent processors', () => figureSilentFleet(pki, cert)],
+    ['8', 'healthy mTLS, handshake only', () => figureMtlsHandshake(pki, cert)],
   ];
   for (const [id, title, step] of steps) {
     if (only && !only.has(id)) continue;
