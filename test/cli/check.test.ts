@@ -178,6 +178,7 @@ describe('--json', () => {
       'connectMs',
       'dnsMs',
       'firstByteMs',
+      'settleMs',
       'tlsMs',
       'totalMs',
     ]);
