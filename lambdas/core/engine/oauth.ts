@@ -12,8 +12,8 @@ import { type Conn, open } from './connection';
 import { redirectNote, type SendRequest, send, sendConfiguredRequest } from './http';
 import type { Inputs, OAuthCredentials } from './inputs';
 import { Fail, type RunState } from './run-state';
-import { joinPath, type Target, targetOf } from './target';
 import { settle } from './settle';
+import { joinPath, type Target, targetOf } from './target';
 import { type CachedToken, expiresAtFrom, reusable, tokenKey } from './token-cache';
 
 /** An access_token fit for `Authorization: Bearer <token>`: printable ASCII, no spaces or control characters. */
