@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
-import { probeMany } from '../../../lambdas/core/engine/probe';
+import { probe, probeMany } from '../../../lambdas/core/engine/probe';
 import { MAX_PROBES_IN_FLIGHT, probeWaves } from '../../../lambdas/core/policy/deployment';
 import { Testbed } from '../../../testbed/servers';
 
@@ -12,6 +12,8 @@ let bed: Testbed;
 
 beforeAll(async () => {
   bed = await Testbed.start();
+  // The process's one-time warm-up (warm-up.ts) happens on its first probe: not what these tests time.
+  await probe(await bed.processor('warm-up', await bed.start('healthy')), bed.deps());
 });
 
 afterAll(async () => {
