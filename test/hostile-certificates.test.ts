@@ -17,11 +17,12 @@ import { parseConfig } from '../lambdas/core/config/load';
 import type { ProbeResult } from '../lambdas/core/contract/result';
 import { SNS_MAX_BYTES } from '../lambdas/core/diagnosis/page-size';
 import { createHandler as createDiagnoseHandler } from '../lambdas/diagnose/handler';
+import { createHandler as createProbeHandler } from '../lambdas/probe/handler';
 import { createPki, type TestPki } from '../testbed/pki';
 import { httpsServer } from '../testbed/processors/listeners';
 import { alarmEvent, CRITICAL_ARN, readPublish, WARNING_ARN } from './support/diagnose';
 import { hostileCert } from './support/hostile-certs';
-import { capturedLogger, mockedAwsClients } from './support/probe';
+import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support/probe';
 
 /** Characters that must never reach a terminal, an e-mail or a log line raw, with their visible escape. */
 const HOSTILE: [string, string][] = [
@@ -45,7 +46,7 @@ function rawHostile(text: string): string[] {
   return HOSTILE.filter(([c]) => text.includes(c)).map(([, shown]) => shown);
 }
 
-const { secretsManager, ssm, sm } = mockedAwsClients();
+const { cloudwatch, secretsManager, ssm, sm } = mockedAwsClients();
 const sns = mockClient(SNSClient);
 
 let pki: TestPki;
@@ -187,6 +188,29 @@ describe('the page', () => {
     expect(page.text).not.toMatch(/^Fake: line/m);
     // The JSON carries the exact subject (escaped on the wire, the same value parsed).
     expect(page.document.result?.tls?.serverCert?.subject).toContain(HOSTILE_CN);
+  });
+});
+
+describe('the probe Lambda', () => {
+  it('logs a 64 KB certificate subject bounded and marked, not in full on every run', async () => {
+    const [processor] = parseConfig(
+      configYaml('{ secretsManager: hostile/ca }'),
+      '/etc/payprobe/p.yaml',
+    ).processors;
+    const log = capturedLogger();
+    const handler = createProbeHandler({
+      env: { PAYPROBE_PROCESSOR: JSON.stringify(processor) },
+      cloudwatch,
+      secretsManager,
+      ssm,
+      logger: log.logger,
+      confirmPauseMs: 1,
+    });
+    await handler(scheduledEvent(), lambdaContext());
+    const failed = log.lines().find((l) => l.level === 'ERROR');
+    expect(failed?.message).toBe('probe failed: CERT_UNTRUSTED at stage tls');
+    expect(log.raw()).toContain('[truncated');
+    for (const line of log.raw().split('\n')) expect(Buffer.byteLength(line)).toBeLessThan(32 * 1024);
   });
 });
 

@@ -17,6 +17,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { ManyEngine } from '../core/contract/engine';
+import { boundedResult } from '../core/diagnosis/page-size';
 import { probeMany } from '../core/engine/probe';
 import { makeRedactor } from '../core/text/redact';
 import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
@@ -106,7 +107,7 @@ export function createHandler(options: HandlerOptions = {}): PreflightHandler {
         ...(options.sleep ? { sleep: options.sleep } : {}),
         onAttempt: (attempt, results) => {
           for (const r of results)
-            logger.info('preflight probe result', { attempt, result: redact().value(r) });
+            logger.info('preflight probe result', { attempt, result: redact().value(boundedResult(r)) });
         },
       },
       {

@@ -17,6 +17,7 @@ import type { ProcessorConfig } from '../core/config/model';
 import type { ManyEngine } from '../core/contract/engine';
 import type { ProbeResult } from '../core/contract/result';
 import type { SecretResolver } from '../core/secrets/resolver';
+import { capBytes, SHOWN_MAX_BYTES } from '../core/text/escape';
 import { parseProcessorMap } from '../shared/deployed-config';
 
 export interface PreflightDeps {
@@ -87,7 +88,8 @@ export async function runPreflight(
       processor: r.processor,
       stage: r.stage ?? 'unknown',
       class: r.class ?? 'UNKNOWN',
-      detail: r.detail ?? '',
+      // Server text, bounded as on a page: it goes to the log and to CloudFormation's failure reason.
+      detail: capBytes(r.detail ?? '', SHOWN_MAX_BYTES.detail),
     }));
   return {
     ok: failures.length === 0 && results.length === processors.length,

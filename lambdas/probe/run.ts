@@ -28,6 +28,7 @@ import type { FailureClass } from '../core/contract/classes';
 import type { Engine } from '../core/contract/engine';
 import { crashResult, errorName, errorText, type ProbeResult } from '../core/contract/result';
 import type { InputTracker } from '../core/diagnosis/input-changes';
+import { boundedResult } from '../core/diagnosis/page-size';
 import type { TokenStore } from '../core/engine/token-cache';
 import {
   CONFIRM_PAUSE_MS,
@@ -193,7 +194,7 @@ export async function probeAndPublish(
     const pauseMs = deps.confirmPauseMs ?? CONFIRM_PAUSE_MS;
     const left = deadline - clock.now() - pauseMs;
     const minBudget = Math.min(processor.budgetMs, processor.timeoutMs);
-    const entry = redactorFor(deps.secrets).value({ result: withoutInputs(first), attempt: 1 });
+    const entry = redactorFor(deps.secrets).value({ result: logged(first), attempt: 1 });
     if (left >= minBudget) {
       logger.warn(
         `probe failed: ${first.class} at stage ${first.stage}; re-probing in ${pauseMs} ms to confirm${confirmation === 'fresh' ? ', with every secret read afresh (a rotation may explain it)' : ''}`,
@@ -303,8 +304,13 @@ function watchSecretReads(inner: SecretResolver): { secrets: SecretResolver; fai
   };
 }
 
-function withoutInputs(result: ProbeResult): Omit<ProbeResult, 'inputs'> {
-  const { inputs: _fingerprints, ...shown } = result;
+/**
+ * The result as a log line carries it: without the input fingerprints, and with what a server chose
+ * (certificate names, details, the chain) bounded and marked as on the page, so a hostile certificate cannot
+ * write a 64 KB line on every run.
+ */
+function logged(result: ProbeResult): Omit<ProbeResult, 'inputs'> {
+  const { inputs: _fingerprints, ...shown } = boundedResult(result);
   return shown;
 }
 
@@ -315,7 +321,7 @@ function logResult(
   reprobed: RunRecord['reprobed'],
 ): void {
   const entry = redactorFor(deps.secrets).value({
-    result: withoutInputs(result),
+    result: logged(result),
     inputsChanged: changed,
     ...(reprobed ? { reprobe: { firstClass: reprobed.firstClass, confirmed: reprobed.confirmed } } : {}),
   });
