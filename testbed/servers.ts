@@ -198,7 +198,6 @@ export class Testbed {
       budgetMs: o.budgetMs ?? timeoutMs * 2,
       slowResponseMs: o.slowResponseMs ?? 1000,
       maxBodyBytes: o.maxBodyBytes ?? 65536,
-      metrics: 'full',
       tls: {
         minVersion: 'TLSv1.2',
         verify: true,

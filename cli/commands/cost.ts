@@ -1,7 +1,6 @@
 /**
  * `payprobe cost --config FILE [--json]`: the monthly AWS bill of a config before deploying it, per processor
- * (all regions) and in total, from the cost model in lambdas/core/cost/cost.ts, with each processor's metrics mode
- * and, for the processors in `full` mode, what `metrics: sampled` would cost. Exit 0; 2 on an invalid config.
+ * (all regions) and in total, from the cost model in lambdas/core/cost/cost.ts. Exit 0; 2 on an invalid config.
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -11,12 +10,11 @@ import {
   type CostLine,
   estimateCost,
   invocationSeconds,
+  PUBLISHES_PER_INCIDENT,
   perRunMetrics,
-  withMetricsMode,
 } from '../../lambdas/core/cost/cost';
 import { PRICES, type PriceKey } from '../../lambdas/core/cost/pricing';
 import { TOKEN_REFRESH_MS } from '../../lambdas/core/engine/token-cache';
-import { CERT_SAMPLE_HOURS, PHASE_SAMPLE_HOURS } from '../../lambdas/core/policy/publishing';
 import type { CliIo } from '../io';
 
 export function register(program: Command, io: CliIo): void {
@@ -38,20 +36,19 @@ export function register(program: Command, io: CliIo): void {
         ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
       };
       const estimate = estimateCost({ ...input, processors: config.processors });
-      const sampled = estimateCost({ ...input, processors: withMetricsMode(config.processors, 'sampled') });
-      io.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, sampled));
+      io.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate));
       io.exitCode = 0;
     });
 }
 
 /** Cost columns of the table: which price keys each one adds up. */
 const COLUMNS: readonly { readonly title: string; readonly prices: readonly PriceKey[] }[] = [
-  { title: 'LAMBDA', prices: ['lambdaRequest', 'lambdaArmGbSecond', 'eventBridgeScheduledEvent'] },
+  { title: 'LAMBDA', prices: ['lambdaRequest', 'lambdaArmGbSecond', 'schedulerInvocation'] },
   { title: 'METRICS', prices: ['customMetricMonth'] },
   { title: 'PUTMETRICDATA', prices: ['putMetricDataRequest'] },
   { title: 'ALARMS', prices: ['alarmStandardMonth', 'alarmHighResolutionMonth'] },
   { title: 'SNS', prices: ['snsPublish', 'snsEmailDelivery', 'snsHttpsDelivery', 'snsSmsUs'] },
-  { title: 'LOGS', prices: ['logsIngestionGb', 'logsStorageGbMonth'] },
+  { title: 'LOGS', prices: ['logsIngestionGb', 'logsStorageGbMonth', 'logsInsightsGbScanned'] },
   { title: 'SECRETS', prices: ['secretsManagerApiCall'] },
 ];
 
@@ -68,11 +65,8 @@ function columnSum(lines: readonly CostLine[], prices: readonly PriceKey[]): num
   return lines.filter((l) => prices.includes(l.price)).reduce((n, l) => n + l.usd, 0);
 }
 
-/**
- * The human-readable table, totals, the Synthetics comparison and the assumptions. `sampled`, the same config
- * priced with `metrics: sampled` everywhere, adds a line on what that cost mode would save.
- */
-export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
+/** The human-readable table, totals, the Synthetics comparison and the assumptions. */
+export function renderCost(e: CostEstimate): string {
   const out: string[] = [];
   out.push(
     `payprobe cost: monthly estimate in USD at ${e.pricingRegion} list prices (checked ${e.pricesChecked}; ` +
@@ -82,11 +76,10 @@ export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
     `regions: ${e.regions.join(', ')} (every item below is per region, MONTH covers all ${e.regions.length})`,
   );
   out.push('');
-  const header = ['PROCESSOR', 'INTERVAL', 'MODE', ...COLUMNS.map((c) => c.title), 'PER REGION', 'MONTH'];
+  const header = ['PROCESSOR', 'INTERVAL', ...COLUMNS.map((c) => c.title), 'PER REGION', 'MONTH'];
   const rows: string[][] = e.processors.map((p) => [
     p.processor,
     `${p.intervalSeconds} s`,
-    p.metricsMode,
     ...COLUMNS.map((c) => usd(columnSum(p.lines, c.prices))),
     usd(p.usdPerRegion),
     usd(p.usd),
@@ -96,31 +89,18 @@ export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
     .map((l) => `${l.item} ${usd(l.usd)}`)
     .join(', ');
   const blank = COLUMNS.map(() => '');
-  rows.push(['shared', '', '', ...blank, usd(e.shared.usdPerRegion), usd(e.shared.usd)]);
-  rows.push(['TOTAL', '', '', ...blank, '', usd(e.totalUsd)]);
+  rows.push(['shared', '', ...blank, usd(e.shared.usdPerRegion), usd(e.shared.usd)]);
+  rows.push(['TOTAL', '', ...blank, '', usd(e.totalUsd)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: readonly string[]) =>
     r
-      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   out.push(fmt(header));
   for (const r of rows) out.push(fmt(r));
   out.push('');
   out.push(`shared, per region: ${sharedDetail || 'nothing'}`);
-  const full = e.processors.filter((p) => p.metricsMode === 'full');
-  if (sampled && full.length > 0) {
-    const alternatives = full.map((p) => {
-      const alt = sampled.processors.find((x) => x.processor === p.processor);
-      return `${p.processor} ${usd(p.usd)} -> ${usd(alt?.usd ?? p.usd)}`;
-    });
-    out.push(
-      'MODE full (the default) publishes every metric of docs/lambda.md on every run. With `metrics: sampled` ' +
-        '(phase timings and certificate days only in sample hours and on the runs where they matter; the ' +
-        `dashboard's phase breakdown is then mostly empty): ${alternatives.join(', ')} a month ` +
-        `(total ${usd(e.totalUsd)} -> ${usd(sampled.totalUsd)})`,
-    );
-  }
   out.push(
     `For comparison: a 1-minute CloudWatch Synthetics canary costs ${usd(e.synthetics.usdPerProcessor)} a month per ` +
       `processor and region in canary runs alone (${e.synthetics.runsPerMonth.toLocaleString('en-US')} runs at ` +
@@ -151,20 +131,20 @@ export function renderCost(e: CostEstimate, sampled?: CostEstimate): string {
         : ''),
   );
   out.push(
-    `  metrics are billed for the hours they receive data: metrics full: ${perRunMetrics('full').join(', ')} (with mTLS) every run (all month); ` +
-      `metrics sampled: ${perRunMetrics('sampled').join(', ')} every run, ` +
-      `phase timings every ${PHASE_SAMPLE_HOURS}th UTC hour and in failing or slow hours (${a.slowHoursPerMonth} h slow), ` +
-      `certificate days every ${CERT_SAMPLE_HOURS}rd UTC hour and in failing or certificate hours (${a.certificateHoursPerMonth} h); ` +
+    `  metrics are billed for the hours they receive data: ${perRunMetrics().join(', ')} (with mTLS) all month; ` +
       `InputChanged ${a.inputChangeHoursPerMonth} h; Failure by class: ${a.failureClassesPerMonth} classes x ` +
-      `${a.failingHoursPerClass} h (every run fails; at 60 s each failure is re-probed); one PutMetricData per probe run`,
+      `${a.failingHoursPerClass} h (every run fails; at 60 s each failure is re-probed); one PutMetricData per probe run; ` +
+      'the phase timings are in the probe log, not metrics',
   );
   out.push(
-    `  ${a.criticalStateChangesPerMonth} critical + ${a.warningStateChangesPerMonth} warning alarm state changes a ` +
-      'month, each published by the alarm and by the diagnose Lambda to every subscriber',
+    `  ${a.criticalIncidentsPerMonth} critical + ${a.warningIncidentsPerMonth} warning alarm incidents a month, each ` +
+      `${PUBLISHES_PER_INCIDENT} publishes to every subscriber (the alarm's ALARM notification, the diagnose page, its RESOLVED)`,
   );
   out.push(
     `  logs ${a.logBytesPerProbe} B a probe + ${a.logBytesPerInvocation} B an invocation, kept ${a.logRetentionDays} days; ` +
-      `secrets cached ${a.secretCacheTtlSeconds} s; SSM parameters and the schedule are free`,
+      `${a.dashboardViewsPerMonth} dashboard views a month of ${a.dashboardRangeHours} h each (Logs Insights scans); ` +
+      `secrets cached ${a.secretCacheTtlSeconds} s; SSM parameters are free; EventBridge Scheduler at its list price ` +
+      '(14 million invocations a month in an account are free)',
   );
   const unverified = (Object.keys(PRICES) as PriceKey[]).filter((k) => PRICES[k].verified === 'unverified');
   out.push(

@@ -1,15 +1,14 @@
 /**
- * The probe Lambda: one function per processor, run once a minute by an EventBridge schedule. Thin by
+ * The probe Lambda: one function per processor, run once a minute by an EventBridge Scheduler schedule. Thin by
  * design: read the processor's config from the environment (env.ts), run the engine on the processor's
  * spacing (run.ts), log each result as structured JSON (Powertools Logger) and publish its metrics in one
  * PutMetricData call (metrics.ts).
  *
  * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
  * (lambdas/shared/cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs
- * (lambdas/core/diagnosis/input-changes.ts) and certificates (lambdas/core/policy/publishing.ts), and the OAuth
- * tokens (lambdas/core/engine/token-cache.ts: reused for at most 15 minutes, so an OAuth processor gets about
- * four token requests an hour instead of one a run). A cold start starts with empty caches and no previous
- * state. At a 60-s interval a failed probe is confirmed by a
+ * (lambdas/core/diagnosis/input-changes.ts), and the OAuth tokens (lambdas/core/engine/token-cache.ts: reused
+ * for at most 15 minutes, so an OAuth processor gets about four token requests an hour instead of one a run).
+ * A cold start starts with empty caches and no previous state. At a 60-s interval a failed probe is confirmed by a
  * re-probe before it is published (lambdas/core/policy/probe-policy.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -21,7 +20,6 @@ import { failureResult } from '../core/contract/result';
 import { InputTracker } from '../core/diagnosis/input-changes';
 import { probe } from '../core/engine/probe';
 import { TokenCache } from '../core/engine/token-cache';
-import { CertificateTracker } from '../core/policy/publishing';
 import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
 import { processorNameFromEnv } from '../shared/deployed-config';
 import { readProbeEnv } from './env';
@@ -37,7 +35,8 @@ import {
 } from './run';
 
 export type ProbeHandler = (
-  event: ScheduledEvent,
+  /** EventBridge Scheduler sends no event body by default; a scheduled rule's event is accepted too. */
+  event: Partial<ScheduledEvent> | undefined,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ) => Promise<InvocationSummary>;
 
@@ -85,7 +84,6 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
       cloudwatch,
       logger,
       inputs: new InputTracker(),
-      certificates: new CertificateTracker(),
       tokens: new TokenCache(),
       clock: options.clock ?? systemClock,
       ...(options.confirmPauseMs !== undefined ? { confirmPauseMs: options.confirmPauseMs } : {}),

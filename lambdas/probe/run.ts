@@ -37,7 +37,6 @@ import {
   PUBLISH_RESERVE_MS,
   SCHEDULE_WINDOW_MS,
 } from '../core/policy/probe-policy';
-import { type CertificateTracker, publishThresholds } from '../core/policy/publishing';
 import type { SecretResolver } from '../core/secrets/resolver';
 import { makeRedactor, type Redactor } from '../core/text/redact';
 import { buildMetricData } from './metrics';
@@ -70,8 +69,6 @@ export interface RunnerDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Last-seen inputs; lives in module scope across warm invocations. */
   readonly inputs: InputTracker;
-  /** Last-seen certificates (to publish the certificate days when one changed); module scope too. */
-  readonly certificates: CertificateTracker;
   /**
    * OAuth tokens kept across runs and warm invocations (module scope); the engine decides when one is reused
    * (lambdas/core/engine/token-cache.ts). @default none: every run requests a token
@@ -219,13 +216,10 @@ export async function probeAndPublish(
     }
   }
   const seen = deps.inputs.observe(result.inputs ?? {});
-  const certificateChanged = deps.certificates.observe(result);
   const input = buildMetricData(result, {
     highResolution: processor.intervalSeconds < 60,
     inputChanged: seen.changed.length > 0,
     timestamp: new Date(first.startedAt),
-    thresholds: publishThresholds(processor),
-    certificateChanged,
   });
   logResult(deps, result, seen.changed, reprobed);
   await publish(deps, input);

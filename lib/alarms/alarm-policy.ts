@@ -3,11 +3,21 @@
  * plain functions. The ProcessorMonitor construct builds CloudWatch alarms from it; the detection-time test,
  * the benchmark (bench/template.ts) and the docs read the same model.
  *
+ * One probe per period: the probe-failure alarms (HandshakeFailing, AuthRejected, AvailabilityLow) and
+ * LatencyHigh use the probe interval as their period (10, 20, 30 or 60 s; CloudWatch accepts 20-s periods),
+ * so every datapoint is exactly one probe run and "M of N" counts failed probes among the last N, whatever
+ * the evaluation's phase (a 30-s period at a 20-s interval held one or two probes).
+ *
+ * Onset and recovery (docs/deploy.md "Flapping"): the alarm fires on the M-th failed probe, as before, but
+ * the window N spans 15 minutes (DAMPING_WINDOW_SECONDS). A CloudWatch alarm returns to OK only when fewer
+ * than M of its last N datapoints breach, so recovery takes up to 15 minutes of good probes and an endpoint
+ * that keeps failing now and then stays in ALARM: one page, not one per flip. At 60 s, where every published
+ * failure is already confirmed by a re-probe, M = 1: between two ALARM transitions of an alarm lie at least
+ * 15 minutes (the failure that raised the first stays in the window that long).
+ *
  * Detection time of a persistent failure is counted from the failure's ONSET, which can come just after a
- * passing probe (see `detectionTimes`). The defaults keep its worst case within 180 s at a 60-s interval
- * (1 of 1 one-minute periods: the probe Lambda re-probes a failure a few seconds later and publishes it
- * only when both probes failed, so one failed period already means two failed probes) and within 60 s at a
- * 10-s interval (3 of 5 ten-second periods).
+ * passing probe (see `detectionTimes`): the M-th failed probe decides, as with the old windows, so the worst
+ * case stays within 180 s at a 60-s interval and within 60 s at a 10-s interval.
  */
 import type { ConfigIssue, IntervalSeconds, ProcessorConfig } from '../../lambdas/core/config/load';
 import { METRICS, type MetricName } from '../../lambdas/core/contract/metric-names';
@@ -20,22 +30,44 @@ export interface MOfN {
   readonly evaluationPeriods: number;
 }
 
+/** The window the probe-failure alarms look back over: recovery takes this long without failures. */
+export const DAMPING_WINDOW_SECONDS = 900;
+
+/** The alarm period of the probe-period alarms: one probe per period (10, 20, 30 or 60 s). */
+export function probePeriodSeconds(interval: IntervalSeconds): IntervalSeconds {
+  return interval;
+}
+
+/** The probe-failure alarms' N by default: the periods in DAMPING_WINDOW_SECONDS. */
+export function dampingPeriods(interval: IntervalSeconds): number {
+  return Math.ceil(DAMPING_WINDOW_SECONDS / probePeriodSeconds(interval));
+}
+
 /**
- * Default M-of-N of the probe-failure alarms (HandshakeFailing, AuthRejected, AvailabilityLow), by probe
- * interval. 60 s: one failed minute, which the probe has already confirmed with a re-probe (two failed
- * probes). 30/20 s: two failed 30-s periods of three (two failed probes at least 20 s apart). 10 s: three
- * of five 10-s periods (a 20-s blip does not page).
+ * Failed probes that raise a probe-failure alarm by default (the M), by interval. 60 s: one, which the probe
+ * has already confirmed with a re-probe (two failed probes a few seconds apart). 30/20 s: two. 10 s: three (a
+ * 20-s blip does not page). These are the onsets of the earlier 1-of-1, 2-of-3 and 3-of-5 windows.
  */
+export const DEFAULT_FAILED_PROBES_TO_ALARM: Readonly<Record<IntervalSeconds, number>> = {
+  60: 1,
+  30: 2,
+  20: 2,
+  10: 3,
+};
+
+/** Default M-of-N of the probe-failure alarms (HandshakeFailing, AuthRejected, AvailabilityLow), by interval. */
 export const DEFAULT_FAILURE_M_OF_N: Readonly<Record<IntervalSeconds, MOfN>> = {
-  60: { datapointsToAlarm: 1, evaluationPeriods: 1 },
-  30: { datapointsToAlarm: 2, evaluationPeriods: 3 },
-  20: { datapointsToAlarm: 2, evaluationPeriods: 3 },
-  10: { datapointsToAlarm: 3, evaluationPeriods: 5 },
+  60: { datapointsToAlarm: DEFAULT_FAILED_PROBES_TO_ALARM[60], evaluationPeriods: dampingPeriods(60) },
+  30: { datapointsToAlarm: DEFAULT_FAILED_PROBES_TO_ALARM[30], evaluationPeriods: dampingPeriods(30) },
+  20: { datapointsToAlarm: DEFAULT_FAILED_PROBES_TO_ALARM[20], evaluationPeriods: dampingPeriods(20) },
+  10: { datapointsToAlarm: DEFAULT_FAILED_PROBES_TO_ALARM[10], evaluationPeriods: dampingPeriods(10) },
 };
 
 /**
- * AvailabilityLow fires when a minute's percent of probes that passed or failed only at tls/auth (see
- * AVAILABILITY_ALARM) is below this.
+ * AvailabilityLow's period is one probe (count-based: M of the last N probes failed at DNS, connect, HTTP or
+ * config); a period breaches when its percent of probes that passed or failed only at tls/auth (see
+ * AVAILABILITY_ALARM) is below this. With one probe per period that is 0 or 100, so any threshold above 0
+ * means "this probe failed there"; 0 turns the alarm off.
  */
 export const DEFAULT_AVAILABILITY_THRESHOLD = 90;
 
@@ -60,19 +92,18 @@ export interface RunStageAverages {
  * Average(success) + Average(handshake) + Average(auth) = (passed + failed at tls + failed at auth) / n:
  * the fraction of runs that did not fail at dns, connect, http or config. A period with no run has no
  * datapoint in any of the three, so the expression has none either and missing data is handled as before
- * (ignore: ProbeNotRunning owns absence). The dashboard keeps true availability (100 × Success).
+ * (ignore: ProbeNotRunning owns absence). The dashboard keeps true availability (100 × Success). The period is
+ * the probe interval (probePeriodSeconds): one run per period, so the value is 0 or 100 and M of N counts runs.
  */
 export const AVAILABILITY_ALARM = {
   expression: '100 * (success + handshake + auth)',
   /** The expression's ids and the metrics they stand for. */
   metrics: { success: METRICS.success, handshake: METRICS.handshakeFailure, auth: METRICS.authFailure },
   statistic: 'Average',
-  periodSeconds: 60,
 } as const satisfies {
   readonly expression: string;
   readonly metrics: Readonly<Record<keyof RunStageAverages, MetricName>>;
   readonly statistic: string;
-  readonly periodSeconds: number;
 };
 
 /** What AVAILABILITY_ALARM.expression evaluates to for a period's averages (percent, 0..100). */
@@ -80,32 +111,33 @@ export function availabilityAlarmValue(a: RunStageAverages): number {
   return 100 * (a.success + a.handshake + a.auth);
 }
 
-/** ProbeNotRunning: three minutes in a row without a published result (or with a failed invocation). */
-export const NOT_RUNNING = { periodSeconds: 60, datapointsToAlarm: 3, evaluationPeriods: 3 } as const;
-
-/** LatencyHigh: TotalTime p90 over 5 minutes above the budget in 2 of the last 3 windows. */
-export const LATENCY = {
-  periodSeconds: 300,
-  datapointsToAlarm: 2,
+/**
+ * ProbeNotRunning: three minutes in a row without a published result (or with a failed invocation). Missing
+ * data is breaching, so a brand-new alarm would fire before the new probe's first run: CloudWatch's alarm
+ * warm-up keeps it in INSUFFICIENT_DATA, without actions, for `warmUpMinutes` after it is created or updated
+ * (and only then evaluates: `onlyStartEvaluatingAfterWarmUpPeriodEnds`).
+ */
+export const NOT_RUNNING = {
+  periodSeconds: 60,
+  datapointsToAlarm: 3,
   evaluationPeriods: 3,
-  statistic: 'p90',
+  warmUpMinutes: 10,
+} as const;
+
+/**
+ * LatencyHigh: of the last N successful probes (TotalTime is published only by passed runs; missing periods are
+ * ignored), M took longer than the budget. One probe per period and Maximum, so 2 of 10 is exactly "the p90
+ * of the last 10 successful probes is above the budget" (nearest rank), judged on at least two slow
+ * successful probes: a failed run, however slow, never counts.
+ */
+export const LATENCY = {
+  datapointsToAlarm: 2,
+  evaluationPeriods: 10,
+  statistic: 'Maximum',
 } as const;
 
 /** Certificate expiry warnings: the smallest days-left seen in an hour. */
 export const CERT_EXPIRY = { periodSeconds: 3600, datapointsToAlarm: 1, evaluationPeriods: 1 } as const;
-
-/** Availability is judged per minute at every interval (one to six probes). */
-export const AVAILABILITY_PERIOD_SECONDS = AVAILABILITY_ALARM.periodSeconds;
-
-/**
- * The alarm period of the stage alarms (HandshakeFailing, AuthRejected): one probe per period where
- * CloudWatch allows it. High-resolution alarms take 10 or 30 s; a 20-s interval uses 30-s periods.
- */
-export function stageAlarmPeriodSeconds(interval: IntervalSeconds): 10 | 30 | 60 {
-  if (interval === 10) return 10;
-  if (interval === 60) return 60;
-  return 30;
-}
 
 /** CloudWatch ingestion plus evaluation allowance for an alarm period (high-resolution alarms evaluate every 10 s). */
 export function evaluationAllowanceSeconds(periodSeconds: number): number {
@@ -197,7 +229,7 @@ export function detectionTimes(i: DetectionInput, stepSeconds = 0.25): Detection
 export function defaultDetectionTimes(interval: IntervalSeconds, budgetMs: number): DetectionTimes {
   return detectionTimes({
     intervalSeconds: interval,
-    periodSeconds: stageAlarmPeriodSeconds(interval),
+    periodSeconds: probePeriodSeconds(interval),
     datapointsToAlarm: DEFAULT_FAILURE_M_OF_N[interval].datapointsToAlarm,
     budgetMs,
   });

@@ -22,7 +22,7 @@ export interface AlarmTextContext {
   readonly runbookBaseUrl: string;
   /** The M-of-N of the probe-failure alarms. */
   readonly failureMOfN: MOfN;
-  /** The period of HandshakeFailing and AuthRejected. */
+  /** The period of the probe-period alarms: the probe interval (one probe per period). */
   readonly stagePeriodSeconds: number;
   /** AvailabilityLow's threshold (percent). */
   readonly availabilityThreshold: number;
@@ -72,12 +72,20 @@ function credentialSources(processor: ProcessorConfig): string {
   return refs.length > 0 ? refs.join(', ') : 'the credential';
 }
 
-/** "2 of the last 3 60-s periods", or "the last 60-s period" when one period decides (confirmed at 60 s). */
-function periods(ctx: AlarmTextContext, unit: 'stage' | 'minute'): string {
+/**
+ * "3 of the last 90 probes (15 min)", or "1 of the last 15 probes (15 min), confirmed by a re-probe" at 60 s;
+ * and how the alarm recovers, which is what keeps a flapping endpoint to one page.
+ */
+function periods(ctx: AlarmTextContext): string {
   const { datapointsToAlarm: m, evaluationPeriods: n } = ctx.failureMOfN;
-  const one = unit === 'stage' ? `${ctx.stagePeriodSeconds}-s period` : 'minute';
-  const confirmed = confirmsFailures(ctx.processor.intervalSeconds) ? ', confirmed by a re-probe' : '';
-  return n === 1 ? `the last ${one}${confirmed}` : `${m} of the last ${n} ${one}s`;
+  const confirmed = confirmsFailures(ctx.processor.intervalSeconds) ? ', each confirmed by a re-probe' : '';
+  const span = Math.round((n * ctx.stagePeriodSeconds) / 60);
+  return `${m} of the last ${n} probe${n === 1 ? '' : 's'} (${span} min${confirmed})`;
+}
+
+function recovery(ctx: AlarmTextContext): string {
+  const { datapointsToAlarm: m, evaluationPeriods: n } = ctx.failureMOfN;
+  return `It stays in ALARM until fewer than ${m} of the last ${n} probes fail: an intermittent failure pages once.`;
 }
 
 /** The description of one alarm. Always within CloudWatch's 1024 characters. */
@@ -90,44 +98,44 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
   switch (kind) {
     case 'HandshakeFailing':
       text =
-        `${name}: the TLS handshake with ${host(p)} is failing (${periods(ctx, 'stage')}). ` +
+        `${name}: the TLS handshake with ${host(p)} is failing (${periods(ctx)}). ` +
         `Payments to ${name} are probably failing too. ` +
         `Check first: the failure class in the page or the probe log - CERT_* = the server certificate or our trust store (CA bundle, pins), ` +
         'CLIENT_CERT_* = our mTLS certificate, TLS_VERSION_MISMATCH/TLS_HANDSHAKE_REJECTED = protocol or cipher settings, ' +
         'TLS_CONNECTION_RESET = a proxy or firewall in the path. ' +
         "Then: recent changes to the gateway's CA bundle, client certificate, TLS settings or egress proxy; " +
         `${check}; openssl s_client -connect ${connectTarget(p)} -servername ${serverName(p)}. ` +
-        `Runbook: ${rb}<CLASS>.md, e.g. ${rb}CERT_UNTRUSTED.md.`;
+        `${recovery(ctx)} Runbook: ${rb}<CLASS>.md, e.g. ${rb}CERT_UNTRUSTED.md.`;
       break;
     case 'AuthRejected':
       text =
-        `${name}: ${host(p)} rejects our credentials (401/403 or OAuth invalid_client) in ${periods(ctx, 'stage')}. ` +
+        `${name}: ${host(p)} rejects our credentials (401/403 or OAuth invalid_client) in ${periods(ctx)}. ` +
         'TLS works; the credential does not. ' +
         `Check first: was ${credentialSources(p)} rotated, revoked or replaced with a sandbox key (or the reverse)? ` +
         `Is the account or its IP allow-list still valid? ${check}. ` +
-        `Runbook: ${rb}AUTH_REJECTED.md.`;
+        `${recovery(ctx)} Runbook: ${rb}AUTH_REJECTED.md.`;
       break;
     case 'AvailabilityLow':
       text =
-        `${name}: more than ${percent(100 - ctx.availabilityThreshold)}% of probes to ${host(p)} failed at DNS, connect, HTTP or config in ${periods(ctx, 'minute')}. ` +
+        `${name}: probes to ${host(p)} failed at DNS, connect, HTTP or config in ${periods(ctx)}. ` +
         'TLS and auth failures are not counted here: they page as HandshakeFailing and AuthRejected. ' +
         'Check first: the failure class (page, probe log, or the dashboard widget "Failures by class") - ' +
         'DNS_FAILURE/CONNECT_* = DNS, egress, firewall or the processor being down (status page); ' +
         'HTTP_ERROR/RESPONSE_TIMEOUT = the processor API; CONFIG_ERROR = a secret or parameter payprobe cannot read. ' +
-        `${check}. Runbook: ${rb}<CLASS>.md (index: ${rb}README.md).`;
+        `${check}. ${recovery(ctx)} Runbook: ${rb}<CLASS>.md (index: ${rb}README.md).`;
       break;
     case 'ProbeNotRunning':
       text =
         `${name}: no probe result for ${ctx.notRunningMinutes} minutes in a row, or the probe function failed: ${name} is NOT being monitored. ` +
         "Check first: the probe function's Errors and its log (PutMetricData denied? timeout? a broken PAYPROBE_PROCESSOR config), " +
-        'that the schedule rule is enabled, and Lambda throttling in the account. Payments themselves may be fine. ' +
+        'that its EventBridge Scheduler schedule is enabled, and Lambda throttling (its reserved concurrency). Payments themselves may be fine. ' +
         `Runbook: ${rb}CONFIG_ERROR.md when the log shows a broken configuration.`;
       break;
     case 'LatencyHigh':
       text =
-        `${name}: p90 of the total probe time to ${host(p)} is above ${ctx.latencyBudgetMs} ms (2 of the last 3 5-minute windows). ` +
+        `${name}: p90 of the total time of the last 10 successful probes to ${host(p)} is above ${ctx.latencyBudgetMs} ms (2 of them were slower; failed probes do not count). ` +
         `Payments to ${name} are slow. ` +
-        'Check first: the dashboard widget "Phase timings" (which phase grew: DNS, connect, TLS or first byte), ' +
+        'Check first: the dashboard widget "phase timings" (from the probe log: which phase grew, DNS, connect, TLS or first byte), ' +
         `the processor's status page, and the egress proxy or NAT. Runbook: ${rb}SLOW_RESPONSE.md.`;
       break;
     case 'CertExpiring':
@@ -146,11 +154,6 @@ export function alarmDescription(kind: AlarmKindName, ctx: AlarmTextContext): st
       break;
   }
   return text.length <= ALARM_DESCRIPTION_MAX ? text : `${text.slice(0, ALARM_DESCRIPTION_MAX - 1)}…`;
-}
-
-/** A percentage without binary-float noise: 100 - 99.9 reads 0.1, not 0.09999999999999432. */
-function percent(value: number): string {
-  return String(Number(value.toFixed(4)));
 }
 
 function describeClientCert(p: ProcessorConfig): string {

@@ -1,7 +1,9 @@
 /**
  * ProbeDashboard: one CloudWatch dashboard for all processors. A top row with every processor's status at
  * a glance (critical alarm states and availability), then a section per processor: availability, handshake
- * and auth failures, stacked phase timings, certificate days left, and failures by class.
+ * and auth failures, stacked phase timings, latency, certificate days left, and failures by class. The phase
+ * timings are not metrics: a Logs Insights widget reads them from the structured probe log (PHASE_TIMINGS,
+ * lambdas/core/contract/result.ts), which costs a query per view instead of four custom metrics a processor.
  */
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import {
@@ -11,6 +13,8 @@ import {
   Dashboard,
   GraphWidget,
   type IWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
   MathExpression,
   SearchExpression,
   SingleValueWidget,
@@ -19,6 +23,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRICS } from '../../lambdas/core/contract/metric-names';
+import { PHASE_TIMINGS } from '../../lambdas/core/contract/result';
 import { describeRef, isSecretRef } from '../../lambdas/core/secrets/resolver';
 import { DEFAULT_AVAILABILITY_THRESHOLD } from '../alarms/alarm-policy';
 import type { ProcessorMonitor } from './processor-monitor';
@@ -43,6 +48,18 @@ export interface ProbeDashboardProps {
 }
 
 const FULL = 24;
+
+/**
+ * The Logs Insights query of the phase-timing widget: the average of each phase per minute over the published
+ * runs (a failed probe that is re-probed logs its first attempt with `attempt`; the run's own line has none).
+ */
+export function phaseTimingsQuery(): string {
+  const stats = PHASE_TIMINGS.map((p) => `avg(result.timings.${p.field}) as \`${p.label}\``).join(', ');
+  return [
+    'filter ispresent(result.timings.totalMs) and not ispresent(attempt)',
+    `stats ${stats} by bin(1m)`,
+  ].join(' | ');
+}
 
 /** The payprobe dashboard. */
 export class ProbeDashboard extends Construct {
@@ -143,26 +160,27 @@ export class ProbeDashboard extends Construct {
       leftYAxis: { min: 0, showUnits: false },
       width: 8,
     });
-    const timings = new GraphWidget({
-      title: `${name}: phase timings (ms, stacked)`,
+    const timings = new LogQueryWidget({
+      title: `${name}: phase timings (ms, stacked; from the probe log)`,
+      logGroupNames: [m.probe.logGroup.logGroupName],
+      queryString: phaseTimingsQuery(),
+      view: LogQueryVisualizationType.STACKEDAREA,
+      width: 8,
+    });
+    const latency = new GraphWidget({
+      title: `${name}: total probe time of passed runs (ms)`,
       left: [
-        m.metric(METRICS.dnsTime, { statistic: Stats.AVERAGE, period: minute, label: 'DNS' }),
-        m.metric(METRICS.connectTime, { statistic: Stats.AVERAGE, period: minute, label: 'TCP connect' }),
-        m.metric(METRICS.tlsTime, { statistic: Stats.AVERAGE, period: minute, label: 'TLS handshake' }),
-        m.metric(METRICS.firstByteTime, { statistic: Stats.AVERAGE, period: minute, label: 'first byte' }),
+        m.metric(METRICS.totalTime, { statistic: Stats.p(50), period: minute, label: 'p50' }),
+        m.metric(METRICS.totalTime, { statistic: Stats.p(90), period: minute, label: 'p90' }),
       ],
-      // The whole probe on its own axis, beside the stack of phases (with `metrics: sampled`, DNS, connect
-      // and first byte are published only on failed or slow runs and in sample hours: lambdas/probe/publishing.ts).
-      right: [
-        m.metric(METRICS.totalTime, {
-          statistic: Stats.AVERAGE,
-          period: minute,
-          label: 'total (right axis)',
-        }),
-      ],
-      stacked: true,
       leftYAxis: { min: 0, showUnits: false },
-      rightYAxis: { min: 0, showUnits: false },
+      leftAnnotations: [
+        {
+          value: p.alarms.latencyBudgetMs ?? p.slowResponseMs,
+          label: 'LatencyHigh budget',
+          color: Color.ORANGE,
+        },
+      ],
       width: 8,
     });
     const certDays = new GraphWidget({
@@ -198,8 +216,8 @@ export class ProbeDashboard extends Construct {
         }),
       ],
       leftYAxis: { min: 0, showUnits: false },
-      width: 16,
+      width: 8,
     });
-    return [header, availability, failures, timings, certDays, byClass];
+    return [header, availability, failures, timings, latency, certDays, byClass];
   }
 }

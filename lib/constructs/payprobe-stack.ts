@@ -5,9 +5,19 @@
  * come in one ConfigError, and no construct error is ever caught. The stack exposes its parts so further
  * constructs can be composed onto them.
  */
-import { CfnOutput, Stack, type StackProps, Stage } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  type CfnResource,
+  Stack,
+  type StackProps,
+  Stage,
+  Validations,
+} from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
+import { RESERVABLE_BY_DEFAULT } from '../deploy/concurrency';
 import { processorConstructId } from '../deploy/ids';
 import { validateStackConfig } from '../deploy/validate';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
@@ -35,7 +45,17 @@ export interface PayProbeStackProps extends StackProps, ProbingOptions {
    * @default - lambdas/probe/handler.ts in this repository
    */
   readonly probeEntry?: string;
+
+  /**
+   * Reserve concurrency for each probe function (ProcessorMonitorProps.reserveConcurrency).
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
 }
+
+/** Warning id when the probe functions reserve more than an account's default quota leaves reservable. */
+export const RESERVED_CONCURRENCY_WARNING = 'payprobe:concurrency:aboveDefaultQuota';
 
 /**
  * All monitors of one config file, in one region. Throws ConfigError listing every problem when the config
@@ -50,6 +70,8 @@ export class PayProbeStack extends Stack {
   public readonly monitors: readonly ProcessorMonitor[];
   /** Every alarm of every monitor. */
   public readonly alarms: readonly ProbeAlarm[];
+  /** The one role EventBridge Scheduler assumes for every probe schedule of the stack. */
+  public readonly schedulerRole: Role;
   /** The dashboard. */
   public readonly dashboard: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis. */
@@ -77,6 +99,15 @@ export class PayProbeStack extends Stack {
       warning: props.config.raw.alerting?.warning ?? [],
     });
 
+    // One role for every schedule: each monitor adds lambda:InvokeFunction on its own function to it, and no
+    // function needs a resource policy for the scheduler.
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      description: 'payprobe: EventBridge Scheduler runs the probe functions once a minute',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+
     const monitors = props.config.processors.map(
       (processor, index) =>
         new ProcessorMonitor(this, processorConstructId(processor.name), {
@@ -84,6 +115,8 @@ export class PayProbeStack extends Stack {
           configLocation: { file, path: `processors[${index}]` },
           criticalTopic: this.alerting.criticalTopic,
           warningTopic: this.alerting.warningTopic,
+          schedulerRole: this.schedulerRole,
+          reserveConcurrency: props.reserveConcurrency,
           runbookBaseUrl,
           secretCacheTtl,
           logRetention,
@@ -92,6 +125,21 @@ export class PayProbeStack extends Stack {
     );
     this.monitors = monitors;
     this.alarms = monitors.flatMap((m) => m.alarms);
+    for (const m of monitors) {
+      Validations.of(this.schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(m.probeFunction.node.defaultChild as CfnResource)}.Arn>:*]`,
+        reason: `The scheduler role may invoke ${m.processor.name}'s probe function and its versions (lambda grantInvoke); nothing else.`,
+      });
+    }
+    const reserved = monitors.reduce((n, m) => n + m.reservedConcurrency, 0);
+    if (reserved > RESERVABLE_BY_DEFAULT) {
+      Annotations.of(this).addWarningV2(
+        RESERVED_CONCURRENCY_WARNING,
+        `The probe functions reserve ${reserved} concurrent executions; with Lambda's default quota of 1,000 an ` +
+          `account can reserve ${RESERVABLE_BY_DEFAULT} (100 stay unreserved). Raise the account's concurrency ` +
+          'quota before deploying, or set reserveConcurrency: false (docs/deploy.md "Reserved concurrency").',
+      );
+    }
 
     this.dashboard = new ProbeDashboard(this, 'Dashboard', { monitors });
 

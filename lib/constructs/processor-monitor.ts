@@ -1,11 +1,14 @@
 /**
  * ProcessorMonitor: everything that watches one payment processor. The probe function (bundled locally
- * with esbuild), its once-a-minute schedule, its log group, a least-privilege role, and the processor's
- * alarms, named and described from lambdas/core/contract/alarm-names.ts so the diagnose Lambda can parse them.
+ * with esbuild, with reserved concurrency), its once-a-minute EventBridge Scheduler schedule, its log group, a
+ * least-privilege role, and the processor's alarms, named and described from lambdas/core/contract/alarm-names.ts
+ * so the diagnose Lambda can parse them. Alarms notify their topic on ALARM only: an OK (also the
+ * INSUFFICIENT_DATA -> OK of a first deploy) notifies nobody; the diagnose Lambda sends RESOLVED for ALARM -> OK.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  type CfnAlarm,
   ComparisonOperator,
   type IMetric,
   MathExpression,
@@ -15,9 +18,10 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Schedule, ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
@@ -38,15 +42,15 @@ import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment
 import { runWorkMs } from '../../lambdas/core/policy/probe-policy';
 import {
   AVAILABILITY_ALARM,
-  AVAILABILITY_PERIOD_SECONDS,
   CERT_EXPIRY,
   DEFAULT_AVAILABILITY_THRESHOLD,
   LATENCY,
   type MOfN,
   NOT_RUNNING,
-  stageAlarmPeriodSeconds,
+  probePeriodSeconds,
 } from '../alarms/alarm-policy';
 import { alarmDescription } from '../alarms/alarm-text';
+import { reservedConcurrencyFor } from '../deploy/concurrency';
 import type { ConfigLocation, DeployedProcessor } from '../deploy/deployed-processor';
 import { planMonitor } from '../deploy/validate';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
@@ -63,18 +67,35 @@ export interface ProcessorMonitorProps extends PayProbeFunctionOptions, ProbingO
 
   /**
    * Topic for critical alarms (HandshakeFailing, AuthRejected, AvailabilityLow, ProbeNotRunning): the
-   * pager. Receives ALARM and OK notifications.
+   * pager. Receives ALARM notifications only (RESOLVED comes from the diagnose Lambda).
    *
    * @default - critical alarms have no actions
    */
   readonly criticalTopic?: ITopic;
 
   /**
-   * Topic for warning alarms (LatencyHigh, CertExpiring, ClientCertExpiring). Receives ALARM and OK.
+   * Topic for warning alarms (LatencyHigh, CertExpiring, ClientCertExpiring). Receives ALARM notifications.
    *
    * @default - warning alarms have no actions
    */
   readonly warningTopic?: ITopic;
+
+  /**
+   * The role EventBridge Scheduler assumes to invoke the probe function. Share one role across monitors: each
+   * monitor grants it lambda:InvokeFunction on its own function (no per-function Lambda permission).
+   *
+   * @default - a role for this schedule, created by the target
+   */
+  readonly schedulerRole?: IRole;
+
+  /**
+   * Reserve concurrency for the probe function (1 when its runs cannot overlap, 2 when one may run into the
+   * next minute), so an account-wide throttle cannot stop the probes. Turn it off in an account whose
+   * concurrency quota has no room (new accounts start below the 100 unreserved executions Lambda keeps).
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
 
   /**
    * Where the processor sits in its config file, for field-level error messages.
@@ -107,8 +128,10 @@ export class ProcessorMonitor extends Construct {
   public readonly probe: PayProbeFunction;
   /** The probe Lambda function. */
   public readonly probeFunction: NodejsFunction;
-  /** The once-a-minute schedule. */
-  public readonly schedule: Rule;
+  /** The once-a-minute EventBridge Scheduler schedule (flexible time window off). */
+  public readonly schedule: Schedule;
+  /** Concurrent executions reserved for the probe function (0 when `reserveConcurrency` is false). */
+  public readonly reservedConcurrency: number;
   /** The processor's alarms, critical first. */
   public readonly alarms: readonly ProbeAlarm[];
   /** The M-of-N of the probe-failure alarms (config `alarms` over the interval's default). */
@@ -133,6 +156,8 @@ export class ProcessorMonitor extends Construct {
         ? SUB_MINUTE_TIMEOUT_SECONDS
         : Math.ceil(runWorkMs(p.intervalSeconds, p.budgetMs) / 1000) + TIMEOUT_MARGIN_SECONDS;
     const secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS);
+    this.reservedConcurrency =
+      props.reserveConcurrency === false ? 0 : reservedConcurrencyFor(timeoutSeconds);
 
     // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.
     this.probe = new PayProbeFunction(this, 'Default', {
@@ -146,6 +171,7 @@ export class ProcessorMonitor extends Construct {
       // A missed run is replaced by the next scheduled one; a retry would only overlap it.
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
+      ...(this.reservedConcurrency > 0 ? { reservedConcurrentExecutions: this.reservedConcurrency } : {}),
       environment: {
         [ENV_PROCESSOR]: plan.deployed.environmentJson,
         [ENV_SECRET_TTL_SECONDS]: String(secretCacheTtl.toSeconds()),
@@ -157,15 +183,17 @@ export class ProcessorMonitor extends Construct {
     this.probe.grantReadSecrets(plan.deployed, { sid: 'Own', owner: "this processor's" });
     this.probeFunction = this.probe.function;
 
-    this.schedule = new Rule(this, 'Schedule', {
+    // EventBridge Scheduler (scheduled rules are legacy): on the minute, no flexible window, no retry (the next
+    // minute's run replaces a missed one). A new construct id: CloudFormation cannot change a resource's type.
+    this.schedule = new Schedule(this, 'ProbeSchedule', {
       description: `payprobe: run the ${p.name} probe once a minute (it probes every ${p.intervalSeconds} s)`,
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [
-        new LambdaFunction(this.probeFunction, {
-          retryAttempts: 0,
-          maxEventAge: Duration.seconds(60),
-        }),
-      ],
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(this.probeFunction, {
+        ...(props.schedulerRole ? { role: props.schedulerRole } : {}),
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(60),
+      }),
     });
 
     this.alarms = this.createAlarms(props, at.file);
@@ -188,7 +216,10 @@ export class ProcessorMonitor extends Construct {
 
   private createAlarms(props: ProcessorMonitorProps, configFile: string): ProbeAlarm[] {
     const p = this.processor;
-    const stagePeriod = Duration.seconds(stageAlarmPeriodSeconds(p.intervalSeconds));
+    const periodSeconds = probePeriodSeconds(p.intervalSeconds);
+    // CDK's Metric refuses 20-s periods, which CloudWatch accepts: such alarms get a placeholder period here and
+    // the real one written into the template below (withPeriod).
+    const stagePeriod = Duration.seconds(periodSeconds === 20 ? 10 : periodSeconds);
     const mOfN = this.failureMOfN;
     const availabilityThreshold = p.alarms.availabilityThreshold ?? DEFAULT_AVAILABILITY_THRESHOLD;
     const latencyBudgetMs = p.alarms.latencyBudgetMs ?? p.slowResponseMs;
@@ -197,7 +228,7 @@ export class ProcessorMonitor extends Construct {
       configFile,
       runbookBaseUrl: props.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
       failureMOfN: mOfN,
-      stagePeriodSeconds: stagePeriod.toSeconds(),
+      stagePeriodSeconds: periodSeconds,
       availabilityThreshold,
       latencyBudgetMs,
       notRunningMinutes: NOT_RUNNING.datapointsToAlarm,
@@ -210,7 +241,10 @@ export class ProcessorMonitor extends Construct {
       readonly comparisonOperator: ComparisonOperator;
       readonly mOfN: MOfN;
       readonly treatMissingData: TreatMissingData;
-      readonly evaluateLowSampleCountPercentile?: string;
+      /** One probe per period: the template gets the probe interval as the period (20 s included). */
+      readonly probePeriod?: boolean;
+      /** CloudWatch's alarm warm-up after the alarm is created or updated. */
+      readonly warmUpMinutes?: number;
     }
     const specs: Spec[] = [
       {
@@ -221,6 +255,7 @@ export class ProcessorMonitor extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         mOfN,
         treatMissingData: TreatMissingData.IGNORE,
+        probePeriod: true,
       },
       {
         kind: 'AuthRejected',
@@ -229,11 +264,12 @@ export class ProcessorMonitor extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         mOfN,
         treatMissingData: TreatMissingData.IGNORE,
+        probePeriod: true,
       },
       {
-        // Catch-all for the stages without an alarm of their own (DNS, connect, HTTP, config): the minute's
-        // percent of probes that passed or failed at tls/auth, which page through the two alarms above.
-        // The math and why it holds: AVAILABILITY_ALARM (lib/alarms/alarm-policy.ts).
+        // Catch-all for the stages without an alarm of their own (DNS, connect, HTTP, config), counted per probe:
+        // a period is one run, breaching when it failed there (TLS and auth failures page through the two alarms
+        // above). The math and why it holds: AVAILABILITY_ALARM (lib/alarms/alarm-policy.ts).
         kind: 'AvailabilityLow',
         metric: new MathExpression({
           expression: AVAILABILITY_ALARM.expression,
@@ -243,13 +279,14 @@ export class ProcessorMonitor extends Construct {
               this.metric(name, { statistic: AVAILABILITY_ALARM.statistic }),
             ]),
           ),
-          period: Duration.seconds(AVAILABILITY_PERIOD_SECONDS),
+          period: stagePeriod,
           label: `${p.name} probes not failing at DNS, connect, HTTP or config (%)`,
         }),
         threshold: availabilityThreshold,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         mOfN,
         treatMissingData: TreatMissingData.IGNORE,
+        probePeriod: true,
       },
       {
         // No result published in a minute, or the function failed (e.g. PutMetricData denied, timeout).
@@ -268,19 +305,18 @@ export class ProcessorMonitor extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         mOfN: NOT_RUNNING,
         treatMissingData: TreatMissingData.BREACHING,
+        // A new processor has no datapoint yet: without a warm-up this would page right after its first deploy.
+        warmUpMinutes: NOT_RUNNING.warmUpMinutes,
       },
       {
+        // The last 10 successful probes (only passed runs publish TotalTime; missing periods are ignored).
         kind: 'LatencyHigh',
-        metric: this.metric(METRICS.totalTime, {
-          statistic: LATENCY.statistic,
-          period: Duration.seconds(LATENCY.periodSeconds),
-        }),
+        metric: this.metric(METRICS.totalTime, { statistic: LATENCY.statistic, period: stagePeriod }),
         threshold: latencyBudgetMs,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         mOfN: LATENCY,
         treatMissingData: TreatMissingData.IGNORE,
-        // At 60-s probing a window holds five samples: evaluate the percentile anyway.
-        evaluateLowSampleCountPercentile: 'evaluate',
+        probePeriod: true,
       },
       {
         // Published only when a certificate was seen: a DNS failure leaves no datapoint and must not clear the warning.
@@ -322,16 +358,32 @@ export class ProcessorMonitor extends Construct {
         evaluationPeriods: spec.mOfN.evaluationPeriods,
         datapointsToAlarm: spec.mOfN.datapointsToAlarm,
         treatMissingData: spec.treatMissingData,
-        ...(spec.evaluateLowSampleCountPercentile
-          ? { evaluateLowSampleCountPercentile: spec.evaluateLowSampleCountPercentile }
-          : {}),
       });
-      const topic = kind.severity === 'critical' ? props.criticalTopic : props.warningTopic;
-      if (topic) {
-        alarm.addAlarmAction(new SnsAction(topic));
-        alarm.addOkAction(new SnsAction(topic));
+      const cfn = alarm.node.defaultChild as CfnAlarm;
+      if (spec.probePeriod && periodSeconds === 20) withPeriod(cfn, periodSeconds);
+      if (spec.warmUpMinutes !== undefined) {
+        cfn.warmUpConfiguration = {
+          warmUpPeriodDurationInMinutes: spec.warmUpMinutes,
+          onlyStartEvaluatingAfterWarmUpPeriodEnds: true,
+        };
       }
+      // ALARM only: an OK action would also fire on INSUFFICIENT_DATA -> OK (every first deploy). RESOLVED for
+      // ALARM -> OK is the diagnose Lambda's (lib/constructs/diagnosis.ts).
+      const topic = kind.severity === 'critical' ? props.criticalTopic : props.warningTopic;
+      if (topic) alarm.addAlarmAction(new SnsAction(topic));
       return { processor: p.name, kind: spec.kind, severity: kind.severity, alarm };
     });
   }
+}
+
+/** Writes `seconds` as the period of every metric of an alarm (what CDK's Metric would refuse, e.g. 20 s). */
+function withPeriod(cfn: CfnAlarm, seconds: number): void {
+  const metrics = Stack.of(cfn).resolve(cfn.metrics) as { metricStat?: unknown }[] | undefined;
+  if (!metrics) {
+    cfn.addPropertyOverride('Period', seconds);
+    return;
+  }
+  metrics.forEach((m, i) => {
+    if (m.metricStat) cfn.addPropertyOverride(`Metrics.${i}.MetricStat.Period`, seconds);
+  });
 }

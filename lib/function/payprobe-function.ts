@@ -116,6 +116,14 @@ export interface PayProbeFunctionProps extends PayProbeFunctionOptions {
    * @default Duration.hours(6) (Lambda's default)
    */
   readonly maxEventAge?: Duration;
+
+  /**
+   * Concurrent executions reserved for this function: guaranteed to it, and its ceiling. An account-wide
+   * throttle (another workload using the account's concurrency) then cannot stop it.
+   *
+   * @default - none reserved: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** Whose secrets a grant covers, for its statement ids and its cdk-nag acknowledgement. */
@@ -165,6 +173,7 @@ export class PayProbeFunction extends Construct implements IGrantable {
       logGroup,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { ...props.environment, ...PAYPROBE_FUNCTION_ENVIRONMENT },
       bundling: bundlingWithFiles(props.files ?? [], props.generatedFiles ?? []),
     });

@@ -50,9 +50,9 @@ describe('payprobe cost', () => {
     expect(code).toBe(0);
     const text = io.out();
     const rows = text.split('\n');
-    expect(rows.find((r) => r.startsWith('PROCESSOR'))).toMatch(/^PROCESSOR +INTERVAL +MODE +LAMBDA/);
-    expect(rows.find((r) => r.startsWith('stripe '))).toMatch(/60 s +full .*\$\d+\.\d{2}$/);
-    expect(rows.find((r) => r.startsWith('paypal '))).toMatch(/10 s +full .*\$\d+\.\d{2}$/);
+    expect(rows.find((r) => r.startsWith('PROCESSOR'))).toMatch(/^PROCESSOR +INTERVAL +LAMBDA/);
+    expect(rows.find((r) => r.startsWith('stripe '))).toMatch(/60 s .*\$\d+\.\d{2}$/);
+    expect(rows.find((r) => r.startsWith('paypal '))).toMatch(/10 s .*\$\d+\.\d{2}$/);
     expect(rows.find((r) => r.startsWith('TOTAL'))).toMatch(/\$\d+\.\d{2}$/);
     expect(text).toContain('Synthetics canary');
     // The example's PayPal processor reuses its OAuth token: the rate the processor sees is stated.
@@ -60,45 +60,12 @@ describe('payprobe cost', () => {
       /OAuth token requests to the processor .*reused for up to 15 minutes\): paypal 4 an hour/,
     );
     expect(text).toMatch(/Assumptions/);
-    // The publishing pattern the metrics line is priced from (lambdas/probe/publishing.ts).
+    // The publishing pattern the metrics line is priced from (lambdas/core/policy/publishing.ts).
     expect(text).toContain(
-      'metrics full: Success, HandshakeFailure, AuthFailure, TotalTime, DnsTime, ConnectTime, TlsTime',
+      'billed for the hours they receive data: Success, HandshakeFailure, AuthFailure, TotalTime, CertDaysToExpiry',
     );
-    expect(text).toMatch(
-      /metrics sampled: Success, .* phase timings every 12th UTC hour .* certificate days every 3rd UTC hour/,
-    );
-  });
-
-  it('shows the metrics mode of each processor and, for the full-mode ones, what metrics: sampled would cost', async () => {
-    const file = path.join(dir, 'modes.yaml');
-    writeFileSync(
-      file,
-      [
-        'processors:',
-        '  - { name: acme, endpoint: https://api.acme.example }',
-        '  - { name: beta, endpoint: https://api.beta.example, metrics: sampled }',
-        '',
-      ].join('\n'),
-    );
-    const json = memIo(dir);
-    expect(await run(['cost', '--config', 'modes.yaml', '--json'], json)).toBe(0);
-    const e = JSON.parse(json.out()) as CostEstimate;
-    expect(e.processors.map((p) => [p.processor, p.metricsMode])).toEqual([
-      ['acme', 'full'],
-      ['beta', 'sampled'],
-    ]);
-    const [acme, beta] = e.processors;
-    // Same endpoint shape and interval: the sampled one costs less, by its custom metrics only.
-    expect(beta?.usd).toBeLessThan(acme?.usd ?? 0);
-    const io = memIo(dir);
-    expect(await run(['cost', '--config', 'modes.yaml'], io)).toBe(0);
-    const rows = io.out().split('\n');
-    expect(rows.find((r) => r.startsWith('acme '))).toMatch(/60 s +full /);
-    expect(rows.find((r) => r.startsWith('beta '))).toMatch(/60 s +sampled /);
-    const hint = rows.find((r) => r.includes('With `metrics: sampled`'));
-    const money = (n: number | undefined) => `$${(n ?? Number.NaN).toFixed(2)}`;
-    expect(hint).toContain(`acme ${money(acme?.usd)} -> ${money(beta?.usd)}`);
-    expect(hint).not.toContain('beta ');
+    expect(text).toContain('the phase timings are in the probe log, not metrics');
+    expect(text).not.toMatch(/sampled|DnsTime/);
   });
 
   it('multiplies by the regions in the config', async () => {

@@ -195,9 +195,12 @@ describe('alarm M-of-N', () => {
 `);
 
   test('defaults depend on the interval and meet the detection targets', () => {
-    // 60 s: one failed minute, already confirmed by the probe's re-probe.
-    expect(failureMOfN(base('{}'), at).mOfN).toEqual({ datapointsToAlarm: 1, evaluationPeriods: 1 });
-    expect(failureMOfN(base('{}', 10), at).mOfN).toEqual({ datapointsToAlarm: 3, evaluationPeriods: 5 });
+    // 60 s: one failed probe, already confirmed by the probe's re-probe; the window spans 15 minutes of probes
+    // at every interval (recovery takes that long without a failure).
+    expect(failureMOfN(base('{}'), at).mOfN).toEqual({ datapointsToAlarm: 1, evaluationPeriods: 15 });
+    expect(failureMOfN(base('{}', 30), at).mOfN).toEqual({ datapointsToAlarm: 2, evaluationPeriods: 30 });
+    expect(failureMOfN(base('{}', 20), at).mOfN).toEqual({ datapointsToAlarm: 2, evaluationPeriods: 45 });
+    expect(failureMOfN(base('{}', 10), at).mOfN).toEqual({ datapointsToAlarm: 3, evaluationPeriods: 90 });
     for (const interval of [10, 20, 30, 60] as const) {
       const p = base('{}', interval);
       const t = defaultDetectionTimes(interval, p.budgetMs);
@@ -212,7 +215,11 @@ describe('alarm M-of-N', () => {
     });
     expect(failureMOfN(base('{ datapointsToAlarm: 4 }'), at).mOfN).toEqual({
       datapointsToAlarm: 4,
-      evaluationPeriods: 4,
+      evaluationPeriods: 15,
+    });
+    expect(failureMOfN(base('{ datapointsToAlarm: 20 }'), at).mOfN).toEqual({
+      datapointsToAlarm: 20,
+      evaluationPeriods: 20,
     });
     expect(failureMOfN(base('{ datapointsToAlarm: 4, evaluationPeriods: 3 }'), at).issues).toEqual([
       expect.objectContaining({

@@ -108,17 +108,18 @@ describe('probe functions', () => {
     expect(acmeJson.auth.credentials.token).toEqual({ ssm: '/payprobe/acme-pay/token' });
   });
 
-  test('run once a minute (sub-minute modes loop inside the run), with no automatic retries', () => {
+  test('run once a minute by EventBridge Scheduler (sub-minute modes loop inside the run), with no automatic retries', () => {
     for (const m of [acme, fastpay]) {
-      template.hasResourceProperties('AWS::Events::Rule', {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(1 minute)',
         State: 'ENABLED',
-        Targets: [
-          Match.objectLike({
-            Arn: { 'Fn::GetAtt': [id(m.probeFunction), 'Arn'] },
-            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
-          }),
-        ],
+        // On the minute: a flexible window would let a run start up to its width late.
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [id(m.probeFunction), 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': [id(stack.schedulerRole), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
       });
       // Lambda's own async retries (2 by default) are off too: a retry would overlap the next scheduled run.
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -127,11 +128,21 @@ describe('probe functions', () => {
         MaximumEventAgeInSeconds: 60,
       });
     }
-    // One schedule per processor (other rules in the stack react to events, they run no schedule).
-    const schedules = Object.values(resources(template, 'AWS::Events::Rule')).filter(
+    // One schedule per processor, no legacy scheduled rule, and no Lambda permission for a schedule: the one
+    // scheduler role holds lambda:InvokeFunction on both functions.
+    expect(Object.keys(resources(template, 'AWS::Scheduler::Schedule'))).toHaveLength(2);
+    const scheduledRules = Object.values(resources(template, 'AWS::Events::Rule')).filter(
       (r) => r.Properties.ScheduleExpression,
     );
-    expect(schedules).toHaveLength(2);
+    expect(scheduledRules).toHaveLength(0);
+    expect(
+      Object.values(resources(template, 'AWS::Lambda::Permission')).filter((r) =>
+        String(r.Properties.Principal).includes('scheduler'),
+      ),
+    ).toHaveLength(0);
+    expect(Object.keys(resources(template, 'AWS::IAM::Role')).filter((r) => r.includes('Scheduler'))).toEqual(
+      [id(stack.schedulerRole)],
+    );
   });
 
   test('log to their own log group with a retention', () => {
@@ -225,7 +236,7 @@ describe('alarms', () => {
       1,
       'GreaterThanOrEqualToThreshold',
       1,
-      1,
+      15,
       'ignore',
     ],
     [
@@ -237,10 +248,21 @@ describe('alarms', () => {
       1,
       'GreaterThanOrEqualToThreshold',
       1,
-      1,
+      15,
       'ignore',
     ],
-    ['acme-pay', 'LatencyHigh', METRICS.totalTime, 'p90', 300, 2000, 'GreaterThanThreshold', 2, 3, 'ignore'],
+    [
+      'acme-pay',
+      'LatencyHigh',
+      METRICS.totalTime,
+      'Maximum',
+      60,
+      2000,
+      'GreaterThanThreshold',
+      2,
+      10,
+      'ignore',
+    ],
     [
       'acme-pay',
       'CertExpiring',
@@ -274,7 +296,7 @@ describe('alarms', () => {
       1,
       'GreaterThanOrEqualToThreshold',
       3,
-      5,
+      90,
       'ignore',
     ],
     [
@@ -286,10 +308,21 @@ describe('alarms', () => {
       1,
       'GreaterThanOrEqualToThreshold',
       3,
-      5,
+      90,
       'ignore',
     ],
-    ['fastpay', 'LatencyHigh', METRICS.totalTime, 'p90', 300, 800, 'GreaterThanThreshold', 2, 3, 'ignore'],
+    [
+      'fastpay',
+      'LatencyHigh',
+      METRICS.totalTime,
+      'Maximum',
+      10,
+      800,
+      'GreaterThanThreshold',
+      2,
+      10,
+      'ignore',
+    ],
     [
       'fastpay',
       'CertExpiring',
@@ -355,11 +388,11 @@ describe('alarms', () => {
   }
 
   test.each([
-    ['acme-pay', 90, 1, 1],
-    ['fastpay', 95, 3, 5],
+    ['acme-pay', 90, 1, 15, 60],
+    ['fastpay', 95, 3, 90, 10],
   ])(
-    '%s AvailabilityLow: a minute below %i%% of probes that passed or failed only at TLS/auth, M-of-N %i of %i',
-    (processor, threshold, m, n) => {
+    '%s AvailabilityLow: a probe below %i%% passed or failed only at TLS/auth, M-of-N %i of %i probes (%i-s periods)',
+    (processor, threshold, m, n, period) => {
       const a = alarm(processor, 'AvailabilityLow');
       expect(a).toMatchObject({
         Threshold: threshold,
@@ -383,7 +416,7 @@ describe('alarms', () => {
             MetricName: metricName,
             Dimensions: [{ Name: 'Processor', Value: processor }],
           },
-          Period: 60,
+          Period: period,
           Stat: 'Average',
         });
       }
@@ -392,17 +425,19 @@ describe('alarms', () => {
   );
 
   test.each([
-    // A minute at 60 s (one run), and at 10 s (six runs): which minutes breach the synthesized alarm.
+    // A period is one run at every interval: which runs breach the synthesized alarm (count-based: M of N
+    // counts such runs; a single failed run at 10 s no longer breaches a whole minute).
     ['acme-pay', ['tls'], false],
     ['acme-pay', ['auth'], false],
+    ['acme-pay', ['pass'], false],
     ['acme-pay', ['connect'], true],
     ['acme-pay', ['config'], true],
-    ['fastpay', ['tls', 'tls', 'tls', 'tls', 'tls', 'tls'], false],
-    ['fastpay', ['auth', 'tls', 'pass', 'pass', 'pass', 'pass'], false],
-    ['fastpay', ['dns', 'pass', 'pass', 'pass', 'pass', 'pass'], true],
-    ['fastpay', ['http', 'tls', 'tls', 'tls', 'tls', 'tls'], true],
+    ['fastpay', ['tls'], false],
+    ['fastpay', ['auth'], false],
+    ['fastpay', ['dns'], true],
+    ['fastpay', ['http'], true],
   ] as const)(
-    '%s AvailabilityLow: a minute of runs %j breaches: %s (TLS and auth failures page only through their own alarms)',
+    '%s AvailabilityLow: a period with run %j breaches: %s (TLS and auth failures page only through their own alarms)',
     (processor, stages, breaching) => {
       const a = alarm(processor, 'AvailabilityLow');
       const metrics = a.Metrics as AlarmQuery[];
@@ -483,12 +518,12 @@ describe('alarms', () => {
     expect(probeAlarms).toHaveLength(13);
   });
 
-  test('critical alarms page the critical topic and warnings go to the warning topic, on ALARM and on OK', () => {
+  test('critical alarms page the critical topic and warnings go to the warning topic, on ALARM only', () => {
     for (const a of stack.alarms) {
       const props = alarm(a.processor, a.kind);
       const topic = ALARM_KINDS[a.kind].severity === 'critical' ? criticalTopic : warningTopic;
       expect(props.AlarmActions).toEqual([topic]);
-      expect(props.OKActions).toEqual([topic]);
+      expect(props.OKActions).toBeUndefined();
     }
   });
 
@@ -503,15 +538,18 @@ describe('alarms', () => {
     }
     const handshake = alarm('acme-pay', 'HandshakeFailing').AlarmDescription as string;
     expect(handshake).toContain(
-      'TLS handshake with api.acme-pay.example is failing (the last 60-s period, confirmed by a re-probe)',
+      'TLS handshake with api.acme-pay.example is failing (1 of the last 15 probes (15 min, each confirmed by a re-probe))',
     );
+    expect(handshake).toContain('It stays in ALARM until fewer than 1 of the last 15 probes fail');
     expect(handshake).toContain(
       'openssl s_client -connect api.acme-pay.example:443 -servername api.acme-pay.example',
     );
     expect(handshake).toContain('npx payprobe check --config two-processors.yaml --processor acme-pay');
     const auth = alarm('acme-pay', 'AuthRejected').AlarmDescription as string;
     expect(auth).toContain('rejects our credentials');
-    expect(alarm('fastpay', 'AuthRejected').AlarmDescription).toContain('in 3 of the last 5 10-s periods');
+    expect(alarm('fastpay', 'AuthRejected').AlarmDescription).toContain(
+      'in 3 of the last 90 probes (15 min)',
+    );
     expect(auth).toContain('ssm /payprobe/acme-pay/token');
     expect(auth).toContain('docs/runbooks/AUTH_REJECTED.md');
     expect(alarm('acme-pay', 'ClientCertExpiring').AlarmDescription).toContain(
@@ -519,7 +557,7 @@ describe('alarms', () => {
     );
     const availability = alarm('fastpay', 'AvailabilityLow').AlarmDescription as string;
     expect(availability).toContain(
-      'fastpay: more than 5% of probes to api.fastpay.example failed at DNS, connect, HTTP or config in 3 of the last 5 minutes',
+      'fastpay: probes to api.fastpay.example failed at DNS, connect, HTTP or config in 3 of the last 90 probes (15 min)',
     );
     expect(availability).toContain('they page as HandshakeFailing and AuthRejected');
   });
@@ -687,19 +725,24 @@ describe('dashboard', () => {
   });
 
   test.each([['acme-pay'], ['fastpay']])(
-    '%s has availability, failures, stacked timings with the total beside them, cert days and failures by class',
+    '%s has availability, failures, stacked phase timings from the log, latency, cert days and failures by class',
     (name) => {
       const failures = titled(`${name}: handshake and auth failures`);
       expect(JSON.stringify(failures.properties.metrics)).toContain('HandshakeFailure');
       expect(JSON.stringify(failures.properties.metrics)).toContain('AuthFailure');
-      const timings = titled(`${name}: phase timings (ms, stacked)`);
-      expect(timings.properties.stacked).toBe(true);
-      const timingMetrics = (timings.properties.metrics as string[][]).map((m) => m[1]);
-      expect(timingMetrics).toEqual(['DnsTime', 'ConnectTime', 'TlsTime', 'FirstByteTime', 'TotalTime']);
-      // TotalTime is the line on the right axis, not part of the stack of phases.
-      expect((timings.properties.metrics as unknown[][])[4]).toContainEqual(
-        expect.objectContaining({ yAxis: 'right' }),
-      );
+      // The phases come from the probe's own log group through Logs Insights, not from metrics.
+      const timings = titled(`${name}: phase timings (ms, stacked; from the probe log)`);
+      expect(timings.type).toBe('log');
+      expect(timings.properties).toMatchObject({ view: 'timeSeries', stacked: true });
+      const monitor = name === 'acme-pay' ? acme : fastpay;
+      const query = String(timings.properties.query);
+      expect(query).toContain(`SOURCE '<${id(monitor.probe.logGroup)}>'`);
+      for (const field of ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs'])
+        expect(query).toContain(`avg(result.timings.${field})`);
+      expect(query).toContain('by bin(1m)');
+      // Latency of the runs LatencyHigh judges (passed runs), with its budget.
+      const latency = titled(`${name}: total probe time of passed runs (ms)`);
+      expect(JSON.stringify(latency.properties.metrics)).toContain('TotalTime');
       // True availability (100 x Success), not AvailabilityLow's catch-all arithmetic.
       const availability = titled(`${name}: availability (%)`);
       const graphed = (availability.properties.metrics as { expression?: string }[][]).map((m) => m[0]);

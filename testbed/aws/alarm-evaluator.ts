@@ -26,8 +26,14 @@
  *   composite transition (a new WaitPeriod). When a WaitPeriod or ExtensionPeriod expires with a
  *   transition still held back, the composite takes the actions of its current state.
  *
- * Extension points for what paging may add later (alarm warm-up after deploy, mute rules for maintenance
- * windows): `actionGates` see every transition that would run actions and may hold them back with a
+ * - Alarm warm-up (`WarmUpConfiguration`): for its minutes after the alarm's creation the alarm is not
+ *   evaluated (INSUFFICIENT_DATA, no actions); without OnlyStartEvaluatingAfterWarmUpPeriodEnds it starts
+ *   earlier, at the first evaluation whose window has a datapoint in every one of its last N periods.
+ * - Alarm mute rules (./mute-rules.ts, option `muteRules`): while a rule targeting an alarm is active, its
+ *   actions are held (recorded in `suppressed`); when the window ends with the alarm still in the state whose
+ *   actions were held, they run then ("How alarm mute rules work").
+ *
+ * Extension point: `actionGates` see every transition that would run actions and may hold them back with a
  * reason (recorded in `suppressed`), without touching the state machine.
  */
 import {
@@ -54,6 +60,7 @@ import {
 import { type AlarmRule, evaluateAlarmRule, parseAlarmRule, ruleAlarms } from './composite-rule';
 import { decideState } from './m-of-n';
 import { evaluateExpression, type Series } from './metric-math';
+import { activeWindow, type MuteRuleDefinition } from './mute-rules';
 import {
   isStatisticSource,
   type MetricStoreLike,
@@ -79,8 +86,10 @@ export interface EvaluatorOptions {
   readonly evaluationRange?: (alarm: MetricAlarmDefinition) => number;
   /** Whether FILL gives values for a series with no datapoint in the range (./metric-math.ts). @default false */
   readonly fillEmptySeries?: boolean;
-  /** Hooks that may hold a transition's actions back (mute rules, warm-up). */
+  /** Hooks that may hold a transition's actions back. */
   readonly actionGates?: readonly ActionGate[];
+  /** The account's alarm mute rules (muteRulesFromTemplate in ./mute-rules.ts). */
+  readonly muteRules?: readonly MuteRuleDefinition[];
 }
 
 export interface ActionGateContext {
@@ -146,6 +155,8 @@ export class AlarmEvaluator {
   private readonly byName = new Map<string, AlarmDefinition>();
   private readonly status = new Map<string, AlarmStatus>();
   private readonly composites = new Map<string, CompositeRuntime>();
+  /** Actions a mute rule held back, by alarm: run at the window's end if the alarm is still in that state. */
+  private readonly muted = new Map<string, { transition: AlarmTransition; until: number }>();
   private readonly region: string;
   private readonly account: string;
   private createdAt: number | undefined;
@@ -220,12 +231,25 @@ export class AlarmEvaluator {
     return out;
   }
 
-  /** The next WaitPeriod/ExtensionPeriod expiry after `after`, if any. */
+  /** The next WaitPeriod/ExtensionPeriod expiry or end of a mute window holding actions, after `after`. */
   nextTimerAfter(after: number): number | undefined {
-    const times = [...this.composites.values()].flatMap((c) =>
-      c.until !== undefined && c.until > after ? [c.until] : [],
-    );
+    const times = [
+      ...[...this.composites.values()].flatMap((c) =>
+        c.until !== undefined && c.until > after ? [c.until] : [],
+      ),
+      ...[...this.muted.values()].flatMap((m) => (m.until > after ? [m.until] : [])),
+    ];
     return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /** The mute rule (and its window) muting an alarm's actions at `at`, if any. */
+  mutedBy(alarmName: string, at: number): { rule: MuteRuleDefinition; end: number } | undefined {
+    for (const rule of this.options.muteRules ?? []) {
+      if (!rule.alarmNames.includes(alarmName)) continue;
+      const w = activeWindow(rule, at);
+      if (w) return { rule, end: w.end };
+    }
+    return undefined;
   }
 
   /** Evaluates every alarm due at `at`, then the composites, then expired suppression periods. */
@@ -235,12 +259,52 @@ export class AlarmEvaluator {
     const out: Collector = { transitions: [], actions: [], suppressed: [] };
     for (const a of this.byName.values()) {
       if (a.kind !== 'metric' || !this.isDue(a, at)) continue;
+      if (this.warmingUp(a, at, source)) continue;
       const next = this.evaluateMetricAlarm(a, at, source);
       if (next) this.transition(a, next, at, out);
     }
     this.evaluateComposites(at, out);
     this.expireTimers(at, out);
+    this.endMutes(at, out);
     return out;
+  }
+
+  /** True while a warm-up keeps the alarm from being evaluated. */
+  private warmingUp(a: MetricAlarmDefinition, at: number, source: StatisticSource): boolean {
+    if (!a.warmUp) return false;
+    if (at >= (this.createdAt ?? at) + a.warmUp.minutes * 60_000) return false;
+    if (a.warmUp.onlyAfterPeriodEnds) return true;
+    // "As soon as the alarm has enough metric data to fill its evaluation window": a datapoint of some
+    // metric in every one of the last N periods.
+    const { grid, end } = this.window(a, at);
+    const recent = grid.slice(-a.evaluationPeriods);
+    const seen = new Set<number>();
+    for (const q of a.queries) {
+      if (q.kind !== 'metric') continue;
+      const rows = source.statistics({
+        metric: q.metric,
+        stat: 'SampleCount',
+        period: q.period,
+        start: grid[0] ?? end,
+        end,
+      });
+      for (const r of rows) if (r.value > 0) seen.add(r.timestamp);
+    }
+    return !recent.every((t) => seen.has(t));
+  }
+
+  /** Runs the actions a mute rule held back when its window has ended and the alarm is still in that state. */
+  private endMutes(at: number, out: Collector): void {
+    for (const [name, held] of [...this.muted]) {
+      if (at < held.until) continue;
+      const again = this.mutedBy(name, at);
+      if (again) {
+        held.until = again.end;
+        continue;
+      }
+      this.muted.delete(name);
+      if (this.state(name).value === held.transition.current.value) this.act(held.transition, out, at, true);
+    }
   }
 
   /** Ticks every 10 s from `from` to `to` (inclusive), and at each suppression expiry in between. */
@@ -437,14 +501,20 @@ export class AlarmEvaluator {
     return t;
   }
 
-  private act(t: AlarmTransition, out: Collector, at = t.at): void {
+  private act(t: AlarmTransition, out: Collector, at = t.at, afterMute = false): void {
     const a = t.alarm;
     const state = t.current.value;
     const actions =
       state === 'ALARM' ? a.alarmActions : state === 'OK' ? a.okActions : a.insufficientDataActions;
+    if (!afterMute) this.muted.delete(a.name);
     if (actions.length === 0) return;
     const held = (reason: string) => out.suppressed.push({ alarmName: a.name, at, state, actions, reason });
     if (!a.actionsEnabled) return void held('ActionsEnabled is false');
+    const mute = afterMute ? undefined : this.mutedBy(a.name, at);
+    if (mute) {
+      this.muted.set(a.name, { transition: t, until: mute.end });
+      return void held(`muted by alarm mute rule ${mute.rule.name}`);
+    }
     for (const gate of this.options.actionGates ?? []) {
       const reason = gate({ alarm: a, previous: t.previous, current: t.current, at });
       if (reason !== undefined) return void held(reason);

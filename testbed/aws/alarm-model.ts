@@ -79,6 +79,12 @@ export interface MetricAlarmDefinition extends AlarmActions {
   readonly comparisonOperator: ComparisonOperator;
   readonly treatMissingData: TreatMissingData;
   readonly evaluateLowSampleCountPercentile?: 'evaluate' | 'ignore';
+  /**
+   * `WarmUpConfiguration`: after the alarm is created (or updated) it stays INSUFFICIENT_DATA, without actions,
+   * for `minutes`; with `onlyAfterPeriodEnds` false it starts evaluating earlier, as soon as it has enough metric
+   * data to fill its evaluation window.
+   */
+  readonly warmUp?: { readonly minutes: number; readonly onlyAfterPeriodEnds: boolean };
 }
 
 export interface CompositeAlarmDefinition extends AlarmActions {
@@ -268,7 +274,20 @@ export function metricAlarmFromProperties(props: Props, logicalId?: string): Met
     comparisonOperator,
     treatMissingData,
     ...(lowSample ? { evaluateLowSampleCountPercentile: lowSample } : {}),
+    ...warmUpOf(props.WarmUpConfiguration, fail),
   };
+}
+
+function warmUpOf(
+  v: unknown,
+  fail: (message: string) => never,
+): { warmUp?: MetricAlarmDefinition['warmUp'] } {
+  if (v === undefined) return {};
+  const w = v as Props;
+  const minutes =
+    num(w.WarmUpPeriodDurationInMinutes) ?? fail('WarmUpConfiguration needs WarmUpPeriodDurationInMinutes');
+  const after = w.OnlyStartEvaluatingAfterWarmUpPeriodEnds;
+  return { warmUp: { minutes, onlyAfterPeriodEnds: after === true || after === 'true' } };
 }
 
 function metricQuery(m: Props, fail: (message: string) => never): MetricDataQuery {

@@ -7,8 +7,8 @@
  * callback (where the diagnose Lambda will plug in).
  *
  * Kept out of moto on purpose: the template's own subscriptions (email, https to a pager, sms: a test must
- * not reach them), KMS keys on topics, and composite alarms (moto has no PutCompositeAlarm; the evaluator
- * still evaluates them). moto does not evaluate alarms: after each transition the sim sets the state in
+ * not reach them), KMS keys on topics, composite alarms (moto has no PutCompositeAlarm; the evaluator still
+ * evaluates them) and alarm mute rules (the evaluator applies the template's, ./mute-rules.ts). moto does not evaluate alarms: after each transition the sim sets the state in
  * moto (SetAlarmState) so DescribeAlarms tells the same story. GetMetricData in moto has no percentiles and
  * no metric math: math is the evaluator's; a percentile is computed from 10-second Sum and SampleCount
  * buckets (exact while a metric has at most one datapoint per 10 s, as each probe run publishes one).
@@ -41,6 +41,7 @@ import {
   templateContext,
 } from './alarm-model';
 import type { MotoClientConfig } from './moto';
+import { muteRulesFromTemplate } from './mute-rules';
 import {
   aggregate,
   type PeriodValue,
@@ -152,7 +153,17 @@ export class AwsSim {
     for (const a of alarms) {
       if (a.kind === 'metric') await cloudWatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(a)));
     }
-    const evaluator = new AlarmEvaluator(alarms, { ...options.evaluator, region: config.region, account });
+    // moto has no alarm mute rules: the template's are the evaluator's.
+    const muteRules = [
+      ...(options.evaluator?.muteRules ?? []),
+      ...muteRulesFromTemplate(options.template, ctx),
+    ];
+    const evaluator = new AlarmEvaluator(alarms, {
+      ...options.evaluator,
+      muteRules,
+      region: config.region,
+      account,
+    });
     return new AwsSim(options, topics, alarms, evaluator, { cloudWatch, sns });
   }
 

@@ -87,8 +87,6 @@ export interface ProcessorConfig {
   readonly budgetMs: number;
   readonly slowResponseMs: number;
   readonly maxBodyBytes: number;
-  /** What each run publishes (schema.ts METRICS_MODES); `full` unless set. */
-  readonly metrics: NonNullable<RawProcessor['metrics']>;
   readonly tls: TlsSettings & {
     readonly minVersion: NonNullable<TlsSettings['minVersion']>;
     readonly verify: boolean;
@@ -229,7 +227,6 @@ function resolveProcessor(
     budgetMs,
     slowResponseMs: p.slowResponseMs ?? d.slowResponseMs ?? Math.min(2000, timeoutMs),
     maxBodyBytes: p.maxBodyBytes ?? d.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
-    metrics: p.metrics ?? d.metrics ?? 'full',
     tls: {
       ...tls,
       minVersion,

@@ -134,10 +134,6 @@ export const INTERVALS = [10, 20, 30, 60] as const;
 export const REVOCATION_MODES = ['off', 'stapled', 'ocsp'] as const;
 export type RevocationMode = (typeof REVOCATION_MODES)[number];
 
-/** Metrics modes (`metrics`): what each probe run publishes (lambdas/core/policy/publishing.ts). */
-export const METRICS_MODES = ['full', 'sampled'] as const;
-export type MetricsMode = (typeof METRICS_MODES)[number];
-
 const TlsSchema = z.strictObject({
   /** SNI and hostname check; default: the endpoint host. */
   servername: z.optional(
@@ -298,10 +294,10 @@ const AuthSchema = z.strictObject({
 });
 
 const AlarmsSchema = z.strictObject({
-  /** Datapoints in the evaluation window (the N of M-of-N). */
-  evaluationPeriods: z.optional(z.number().check(z.int(), z.gte(1), z.lte(60))),
-  /** Breaching datapoints that raise the alarm (the M of M-of-N). */
-  datapointsToAlarm: z.optional(z.number().check(z.int(), z.gte(1), z.lte(60))),
+  /** Probes in the evaluation window (the N of M-of-N; one probe per period). Up to 100 (15 min at 10 s is 90). */
+  evaluationPeriods: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100))),
+  /** Failed probes that raise the alarm (the M of M-of-N). */
+  datapointsToAlarm: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100))),
   /** Availability (percent of successful probes) below which the critical alarm fires. */
   availabilityThreshold: z.optional(z.number().check(z.gte(0), z.lte(100))),
   /** Warning when TotalTime p90 exceeds this many milliseconds. */
@@ -328,11 +324,19 @@ const ProbeSettingsShape = {
   /** Cap on the response body read, in bytes. */
   maxBodyBytes: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1048576))),
   /**
-   * Which metrics each run publishes: `full` = every documented metric on every run; `sampled` = the phase
-   * timings and certificate days only in sample hours and on the runs where they matter (cheaper; see
-   * lambdas/core/policy/publishing.ts). @default full
+   * Removed: there is one metrics mode (lambdas/core/policy/publishing.ts). Kept in the schema only to say so,
+   * instead of "unknown field", to a config written for an earlier version.
    */
-  metrics: z.optional(z.enum(METRICS_MODES)),
+  metrics: z.optional(
+    z
+      .unknown()
+      .check(
+        z.refine(
+          () => false,
+          'removed: every run now publishes only the metrics the alarms watch, and the phase timings are in the probe log and on the dashboard (docs/lambda.md "Metrics"); delete this field',
+        ),
+      ),
+  ),
   tls: z.optional(TlsSchema),
   alarms: z.optional(AlarmsSchema),
 };

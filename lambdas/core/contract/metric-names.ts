@@ -1,6 +1,7 @@
 /**
  * The one place that names payprobe's CloudWatch metrics. The probe Lambda writes them and lib/ builds
- * alarms and dashboards from them, so an alarm can never watch a metric nobody writes.
+ * alarms and dashboards from them, so an alarm can never watch a metric nobody writes. Only what the alarms
+ * watch is a metric; the phase timings live in the structured probe log (lambdas/core/policy/publishing.ts).
  * Contract: docs/contracts.md "Metrics".
  */
 
@@ -18,11 +19,8 @@ export const METRICS = {
   authFailure: 'AuthFailure',
   /** 1 on a failing run, with dimensions Processor and Class. */
   failure: 'Failure',
+  /** The whole probe in ms, on runs that passed (LatencyHigh watches successful requests only). */
   totalTime: 'TotalTime',
-  dnsTime: 'DnsTime',
-  connectTime: 'ConnectTime',
-  tlsTime: 'TlsTime',
-  firstByteTime: 'FirstByteTime',
   certDaysToExpiry: 'CertDaysToExpiry',
   clientCertDaysToExpiry: 'ClientCertDaysToExpiry',
   /** 1 when a resolved probe input (endpoint, CA bundle, credential version, ...) changed since the last run. */
@@ -30,11 +28,3 @@ export const METRICS = {
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
-
-/** Phase timing metrics, in the order of the connection. */
-export const TIMING_METRICS = [
-  { metric: METRICS.dnsTime, field: 'dnsMs' },
-  { metric: METRICS.connectTime, field: 'connectMs' },
-  { metric: METRICS.tlsTime, field: 'tlsMs' },
-  { metric: METRICS.firstByteTime, field: 'firstByteMs' },
-] as const;

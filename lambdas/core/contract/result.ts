@@ -25,6 +25,17 @@ export interface Timings {
   readonly totalMs: number;
 }
 
+/**
+ * The phase timings, in the order of the connection, with the words the dashboard uses. They are fields of the
+ * structured probe log (`result.timings.<field>`), not metrics (lambdas/core/policy/publishing.ts).
+ */
+export const PHASE_TIMINGS = [
+  { field: 'dnsMs', label: 'DNS' },
+  { field: 'connectMs', label: 'TCP connect' },
+  { field: 'tlsMs', label: 'TLS handshake' },
+  { field: 'firstByteMs', label: 'first byte' },
+] as const satisfies readonly { readonly field: Exclude<keyof Timings, 'totalMs'>; readonly label: string }[];
+
 export interface CertSummary {
   readonly subject: string;
   readonly issuer: string;

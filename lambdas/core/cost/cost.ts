@@ -10,27 +10,27 @@
  *   invocation and sleeps in between; sleeping is billed, so it lasts (probes - 1) x interval + one probe +
  *   overhead (about 51 s at 10 s). GB-s = memory x duration x invocations.
  * - Custom metrics, each with dimension Processor, billed for every hour in which it receives data (CloudWatch
- *   prorates by the hour), following lambdas/core/policy/publishing.ts for the processor's metrics mode: the
- *   every-run metrics all month (in `full` mode, the default, that is every documented metric: the phase
- *   timings and certificate days too); in `sampled` mode the phase timings and certificate days in their UTC
- *   sample hours plus the hours in which they matter (failing hours, slow hours, certificate hours:
- *   assumptions); InputChanged in the hours with an input change; Failure (dimensions Processor, Class) in
- *   the hours with failures (classes x hours each). Hours in which several reasons coincide are counted once
- *   per reason (an over-estimate).
+ *   prorates by the hour), following lambdas/core/policy/publishing.ts (one metrics mode): Success,
+ *   HandshakeFailure, AuthFailure, TotalTime, CertDaysToExpiry (and ClientCertDaysToExpiry with mTLS) all
+ *   month; InputChanged in the hours with an input change; Failure (dimensions Processor, Class) in the hours
+ *   with failures (classes x hours each). The phase timings are not metrics (the structured log has them).
  * - PutMetricData: one request per probe run (docs/lambda.md "Metrics"; a re-probe publishes with its run).
- * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (AvailabilityLow three, ProbeNotRunning two). The stage alarms (handshake, auth) use the probe
- *   interval as their period: high-resolution below 60 s. Availability, not-running, latency and certificate
- *   alarms are standard resolution. ClientCertExpiring only with mTLS.
- * - SNS: each alarm state change (ALARM and OK) is one publish by the alarm plus one by the diagnose Lambda,
- *   delivered to every subscriber of that severity's topic.
+ * - Alarms: the kinds in alarm-names.ts, billed per metric they watch (AvailabilityLow three, ProbeNotRunning
+ *   two). The probe-period alarms (handshake, auth, availability, latency) use the probe interval as their
+ *   period: high-resolution below 60 s. Not-running and certificate alarms are standard resolution.
+ *   ClientCertExpiring only with mTLS. Maintenance windows are alarm mute rules, which CloudWatch does not bill.
+ * - SNS: each critical alarm incident is one ALARM publish by the alarm plus one page and one RESOLVED by the
+ *   diagnose Lambda (no alarm has OK actions), delivered to every subscriber of that severity's topic.
  * - Logs: one structured line per probe plus Lambda's START/END/REPORT lines per invocation; stored for the
- *   retention period, uncompressed (an over-estimate).
+ *   retention period, uncompressed (an over-estimate). The dashboard's phase-timing widgets query the probe
+ *   logs with Logs Insights, billed per GB scanned: each view of the dashboard scans its time range.
  * - Secrets Manager: one GetSecretValue per secret reference per cache TTL.
  * - OAuth token requests to the processor (not an AWS cost, but a rate the processor sees): one per 15 minutes
  *   per warm function in steady state (lambdas/core/engine/token-cache.ts tokenRequestsPerHour).
  * - Shared per region (not per processor): the dashboard, the customer-managed KMS key of the encrypted
  *   topics, the diagnose Lambda's own alarm.
- * - Scheduling by an EventBridge scheduled rule is free; SSM standard parameters are free.
+ * - Scheduling: one EventBridge Scheduler invocation a minute (list price; the first 14 million a month in an
+ *   account are free); SSM standard parameters are free.
  * Regions multiply every per-processor and shared item. The figures are list prices: the free tier (10
  * metrics, 10 alarms, 1M API requests, 1M Lambda requests and 400,000 GB-s a month per account) is ignored.
  */
@@ -38,14 +38,14 @@
 import type { ProcessorConfig } from '../config/model';
 import { PRESETS } from '../config/presets';
 import { configReferences } from '../config/references';
-import type { MetricsMode, RawConfig, Subscription } from '../config/schema';
+import type { RawConfig, Subscription } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from '../contract/alarm-names';
 import { ENV_PROCESSOR } from '../contract/env-names';
 import { METRICS, type MetricName } from '../contract/metric-names';
 import { tokenRequestsPerHour } from '../engine/token-cache';
 import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../policy/deployment';
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
-import { DEFAULT_METRICS_MODE, type PublishRule, publishingRules } from '../policy/publishing';
+import { PUBLISHING, type PublishRule } from '../policy/publishing';
 import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
 
 export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
@@ -61,17 +61,13 @@ export interface CostAssumptions {
   readonly failureClassesPerMonth: number;
   /** Hours in a month in which each of those classes receives data (every run of those hours fails). */
   readonly failingHoursPerClass: number;
-  /** Hours in a month with a run slower than the latency budget (the phase timings are published). */
-  readonly slowHoursPerMonth: number;
-  /** Hours in a month with a certificate inside its warning window or just renewed (certificate days published). */
-  readonly certificateHoursPerMonth: number;
   /** Hours in a month with an input change (InputChanged published). */
   readonly inputChangeHoursPerMonth: number;
-  /** Critical alarm state changes (ALARM and OK both count) per processor-month. */
-  readonly criticalStateChangesPerMonth: number;
-  /** Warning alarm state changes per processor-month. */
-  readonly warningStateChangesPerMonth: number;
-  /** Seconds the diagnose Lambda runs per alarm state change (one re-probe and one SNS publish). */
+  /** Critical alarm incidents (ALARM, later OK) per processor-month. */
+  readonly criticalIncidentsPerMonth: number;
+  /** Warning alarm incidents per processor-month. */
+  readonly warningIncidentsPerMonth: number;
+  /** Seconds the diagnose Lambda runs per alarm state change (a re-probe and one SNS publish). */
   readonly diagnoseSeconds: number;
   /** Bytes of the structured log line per probe (result, timings, certificate chain summary). */
   readonly logBytesPerProbe: number;
@@ -79,6 +75,10 @@ export interface CostAssumptions {
   readonly logBytesPerInvocation: number;
   /** Log retention in days. */
   readonly logRetentionDays: number;
+  /** Views of the dashboard a month; each runs the Logs Insights phase-timing query over its time range. */
+  readonly dashboardViewsPerMonth: number;
+  /** The time range a dashboard view shows (the dashboard's default), in hours. */
+  readonly dashboardRangeHours: number;
   /** Secrets and parameters cache TTL in the Lambda, seconds (the probe Lambda's PAYPROBE_SECRET_TTL_SECONDS default). */
   readonly secretCacheTtlSeconds: number;
   /** Dashboards per region (one, shared by all processors). */
@@ -98,15 +98,15 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   invocationOverheadSeconds: 0.3,
   failureClassesPerMonth: 2,
   failingHoursPerClass: 12,
-  slowHoursPerMonth: 12,
-  certificateHoursPerMonth: 2,
   inputChangeHoursPerMonth: 2,
-  criticalStateChangesPerMonth: 8,
-  warningStateChangesPerMonth: 2,
+  criticalIncidentsPerMonth: 4,
+  warningIncidentsPerMonth: 1,
   diagnoseSeconds: 2,
   logBytesPerProbe: 3000,
   logBytesPerInvocation: 400,
   logRetentionDays: 30,
+  dashboardViewsPerMonth: 300,
+  dashboardRangeHours: 3,
   secretCacheTtlSeconds: DEFAULT_SECRET_TTL_SECONDS,
   dashboardsPerRegion: 1,
   kmsKeysPerRegion: 1,
@@ -159,6 +159,8 @@ export interface ProcessorUsage {
   readonly putMetricDataRequests: number;
   readonly alarms: { readonly standard: number; readonly highResolution: number };
   readonly snsPublishes: number;
+  /** GB the dashboard's Logs Insights queries scan in this processor's log group. */
+  readonly logsInsightsGb: number;
   readonly deliveries: { readonly email: number; readonly https: number; readonly sms: number };
   readonly diagnoseInvocations: number;
   readonly logGb: number;
@@ -175,8 +177,6 @@ export interface ProcessorUsage {
 export interface ProcessorCost {
   readonly processor: string;
   readonly intervalSeconds: number;
-  /** The processor's `metrics` setting: which metrics each run publishes (lambdas/core/policy/publishing.ts). */
-  readonly metricsMode: MetricsMode;
   readonly regions: number;
   /** Usage in one region. */
   readonly usage: ProcessorUsage;
@@ -211,13 +211,15 @@ export interface CostEstimate {
 }
 
 /**
- * Alarm kinds whose period follows the probe interval (10 or 30 s, i.e. high-resolution, below 60 s), as the
- * alarm policy in lib/alarms/alarm-policy.ts sets them; availability and not-running alarms are judged per minute at
- * every interval. test/core/cost.test.ts checks this against the policy.
+ * Alarm kinds whose period is the probe interval (10, 20 or 30 s, i.e. high-resolution, below 60 s), as the
+ * alarm policy in lib/alarms/alarm-policy.ts sets them; not-running and certificate alarms are judged per
+ * minute or hour at every interval. test/core/cost/cost.test.ts checks this against the synthesized alarms.
  */
-export const STAGE_ALARM_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
+export const PROBE_PERIOD_ALARM_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
   'HandshakeFailing',
   'AuthRejected',
+  'AvailabilityLow',
+  'LatencyHigh',
 ]);
 
 export function usesMtls(p: ProcessorConfig): boolean {
@@ -242,28 +244,18 @@ export function alarmPlan(
     .filter((kind) => kind !== 'ClientCertExpiring' || usesMtls(p))
     .map((kind) => ({
       kind,
-      highResolution: STAGE_ALARM_KINDS.has(kind) && p.intervalSeconds < 60,
+      highResolution: PROBE_PERIOD_ALARM_KINDS.has(kind) && p.intervalSeconds < 60,
       metrics: ALARM_METRICS[kind] ?? 1,
     }));
 }
 
-/** The metrics mode of a processor (`full` unless set). */
-export function metricsModeOf(p: Pick<ProcessorConfig, 'metrics'>): MetricsMode {
-  return p.metrics ?? DEFAULT_METRICS_MODE;
+/** Metrics billed all month: those a run carries in every hour (every run, passed runs, certificates seen). */
+export function perRunMetrics(): MetricName[] {
+  return Object.values(METRICS).filter((m) => billedAllMonth(PUBLISHING[m]));
 }
 
-/** Metrics every probe run writes in a metrics mode (so billed all month). */
-export function perRunMetrics(mode: MetricsMode = DEFAULT_METRICS_MODE): MetricName[] {
-  const rules = publishingRules(mode);
-  return Object.values(METRICS).filter((m) => rules[m].when === 'every-run');
-}
-
-/** The same processors with another metrics mode: what `metrics: sampled` (or `full`) would cost. */
-export function withMetricsMode(
-  processors: readonly ProcessorConfig[],
-  mode: MetricsMode,
-): ProcessorConfig[] {
-  return processors.map((p) => ({ ...p, metrics: mode }));
+function billedAllMonth(rule: PublishRule): boolean {
+  return rule.when === 'every-run' || rule.when === 'passed-run' || rule.when === 'certificate-seen';
 }
 
 /** Hours with failed runs in a month: each assumed class for its assumed hours (counted as disjoint). */
@@ -278,24 +270,20 @@ export function failingHours(a: CostAssumptions): number {
 export function billedHours(rule: PublishRule, a: CostAssumptions): number {
   switch (rule.when) {
     case 'every-run':
+    case 'passed-run':
+    case 'certificate-seen':
+      // A passing run and a seen certificate are there in every hour of a month worth monitoring.
       return HOURS_PER_MONTH;
     case 'failed-run':
       return 0;
     case 'input-changed':
       return Math.min(HOURS_PER_MONTH, a.inputChangeHoursPerMonth);
-    case 'sampled': {
-      const extra =
-        rule.also === 'failed-or-slow'
-          ? failingHours(a) + a.slowHoursPerMonth
-          : failingHours(a) + a.certificateHoursPerMonth;
-      return Math.min(HOURS_PER_MONTH, HOURS_PER_MONTH / rule.everyHours + extra);
-    }
   }
 }
 
-/** The processor's metrics (Failure per assumed class) and the hours a month each is billed in its mode. */
+/** The processor's metrics (Failure per assumed class) and the hours a month each is billed. */
 export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: string; hours: number }[] {
-  const rules = publishingRules(metricsModeOf(p));
+  const rules = PUBLISHING;
   const names = Object.values(METRICS).filter(
     (m) => m !== METRICS.failure && (m !== METRICS.clientCertDaysToExpiry || usesMtls(p)),
   );
@@ -307,6 +295,9 @@ export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: str
     })),
   ];
 }
+
+/** SNS publishes per alarm incident: the alarm's ALARM action, the diagnose page, the diagnose RESOLVED. */
+export const PUBLISHES_PER_INCIDENT = 3;
 
 /** Re-probes a month: at an interval that confirms failures, every run in the failing hours. */
 export function reprobesPerMonth(intervalSeconds: number, a: CostAssumptions): number {
@@ -350,8 +341,9 @@ export function processorUsage(
   const probes = invocations * perInvocation;
   const durationSeconds = invocationSeconds(p.intervalSeconds, a);
   const memoryMb = deployed.memoryMb ?? a.memoryMb;
-  const stateChanges = a.criticalStateChangesPerMonth + a.warningStateChangesPerMonth;
-  const diagnoseInvocations = stateChanges;
+  // Each incident: the ALARM and the later OK state change each invoke the diagnose Lambda.
+  const incidents = a.criticalIncidentsPerMonth + a.warningIncidentsPerMonth;
+  const diagnoseInvocations = 2 * incidents;
   const reprobes = reprobesPerMonth(p.intervalSeconds, a);
   const reprobeSeconds = reprobes * (CONFIRM_PAUSE_MS / 1000 + a.probeSeconds);
   const gbSeconds =
@@ -366,26 +358,29 @@ export function processorUsage(
     plan.filter((x) => x.highResolution === high).reduce((n, x) => n + x.metrics, 0);
   const alarms = deployed.alarms ?? { standard: billed(false), highResolution: billed(true) };
 
-  // Each state change: one publish by the alarm action, one by the diagnose Lambda.
+  // Each incident: the alarm's ALARM notification, the diagnose page and the diagnose RESOLVED (no OK actions).
   const critical = subscribers(alerting?.critical);
   const warning = subscribers(alerting?.warning);
-  const publishes = (changes: number) => 2 * changes;
-  const snsPublishes = publishes(a.criticalStateChangesPerMonth) + publishes(a.warningStateChangesPerMonth);
+  const publishes = (incidentsOfSeverity: number) => PUBLISHES_PER_INCIDENT * incidentsOfSeverity;
+  const snsPublishes = publishes(a.criticalIncidentsPerMonth) + publishes(a.warningIncidentsPerMonth);
   const deliveries = {
     email:
-      publishes(a.criticalStateChangesPerMonth) * critical.email +
-      publishes(a.warningStateChangesPerMonth) * warning.email,
+      publishes(a.criticalIncidentsPerMonth) * critical.email +
+      publishes(a.warningIncidentsPerMonth) * warning.email,
     https:
-      publishes(a.criticalStateChangesPerMonth) * critical.https +
-      publishes(a.warningStateChangesPerMonth) * warning.https,
+      publishes(a.criticalIncidentsPerMonth) * critical.https +
+      publishes(a.warningIncidentsPerMonth) * warning.https,
     sms:
-      publishes(a.criticalStateChangesPerMonth) * critical.sms +
-      publishes(a.warningStateChangesPerMonth) * warning.sms,
+      publishes(a.criticalIncidentsPerMonth) * critical.sms +
+      publishes(a.warningIncidentsPerMonth) * warning.sms,
   };
 
   const logGb = ((probes + reprobes) * a.logBytesPerProbe + invocations * a.logBytesPerInvocation) / 1e9;
   const retention = deployed.logRetentionDays ?? a.logRetentionDays;
   const logStoredGb = (logGb * Math.min(retention, 3650)) / 30;
+  const logsInsightsGb =
+    (a.dashboardViewsPerMonth * a.dashboardRangeHours * 3600 * (a.logBytesPerProbe / p.intervalSeconds)) /
+    1e9;
 
   const secretsManagerRefs = configReferences(p).filter((r) => 'secretsManager' in r.ref).length;
   const fetchesPerRef = Math.min(probes, (HOURS_PER_MONTH * 3600) / a.secretCacheTtlSeconds);
@@ -402,6 +397,7 @@ export function processorUsage(
     putMetricDataRequests: probes,
     alarms,
     snsPublishes,
+    logsInsightsGb,
     deliveries,
     diagnoseInvocations,
     logGb,
@@ -438,8 +434,9 @@ export function priceUsage(u: ProcessorUsage): CostLine[] {
     line('SNS SMS messages', u.deliveries.sms, 'snsSmsUs'),
     line('log ingestion (GB)', u.logGb, 'logsIngestionGb'),
     line('log storage (GB-month)', u.logStoredGb, 'logsStorageGbMonth'),
+    line('Logs Insights scans (dashboard phase timings, GB)', u.logsInsightsGb, 'logsInsightsGbScanned'),
     line('Secrets Manager API calls', u.secretsManagerCalls, 'secretsManagerApiCall'),
-    line('schedule events', u.invocations, 'eventBridgeScheduledEvent'),
+    line('EventBridge Scheduler invocations', u.invocations, 'schedulerInvocation'),
   ];
 }
 
@@ -464,7 +461,6 @@ export function estimateCost(
     return {
       processor: p.name,
       intervalSeconds: p.intervalSeconds,
-      metricsMode: metricsModeOf(p),
       regions: n,
       usage,
       lines,

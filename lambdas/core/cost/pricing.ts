@@ -160,13 +160,21 @@ export const PRICES = {
     verified: 'unverified',
     note: 'the encrypted SNS topics need a customer-managed key: CloudWatch alarms cannot publish to topics encrypted with the AWS-managed key',
   },
-  eventBridgeScheduledEvent: {
-    usd: 0,
-    unit: 'scheduled-rule event (EventBridge rule with a rate/cron schedule)',
+  schedulerInvocation: {
+    usd: 1.0 / 1_000_000,
+    unit: 'EventBridge Scheduler invocation ($1.00 per million after the first 14 million a month in an account)',
     source: 'https://aws.amazon.com/eventbridge/pricing/',
     checked: CHECKED,
     verified: 'secondary',
-    note: 'AWS service events, scheduled rules included, are free (wring.co 2026); EventBridge Scheduler would be $1.00 per million after 14 million free',
+    note: 'the probes are scheduled by EventBridge Scheduler, not by scheduled rules (legacy, free); 14 million free invocations a month cover about 320 processors at one invocation a minute, which the model does not apply',
+  },
+  logsInsightsGbScanned: {
+    usd: 0.005,
+    unit: 'GB of log data scanned by CloudWatch Logs Insights queries',
+    source: CLOUDWATCH,
+    checked: CHECKED,
+    verified: 'secondary',
+    note: "the dashboard's phase-timing widgets are Logs Insights queries: each view scans the probe logs of its time range",
   },
   syntheticsCanaryRun: {
     usd: 0.0012,

@@ -47,7 +47,6 @@ async function warm(runner: Runner): Promise<void> {
       budgetMs: 4000,
       slowResponseMs: 2000,
       maxBodyBytes: 1024,
-      metrics: 'full',
       tls: {
         ca: { env: 'PAYPROBE_WARM_UP_CA' },
         minVersion: 'TLSv1.2',

@@ -181,10 +181,10 @@ const CASES: Case[] = [
     message: /one of 10, 20, 30 or 60/,
   },
   {
-    name: 'a metrics mode that does not exist',
-    text: ok('    metrics: minimal\n'),
+    name: 'the metrics mode, which no longer exists',
+    text: ok('    metrics: full\n'),
     path: 'processors[0].metrics',
-    message: /expected one of "full"\|"sampled"/,
+    message: /removed: .*delete this field/,
   },
   {
     name: 'an unknown preset with the known ones',

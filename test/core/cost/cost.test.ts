@@ -12,15 +12,14 @@ import {
   estimateCost,
   invocationSeconds,
   MINUTES_PER_MONTH,
+  PROBE_PERIOD_ALARM_KINDS,
+  PUBLISHES_PER_INCIDENT,
   perRunMetrics,
   probesPerInvocation,
-  STAGE_ALARM_KINDS,
-  withMetricsMode,
 } from '../../../lambdas/core/cost/cost';
 import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../../lambdas/core/cost/pricing';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../../../lambdas/core/policy/deployment';
 import { CONFIRM_PAUSE_MS } from '../../../lambdas/core/policy/probe-policy';
-import { DEFAULT_PUBLISHING } from '../../../lambdas/core/policy/publishing';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
 import { addPayProbeStacks } from '../../../lib/constructs/payprobe-app';
 import { EXAMPLE_CONFIG } from '../../support/paths';
@@ -38,8 +37,8 @@ ${extra}`;
 
 /** Assumptions with no incidents, so Lambda and SNS lines hold only the probe schedule (no re-probes). */
 const QUIET: Partial<CostAssumptions> = {
-  criticalStateChangesPerMonth: 0,
-  warningStateChangesPerMonth: 0,
+  criticalIncidentsPerMonth: 0,
+  warningIncidentsPerMonth: 0,
   failureClassesPerMonth: 0,
 };
 
@@ -114,111 +113,31 @@ describe('cost model: invocations and Lambda duration', () => {
 });
 
 describe('cost model: metrics and alarms', () => {
-  it('bills every documented metric for the whole month in full mode, the default', () => {
+  it('bills the alarm metrics for the whole month, InputChanged for its hours, and no phase-timing metric', () => {
     const cfg = load(ONE_AT(60));
-    expect(cfg.processors[0]?.metrics).toBe('full');
-    expect([...perRunMetrics('full')].sort()).toEqual(
+    expect([...perRunMetrics()].sort()).toEqual(
       Object.values(METRICS)
         .filter((m) => m !== METRICS.failure && m !== METRICS.inputChanged)
         .sort(),
     );
-    expect(perRunMetrics()).toEqual(perRunMetrics('full'));
     const a: CostAssumptions = { ...DEFAULT_ASSUMPTIONS, ...QUIET, inputChangeHoursPerMonth: 3 };
     const cost = estimateCost({ processors: cfg.processors }, a).processors[0];
-    expect(cost?.metricsMode).toBe('full');
     const hours = Object.fromEntries((cost?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
     expect(hours).toEqual({
       Success: HOURS_PER_MONTH,
       HandshakeFailure: HOURS_PER_MONTH,
       AuthFailure: HOURS_PER_MONTH,
       TotalTime: HOURS_PER_MONTH,
-      DnsTime: HOURS_PER_MONTH,
-      ConnectTime: HOURS_PER_MONTH,
-      TlsTime: HOURS_PER_MONTH,
-      FirstByteTime: HOURS_PER_MONTH,
       CertDaysToExpiry: HOURS_PER_MONTH,
       InputChanged: 3,
     });
     expect(lineUsd(cost?.lines ?? [], 'customMetricMonth')).toBeCloseTo(
-      (9 + 3 / HOURS_PER_MONTH) * PRICES.customMetricMonth.usd,
+      (5 + 3 / HOURS_PER_MONTH) * PRICES.customMetricMonth.usd,
       9,
     );
   });
 
-  it('bills the every-run metrics for the whole month and the sampled ones for their sample hours plus the hours they matter in sampled mode', () => {
-    const cfg = load(ONE_AT(60, '    metrics: sampled'));
-    expect([...perRunMetrics('sampled')].sort()).toEqual(
-      [
-        METRICS.success,
-        METRICS.handshakeFailure,
-        METRICS.authFailure,
-        METRICS.totalTime,
-        METRICS.tlsTime,
-      ].sort(),
-    );
-    const a: CostAssumptions = {
-      ...DEFAULT_ASSUMPTIONS,
-      ...QUIET,
-      failureClassesPerMonth: 0,
-      slowHoursPerMonth: 10,
-      certificateHoursPerMonth: 5,
-      inputChangeHoursPerMonth: 3,
-    };
-    const cost = estimateCost({ processors: cfg.processors }, a).processors[0];
-    expect(cost?.metricsMode).toBe('sampled');
-    const hours = Object.fromEntries((cost?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
-    expect(hours).toEqual({
-      Success: HOURS_PER_MONTH,
-      HandshakeFailure: HOURS_PER_MONTH,
-      AuthFailure: HOURS_PER_MONTH,
-      TotalTime: HOURS_PER_MONTH,
-      TlsTime: HOURS_PER_MONTH,
-      // Every 12th hour (2 a day) plus the slow hours (no failures assumed here).
-      DnsTime: HOURS_PER_MONTH / 12 + 10,
-      ConnectTime: HOURS_PER_MONTH / 12 + 10,
-      FirstByteTime: HOURS_PER_MONTH / 12 + 10,
-      // Every 3rd hour plus the certificate hours.
-      CertDaysToExpiry: HOURS_PER_MONTH / 3 + 5,
-      InputChanged: 3,
-    });
-    const months = Object.values(hours).reduce((n, h) => n + h / HOURS_PER_MONTH, 0);
-    expect(cost?.usage.metricMonths).toBeCloseTo(months, 9);
-    expect(lineUsd(cost?.lines ?? [], 'customMetricMonth')).toBeCloseTo(
-      months * PRICES.customMetricMonth.usd,
-      9,
-    );
-    // Failing hours carry the phase timings and the certificate days too (a failure at stage tls).
-    const failing = estimateCost(
-      { processors: cfg.processors },
-      { ...a, failureClassesPerMonth: 2, failingHoursPerClass: 7 },
-    ).processors[0];
-    const failingHours = Object.fromEntries((failing?.usage.metrics ?? []).map((m) => [m.name, m.hours]));
-    expect(failingHours.DnsTime).toBeCloseTo(HOURS_PER_MONTH / 12 + 10 + 14, 9);
-    expect(failingHours.CertDaysToExpiry).toBeCloseTo(HOURS_PER_MONTH / 3 + 5 + 14, 9);
-    expect(failingHours.Success).toBe(HOURS_PER_MONTH);
-  });
-
-  it('prices the two modes of the same processor apart by the metric hours sampled mode skips, and nothing else', () => {
-    const processors = load(ONE_AT(60)).processors;
-    const full = estimateCost({ processors: withMetricsMode(processors, 'full') }).processors[0];
-    const sampled = estimateCost({ processors: withMetricsMode(processors, 'sampled') }).processors[0];
-    const skipped = (sampled?.usage.metrics ?? [])
-      // Billed for fewer hours in sampled mode, among the metrics full mode bills all month.
-      .filter((m) => m.hours < HOURS_PER_MONTH && (perRunMetrics('full') as string[]).includes(m.name))
-      .reduce((n, m) => n + (HOURS_PER_MONTH - m.hours) / HOURS_PER_MONTH, 0);
-    // The phase timings (3) and the certificate days (1) are billed for fewer hours.
-    expect(skipped).toBeGreaterThan(3);
-    expect((full?.usd ?? 0) - (sampled?.usd ?? 0)).toBeCloseTo(skipped * PRICES.customMetricMonth.usd, 9);
-    for (const price of Object.keys(PRICES) as PriceKey[]) {
-      if (price === 'customMetricMonth') continue;
-      expect({ price, usd: lineUsd(full?.lines ?? [], price) }).toEqual({
-        price,
-        usd: lineUsd(sampled?.lines ?? [], price),
-      });
-    }
-  });
-
-  it('prices exactly what the probe Lambda publishes in each mode on a plain run, and the sampled ones in their sample hours', () => {
+  it('prices exactly the metrics the probe Lambda publishes on a plain passing run, at any hour', () => {
     const passing = (startedAt: string): ProbeResult => ({
       processor: 'p',
       ok: true,
@@ -245,29 +164,17 @@ describe('cost model: metrics and alarms', () => {
       startedAt,
       inputs: {},
     });
-    const names = (iso: string, mode: 'full' | 'sampled') =>
-      (
-        buildMetricData(passing(iso), {
-          highResolution: false,
-          inputChanged: false,
-          thresholds: { ...DEFAULT_PUBLISHING, mode },
-        }).MetricData ?? []
-      ).map((d) => d.MetricName);
-    // Full mode: every run, at any hour, exactly the metrics billed all month.
-    expect(names('2026-03-02T10:00:00.000Z', 'full').sort()).toEqual([...perRunMetrics('full')].sort());
-    // Sampled mode: 10:00 UTC is no sample hour: exactly the every-run metrics.
-    expect(names('2026-03-02T10:00:00.000Z', 'sampled').sort()).toEqual([...perRunMetrics('sampled')].sort());
-    // Midnight UTC is a sample hour of every sampled metric.
-    const sampled = Object.values(METRICS).filter(
-      (m) => m !== METRICS.failure && m !== METRICS.inputChanged && !perRunMetrics('sampled').includes(m),
-    );
-    expect(names('2026-03-02T00:00:00.000Z', 'sampled').sort()).toEqual(
-      [...perRunMetrics('sampled'), ...sampled].sort(),
-    );
+    const names = (iso: string) =>
+      (buildMetricData(passing(iso), { highResolution: false, inputChanged: false }).MetricData ?? []).map(
+        (d) => d.MetricName,
+      );
+    for (const iso of ['2026-03-02T00:00:00.000Z', '2026-03-02T10:00:00.000Z']) {
+      expect(names(iso).sort()).toEqual([...perRunMetrics()].sort());
+    }
   });
 
   it('prorates Failure-by-class metrics by the hours they receive data', () => {
-    const cfg = load(ONE_AT(60, '    metrics: sampled'));
+    const cfg = load(ONE_AT(60));
     const none = estimateCost({ processors: cfg.processors }, { ...QUIET, failureClassesPerMonth: 0 })
       .processors[0];
     const some = estimateCost(
@@ -279,18 +186,21 @@ describe('cost model: metrics and alarms', () => {
     expect(failureHours(none)).toBe(0);
     expect(failureHours(some)).toBe(3 * 73);
     expect(some?.usage.metrics.filter((m) => m.name.startsWith('Failure'))).toHaveLength(3);
-    // In sampled mode the failing hours also carry the sampled metrics (phase timings and certificate
-    // days): 4 of them. In full mode those are billed all month anyway: only Failure adds.
+    // Every other metric is billed all month anyway: only Failure adds.
     expect((some?.usage.metricMonths ?? 0) - (none?.usage.metricMonths ?? 0)).toBeCloseTo(
-      (3 * 73 + 4 * 3 * 73) / HOURS_PER_MONTH,
+      (3 * 73) / HOURS_PER_MONTH,
       9,
     );
-    const full = (classes: number) =>
-      estimateCost(
-        { processors: withMetricsMode(cfg.processors, 'full') },
-        { ...QUIET, failureClassesPerMonth: classes, failingHoursPerClass: 73 },
-      ).processors[0]?.usage.metricMonths ?? 0;
-    expect(full(3) - full(0)).toBeCloseTo((3 * 73) / HOURS_PER_MONTH, 9);
+  });
+
+  it('prices the dashboard phase timings as Logs Insights scans of the probe log, not as metrics', () => {
+    const a = { ...DEFAULT_ASSUMPTIONS, ...QUIET, dashboardViewsPerMonth: 100, dashboardRangeHours: 3 };
+    const at60 = estimateCost({ processors: load(ONE_AT(60)).processors }, a).processors[0];
+    const at10 = estimateCost({ processors: load(ONE_AT(10)).processors }, a).processors[0];
+    // 100 views x 3 h x 60 runs an hour x the log line.
+    expect(at60?.usage.logsInsightsGb).toBeCloseTo((100 * 3 * 60 * a.logBytesPerProbe) / 1e9, 9);
+    expect(at10?.usage.logsInsightsGb).toBeCloseTo(6 * (at60?.usage.logsInsightsGb ?? 0), 9);
+    expect(lineUsd(at60?.lines ?? [], 'logsInsightsGbScanned')).toBeLessThan(0.01);
   });
 
   it('adds the client-certificate metric and alarm only for mTLS processors', () => {
@@ -308,13 +218,13 @@ describe('cost model: metrics and alarms', () => {
     expect((b?.usage.alarms.standard ?? 0) - (a?.usage.alarms.standard ?? 0)).toBe(1);
   });
 
-  it('makes the stage alarms high-resolution below a 60-s interval and bills each alarm per metric', () => {
+  it('makes the probe-period alarms high-resolution below a 60-s interval and bills each alarm per metric', () => {
     const kinds = Object.keys(ALARM_KINDS).filter((k) => k !== 'ClientCertExpiring');
     const billed = kinds.reduce((n, k) => n + (ALARM_METRICS[k as keyof typeof ALARM_METRICS] ?? 1), 0);
     expect(billed).toBeGreaterThan(kinds.length); // ProbeNotRunning watches Success and the function's Errors
     const at60 = estimateCost({ processors: load(ONE_AT(60)).processors }, QUIET).processors[0];
     const at10 = estimateCost({ processors: load(ONE_AT(10)).processors }, QUIET).processors[0];
-    const stage = STAGE_ALARM_KINDS.size;
+    const stage = [...PROBE_PERIOD_ALARM_KINDS].reduce((n, k) => n + (ALARM_METRICS[k] ?? 1), 0);
     expect(at60?.usage.alarms).toEqual({ standard: billed, highResolution: 0 });
     expect(at10?.usage.alarms).toEqual({ standard: billed - stage, highResolution: stage });
     expect(lineUsd(at10?.lines ?? [], 'alarmHighResolutionMonth')).toBeCloseTo(
@@ -339,17 +249,19 @@ describe('cost model: metrics and alarms', () => {
 });
 
 describe('cost model: notifications, secrets, regions and totals', () => {
-  it('delivers each alarm state change twice (alarm action and diagnose Lambda) to every subscriber of its severity', () => {
+  it('delivers each incident three times (the ALARM action, the diagnose page, its RESOLVED) to every subscriber of its severity', () => {
     const cfg = load(`
 alerting:
   critical: [{ email: a@example.com }, { email: b@example.com }, { sms: "+14155550100" }]
   warning: [{ https: https://hooks.example.com/x }]
 ${ONE_AT(60)}`);
-    const a: Partial<CostAssumptions> = { criticalStateChangesPerMonth: 5, warningStateChangesPerMonth: 3 };
+    const a: Partial<CostAssumptions> = { criticalIncidentsPerMonth: 5, warningIncidentsPerMonth: 3 };
     const p = estimateCost({ processors: cfg.processors, alerting: cfg.raw.alerting }, a).processors[0];
-    expect(p?.usage.snsPublishes).toBe(2 * (5 + 3));
-    expect(p?.usage.deliveries).toEqual({ email: 2 * 5 * 2, https: 2 * 3, sms: 2 * 5 });
-    expect(lineUsd(p?.lines ?? [], 'snsSmsUs')).toBeCloseTo(10 * PRICES.snsSmsUs.usd, 9);
+    expect(PUBLISHES_PER_INCIDENT).toBe(3);
+    expect(p?.usage.snsPublishes).toBe(3 * (5 + 3));
+    expect(p?.usage.deliveries).toEqual({ email: 3 * 5 * 2, https: 3 * 3, sms: 3 * 5 });
+    expect(p?.usage.diagnoseInvocations).toBe(2 * (5 + 3));
+    expect(lineUsd(p?.lines ?? [], 'snsSmsUs')).toBeCloseTo(15 * PRICES.snsSmsUs.usd, 9);
   });
 
   it('charges Secrets Manager reads per reference and cache TTL, and none for SSM or env references', () => {

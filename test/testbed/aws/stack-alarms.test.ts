@@ -93,14 +93,17 @@ describe('alarms of the synthesized two-processor stack', () => {
     );
     expect(byName.get('PayProbe-fastpay-HandshakeFailing')).toMatchObject({
       period: 10,
-      evaluationPeriods: 5,
+      evaluationPeriods: 90,
       datapointsToAlarm: 3,
       alarmActions: [critical],
-      okActions: [critical],
+      okActions: [],
     });
     expect(byName.get('PayProbe-acme-pay-LatencyHigh')).toMatchObject({
       alarmActions: [warning],
-      period: 300,
+      period: 60,
+    });
+    expect(byName.get('PayProbe-acme-pay-ProbeNotRunning')).toMatchObject({
+      warmUp: { minutes: 10, onlyAfterPeriodEnds: true },
     });
     const notRunning = byName.get('PayProbe-acme-pay-ProbeNotRunning') as MetricAlarmDefinition;
     expect(notRunning.queries.find((q) => q.id === 'errors')).toMatchObject({
@@ -157,9 +160,15 @@ describe('alarms of the synthesized two-processor stack', () => {
         .map((t) => `${(t.at - T0) / 1000}s ${t.current.value}`);
     const named = (a: AlarmDefinition) => a.name;
 
-    it('fastpay HandshakeFailing (3 of 5 ten-second periods) alarms on the third failing period and clears two periods after', () => {
-      // failing runs stamped 300 s .. 470 s: periods 300, 310, 320 are read at 330 s; at 510 s only 460 and 470 remain.
-      expect(changes('PayProbe-fastpay-HandshakeFailing')).toEqual(['0s OK', '330s ALARM', '510s OK']);
+    it('fastpay HandshakeFailing (3 of the last 90 probes) alarms on the third failing probe and holds for 15 minutes', () => {
+      // failing runs stamped 300 s .. 470 s: periods 300, 310, 320 are read at 330 s; it stays in ALARM until
+      // no 3 of the last 90 ten-second periods fail, i.e. past the end of this run (470 s + 900 s).
+      expect(changes('PayProbe-fastpay-HandshakeFailing')).toEqual(['0s OK', '330s ALARM']);
+    });
+
+    it('ProbeNotRunning is warming up for 10 minutes after creation, then OK: no false page after a deploy', () => {
+      for (const p of ['acme-pay', 'fastpay'])
+        expect(changes(`PayProbe-${p}-ProbeNotRunning`)).toEqual(['600s OK']);
     });
 
     it('fastpay CertExpiring (minimum over the last hour) alarms at the first minute that saw the expired certificate, and stays', () => {
@@ -170,6 +179,7 @@ describe('alarms of the synthesized two-processor stack', () => {
       const others = alarms
         .map(named)
         .filter((n) => !['PayProbe-fastpay-HandshakeFailing', 'PayProbe-fastpay-CertExpiring'].includes(n))
+        .filter((n) => !n.endsWith('-ProbeNotRunning'))
         .filter((n) => n !== 'PayProbe-acme-pay-ClientCertExpiring');
       for (const name of others) expect([name, changes(name)]).toEqual([name, ['0s OK']]);
     });
