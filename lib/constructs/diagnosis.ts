@@ -195,7 +195,7 @@ export class Diagnosis extends Construct {
       // No invocation means no alarm changed state: nothing is wrong with the function.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    // ALARM only: an OK action would also notify on the INSUFFICIENT_DATA -> OK of every first deploy.
     this.errorsAlarm.addAlarmAction(new SnsAction(props.criticalTopic));
-    this.errorsAlarm.addOkAction(new SnsAction(props.criticalTopic));
   }
 }
