@@ -1,7 +1,9 @@
 /**
- * Loads a payprobe config file (YAML, or JSON, which is YAML too) and validates it with model.ts.
- * Re-exports the model, so CLI and CDK code import everything config from here; Lambda code imports
- * model.ts directly to keep the YAML parser out of its bundle.
+/**
+ * Loads a payprobe config file (YAML, or JSON, which is YAML too) and validates it with model.ts, then its
+ * maintenance windows against the processors and the clock (maintenance.ts). Re-exports the model, so CLI and
+ * CDK code import everything config from here; Lambda code imports model.ts directly to keep the YAML parser
+ * (and the window checks) out of its bundle.
  *
  * Whatever the file holds, loading ends in a valid config or a ConfigError naming the file (and, for what
  * the parser or the decoder found, the line and column): bytes that are not UTF-8, YAML syntax errors,
@@ -10,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import YAML, { LineCounter } from 'yaml';
+import { resolveMaintenance } from './maintenance';
 import { ConfigError, type ConfigIssue, type LoadedConfig, validateConfig } from './model';
 
 export * from './model';
@@ -133,12 +136,20 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError([{ file, path: '', message: unreadable(err) }]);
   }
+  let config: LoadedConfig;
   try {
-    return validateConfig(data, file);
+    config = validateConfig(data, file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError([{ file, path: '', message: unreadable(err) }]);
   }
+  const { windows, issues } = resolveMaintenance(
+    config.raw.maintenance,
+    config.processors.map((p) => p.name),
+    file,
+  );
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { ...config, maintenance: windows };
 }
 
 const TOO_DEEP = 'the document is nested too deeply to read (a config file needs a few levels at most)';

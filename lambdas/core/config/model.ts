@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { explainIssues, suggest } from './issues';
+import type { MaintenanceWindow } from './maintenance';
 import { type Environment, PRESET_NAMES, type Preset, presetNamed } from './presets';
 import {
   type AlarmSettings,
@@ -104,6 +105,11 @@ export interface LoadedConfig {
   readonly file: string;
   readonly raw: RawConfig;
   readonly processors: readonly ProcessorConfig[];
+  /**
+   * The validated maintenance windows (load.ts resolves them against the clock; the Lambdas, which validate a
+   * processor at a time, do not). Absent means none.
+   */
+  readonly maintenance?: readonly MaintenanceWindow[];
 }
 
 export const DEFAULTS = {

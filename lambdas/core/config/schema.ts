@@ -367,6 +367,29 @@ export const ProcessorSchema = z.strictObject({
   ...ProbeSettingsShape,
 });
 
+/**
+ * A maintenance window (lambdas/core/config/maintenance.ts validates the combinations, the processors and the
+ * clock): pages for `processors` are held back while it is open; probes and metrics go on.
+ */
+const MaintenanceSchema = z.strictObject({
+  /** The processors whose pages are held back. */
+  processors: z
+    .array(z.string().check(z.minLength(1), atMost(LIMITS.text, 'a processor name')))
+    .check(z.minLength(1, 'at least one processor'), atMostItems(LIMITS.list, 'processors')),
+  /** Why: shown by `payprobe check` and in the mute rule's description. */
+  reason: z.string().check(z.minLength(1), z.maxLength(200)),
+  /** One window: its start, ISO 8601 with a zone (2026-12-01T02:00Z). */
+  start: z.optional(z.string().check(atMost(LIMITS.text, 'a date and time'))),
+  /** One window: its end. */
+  end: z.optional(z.string().check(atMost(LIMITS.text, 'a date and time'))),
+  /** A recurring window: "minute hour day-of-month month day-of-week", weekdays by name ("0 3 * * SUN"). */
+  cron: z.optional(z.string().check(atMost(LIMITS.text, 'a cron expression'))),
+  /** A recurring window: how long each lasts (2h, 90m, 1h30m; up to 15d). */
+  duration: z.optional(z.string().check(atMost(LIMITS.text, 'a duration'))),
+  /** A recurring window: the IANA time zone of `cron`. @default UTC */
+  timezone: z.optional(z.string().check(atMost(LIMITS.text, 'a time zone'))),
+});
+
 export const ConfigSchema = z.strictObject({
   defaults: z.optional(z.strictObject(ProbeSettingsShape)),
   /** Deploy the same monitors into each of these regions (one stack each). */
@@ -391,6 +414,8 @@ export const ConfigSchema = z.strictObject({
     }),
   ),
   processors: z.array(ProcessorSchema).check(z.minLength(1, 'at least one processor')),
+  /** Maintenance windows: pages held back, probes and metrics go on (docs/deploy.md "Maintenance windows"). */
+  maintenance: z.optional(z.array(MaintenanceSchema).check(atMostItems(LIMITS.list, 'maintenance windows'))),
 });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
