@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../lambdas/core/config/load';
+import { activeMaintenance } from '../../lambdas/core/config/maintenance';
 import type { EngineDeps, ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { probeMany } from '../../lambdas/core/engine/probe';
@@ -189,6 +190,7 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
   const redactor = credentialRedactor(processors, secrets);
   const stdout = redactingStream(io.stdout, redactor);
   const stderr = redactingStream(io.stderr, redactor);
+  const maintenance = maintenanceMarks(config, processors, Date.now());
   let results: ProbeResult[];
   try {
     results = await report({
@@ -200,6 +202,7 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
       stderr,
       json: opts.json === true,
       color: useColor(io),
+      maintenance,
     });
   } finally {
     await secrets.destroy();
@@ -222,15 +225,58 @@ export interface ReportOptions extends Omit<CheckRun, 'onResult'> {
   readonly stderr: OutputStream;
   readonly json: boolean;
   readonly color: boolean;
+  /** Processors inside a maintenance window now: marked in the output. @default none */
+  readonly maintenance?: ReadonlyMap<string, MaintenanceMark>;
+}
+
+/** What `check` says about a processor inside a maintenance window (JSON: `maintenance` on its result). */
+export interface MaintenanceMark {
+  readonly window: string;
+  readonly reason: string;
+  /** When the window ends (ISO 8601). */
+  readonly until: string;
+}
+
+/** The processors inside a maintenance window at `now`: their pages are held back, the probe runs as usual. */
+export function maintenanceMarks(
+  config: LoadedConfig,
+  processors: readonly ProcessorConfig[],
+  now: number,
+): Map<string, MaintenanceMark> {
+  const marks = new Map<string, MaintenanceMark>();
+  for (const p of processors) {
+    const hit = activeMaintenance(config.maintenance ?? [], p.name, now);
+    if (hit) {
+      marks.set(p.name, {
+        window: `maintenance[${hit.window.index}]`,
+        reason: hit.window.reason,
+        until: new Date(hit.end).toISOString(),
+      });
+    }
+  }
+  return marks;
+}
+
+function noteMaintenance(o: ReportOptions): void {
+  for (const [name, m] of o.maintenance ?? []) {
+    o.stderr.write(
+      `note: ${name} is in a maintenance window (${m.window}: ${m.reason}) until ${m.until}: its pages are held back\n`,
+    );
+  }
 }
 
 /** Probes and prints: JSON document at the end, or a table / plain lines as results arrive. */
 export async function report(o: ReportOptions): Promise<ProbeResult[]> {
   if (o.json) {
     const results = await runProbes(o);
-    o.stdout.write(jsonDocument(results));
+    const marked = results.map((r) => {
+      const m = o.maintenance?.get(r.processor);
+      return m ? { ...r, maintenance: m } : r;
+    });
+    o.stdout.write(jsonDocument(marked));
     return results;
   }
+  noteMaintenance(o);
   if (o.stdout.isTTY) {
     const table = new TableWriter(
       o.stdout,

@@ -7,10 +7,13 @@
  * - OK after ALARM: a short RESOLVED page with the time spent in ALARM.
  * - Anything else (OK after INSUFFICIENT_DATA, an alarm that is not payprobe's or names a processor this
  *   function does not know): nothing is published.
+ * - Maintenance: no page for an ALARM of a processor inside one of its maintenance windows (the alarm's own
+ *   notification is held by the window's mute rule), and no RESOLVED for an ALARM that began inside one.
  *
  * The alarm's own SNS action pages regardless: this adds the diagnosis, it is never the only page.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { activeMaintenance, type MaintenanceWindow } from '../core/config/maintenance';
 import type { ProcessorConfig } from '../core/config/model';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName, type Severity } from '../core/contract/alarm-names';
 import type { Engine } from '../core/contract/engine';
@@ -21,6 +24,7 @@ import {
   buildResolvedNotification,
   type InputsBaseline,
   type Notification,
+  parseAlarmTime,
   structuredMessage,
 } from '../core/diagnosis/notification';
 import type { SecretResolver } from '../core/secrets/resolver';
@@ -61,6 +65,8 @@ export interface DiagnoseDeps {
   readonly engine: Engine;
   readonly memory: InputsMemory;
   readonly runbookBaseUrl?: string;
+  /** Maintenance windows of the processors: no page inside one. @default none */
+  readonly maintenance?: readonly MaintenanceWindow[];
   readonly logger?: DiagnoseLogger;
   /** @default Date.now */
   readonly now?: () => number;
@@ -88,8 +94,28 @@ export async function handleAlarmEvent(event: unknown, deps: DiagnoseDeps): Prom
       `alarm ${alarm.alarmName}: processor "${parsed.processor}" is not diagnosed by this function`,
     );
 
-  if (alarm.state.value === 'ALARM') return diagnose(alarm, parsed.kind, config, deps);
+  const held = (ts: string) => {
+    const at = parseAlarmTime(ts)?.getTime() ?? Date.parse(alarm.time);
+    return activeMaintenance(deps.maintenance ?? [], config.name, at);
+  };
+  if (alarm.state.value === 'ALARM') {
+    const hold = held(alarm.state.timestamp);
+    if (hold) {
+      return ignored(
+        deps,
+        `alarm ${alarm.alarmName}: ${config.name} is in maintenance[${hold.window.index}] (${hold.window.reason}) until ${new Date(hold.end).toISOString()}: no page`,
+      );
+    }
+    return diagnose(alarm, parsed.kind, config, deps);
+  }
   if (alarm.state.value === 'OK' && alarm.previousState.value === 'ALARM') {
+    const hold = held(alarm.previousState.timestamp);
+    if (hold) {
+      return ignored(
+        deps,
+        `alarm ${alarm.alarmName}: its ALARM began in maintenance[${hold.window.index}] (${hold.window.reason}) and was never paged: no RESOLVED`,
+      );
+    }
     return publish(
       deps,
       parsed.kind,

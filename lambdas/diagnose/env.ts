@@ -7,13 +7,18 @@
  * - PAYPROBE_TOPIC_CRITICAL_ARN, PAYPROBE_TOPIC_WARNING_ARN: the topics the alarms notify.
  * - PAYPROBE_RUNBOOK_BASE_URL (optional): where docs/runbooks lives for the reader (a repository URL).
  * - PAYPROBE_SECRET_TTL_SECONDS (optional): as for the probe Lambda.
+ * - PAYPROBE_MAINTENANCE (optional): JSON list of the maintenance windows of these processors, or
+ *   PAYPROBE_MAINTENANCE_FILE, a bundled file of the same (lambdas/core/config/maintenance.ts).
  * Every processor is validated by the one deployed-config parser (schema + deployed-reference rules).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { MaintenanceWindow } from '../core/config/maintenance';
 import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../core/config/model';
 import type { Severity } from '../core/contract/alarm-names';
 import {
+  ENV_MAINTENANCE,
+  ENV_MAINTENANCE_FILE,
   ENV_PROCESSORS,
   ENV_PROCESSORS_FILE,
   ENV_RUNBOOK_BASE_URL,
@@ -27,6 +32,8 @@ export interface DiagnoseEnv {
   readonly topics: Readonly<Record<Severity, string>>;
   readonly runbookBaseUrl?: string;
   readonly secretTtlSeconds: number;
+  /** Maintenance windows: no page for a processor inside one. */
+  readonly maintenance: readonly MaintenanceWindow[];
 }
 
 /** Reads and validates the whole environment. Throws ConfigError naming the variable and field. */
@@ -74,7 +81,55 @@ export function readDiagnoseEnv(env: NodeJS.ProcessEnv = process.env): DiagnoseE
   };
   const topics = { critical: topic(ENV_TOPIC_CRITICAL_ARN), warning: topic(ENV_TOPIC_WARNING_ARN) };
   const secretTtlSeconds = readSecretTtlSeconds(env, issues);
+  const maintenance = readMaintenance(env, taskRoot, issues);
   if (issues.length > 0) throw new ConfigError(issues);
   const base = env[ENV_RUNBOOK_BASE_URL];
-  return { processors, topics, secretTtlSeconds, ...(base ? { runbookBaseUrl: base } : {}) };
+  return { processors, topics, secretTtlSeconds, maintenance, ...(base ? { runbookBaseUrl: base } : {}) };
+}
+
+/** The windows the stack set (already validated at synth): a list of { processors, reason, kind, ... }. */
+function readMaintenance(
+  env: NodeJS.ProcessEnv,
+  taskRoot: string,
+  issues: ConfigIssue[],
+): MaintenanceWindow[] {
+  let source = `environment variable ${ENV_MAINTENANCE}`;
+  let text = env[ENV_MAINTENANCE];
+  const file = env[ENV_MAINTENANCE_FILE];
+  if (!text && file) {
+    source = `${path.resolve(taskRoot, file)} (${ENV_MAINTENANCE_FILE})`;
+    try {
+      text = readFileSync(path.resolve(taskRoot, file), 'utf8');
+    } catch (err) {
+      issues.push({
+        file: source,
+        path: '',
+        message: `cannot read the file (${(err as NodeJS.ErrnoException).code})`,
+      });
+      return [];
+    }
+  }
+  if (!text) return [];
+  try {
+    const list = JSON.parse(text) as unknown;
+    const valid =
+      Array.isArray(list) &&
+      list.every(
+        (w) =>
+          typeof w === 'object' &&
+          w !== null &&
+          Array.isArray((w as MaintenanceWindow).processors) &&
+          ((w as MaintenanceWindow).kind === 'once' || (w as MaintenanceWindow).kind === 'recurring'),
+      );
+    if (valid) return list as MaintenanceWindow[];
+  } catch {
+    // reported below
+  }
+  issues.push({
+    file: source,
+    path: '',
+    message:
+      "not a JSON list of maintenance windows: the CDK stack sets it from the config's maintenance section",
+  });
+  return [];
 }

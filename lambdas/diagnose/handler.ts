@@ -40,6 +40,7 @@ export function createHandler(options: HandlerOptions = {}): DiagnoseHandler {
       secrets: handlerSecrets(options, env.secretTtlSeconds),
       engine: options.engine ?? probe,
       memory: inMemoryInputs(),
+      maintenance: env.maintenance,
       logger,
       ...(env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl } : {}),
     };

@@ -24,6 +24,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
+import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
 import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
 import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
 import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
@@ -40,6 +41,12 @@ export const PROCESSORS_FILE = 'payprobe-processors.json';
 
 /** Above this, the processor configs go into the bundle instead of the environment (Lambda allows 4 KB in all). */
 export const PROCESSORS_ENV_MAX_BYTES = 3000;
+
+/** The bundled maintenance windows, used when they do not fit the environment beside the processors. */
+export const MAINTENANCE_FILE = 'payprobe-maintenance.json';
+
+/** Above this, the maintenance windows go into the bundle instead of the environment. */
+export const MAINTENANCE_ENV_MAX_BYTES = 600;
 
 /**
  * Name of the alarm on the diagnose function's errors: `PayProbe-DiagnoseErrors-<stack name>`, unique beside a
@@ -76,6 +83,14 @@ export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions 
    * @default - no extra key grant
    */
   readonly topicKey?: IKey;
+
+  /**
+   * Maintenance windows: the function publishes no page for a processor inside one (the alarms' own
+   * notifications are held by the mute rules of MaintenanceWindows).
+   *
+   * @default - none
+   */
+  readonly maintenance?: readonly MaintenanceWindow[];
 
   /**
    * The config file the processors come from, for field-level error messages (`processors[<index>]`, in the
@@ -115,6 +130,10 @@ export class Diagnosis extends Construct {
     const processorsJson = JSON.stringify(deployed.configs);
     const inEnvironment = Buffer.byteLength(processorsJson) <= PROCESSORS_ENV_MAX_BYTES;
     const maxBudgetMs = Math.max(...props.processors.map((p) => p.budgetMs));
+    const names = new Set(props.processors.map((p) => p.name));
+    const windows = (props.maintenance ?? []).filter((w) => w.processors.some((p) => names.has(p)));
+    const windowsJson = JSON.stringify(windows);
+    const windowsInEnv = Buffer.byteLength(windowsJson) <= MAINTENANCE_ENV_MAX_BYTES;
     const secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(DEFAULT_SECRET_TTL_SECONDS);
 
     // `Default`: the log group, role and function keep the logical IDs they had as this construct's children.
@@ -135,9 +154,19 @@ export class Diagnosis extends Construct {
         [ENV.topicWarning]: props.warningTopic.topicArn,
         [ENV.runbookBaseUrl]: props.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
         [ENV.secretTtlSeconds]: String(secretCacheTtl.toSeconds()),
+        ...(windows.length === 0
+          ? {}
+          : windowsInEnv
+            ? { [ENV.maintenance]: windowsJson }
+            : { [ENV.maintenanceFile]: MAINTENANCE_FILE }),
       },
       files: deployed.files,
-      generatedFiles: inEnvironment ? [] : [{ bundlePath: PROCESSORS_FILE, content: processorsJson }],
+      generatedFiles: [
+        ...(inEnvironment ? [] : [{ bundlePath: PROCESSORS_FILE, content: processorsJson }]),
+        ...(windows.length > 0 && !windowsInEnv
+          ? [{ bundlePath: MAINTENANCE_FILE, content: windowsJson }]
+          : []),
+      ],
     });
     this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
     this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });

@@ -17,13 +17,14 @@ import {
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
-import { RESERVABLE_BY_DEFAULT } from '../deploy/concurrency';
+import { reservedConcurrencyWarning } from '../deploy/concurrency';
 import { processorConstructId } from '../deploy/ids';
 import { validateStackConfig } from '../deploy/validate';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis } from './diagnosis';
+import { MaintenanceWindows } from './maintenance';
 import { knownRegion, type ProbingOptions } from './options';
 import { Preflight } from './preflight';
 import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
@@ -72,6 +73,8 @@ export class PayProbeStack extends Stack {
   public readonly alarms: readonly ProbeAlarm[];
   /** The one role EventBridge Scheduler assumes for every probe schedule of the stack. */
   public readonly schedulerRole: Role;
+  /** The config's maintenance windows, as alarm mute rules (none without `maintenance:`). */
+  public readonly maintenance: MaintenanceWindows;
   /** The dashboard. */
   public readonly dashboard: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis. */
@@ -131,15 +134,14 @@ export class PayProbeStack extends Stack {
         reason: `The scheduler role may invoke ${m.processor.name}'s probe function and its versions (lambda grantInvoke); nothing else.`,
       });
     }
-    const reserved = monitors.reduce((n, m) => n + m.reservedConcurrency, 0);
-    if (reserved > RESERVABLE_BY_DEFAULT) {
-      Annotations.of(this).addWarningV2(
-        RESERVED_CONCURRENCY_WARNING,
-        `The probe functions reserve ${reserved} concurrent executions; with Lambda's default quota of 1,000 an ` +
-          `account can reserve ${RESERVABLE_BY_DEFAULT} (100 stay unreserved). Raise the account's concurrency ` +
-          'quota before deploying, or set reserveConcurrency: false (docs/deploy.md "Reserved concurrency").',
-      );
-    }
+    const warning = reservedConcurrencyWarning(monitors.reduce((n, m) => n + m.reservedConcurrency, 0));
+    if (warning) Annotations.of(this).addWarningV2(RESERVED_CONCURRENCY_WARNING, warning);
+
+    // Pages held back in maintenance windows; probes and metrics go on.
+    this.maintenance = new MaintenanceWindows(this, 'Maintenance', {
+      windows: props.config.maintenance ?? [],
+      alarms: this.alarms,
+    });
 
     this.dashboard = new ProbeDashboard(this, 'Dashboard', { monitors });
 
@@ -161,6 +163,7 @@ export class PayProbeStack extends Stack {
       processors: props.config.processors,
       criticalTopic: this.alerting.criticalTopic,
       warningTopic: this.alerting.warningTopic,
+      maintenance: props.config.maintenance,
       configFile: file,
       runbookBaseUrl,
       secretCacheTtl,

@@ -24,3 +24,13 @@ export const RESERVABLE_BY_DEFAULT = ACCOUNT_DEFAULT_CONCURRENCY - UNRESERVED_MI
 export function reservedConcurrencyFor(timeoutSeconds: number): number {
   return Math.max(1, Math.ceil(timeoutSeconds / 60));
 }
+
+/** The warning when a stack's probe functions reserve more than an account can with the default quota. */
+export function reservedConcurrencyWarning(reserved: number): string | undefined {
+  if (reserved <= RESERVABLE_BY_DEFAULT) return undefined;
+  return (
+    `The probe functions reserve ${reserved} concurrent executions; with Lambda's default quota of ` +
+    `${ACCOUNT_DEFAULT_CONCURRENCY} an account can reserve ${RESERVABLE_BY_DEFAULT} (${UNRESERVED_MINIMUM} stay unreserved). ` +
+    'Raise the account\'s concurrency quota before deploying, or set reserveConcurrency: false (docs/deploy.md "Reserved concurrency").'
+  );
+}

@@ -25,6 +25,12 @@ export const ENV_TOPIC_WARNING_ARN = 'PAYPROBE_TOPIC_WARNING_ARN';
 /** Diagnose function (optional): where docs/runbooks lives for the reader of a page. */
 export const ENV_RUNBOOK_BASE_URL = 'PAYPROBE_RUNBOOK_BASE_URL';
 
+/** Diagnose function (optional): JSON list of the maintenance windows of its processors (lambdas/core/config/maintenance.ts). */
+export const ENV_MAINTENANCE = 'PAYPROBE_MAINTENANCE';
+
+/** Diagnose function, instead of ENV_MAINTENANCE when that would not fit: a bundled JSON file of the same shape. */
+export const ENV_MAINTENANCE_FILE = 'PAYPROBE_MAINTENANCE_FILE';
+
 /** The variables of the diagnose function, by role (lib/ sets them from this map). */
 export const DIAGNOSE_ENV = {
   processors: ENV_PROCESSORS,
@@ -33,4 +39,6 @@ export const DIAGNOSE_ENV = {
   topicWarning: ENV_TOPIC_WARNING_ARN,
   runbookBaseUrl: ENV_RUNBOOK_BASE_URL,
   secretTtlSeconds: ENV_SECRET_TTL_SECONDS,
+  maintenance: ENV_MAINTENANCE,
+  maintenanceFile: ENV_MAINTENANCE_FILE,
 } as const;

@@ -1,0 +1,194 @@
+/**
+ * Template tests of paging hygiene (issue #13): no OK notification for INSUFFICIENT_DATA -> OK (no alarm has OK
+ * actions), the warm-up on the missing-data alarm, reserved concurrency on the probe functions, EventBridge
+ * Scheduler schedules with one role, 20-s alarm periods at a 20-s interval, and maintenance windows wired as
+ * alarm mute rules (and into the diagnose Lambda). One synthesis of a config with a window of each kind.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { alarmName, parseAlarmName } from '../../lambdas/core/contract/alarm-names';
+import { RESERVED_CONCURRENCY_WARNING } from '../../lib/constructs/payprobe-stack';
+import type { ProcessorMonitor } from '../../lib/constructs/processor-monitor';
+import {
+  RESERVABLE_BY_DEFAULT,
+  reservedConcurrencyFor,
+  reservedConcurrencyWarning,
+} from '../../lib/deploy/concurrency';
+import { flatten, must, resources, synthConfig, Template } from '../support/cdk';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-paging-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const START = '2099-12-01T02:00:00Z';
+const END = '2099-12-01T04:30:00Z';
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const file = write(
+  'paging.yaml',
+  `alerting: { critical: [{ email: oncall@example.com }] }
+processors:
+  - { name: stripe, endpoint: https://api.stripe.com }
+  - { name: adyen, endpoint: https://api.adyen.com, intervalSeconds: 20 }
+  - { name: paypal, endpoint: https://api.paypal.com, intervalSeconds: 10 }
+maintenance:
+  - { processors: [stripe], start: "${START}", end: "${END}", reason: Stripe certificate rotation }
+  - { processors: [adyen, paypal], cron: "0 3 * * SUN", duration: 2h, timezone: Europe/Berlin, reason: weekly }
+`,
+);
+const { stacks } = synthConfig(file);
+const stack = must(stacks[0], 'stack');
+const template = Template.fromStack(stack);
+const [stripe, adyen, paypal] = stack.monitors as [ProcessorMonitor, ProcessorMonitor, ProcessorMonitor];
+const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+
+test('no alarm has OK actions, so a first deploy (INSUFFICIENT_DATA -> OK) notifies nobody; ALARM still pages', () => {
+  expect(alarms.length).toBeGreaterThan(15);
+  for (const a of alarms) {
+    expect({ alarm: a.AlarmName, ok: a.OKActions }).toEqual({ alarm: a.AlarmName, ok: undefined });
+    expect((a.AlarmActions as unknown[]).length).toBe(1);
+  }
+});
+
+test('ProbeNotRunning (missing data breaching) warms up for 10 minutes before it evaluates; no other alarm needs it', () => {
+  for (const m of stack.monitors) {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: alarmName(m.processor.name, 'ProbeNotRunning'),
+      TreatMissingData: 'breaching',
+      WarmUpConfiguration: {
+        WarmUpPeriodDurationInMinutes: 10,
+        OnlyStartEvaluatingAfterWarmUpPeriodEnds: true,
+      },
+    });
+  }
+  const warm = alarms
+    .filter((a) => a.WarmUpConfiguration)
+    .map((a) => parseAlarmName(String(a.AlarmName))?.kind);
+  expect(new Set(warm)).toEqual(new Set(['ProbeNotRunning']));
+  // Every alarm whose missing data is breaching has the warm-up.
+  for (const a of alarms.filter((x) => x.TreatMissingData === 'breaching'))
+    expect(a.WarmUpConfiguration).toBeDefined();
+});
+
+test('probe functions reserve the executions their runs need: 1 at 60 s, 2 when a run can reach into the next minute', () => {
+  const reserved = (m: ProcessorMonitor) =>
+    must(resources(template, 'AWS::Lambda::Function')[id(m.probeFunction)], 'fn').Properties
+      .ReservedConcurrentExecutions;
+  expect([stripe, adyen, paypal].map(reserved)).toEqual([1, 2, 2]);
+  expect([stripe, adyen, paypal].map((m) => m.reservedConcurrency)).toEqual([1, 2, 2]);
+  expect([48, 60, 61, 75].map(reservedConcurrencyFor)).toEqual([1, 1, 2, 2]);
+  // The diagnose function is not reserved (it only runs on alarm changes).
+  expect(
+    must(resources(template, 'AWS::Lambda::Function')[id(stack.diagnosis.function)], 'diagnose').Properties
+      .ReservedConcurrentExecutions,
+  ).toBeUndefined();
+  Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp(RESERVED_CONCURRENCY_WARNING));
+});
+
+test('reserved concurrency can be turned off, and synth warns when a stack would exceed what an account can reserve', () => {
+  const off = synthConfig(file, { reserveConcurrency: false }).stacks[0];
+  const fns = Object.values(resources(Template.fromStack(must(off, 'off')), 'AWS::Lambda::Function'));
+  expect(fns.every((f) => f.Properties.ReservedConcurrentExecutions === undefined)).toBe(true);
+  // 450 processors below a minute reserve 900, what the default quota allows; one more warns at synth.
+  expect(reservedConcurrencyWarning(RESERVABLE_BY_DEFAULT)).toBeUndefined();
+  expect(reservedConcurrencyWarning(RESERVABLE_BY_DEFAULT + 2)).toMatch(
+    /reserve 902 concurrent executions; with Lambda's default quota of 1000 an account can reserve 900 \(100 stay unreserved\)/,
+  );
+});
+
+test('EventBridge Scheduler runs each probe on the minute through one role; no Lambda permission per schedule', () => {
+  const schedules = Object.values(resources(template, 'AWS::Scheduler::Schedule')).map((s) =>
+    flatten(s.Properties),
+  );
+  expect(schedules).toHaveLength(3);
+  for (const s of schedules) {
+    expect(s).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { RoleArn: `<${id(stack.schedulerRole)}.Arn>`, RetryPolicy: { MaximumRetryAttempts: 0 } },
+    });
+  }
+  template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+    },
+  });
+  expect(
+    Object.keys(resources(template, 'AWS::Lambda::Permission')).filter((k) => /Schedule/.test(k)),
+  ).toEqual([]);
+});
+
+test('at a 20-s interval the probe-period alarms use 20-s periods (one probe a period), which CDK alone refuses', () => {
+  for (const kind of ['HandshakeFailing', 'AuthRejected', 'LatencyHigh'] as const) {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: alarmName('adyen', kind),
+      Period: 20,
+    });
+  }
+  const availability = must(
+    alarms.find((a) => a.AlarmName === alarmName('adyen', 'AvailabilityLow')),
+    'AvailabilityLow',
+  );
+  const periods = (availability.Metrics as { MetricStat?: { Period: number } }[]).flatMap((m) =>
+    m.MetricStat ? [m.MetricStat.Period] : [],
+  );
+  expect(periods).toEqual([20, 20, 20]);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: alarmName('adyen', 'HandshakeFailing'),
+    DatapointsToAlarm: 2,
+    EvaluationPeriods: 45,
+  });
+});
+
+describe('maintenance windows', () => {
+  const rules = Object.values(resources(template, 'AWS::CloudWatch::AlarmMuteRule')).map(
+    (r) => flatten(r.Properties) as Record<string, unknown>,
+  );
+  const alarmRefs = (processor: string) =>
+    stack.alarms.filter((a) => a.processor === processor).map((a) => `<${id(a.alarm)}>`);
+
+  it('a one-off window is an alarm mute rule at its UTC start, for its duration, muting every alarm of its processor', () => {
+    expect(rules[0]).toEqual({
+      Description: 'payprobe maintenance[0] (stripe): Stripe certificate rotation',
+      Rule: { Schedule: { Expression: 'at(2099-12-01T02:00)', Duration: 'PT2H30M' } },
+      MuteTargets: { AlarmNames: alarmRefs('stripe') },
+    });
+  });
+
+  it('a recurring window is a cron mute rule in its time zone, muting the alarms of all its processors', () => {
+    expect(rules[1]).toEqual({
+      Description: 'payprobe maintenance[1] (adyen, paypal): weekly',
+      Rule: { Schedule: { Expression: 'cron(0 3 * * SUN)', Duration: 'PT2H', Timezone: 'Europe/Berlin' } },
+      MuteTargets: { AlarmNames: [...alarmRefs('adyen'), ...alarmRefs('paypal')] },
+    });
+    expect(rules).toHaveLength(2);
+  });
+
+  it('the diagnose Lambda gets the windows, so it pages nobody for a processor inside one', () => {
+    const env = (
+      must(resources(template, 'AWS::Lambda::Function')[id(stack.diagnosis.function)], 'diagnose').Properties
+        .Environment as { Variables: Record<string, string> }
+    ).Variables;
+    const windows = JSON.parse(must(env.PAYPROBE_MAINTENANCE, 'PAYPROBE_MAINTENANCE')) as {
+      reason: string;
+    }[];
+    expect(windows.map((w) => w.reason)).toEqual(['Stripe certificate rotation', 'weekly']);
+  });
+
+  it('probes and metrics go on: schedules and alarms are the same with or without the windows', () => {
+    const plain = write('plain.yaml', readFileSync(file, 'utf8').split('maintenance:')[0] ?? '');
+    const without = Template.fromStack(must(synthConfig(plain).stacks[0], 'plain'));
+    const types = (t: Template) =>
+      Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    const diff = types(template).length - types(without).length;
+    expect(diff).toBe(2);
+    expect(Object.keys(resources(without, 'AWS::Scheduler::Schedule'))).toHaveLength(3);
+    expect(Object.keys(resources(without, 'AWS::CloudWatch::AlarmMuteRule'))).toHaveLength(0);
+  });
+});
