@@ -117,7 +117,7 @@ export function resolveMaintenance(
   const issues: ConfigIssue[] = [];
   const windows: MaintenanceWindow[] = [];
   const known = new Set(processorNames);
-  (raw ?? []).forEach((m, index) => {
+  const resolveOne = (m: RawMaintenance, index: number): void => {
     const at = (field: string) => `maintenance[${index}]${field ? `.${field}` : ''}`;
     const report = (field: string, message: string) => issues.push({ file, path: at(field), message });
     let ok = true;
@@ -218,7 +218,8 @@ export function resolveMaintenance(
       );
     }
     windows.push(w);
-  });
+  };
+  for (const [index, m] of (raw ?? []).entries()) resolveOne(m, index);
   issues.push(...overlaps(windows, file, now));
   return { windows, issues };
 }
