@@ -15,9 +15,10 @@ import * as check from './check';
 import * as cost from './cost';
 import * as demo from './demo';
 import * as explain from './explain';
+import * as pageTest from './page-test';
 
 export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [check, audit, demo, cost, explain];
+export const COMMANDS: readonly CommandModule[] = [check, audit, demo, cost, explain, pageTest];

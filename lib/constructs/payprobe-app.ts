@@ -4,11 +4,12 @@
  */
 import type { App } from 'aws-cdk-lib';
 import type { LoadedConfig } from '../../lambdas/core/config/load';
+import { DEFAULT_STACK_NAME, stackNameFor } from '../../lambdas/core/contract/stack';
 import { regionConstructId } from '../deploy/ids';
 import { PayProbeStack, type PayProbeStackProps } from './payprobe-stack';
 
 /** Default base of stack names and construct ids. */
-export const STACK_NAME = 'PayProbe';
+export const STACK_NAME = DEFAULT_STACK_NAME;
 
 export interface PayProbeStacksOptions extends Omit<PayProbeStackProps, 'config' | 'env' | 'stackName'> {
   /**
@@ -43,7 +44,7 @@ export function addPayProbeStacks(
       new PayProbeStack(app, `${stackName}${regionConstructId(region)}`, {
         ...stackOptions,
         config,
-        stackName: `${stackName}-${region}`,
+        stackName: stackNameFor(stackName, region),
         env: { region, ...(account ? { account } : {}) },
       }),
   );

@@ -18,6 +18,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
 import { reservedConcurrencyWarning } from '../deploy/concurrency';
+import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
 import { processorConstructId } from '../deploy/ids';
 import { validateStackConfig } from '../deploy/validate';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
@@ -145,11 +146,12 @@ export class PayProbeStack extends Stack {
 
     this.dashboard = new ProbeDashboard(this, 'Dashboard', { monitors });
 
-    new CfnOutput(this, 'CriticalTopicArn', {
+    // `payprobe page-test` finds the topics by these outputs.
+    new CfnOutput(this, TOPIC_OUTPUTS.critical, {
       description: 'Subscribe the pager here (email, https webhook, sms)',
       value: this.alerting.criticalTopic.topicArn,
     });
-    new CfnOutput(this, 'WarningTopicArn', {
+    new CfnOutput(this, TOPIC_OUTPUTS.warning, {
       description: 'Warnings: certificates expiring, latency above budget',
       value: this.alerting.warningTopic.topicArn,
     });

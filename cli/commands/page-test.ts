@@ -1,0 +1,136 @@
+/**
+ * `payprobe page-test --config FILE [--severity critical|warning] [--region R] [--stack-name NAME]`: publishes a
+ * clearly marked test page through the deployed alert topic, found from the stack's outputs (CloudFormation
+ * DescribeStacks, TOPIC_OUTPUTS), so on-call can confirm that the pager, e-mail and webhook subscribers receive
+ * it. One region per stack: the config's `regions` (or --region), else the SDK's region. Exit 0 when every
+ * publish succeeded; 1 naming the stack or topic when one could not be found or published to; 2 on bad usage
+ * or an invalid config. AWS_ENDPOINT_URL and the usual credential chain apply (an emulator works too).
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../../lambdas/core/config/load';
+import type { Severity } from '../../lambdas/core/contract/alarm-names';
+import { DEFAULT_STACK_NAME, stackNameFor, TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
+import { testPagePublish } from '../../lambdas/core/diagnosis/test-page';
+import { type CliIo, EXIT, UsageError } from '../io';
+import { configPath } from './check';
+
+export interface PageTestOptions {
+  readonly config?: string;
+  readonly severity?: string;
+  readonly region?: string;
+  readonly stackName?: string;
+}
+
+/** The AWS clients of one region (tests pass mocked or emulator-bound ones). */
+export interface PageTestClients {
+  cloudFormation(region: string): CloudFormationClient;
+  sns(region: string): SNSClient;
+}
+
+const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('page-test')
+    .description(
+      'publish a clearly marked test page through the deployed alert topic, to check the subscribers',
+    )
+    .option(
+      '-c, --config <file>',
+      'config file (YAML or JSON); default: payprobe.yaml in the current directory',
+    )
+    .option('--severity <severity>', 'which topic: critical (the pager) or warning', 'critical')
+    .option(
+      '--region <region>',
+      "the stack's region; default: every region in the config, else the SDK's region",
+    )
+    .option('--stack-name <name>', `base name of the deployed stacks (default ${DEFAULT_STACK_NAME})`)
+    .action(async (opts: PageTestOptions) => {
+      io.exitCode = await pageTest(opts, io);
+    });
+}
+
+function awsClients(): PageTestClients {
+  return {
+    cloudFormation: (region) => new CloudFormationClient({ region }),
+    sns: (region) => new SNSClient({ region }),
+  };
+}
+
+/** Runs the command; returns the exit status. */
+export async function pageTest(
+  opts: PageTestOptions,
+  io: CliIo,
+  clients: PageTestClients = awsClients(),
+): Promise<number> {
+  const severity = (opts.severity ?? 'critical') as Severity;
+  if (!SEVERITIES.includes(severity)) {
+    throw new UsageError(`--severity ${opts.severity}: expected critical or warning`);
+  }
+  const config = loadConfigFile(configPath(opts.config, io.cwd));
+  const configured = config.raw.regions;
+  const fallback = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const regions = opts.region ? [opts.region] : (configured ?? (fallback ? [fallback] : []));
+  if (regions.length === 0) {
+    throw new UsageError('no region: pass --region, list regions in the config, or set AWS_REGION');
+  }
+  const base = opts.stackName ?? DEFAULT_STACK_NAME;
+  let failed = false;
+  for (const region of regions) {
+    const stack = stackNameFor(base, configured ? region : undefined);
+    const topicArn = await findTopic(clients.cloudFormation(region), stack, region, severity, io);
+    if (!topicArn) {
+      failed = true;
+      continue;
+    }
+    try {
+      const out = await clients
+        .sns(region)
+        .send(
+          new PublishCommand(
+            testPagePublish({ severity, stack, region, topicArn, sentAt: new Date().toISOString() }),
+          ),
+        );
+      io.stdout.write(
+        `sent a test page to ${topicArn} (${severity}, stack ${stack}): message ${out.MessageId ?? '?'}\n`,
+      );
+    } catch (err) {
+      failed = true;
+      io.stderr.write(
+        `payprobe: could not publish the test page to ${topicArn} (${severity}, stack ${stack}): ${describe(err)}\n`,
+      );
+    }
+  }
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
+/** The topic ARN from the stack's outputs, or undefined after saying why on stderr. */
+async function findTopic(
+  cfn: CloudFormationClient,
+  stack: string,
+  region: string,
+  severity: Severity,
+  io: CliIo,
+): Promise<string | undefined> {
+  try {
+    const res = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    const outputs = res.Stacks?.[0]?.Outputs ?? [];
+    const arn = outputs.find((o) => o.OutputKey === TOPIC_OUTPUTS[severity])?.OutputValue;
+    if (arn) return arn;
+    io.stderr.write(
+      `payprobe: stack ${stack} in ${region} has no output ${TOPIC_OUTPUTS[severity]}: is it a payprobe stack of this version?\n`,
+    );
+  } catch (err) {
+    io.stderr.write(
+      `payprobe: cannot read stack ${stack} in ${region} (${describe(err)}): deploy it first, or pass --region / --stack-name\n`,
+    );
+  }
+  return undefined;
+}
+
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+}
