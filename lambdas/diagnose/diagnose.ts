@@ -27,6 +27,7 @@ import {
   parseAlarmTime,
   structuredMessage,
 } from '../core/diagnosis/notification';
+import { recentProbes } from '../core/diagnosis/recent-probes';
 import type { SecretResolver } from '../core/secrets/resolver';
 import { makeRedactor } from '../core/text/redact';
 import { parseAlarmEvent } from './alarm-event';
@@ -155,6 +156,13 @@ async function diagnose(
   deps.memory.remember(config.name, result);
   // Masked before the page bounds long server text: a cut must never leave a piece of a secret behind.
   const masked = makeRedactor(deps.secrets.sensitiveValues?.() ?? []).value(result);
+  // Intermittent: the alarm's own window shows passes after the first failure, or the re-probe passed after
+  // a window of mostly passing probes (a window of failures and a passing re-probe may just have recovered).
+  const recent = recentProbes(kind, alarm.state);
+  const intermittent =
+    recent && recent.failing > 0 && (recent.intermittent || (result.ok && recent.failing < recent.total))
+      ? { failing: recent.failing, total: recent.total }
+      : undefined;
   const notification = buildDiagnosisNotification({
     alarm,
     kind,
@@ -162,6 +170,7 @@ async function diagnose(
     result: masked,
     config,
     baseline,
+    ...(intermittent ? { intermittent } : {}),
     ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
   });
   const outcome = await publish(deps, kind, notification);

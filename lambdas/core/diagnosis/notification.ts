@@ -374,6 +374,8 @@ export interface DiagnosisParams {
   readonly baseline?: InputsBaseline | null;
   /** Where docs/runbooks lives for readers of the page (a repository URL). @default docs/runbooks */
   readonly runbookBaseUrl?: string;
+  /** The failure comes and goes: x of the alarm's last y probes failed (./recent-probes.ts). @default not said */
+  readonly intermittent?: { readonly failing: number; readonly total: number };
 }
 
 /** The page for an alarm that went to ALARM: re-probe diagnosis, or "re-probe passed". */
@@ -386,7 +388,13 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   const guide = ALARM_KIND_GUIDES[p.kind];
   const event: NotificationEvent = cls ? 'diagnosis' : 'reprobe-passed';
   const prefix = `[${severity.toUpperCase()}] ${p.processor}: `;
-  const subject = fitSubject(prefix, `${kind.title} - ${cls ?? 're-probe passed'}`);
+  const flaky = p.intermittent
+    ? `intermittent: ${p.intermittent.failing} of ${p.intermittent.total} probes failing`
+    : '';
+  const subject = fitSubject(
+    prefix,
+    `${kind.title} - ${[flaky, cls ?? (flaky ? '' : 're-probe passed')].filter(Boolean).join(', ')}`,
+  );
   const since = iso(p.alarm.state.timestamp);
   const prevSince = iso(p.alarm.previousState.timestamp);
   const windowStart = evaluatedWindowStart(p.alarm.state);
@@ -400,9 +408,14 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   const endpoint = safeEndpoint(p.config);
   const ctx = commandContext(p.config, cls);
 
-  const lines: string[] = [];
-  lines.push(subject);
-  lines.push('');
+  const lines: string[] = [subject, ''];
+  if (flaky) {
+    lines.push(`${flaky} (the alarm's last ${p.intermittent?.total} probes): the failure comes and goes.`);
+    lines.push(
+      'The alarm stays in ALARM until its window has no failures: no further page while it flaps.',
+      '',
+    );
+  }
   if (rb) {
     lines.push(`${rb.summary}.`);
     lines.push(`First check: ${renderProse(rb.firstCheck, ctx)}`);
