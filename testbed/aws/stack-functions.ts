@@ -132,6 +132,16 @@ function rulesFor(
   const schedules: { ruleId: string; everyMs: number }[] = [];
   const eventRules: { ruleId: string; pattern: unknown }[] = [];
   for (const [id, r] of Object.entries(resources)) {
+    // EventBridge Scheduler schedules (what the stack deploys now): one Target, invoked on the rate.
+    if (r.Type === 'AWS::Scheduler::Schedule') {
+      const target = r.Properties?.Target as { Arn?: unknown } | undefined;
+      const att = (target?.Arn as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+      const expression = r.Properties?.ScheduleExpression;
+      const on = r.Properties?.State !== 'DISABLED';
+      if (on && Array.isArray(att) && att[0] === fnId && typeof expression === 'string')
+        schedules.push({ ruleId: id, everyMs: rateMs(expression) });
+      continue;
+    }
     if (r.Type !== 'AWS::Events::Rule' || !targetsFunction(r, fnId)) continue;
     if (r.Properties?.State === 'DISABLED') continue;
     const expression = r.Properties?.ScheduleExpression;

@@ -142,6 +142,35 @@ describe('stackFunctions', () => {
     ]);
   });
 
+  it('finds an EventBridge Scheduler schedule (what the stack deploys) by its target, skipping a disabled one', () => {
+    const t = template();
+    const resources = { ...(t.Resources ?? {}) } as Record<
+      string,
+      { Type: string; Properties?: Record<string, unknown> }
+    >;
+    delete resources.AcmeSchedule;
+    resources.AcmeProbeSchedule = {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: { Arn: { 'Fn::GetAtt': ['AcmeFunction', 'Arn'] }, RoleArn: 'x' },
+      },
+    };
+    resources.Paused = {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'DISABLED',
+        Target: { Arn: { 'Fn::GetAtt': ['AcmeFunction', 'Arn'] } },
+      },
+    };
+    const scheduled: CfnTemplate = { Resources: resources };
+    const [probe] = stackFunctions(scheduled, ctx(scheduled));
+    expect(probe?.schedules).toEqual([{ ruleId: 'AcmeProbeSchedule', everyMs: 60_000 }]);
+  });
+
   it("reads the role's secret and parameter grants and names the references they miss", () => {
     const granted = template();
     const [probe, diagnose] = stackFunctions(granted, ctx(granted));
