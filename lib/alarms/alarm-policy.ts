@@ -121,7 +121,7 @@ export const NOT_RUNNING = {
   periodSeconds: 60,
   datapointsToAlarm: 3,
   evaluationPeriods: 3,
-  warmUpMinutes: 10,
+  warmUpMinutes: 5,
 } as const;
 
 /**

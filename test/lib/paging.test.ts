@@ -56,13 +56,13 @@ test('no alarm has OK actions, so a first deploy (INSUFFICIENT_DATA -> OK) notif
   }
 });
 
-test('ProbeNotRunning (missing data breaching) warms up for 10 minutes before it evaluates; no other alarm needs it', () => {
+test('ProbeNotRunning (missing data breaching) warms up for 5 minutes before it evaluates; no other alarm needs it', () => {
   for (const m of stack.monitors) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: alarmName(m.processor.name, 'ProbeNotRunning'),
       TreatMissingData: 'breaching',
       WarmUpConfiguration: {
-        WarmUpPeriodDurationInMinutes: 10,
+        WarmUpPeriodDurationInMinutes: 5,
         OnlyStartEvaluatingAfterWarmUpPeriodEnds: true,
       },
     });

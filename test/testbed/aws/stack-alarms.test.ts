@@ -103,7 +103,7 @@ describe('alarms of the synthesized two-processor stack', () => {
       period: 60,
     });
     expect(byName.get('PayProbe-acme-pay-ProbeNotRunning')).toMatchObject({
-      warmUp: { minutes: 10, onlyAfterPeriodEnds: true },
+      warmUp: { minutes: 5, onlyAfterPeriodEnds: true },
     });
     const notRunning = byName.get('PayProbe-acme-pay-ProbeNotRunning') as MetricAlarmDefinition;
     expect(notRunning.queries.find((q) => q.id === 'errors')).toMatchObject({
@@ -166,9 +166,9 @@ describe('alarms of the synthesized two-processor stack', () => {
       expect(changes('PayProbe-fastpay-HandshakeFailing')).toEqual(['0s OK', '330s ALARM']);
     });
 
-    it('ProbeNotRunning is warming up for 10 minutes after creation, then OK: no false page after a deploy', () => {
+    it('ProbeNotRunning is warming up for 5 minutes after creation, then OK: no false page after a deploy', () => {
       for (const p of ['acme-pay', 'fastpay'])
-        expect(changes(`PayProbe-${p}-ProbeNotRunning`)).toEqual(['600s OK']);
+        expect(changes(`PayProbe-${p}-ProbeNotRunning`)).toEqual(['300s OK']);
     });
 
     it('fastpay CertExpiring (minimum over the last hour) alarms at the first minute that saw the expired certificate, and stays', () => {
