@@ -36,14 +36,14 @@ export interface Synthesized {
 /** Builds the app for a config file. Bundling is skipped (no esbuild) unless `bundle` is true. */
 export function synthConfig(
   file: string,
-  options: PayProbeStacksOptions & { bundle?: boolean; outdir?: string } = {},
+  options: PayProbeStacksOptions & { bundle?: boolean; outdir?: string; now?: number } = {},
 ): Synthesized {
-  const { bundle = false, outdir, ...stackOptions } = options;
+  const { bundle = false, outdir, now, ...stackOptions } = options;
   const app = new App({
     context: { ...cdkJsonContext(), ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
     ...(outdir ? { outdir } : {}),
   });
-  const config = loadConfigFile(file);
+  const config = loadConfigFile(file, now === undefined ? {} : { now });
   const stacks = addPayProbeStacks(app, config, { account: '111122223333', ...stackOptions });
   return { app, config, stacks };
 }

@@ -23,8 +23,16 @@ export * from './model';
  */
 export const MAX_ALIAS_COUNT = 100;
 
+export interface LoadOptions {
+  /**
+   * The time maintenance windows are judged at (a window that ended before it is an error), epoch ms: a replay on
+   * a simulated clock passes its own. @default Date.now()
+   */
+  readonly now?: number;
+}
+
 /** Reads and validates a YAML or JSON config file. Throws ConfigError listing every problem. */
-export function loadConfigFile(file: string): LoadedConfig {
+export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedConfig {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -37,7 +45,7 @@ export function loadConfigFile(file: string): LoadedConfig {
       },
     ]);
   }
-  return parseConfig(decodeUtf8(bytes, file), file);
+  return parseConfig(decodeUtf8(bytes, file), file, options);
 }
 
 /** The file's text; ConfigError with the line and column of the first byte that is not UTF-8. */
@@ -84,7 +92,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /** Validates config text (YAML; JSON is YAML too). `file` names the source in messages. */
-export function parseConfig(text: string, file: string): LoadedConfig {
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   const at = (offset: number | undefined): Pick<ConfigIssue, 'line' | 'col'> => {
     if (offset === undefined) return {};
@@ -147,6 +155,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     config.raw.maintenance,
     config.processors.map((p) => p.name),
     file,
+    options.now,
   );
   if (issues.length > 0) throw new ConfigError(issues);
   return { ...config, maintenance: windows };

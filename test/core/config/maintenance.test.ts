@@ -58,6 +58,15 @@ describe('valid windows', () => {
     expect(loaded.maintenance).toEqual([]);
   });
 
+  it('windows are judged at the clock the caller gives (a replay on a simulated clock)', () => {
+    const text = config(
+      '  - { processors: [stripe], start: "2020-01-01T02:00Z", end: "2020-01-01T04:00Z", reason: then }',
+    );
+    expect(() => parseConfig(text, 'maint.yaml')).toThrow(/in the past/);
+    const loaded = parseConfig(text, 'maint.yaml', { now: Date.UTC(2020, 0, 1, 1, 0) });
+    expect(loaded.maintenance?.map((w) => w.reason)).toEqual(['then']);
+  });
+
   it('durations read as days, hours and minutes', () => {
     expect(['90m', '2h', '1h30m', '1d', ''].map(parseDuration)).toEqual([90, 120, 90, 1440, undefined]);
   });
