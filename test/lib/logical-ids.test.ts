@@ -4,6 +4,8 @@
  * fixture records every logical ID and type of three sample templates as deployed before the function
  * construct existed (PayProbeFunction under the id `Default`); a refactoring must leave them as they are.
  * Change the fixture only for a change that means to replace resources, and say so in its release notes.
+ * Issue #13 did: the scheduled EventBridge rules and their Lambda permissions became EventBridge Scheduler
+ * schedules (`<Processor>ProbeSchedule`) with one `SchedulerRole` (docs/deploy.md "Upgrading to this version").
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
