@@ -17,8 +17,8 @@ import {
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
-import { reservedConcurrencyWarning } from '../deploy/concurrency';
 import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
+import { reservedConcurrencyWarning } from '../deploy/concurrency';
 import { processorConstructId } from '../deploy/ids';
 import { validateStackConfig } from '../deploy/validate';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
