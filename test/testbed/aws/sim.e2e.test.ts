@@ -65,24 +65,16 @@ describe('alarms of the synthesized stack on moto, for a processor failing five 
     });
 
   it('delivers exactly the notifications the alarm actions imply', async () => {
-    // Every alarm has OK and ALARM actions on its severity's topic. At T0 each alarm with data in its
-    // evaluation range goes INSUFFICIENT_DATA -> OK (DiagnoseErrors too: FILL of nothing is no data,
-    // treated as not breaching). The failing minutes are read one minute later: HandshakeFailing (1 of 1
-    // minute, Maximum >= 1) alarms at 11 m and clears at 16 m; CertExpiring (Minimum over the last hour
-    // <= 21 days) alarms at 11 m and keeps the expired certificate in its window. AvailabilityLow counts a
-    // TLS failure as available (it pages through HandshakeFailing), LatencyHigh sees 7 ms runs, and
-    // ProbeNotRunning sees a run every minute: all three stay OK.
+    // Every alarm has an ALARM action on its severity's topic and no OK action (issue #13): at T0 each alarm
+    // with data in its evaluation range goes INSUFFICIENT_DATA -> OK and notifies nobody. The failing minutes
+    // are read one minute later: HandshakeFailing (1 of the last 15 probes, Maximum >= 1) alarms at 11 m and
+    // holds ALARM until 15 minutes pass without a failure (after this run); CertExpiring (Minimum over the
+    // last hour <= 21 days) alarms at 11 m and keeps the expired certificate in its window. AvailabilityLow
+    // counts a TLS failure as available (it pages through HandshakeFailing), LatencyHigh sees no slow
+    // successful probe, and ProbeNotRunning, after its warm-up, sees a run every minute: all three stay OK.
     const expected = [
-      '0m PayProbe-acme-pay-HandshakeFailing INSUFFICIENT_DATA->OK critical',
-      '0m PayProbe-acme-pay-AuthRejected INSUFFICIENT_DATA->OK critical',
-      '0m PayProbe-acme-pay-AvailabilityLow INSUFFICIENT_DATA->OK critical',
-      '0m PayProbe-acme-pay-ProbeNotRunning INSUFFICIENT_DATA->OK critical',
-      '0m PayProbe-acme-pay-LatencyHigh INSUFFICIENT_DATA->OK warning',
-      '0m PayProbe-acme-pay-CertExpiring INSUFFICIENT_DATA->OK warning',
-      '0m PayProbe-DiagnoseErrors-PayProbe INSUFFICIENT_DATA->OK critical',
       '11m PayProbe-acme-pay-HandshakeFailing OK->ALARM critical',
       '11m PayProbe-acme-pay-CertExpiring OK->ALARM warning',
-      '16m PayProbe-acme-pay-HandshakeFailing ALARM->OK critical',
     ];
     await subscriber.waitFor(expected.length, 5000);
     expect(received()).toEqual(expected);
@@ -105,18 +97,18 @@ describe('alarms of the synthesized stack on moto, for a processor failing five 
       AWSAccountId: '123456789012',
       NewStateValue: 'ALARM',
       OldStateValue: 'OK',
-      NewStateReason: expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoints \[1\.0 \(/),
+      NewStateReason: expect.stringMatching(/^Threshold Crossed: 1 out of the last 15 datapoints \[1\.0 \(/),
       Region: 'EU (Ireland)',
       AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:PayProbe-acme-pay-HandshakeFailing',
       AlarmActions: [topic('AlertingCriticalTopic1F1DA58F')],
-      OKActions: [topic('AlertingCriticalTopic1F1DA58F')],
+      OKActions: [],
       Trigger: {
         MetricName: 'HandshakeFailure',
         Namespace: 'PayProbe',
         Statistic: 'MAXIMUM',
         Dimensions: [{ name: 'Processor', value: 'acme-pay' }],
         Period: 60,
-        EvaluationPeriods: 1,
+        EvaluationPeriods: 15,
         DatapointsToAlarm: 1,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -150,6 +142,8 @@ describe('alarms of the synthesized stack on moto, for a processor failing five 
       );
       expect(inMoto).toEqual(inEvaluator);
       expect(inMoto['PayProbe-acme-pay-CertExpiring']).toBe('ALARM');
+      // Damped recovery: the last failure (minute 14) is still inside HandshakeFailing's 15-probe window.
+      expect(inMoto['PayProbe-acme-pay-HandshakeFailing']).toBe('ALARM');
     } finally {
       cw.destroy();
     }
