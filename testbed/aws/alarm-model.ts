@@ -348,8 +348,9 @@ export interface CfnTemplate {
 
 /**
  * An intrinsic context for a template with stand-in physical names: each SNS topic's Ref is an ARN in
- * `region`/`account` named after its logical ID, every other resource's Ref its logical ID. `refs`
- * overrides any of them (for example the ARNs moto gave the topics).
+ * `region`/`account` named after its logical ID, an alarm's Ref its AlarmName (as CloudFormation returns it;
+ * mute rules target alarms by that Ref), every other resource's Ref its logical ID. `refs` overrides any of
+ * them (for example the ARNs moto gave the topics).
  */
 export function templateContext(
   template: CfnTemplate,
@@ -358,7 +359,13 @@ export function templateContext(
 ): IntrinsicContext {
   const defaults: Record<string, string> = {};
   for (const [id, r] of Object.entries(template.Resources ?? {})) {
-    defaults[id] = r.Type === 'AWS::SNS::Topic' ? `arn:aws:sns:${where.region}:${where.account}:${id}` : id;
+    const alarmName = r.Properties?.AlarmName;
+    defaults[id] =
+      r.Type === 'AWS::SNS::Topic'
+        ? `arn:aws:sns:${where.region}:${where.account}:${id}`
+        : /^AWS::CloudWatch::(Composite)?Alarm$/.test(r.Type) && typeof alarmName === 'string'
+          ? alarmName
+          : id;
   }
   return { region: where.region, account: where.account, refs: { ...defaults, ...refs } };
 }

@@ -181,16 +181,14 @@ describe('alarm mute rules', () => {
             },
           },
         },
-        Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: {} },
+        // Ref of an alarm is its name, as CloudFormation returns it (the stack's rules target alarms so).
+        Alarm: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmName: 'PayProbe-stripe-HandshakeFailing' },
+        },
       },
     };
-    const ctx = templateContext(
-      template,
-      { region: 'eu-west-1', account: '111122223333' },
-      {
-        Alarm: 'PayProbe-stripe-HandshakeFailing',
-      },
-    );
+    const ctx = templateContext(template, { region: 'eu-west-1', account: '111122223333' });
     expect(muteRulesFromTemplate(template, ctx)).toEqual([
       {
         name: 'Mute',
