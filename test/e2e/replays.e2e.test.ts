@@ -28,7 +28,8 @@ let env: ReplayEnvironment;
 beforeAll(async () => {
   env = await ReplayEnvironment.start({
     processors: FLEET,
-    synthesize: (file) => Template.fromStack(synthConfig(file).stacks[0] as never).toJSON() as CfnTemplate,
+    synthesize: (file, options) =>
+      Template.fromStack(synthConfig(file, options).stacks[0] as never).toJSON() as CfnTemplate,
     buildBundle: (handler, outDir) => buildBundle(handler, outDir),
   });
 }, 180_000);

@@ -29,8 +29,8 @@ import type { SnsNotification, SnsSubscriber } from './subscriber';
 
 export type PageTopic = 'critical' | 'warning' | 'other';
 
-/** Who published the notification. */
-export type PageSource = 'alarm' | 'diagnose' | 'other';
+/** Who published the notification: CloudWatch, the diagnose function, `payprobe page-test`, or another. */
+export type PageSource = 'alarm' | 'diagnose' | 'page-test' | 'other';
 
 export interface Page {
   /** Simulated time of the publish (epoch ms). */
@@ -134,6 +134,9 @@ export class PageCollector {
       body = JSON.parse(m.message) as Record<string, unknown>;
     } catch {
       body = undefined;
+    }
+    if (body?.schema === 'payprobe.notification/v1' && body.event === 'test') {
+      return { ...base, source: 'page-test', event: 'test', text: String(body.text ?? '') };
     }
     if (body?.schema === 'payprobe.notification/v1') {
       const doc = body as unknown as NotificationDocument;

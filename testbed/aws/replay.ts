@@ -8,7 +8,11 @@
  * A scenario is declarative: minutes of healthy probing after the deploy (the warm-up), then a timeline of
  * steps at minutes from the onset (change the CA bundle parameter, let a certificate expire, rotate a
  * credential), then how long to keep watching. `runReplay` returns the pages before the onset (the deploy's
- * own noise) and after it, with the time from onset to the first page.
+ * own noise) and after it, with the time from onset to the first page. A scenario with maintenance windows
+ * (minutes from the onset) gets its own stack, synthesized from the fleet's config plus those windows.
+ *
+ * The stack is also recorded in moto's CloudFormation with its outputs (./stack-record.ts), so the CLI finds
+ * the topics as it does in AWS (`payprobe page-test`).
  *
  *   const env = await ReplayEnvironment.start({ processors, synthesize, buildBundle });
  *   const result = await runReplay(env, {
@@ -28,12 +32,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ENV_PROCESSOR } from '../../lambdas/core/contract/env-names';
+import { DEFAULT_STACK_NAME } from '../../lambdas/core/contract/stack';
 import type { AlarmTransition } from './alarm-evaluator';
 import type { AlarmStateChangeEvent } from './alarm-events';
 import { type CfnTemplate, templateContext } from './alarm-model';
@@ -44,6 +50,7 @@ import { describePage, maxPagesPerProcessor, type Page, PageCollector, type Page
 import { type CliRun, ReplayFleet, ReplayWorld } from './replay-world';
 import { AwsSim, MOTO_ACCOUNT } from './sim';
 import { type StackFunction, stackFunctions, uncoveredReads } from './stack-functions';
+import { recordStack, resolvedOutputs } from './stack-record';
 import { startSubscriber } from './subscriber';
 
 const MIN = 60_000;
@@ -77,6 +84,19 @@ export interface Scenario {
   /** Minutes watched from the onset (the last evaluation is at onset + minutes). */
   readonly minutes: number;
   readonly timeline: readonly ReplayStep[];
+  /**
+   * Maintenance windows in the fleet's config (`maintenance:`), in minutes from the onset: the replay deploys a
+   * stack synthesized with them (its alarm mute rules, the diagnose function's windows). @default none
+   */
+  readonly maintenance?: readonly ReplayMaintenance[];
+}
+
+/** A one-off maintenance window of a scenario, in whole minutes from the onset (`from` may be negative). */
+export interface ReplayMaintenance {
+  readonly processors: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
 }
 
 /** A step at `minute` from the onset. */
@@ -140,12 +160,31 @@ export function intermittent(
 export interface ReplayEnvironmentOptions {
   /** The fleet's processor names. */
   readonly processors: readonly string[];
-  /** Synthesizes the stack for a config file (bundling skipped) and returns its template. */
-  readonly synthesize: (configFile: string) => CfnTemplate;
+  /**
+   * Synthesizes the stack for a config file (bundling skipped) and returns its template. `now` is the clock the
+   * config's maintenance windows are judged at (a replay's clock lies in the past; loadConfigFile's `now`).
+   */
+  readonly synthesize: (configFile: string, options: { readonly now?: number }) => CfnTemplate;
   /** Builds a handler's bundle into `outDir/index.js` as the stack does. */
   readonly buildBundle: (handler: 'probe' | 'diagnose', outDir: string) => Promise<unknown>;
   /** @default 'eu-west-1' */
   readonly region?: string;
+}
+
+/** The fleet's config with a scenario's maintenance windows, as epoch ms for `onset`. */
+export function maintenanceYaml(windows: readonly ReplayMaintenance[], onset: number): string {
+  if (windows.length === 0) return '';
+  const iso = (minute: number) => new Date(onset + minute * MIN).toISOString();
+  return [
+    'maintenance:',
+    ...windows.flatMap((w) => [
+      `  - processors: [${w.processors.join(', ')}]`,
+      `    start: ${iso(w.from)}`,
+      `    end: ${iso(w.to)}`,
+      `    reason: ${JSON.stringify(w.reason)}`,
+    ]),
+    '',
+  ].join('\n');
 }
 
 /** What a test file shares between replays: moto, the fleet, the synthesized template and the bundles. */
@@ -158,7 +197,23 @@ export class ReplayEnvironment {
     /** The fleet's config file, from which the template was synthesized. */
     readonly configFile: string,
     private readonly dir: string,
+    private readonly synthesize: ReplayEnvironmentOptions['synthesize'],
   ) {}
+
+  /**
+   * The config file and template of a replay: the shared ones, or for a scenario with maintenance windows the
+   * fleet's config plus the windows (times for `onset`), synthesized at the replay's clock `now`.
+   */
+  deployment(
+    scenario: Scenario,
+    onset: number,
+    now: number,
+  ): { readonly configFile: string; readonly template: CfnTemplate } {
+    if (!scenario.maintenance?.length) return { configFile: this.configFile, template: this.template };
+    const file = path.join(this.dir, `payprobe-${onset}-${scenario.name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
+    writeFileSync(file, `${this.fleet.configYaml()}${maintenanceYaml(scenario.maintenance, onset)}`);
+    return { configFile: file, template: this.synthesize(file, { now }) };
+  }
 
   static async start(options: ReplayEnvironmentOptions): Promise<ReplayEnvironment> {
     const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-replay-'));
@@ -181,8 +236,8 @@ export class ReplayEnvironment {
         options.buildBundle('probe', bundles.probe),
         options.buildBundle('diagnose', bundles.diagnose),
       ]);
-      const template = options.synthesize(configFile);
-      return new ReplayEnvironment(moto, fleet, template, bundles, configFile, dir);
+      const template = options.synthesize(configFile, {});
+      return new ReplayEnvironment(moto, fleet, template, bundles, configFile, dir, options.synthesize);
     } catch (e) {
       await Promise.all([moto?.stop(), fleet?.close()]);
       rmSync(dir, { recursive: true, force: true });
@@ -246,9 +301,10 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
   if (end > Date.now() - 5 * MIN)
     throw new Error(`${scenario.name}: a replay may simulate at most 2 h 55 min`);
 
+  const { configFile, template } = env.deployment(scenario, onset, deployAt);
   await env.moto.reset();
   await env.fleet.reset();
-  const world = new ReplayWorld(env.fleet, env.moto, env.configFile);
+  const world = new ReplayWorld(env.fleet, env.moto, configFile);
   const subscriber = await startSubscriber();
   const runtimes = new Map<string, LambdaFunctionRuntime>();
   const invocations: InvocationRecord[] = [];
@@ -267,19 +323,21 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
       collector?.sync(t.at);
     };
     sim = await AwsSim.create({
-      template: env.template,
+      template,
       aws: env.moto,
       subscriber,
       evaluator: { createdAt: deployAt },
-      percentileBucketSeconds: probingIntervalSeconds(env.template),
+      percentileBucketSeconds: probingIntervalSeconds(template),
       onStateChange,
     });
     const ctx = templateContext(
-      env.template,
+      template,
       { region: env.moto.region, account: MOTO_ACCOUNT },
       Object.fromEntries(sim.topics),
     );
-    const fns = stackFunctions(env.template, ctx).filter((f) => f.role !== 'other');
+    // The config lists no regions: one stack, named DEFAULT_STACK_NAME, as `cdk deploy` names it.
+    await recordStack(env.moto, DEFAULT_STACK_NAME, resolvedOutputs(template, ctx));
+    const fns = stackFunctions(template, ctx).filter((f) => f.role !== 'other');
     const uncovered = fns.flatMap((f) => uncoveredReads(f).map((r) => `${f.logicalId}: ${r}`));
     if (uncovered.length > 0) {
       throw new Error(
@@ -393,6 +451,7 @@ async function warmUp(moto: MotoServer): Promise<void> {
     new SQSClient(config),
     new SSMClient(config),
     new SecretsManagerClient(config),
+    new CloudFormationClient(config),
   ] as const;
   try {
     await Promise.all([
@@ -401,6 +460,7 @@ async function warmUp(moto: MotoServer): Promise<void> {
       clients[2].send(new ListQueuesCommand({})),
       clients[3].send(new DescribeParametersCommand({ MaxResults: 1 })),
       clients[4].send(new ListSecretsCommand({ MaxResults: 1 })),
+      clients[5].send(new ListStacksCommand({})),
     ]);
   } finally {
     for (const c of clients) c.destroy();
