@@ -8,7 +8,9 @@
  * - Anything else (OK after INSUFFICIENT_DATA, an alarm that is not payprobe's or names a processor this
  *   function does not know): nothing is published.
  * - Maintenance: no page for an ALARM of a processor inside one of its maintenance windows (the alarm's own
- *   notification is held by the window's mute rule), and no RESOLVED for an ALARM that began inside one.
+ *   notification is held by the window's mute rule), and no RESOLVED for an ALARM that began and ended inside
+ *   one. An ALARM that outlasts its window was paged when the window closed (the mute rule runs the held
+ *   action then), so its recovery gets a RESOLVED.
  *
  * The alarm's own SNS action pages regardless: this adds the diagnosis, it is never the only page.
  */
@@ -111,7 +113,8 @@ export async function handleAlarmEvent(event: unknown, deps: DiagnoseDeps): Prom
   }
   if (alarm.state.value === 'OK' && alarm.previousState.value === 'ALARM') {
     const hold = held(alarm.previousState.timestamp);
-    if (hold) {
+    const okAt = parseAlarmTime(alarm.state.timestamp)?.getTime() ?? Date.parse(alarm.time);
+    if (hold && okAt < hold.end) {
       return ignored(
         deps,
         `alarm ${alarm.alarmName}: its ALARM began in maintenance[${hold.window.index}] (${hold.window.reason}) and was never paged: no RESOLVED`,

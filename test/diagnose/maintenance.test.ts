@@ -1,7 +1,7 @@
 /**
  * The diagnose Lambda and maintenance windows: it reacts to alarm state changes, which a CloudWatch mute rule
  * does not stop, so it must know the windows itself. No page for an ALARM inside a window of its processor, no
- * RESOLVED for an ALARM that began inside one; outside, and for other processors, pages as usual. The windows
+ * RESOLVED for an ALARM that began and ended inside one; outside, and for other processors, pages as usual. The windows
  * come from the environment the stack sets (PAYPROBE_MAINTENANCE).
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -73,10 +73,10 @@ test('the same ALARM after the window, or for a processor outside it, pages', as
   expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
 });
 
-test('no RESOLVED for an ALARM that began inside the window; a RESOLVED for one paged before it', async () => {
+test('no RESOLVED for an ALARM that began and ended inside the window; a RESOLVED for one paged before or after it', async () => {
   const inside = await handleAlarmEvent(
     alarmEvent('PayProbe-stripe-HandshakeFailing', 'OK', 'ALARM', {
-      state: '2025-03-01T11:30:00.000+0000',
+      state: '2025-03-01T10:40:00.000+0000',
       previous: '2025-03-01T10:10:00.000+0000',
     }),
     deps(),
@@ -85,6 +85,17 @@ test('no RESOLVED for an ALARM that began inside the window; a RESOLVED for one 
     action: 'ignored',
     reason: expect.stringMatching(/was never paged: no RESOLVED/),
   });
+  expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  // Still in ALARM when the window closed at 11:00: the mute rule ran the held ALARM action then, so on-call
+  // was paged and must hear of the recovery.
+  const outlasted = await handleAlarmEvent(
+    alarmEvent('PayProbe-stripe-HandshakeFailing', 'OK', 'ALARM', {
+      state: '2025-03-01T11:30:00.000+0000',
+      previous: '2025-03-01T10:10:00.000+0000',
+    }),
+    deps(),
+  );
+  expect(outlasted).toMatchObject({ action: 'published', subject: expect.stringMatching(/^\[RESOLVED\]/) });
   const before = await handleAlarmEvent(
     alarmEvent('PayProbe-stripe-HandshakeFailing', 'OK', 'ALARM', {
       state: '2025-03-01T10:30:00.000+0000',
