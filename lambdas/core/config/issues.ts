@@ -174,6 +174,21 @@ function plainOptionIssues(issue: z.core.$ZodIssue, union: unknown): z.core.$Zod
   return nested;
 }
 
+/**
+ * For an object that is not a reference, in a union with an object shape (proxy: env | none | { url, ... }):
+ * the issues of the one option the object matched at its top level (its errors are all about nested
+ * fields), so a missing or bad nested field is named; undefined when no single option fits.
+ */
+function objectOptionIssues(
+  issue: z.core.$ZodIssue,
+  obj: Record<string, unknown>,
+): z.core.$ZodIssue[] | undefined {
+  const errors = (issue as { errors?: z.core.$ZodIssue[][] }).errors;
+  if (!errors || Object.keys(obj).some((k) => REF_KEYS.includes(k))) return undefined;
+  const fitting = errors.filter((list) => list.length > 0 && list.every((n) => n.path.length > 0));
+  return fitting.length === 1 ? fitting[0] : undefined;
+}
+
 /** Explains every zod issue against the schema and the data that failed it. */
 export function explainIssues(error: z.core.$ZodError, schema: unknown, data: unknown): RawIssue[] {
   return error.issues.flatMap((issue) => explain(issue, schema, data));
@@ -220,6 +235,11 @@ function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIs
           },
         ];
       }
+      // An object in a union with one object shape that has all its fields (proxy: env | none | { url, ... }):
+      // explain it against that shape, so a missing or bad nested field is named.
+      const objectIssues = obj ? objectOptionIssues(issue, obj) : undefined;
+      if (objectIssues)
+        return objectIssues.flatMap((n) => explain({ ...n, path: [...path, ...n.path] }, schema, data));
       // A plain value (not a reference object) in a value-or-reference field: explain it against the plain
       // shape, e.g. minVersion "TLSv9" gets the allowed versions, a bad pin its expected form.
       const plainIssues = obj || value === undefined ? undefined : plainOptionIssues(issue, sub);

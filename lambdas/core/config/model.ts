@@ -14,6 +14,8 @@ import {
   ConfigSchema,
   type Credentials,
   type ExpectBody,
+  type NetworkSettings,
+  type ProxySettings,
   type RawConfig,
   type RawProcessor,
   type RevocationMode,
@@ -96,9 +98,25 @@ export interface ProcessorConfig {
     readonly clientCertExpiryWarningDays: number;
   };
   readonly auth?: ResolvedAuth;
+  /**
+   * The gateway's forward proxy: settings, or `env` (HTTPS_PROXY/NO_PROXY at probe time); absent when the
+   * processor is probed directly (`none`, or nothing set).
+   */
+  readonly proxy?: ProxySettings | 'env';
+  /** Where the deployed probe runs (CDK only): the integration's VPC, subnets and security groups. */
+  readonly network?: ResolvedNetwork;
   readonly alarms: AlarmSettings;
   /** Directory of the config file: `{ file }` references are relative to it. */
   readonly baseDir: string;
+}
+
+/** A complete VPC placement (model.ts refuses a half-specified one). */
+export interface ResolvedNetwork {
+  readonly vpc: {
+    readonly vpcId: string;
+    readonly subnetIds: readonly string[];
+    readonly securityGroupIds: readonly string[];
+  };
 }
 
 export interface LoadedConfig {
@@ -145,6 +163,9 @@ function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
   const seen = new Map<string, number>();
   const baseDir = path.dirname(path.resolve(file));
   const out: ProcessorConfig[] = [];
+  const defaultNetwork = raw.defaults?.network;
+  const defaultProblem = defaultNetwork ? networkProblem(defaultNetwork) : undefined;
+  if (defaultProblem) issues.push({ file, path: 'defaults.network.vpc', message: defaultProblem });
   raw.processors.forEach((p, i) => {
     const at = (field: string) => `processors[${i}]${field ? `.${field}` : ''}`;
     const prev = seen.get(p.name);
@@ -223,6 +244,12 @@ function resolveProcessor(
       `${tls.maxVersion} is below tls.minVersion ${minVersion}${tls.minVersion === undefined ? ' (the default)' : ''}: no TLS version is left, so every probe would fail; raise tls.maxVersion to at least ${minVersion} or lower tls.minVersion`,
     );
   }
+  const proxy = p.proxy ?? d.proxy;
+  if (p.network) {
+    const problem = networkProblem(p.network);
+    if (problem) report('network.vpc', problem);
+  }
+  const network = resolveNetwork(p.network ?? d.network);
   return {
     name: p.name,
     ...(p.preset !== undefined ? { preset: p.preset } : {}),
@@ -242,6 +269,8 @@ function resolveProcessor(
       clientCertExpiryWarningDays: tls.clientCertExpiryWarningDays ?? warnDays,
     },
     ...resolveAuth(p.auth, preset, report),
+    ...(proxy !== undefined && proxy !== 'none' ? { proxy } : {}),
+    ...(network ? { network } : {}),
     alarms: { ...d.alarms, ...p.alarms },
     baseDir,
   };
@@ -256,6 +285,35 @@ function unknownPreset(name: string): string {
     suggest(name, PRESET_NAMES) ??
     (lower.length >= 4 ? PRESET_NAMES.find((n) => n.startsWith(lower)) : undefined);
   return `unknown preset ${JSON.stringify(shown)}: expected one of ${PRESET_NAMES.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+}
+
+const VPC_FIELDS = ['vpcId', 'subnetIds', 'securityGroupIds'] as const;
+
+/**
+ * A VPC placement is all or nothing: the functions need the VPC, at least one subnet and one security group.
+ * What is wrong with a half-specified one (naming what is missing), so synthesis stops before anything is
+ * deployed in the wrong place; undefined when it is complete.
+ */
+export function networkProblem(n: NetworkSettings): string | undefined {
+  const missing = VPC_FIELDS.filter((f) => {
+    const value = n.vpc[f];
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  });
+  if (missing.length === 0) return undefined;
+  return `half-specified VPC placement: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing; a probe in a VPC needs vpcId, subnetIds (private subnets with a route to the processor: NAT or the gateway's egress) and securityGroupIds (allowing outbound HTTPS), or remove network to run outside a VPC`;
+}
+
+/** A complete placement, de-duplicated; undefined for none or a half-specified one (reported apart). */
+function resolveNetwork(n: NetworkSettings | undefined): ResolvedNetwork | undefined {
+  if (!n || networkProblem(n) !== undefined) return undefined;
+  const v = n.vpc;
+  return {
+    vpc: {
+      vpcId: v.vpcId as string,
+      subnetIds: [...new Set(v.subnetIds)],
+      securityGroupIds: [...new Set(v.securityGroupIds)],
+    },
+  };
 }
 
 function resolveAuth(

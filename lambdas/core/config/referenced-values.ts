@@ -8,7 +8,7 @@
  * None of these values is a secret, but they may be long or not what was meant (a whole JSON document in the
  * wrong parameter): messages quote a value only when it is short and printable (`shortValue`).
  */
-import { LIMITS, PIN, TLS_VERSIONS, type TlsVersion } from './schema';
+import { LIMITS, PIN, proxyUrlProblem, TLS_VERSIONS, type TlsVersion } from './schema';
 
 /** The outcome of checking a value read from a reference: the value to use, or what is wrong with it. */
 export type Checked<T> =
@@ -101,4 +101,18 @@ export function checkScope(s: string): Checked<string> {
   return /^[\x20-\x7e]*$/.test(v)
     ? { ok: true, value: v }
     : { ok: false, problem: 'does not hold an OAuth scope (one line of printable ASCII)' };
+}
+
+/**
+ * proxy.url: http:// or https://, host and port only, no user info. The value is never quoted: a proxy URL
+ * read from the wrong parameter could carry a password.
+ */
+export function checkProxyUrl(s: string): Checked<URL> {
+  const v = s.trim();
+  const long = tooLong(v, LIMITS.url, 'a proxy URL');
+  if (long && !long.ok) return long;
+  const problem = proxyUrlProblem(v);
+  return problem === undefined
+    ? { ok: true, value: new URL(v) }
+    : { ok: false, problem: `does not hold a usable proxy URL: ${problem}` };
 }

@@ -30,6 +30,7 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'auth.credentials.password',
   'auth.credentials.value',
   'auth.credentials.clientSecret',
+  'proxy.credentials.password',
 ]);
 
 const REFERENCE_KINDS = ['secretsManager', 'ssm', 'env', 'file'] as const;
@@ -71,6 +72,14 @@ function walk(schema: unknown, value: unknown, field: string, out: ConfigReferen
     const option = (def.options as unknown[]).find((o) =>
       matchesDiscriminator(o, def.discriminator as string, value),
     );
+    if (option) walk(option, value, field, out);
+  } else if (def?.type === 'union' && isPlainObject(value)) {
+    // A union with an object shape among plain values (proxy: env | none | { url, ... }): the object option
+    // whose fields hold all of the value's.
+    const option = (def.options as unknown[]).find((o) => {
+      const shape = defOf(unwrap(o))?.shape as Record<string, unknown> | undefined;
+      return shape !== undefined && Object.keys(value).every((k) => k in shape);
+    });
     if (option) walk(option, value, field, out);
   } else if (def?.type === 'array' && Array.isArray(value)) {
     value.forEach((item, i) => {

@@ -215,6 +215,90 @@ const CredentialsSchema = z.discriminatedUnion('type', [
 ]);
 export type Credentials = z.infer<typeof CredentialsSchema>;
 
+/**
+ * What is wrong with a forward-proxy URL, or undefined when it is usable: http:// or https:// (TLS to the
+ * proxy itself), a host and optionally a port, nothing else. User info is refused: credentials are references
+ * (`proxy.credentials`), never text in a URL that is printed, logged and fingerprinted. Shared by the schema
+ * (a plain URL) and the engine (a referenced one, read at probe time).
+ */
+export function proxyUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return 'not a URL (expected http://host:port or https://host:port)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `scheme ${url.protocol} is not supported for a proxy (http:// or https://)`;
+  if (url.username !== '' || url.password !== '')
+    return 'holds credentials: put them in proxy.credentials as references (username, password), never in the URL';
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '')
+    return 'has a path, query or fragment: a forward proxy URL is only scheme, host and port (http://proxy.internal:3128)';
+  return undefined;
+}
+
+/**
+ * The gateway's forward proxy (HTTP CONNECT): `{ url, credentials?, ca? }`, or `env` for HTTPS_PROXY /
+ * NO_PROXY from the environment of the process that probes (the CLI on the gateway host; a deployed Lambda
+ * has none unless set), or `none` to connect directly (a processor overriding a default proxy).
+ */
+export const ProxySchema = z.union([
+  z.enum(['env', 'none']),
+  z.strictObject({
+    /** http://host:port or https://host:port (TLS to the proxy); a reference is checked when read. */
+    url: valueOrRef(
+      z.string().check(
+        atMost(LIMITS.url, 'a proxy URL'),
+        urlHost,
+        z.refine((s) => s.length > LIMITS.url || proxyUrlProblem(s) === undefined, {
+          error: (issue) => proxyUrlProblem(String(issue.input)) ?? 'not a proxy URL',
+        }),
+      ),
+    ),
+    /** Basic credentials sent only to the proxy, in Proxy-Authorization on the CONNECT request. */
+    credentials: z.optional(
+      z.strictObject({
+        username: valueOrRef(z.string().check(z.minLength(1), atMost(LIMITS.text, 'a user name'))),
+        password: SecretRefSchema,
+      }),
+    ),
+    /** Extra trust for an https:// proxy's own certificate (PEM); default: Node's public roots. */
+    ca: z.optional(SecretRefSchema),
+  }),
+]);
+export type ProxySettings = Exclude<z.infer<typeof ProxySchema>, string>;
+
+/** AWS ids as CloudFormation takes them. */
+export const AWS_ID = {
+  vpc: /^vpc-[0-9a-f]{8,17}$/,
+  subnet: /^subnet-[0-9a-f]{8,17}$/,
+  securityGroup: /^sg-[0-9a-f]{8,17}$/,
+} as const;
+
+/**
+ * Where the probe function runs (CDK only; the CLI probes from wherever it runs): the integration's VPC, its
+ * subnets (private: the functions get no public IP) and security groups. All three ids are needed; model.ts
+ * names the missing ones.
+ */
+const NetworkSchema = z.strictObject({
+  vpc: z.strictObject({
+    vpcId: z.optional(z.string().check(z.regex(AWS_ID.vpc, 'a VPC id, e.g. vpc-0abc12345def67890'))),
+    subnetIds: z.optional(
+      z
+        .array(z.string().check(z.regex(AWS_ID.subnet, 'a subnet id, e.g. subnet-0abc12345def67890')))
+        .check(atMostItems(LIMITS.list, 'subnets')),
+    ),
+    securityGroupIds: z.optional(
+      z
+        .array(
+          z.string().check(z.regex(AWS_ID.securityGroup, 'a security group id, e.g. sg-0abc12345def67890')),
+        )
+        .check(atMostItems(LIMITS.list, 'security groups')),
+    ),
+  }),
+});
+export type NetworkSettings = z.infer<typeof NetworkSchema>;
+
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 
 /**
@@ -338,6 +422,10 @@ const ProbeSettingsShape = {
       ),
   ),
   tls: z.optional(TlsSchema),
+  /** The gateway's forward proxy; a processor's setting replaces the default's whole. */
+  proxy: z.optional(ProxySchema),
+  /** The VPC placement of the deployed probe; a processor's setting replaces the default's whole. */
+  network: z.optional(NetworkSchema),
   alarms: z.optional(AlarmsSchema),
 };
 

@@ -3,11 +3,16 @@
  * Contract: docs/contracts.md "Failure classes". Never rename a class; add only.
  */
 
-export const STAGES = ['config', 'dns', 'connect', 'tls', 'auth', 'http'] as const;
+/** In the order a probe goes through them; `proxy` (the gateway's forward proxy) comes before the processor's own. */
+export const STAGES = ['config', 'proxy', 'dns', 'connect', 'tls', 'auth', 'http'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Every failure class and the stage it belongs to. */
 export const FAILURE_CLASSES = {
+  PROXY_CONNECT_FAILED: 'proxy',
+  PROXY_AUTH_REQUIRED: 'proxy',
+  PROXY_REFUSED: 'proxy',
+  PROXY_TIMEOUT: 'proxy',
   DNS_FAILURE: 'dns',
   CONNECT_REFUSED: 'connect',
   CONNECT_TIMEOUT: 'connect',
@@ -41,6 +46,18 @@ export const WARNING_CLASSES = [
   'REVOCATION_UNKNOWN',
 ] as const;
 export type WarningClass = (typeof WARNING_CLASSES)[number];
+
+/**
+ * The stages the HandshakeFailure metric counts (and so the HandshakeFailing alarm pages for): the TLS
+ * handshake, and the proxy tunnel before it. A proxy that gives no tunnel leaves the integration as dead as
+ * a failed handshake does, so it pages the same way (docs/lambda.md "Metrics").
+ */
+export const HANDSHAKE_STAGES: readonly Stage[] = ['proxy', 'tls'];
+
+/** Whether a run that failed at `stage` counts as a HandshakeFailure. */
+export function isHandshakeStage(stage: Stage | null): boolean {
+  return stage !== null && HANDSHAKE_STAGES.includes(stage);
+}
 
 export function stageOf(cls: FailureClass): Stage {
   return FAILURE_CLASSES[cls];

@@ -17,6 +17,11 @@ export interface EngineDeps {
    * the engine decides when a kept token is used (lambdas/core/engine/token-cache.ts). @default none
    */
   readonly tokens?: TokenStore;
+  /**
+   * The environment a `proxy: env` processor reads its proxy from (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Probes one processor. Resolves with a result for every failing processor; throws only for a bug. */

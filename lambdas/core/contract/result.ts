@@ -9,9 +9,18 @@ import type { Redactor } from '../text/redact';
 import { type FailureClass, type Stage, stageOf, type WarningClass } from './classes';
 
 export interface Timings {
-  /** Milliseconds spent resolving the name; null when the stage was not reached. */
+  /**
+   * Milliseconds spent resolving the name; null when the stage was not reached. Through a proxy, the proxy's
+   * name (the proxy resolves the processor's).
+   */
   readonly dnsMs: number | null;
+  /** The TCP connection to the processor, or through a proxy to the proxy (a part of proxyMs). */
   readonly connectMs: number | null;
+  /**
+   * Only when the run went through a forward proxy: from dialling the proxy to its answer to CONNECT (the
+   * time to a tunnel; null when the proxy stage was not reached).
+   */
+  readonly proxyMs?: number | null;
   readonly tlsMs: number | null;
   /** From sending the authenticated request to the first response byte. */
   readonly firstByteMs: number | null;
@@ -77,6 +86,8 @@ export interface ProbeResult {
   readonly timings: Timings;
   readonly tls: TlsInfo | null;
   readonly http: { readonly status: number | null } | null;
+  /** Only when the run went through a forward proxy: the proxy's URL (never with credentials). */
+  readonly proxy?: { readonly url: string };
   /** ISO 8601 start time. */
   readonly startedAt: string;
   /**
