@@ -11,7 +11,7 @@
  */
 import { DAY_MS } from '../lambdas/core/checks/expiry';
 import type { ProcessorConfig, ResolvedAuth } from '../lambdas/core/config/load';
-import type { Credentials, ExpectBody, SecretRef } from '../lambdas/core/config/schema';
+import type { Credentials, ExpectBody, ProxySettings, SecretRef } from '../lambdas/core/config/schema';
 import type { ProbeDeps } from '../lambdas/core/engine/probe';
 import { MemorySecrets } from './memory-secrets';
 import { createPki, type Issued, type TestPki } from './pki';
@@ -29,6 +29,13 @@ import {
   type PresetSimOptions,
   presetHandler,
 } from './processors/preset-sims';
+import {
+  type HostileProxy,
+  type HostileProxyKind,
+  type HostileProxyOptions,
+  startHostileProxy,
+} from './proxies/hostile';
+import { type RunningProxy, startTinyproxy, type TinyproxyOptions } from './proxies/tinyproxy';
 
 export {
   type ExpectedCredentials,
@@ -46,6 +53,18 @@ export {
   type PresetSimName,
   type PresetSimOptions,
 } from './processors/preset-sims';
+export {
+  HOSTILE_PROXY_KINDS,
+  type HostileProxy,
+  type HostileProxyKind,
+  type HostileProxyOptions,
+} from './proxies/hostile';
+export {
+  type RunningProxy,
+  TINYPROXY_MISSING,
+  type TinyproxyOptions,
+  tinyproxyPath,
+} from './proxies/tinyproxy';
 
 /** A stand-in for a preset's processor (processors/preset-sims.ts) on 127.0.0.1, with its controls. */
 export interface PresetStandIn extends PresetSimControl {
@@ -79,6 +98,8 @@ export interface ProcessorOptions {
   readonly expectStatus?: readonly number[];
   /** auth.expectBody for the request. @default none */
   readonly expectBody?: ExpectBody;
+  /** The forward proxy to probe through (proxySettings() builds one). @default none */
+  readonly proxy?: ProcessorConfig['proxy'];
 }
 
 export interface TestbedOptions {
@@ -208,6 +229,7 @@ export class Testbed {
         ...o.tls,
       },
       ...(auth ? { auth } : {}),
+      ...(o.proxy ? { proxy: o.proxy } : {}),
       alarms: {},
       baseDir: process.cwd(),
     };
@@ -242,6 +264,40 @@ export class Testbed {
       ...(credentials ? { credentials } : {}),
       expectStatus: o.expectStatus ?? [200],
       ...(o.expectBody ? { expectBody: o.expectBody } : {}),
+    };
+  }
+
+  /** Starts a real tinyproxy on loopback (an Error with the install hint when it is not installed). */
+  async tinyproxy(options: TinyproxyOptions = {}): Promise<RunningProxy> {
+    const p = await startTinyproxy(options);
+    this.closers.push(p.close);
+    return p;
+  }
+
+  /** Starts a hand-built proxy that misbehaves in one way (proxies/hostile.ts). */
+  async hostileProxy(kind: HostileProxyKind, options: HostileProxyOptions = {}): Promise<HostileProxy> {
+    const p = await startHostileProxy(kind, options);
+    this.closers.push(p.close);
+    return p;
+  }
+
+  /** `proxy` settings for a processor: the proxy's URL, credentials and CA stored in this testbed's secrets. */
+  proxySettings(
+    proxy: RunningProxy | string,
+    o: { credentials?: { username: string; password: string }; ca?: string } = {},
+  ): ProxySettings {
+    const id = `proxy-${++this.counter}`;
+    return {
+      url: typeof proxy === 'string' ? proxy : proxy.url,
+      ...(o.credentials
+        ? {
+            credentials: {
+              username: o.credentials.username,
+              password: this.secrets.put(`testbed/${id}/password`, o.credentials.password, 'v1'),
+            },
+          }
+        : {}),
+      ...(o.ca !== undefined ? { ca: this.secrets.put(`testbed/${id}/ca`, o.ca, 'v1') } : {}),
     };
   }
 

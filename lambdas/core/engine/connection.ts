@@ -2,18 +2,22 @@
  * One verified connection to a target, composed from the phases in order: DNS (connect.ts), then TCP and
  * the TLS handshake (tls.ts), then reading and verifying the chain (chain.ts, verify.ts) and, on the main
  * endpoint, its revocation status (revocation.ts). The main endpoint's first connection records its
- * timings, chain and warnings into the run; later connections (a token endpoint, a reconnect) do not. A proxy phase slots in between DNS and TLS: it would return the
- * tunnel as a TlsTransport `{ socket }` for the handshake to wrap (docs/engine.md "How a probe runs").
+ * timings, chain and warnings into the run; later connections (a token endpoint, a reconnect) do not.
+ * Through a forward proxy, the proxy phase (proxy.ts) replaces DNS and TCP: it opens a CONNECT tunnel, which
+ * the handshake wraps as a TlsTransport `{ socket }`, and failures after it name both hops (docs/engine.md
+ * "Through a forward proxy").
  */
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
-import { peerChain } from './chain';
+import { type ChainCert, peerChain } from './chain';
 import { connectTcp, resolveTarget } from './connect';
 import type { Inputs } from './inputs';
+import { openTunnel, routeText } from './proxy';
+import { proxyFor, type ResolvedProxy } from './proxy-inputs';
 import { checkRevocation } from './revocation';
 import { Fail, type RunState } from './run-state';
 import type { Target } from './target';
-import { handshake, secureContext } from './tls';
+import { handshake, secureContext, type TlsTransport } from './tls';
 import type { Classified } from './tls-errors';
 import { recordHandshake, verifyChain } from './verify';
 
@@ -43,17 +47,31 @@ export async function open(
   record = true,
 ): Promise<Conn> {
   const main = target.main && record;
+  const proxy = proxyFor(inputs.proxy, target.url);
+  const route = proxy ? ` (${routeText(proxy, target)})` : '';
   const where = target.main ? '' : `token endpoint ${target.url.host}: `;
-  const fail = (c: Classified) => new Fail(c.class, `${where}${c.detail}`);
+  const fail = (c: Classified) => new Fail(c.class, `${where}${c.detail}${route}`);
+  if (proxy && main) run.proxy = { url: proxy.shown, route: routeText(proxy, target) };
 
-  const tDns = run.clock();
-  const dial = await resolveTarget(run, target, fail);
-  if (main) run.timings.dnsMs = run.clock() - tDns;
+  let transport: TlsTransport;
+  if (proxy) {
+    const tunnel = await openTunnel(run, target, proxy, main);
+    transport = { socket: tunnel };
+  } else {
+    const tDns = run.clock();
+    transport = { dial: await resolveTarget(run, target, fail) };
+    if (main) run.timings.dnsMs = run.clock() - tDns;
+  }
 
   if (target.url.protocol === 'http:') {
-    const tConnect = run.clock();
-    const tcp = await connectTcp(run, dial, fail);
-    if (main) run.timings.connectMs = run.clock() - tConnect;
+    let tcp: net.Socket;
+    if ('socket' in transport) {
+      tcp = transport.socket as net.Socket;
+    } else {
+      const tConnect = run.clock();
+      tcp = await connectTcp(run, transport.dial, fail);
+      if (main) run.timings.connectMs = run.clock() - tConnect;
+    }
     let late: unknown;
     tcp.on('error', (e) => {
       late ??= e;
@@ -69,21 +87,22 @@ export async function open(
     };
   }
 
-  // TCP then TLS on one socket. The secure context comes from the cache, before anything is dialled (built
-  // there when the material is new, so neither clock includes it).
+  // TCP then TLS on one socket (or TLS inside the tunnel). The secure context comes from the cache, before
+  // anything is dialled (built there when the material is new, so neither clock includes it).
   const context = secureContext(run, inputs, clientCertSent);
   const tConnect = run.clock();
   let tTls = 0;
   const { socket, peer, staple, ticketSeen } = await handshake(
     run,
     target,
-    { dial },
+    transport,
     context,
     clientCertSent,
     fail,
     () => {
       tTls = run.clock();
-      if (main) run.timings.connectMs = tTls - tConnect;
+      // Through a proxy, connectMs is the TCP connection to the proxy (proxy.ts).
+      if (main && !proxy) run.timings.connectMs = tTls - tConnect;
     },
   );
   if (main) run.timings.tlsMs = run.clock() - tTls;
@@ -100,7 +119,11 @@ export async function open(
   const protocol = socket.getProtocol();
   const chain = peerChain(socket, peer);
   if (main) recordHandshake(run, socket, chain);
-  verifyChain(run, socket, chain, peer, target, inputs.pins, fail);
+  try {
+    verifyChain(run, socket, chain, peer, target, inputs.pins, fail);
+  } catch (err) {
+    throw proxy ? interceptionHint(err, chain, proxy, target) : err;
+  }
   if (main) await checkRevocation(run, chain, staple);
   return {
     socket,
@@ -123,4 +146,24 @@ function closeWithoutAlert(): Error {
 
 export function isCloseWithoutAlert(err: unknown): boolean {
   return (err as { closedByPeer?: unknown } | undefined)?.closedByPeer === true;
+}
+
+/**
+ * Through a proxy, an untrusted chain most often means the proxy inspects TLS: it terminates the connection
+ * and re-signs the processor's certificate with its own CA. The detail then names that issuer.
+ */
+function interceptionHint(
+  err: unknown,
+  chain: readonly ChainCert[],
+  proxy: ResolvedProxy,
+  target: Target,
+): unknown {
+  if (!(err instanceof Fail) || err.cls !== 'CERT_UNTRUSTED') return err;
+  const top = chain[chain.length - 1];
+  if (!top) return err;
+  const issuer = top.described.issuer;
+  return new Fail(
+    'CERT_UNTRUSTED',
+    `${err.detail}; the issuer ${issuer} looks like a TLS-interception CA in the path: the proxy ${proxy.shown} (or a device behind it) re-signs ${target.identity}'s certificate with its own CA. If the gateway trusts that CA, add it to tls.ca (pins will then fail by design); otherwise have the proxy pass ${target.identity} through uninspected`,
+  );
 }

@@ -26,6 +26,7 @@ import {
 } from '../config/schema';
 import { describeRef, isSecretRef, type ResolvedValue, SecretError } from '../secrets/resolver';
 import { publicFingerprint, publicUrl, secretFingerprint } from './fingerprints';
+import { type ProxyChoice, resolveProxy } from './proxy-inputs';
 import { bounded, Fail, type RunState } from './run-state';
 
 /** Everything a run connects and authenticates with, as read on this run. */
@@ -43,6 +44,8 @@ export interface Inputs {
   /** auth.request.path as read (a referenced one checked to start with /). */
   readonly requestPath?: string;
   readonly creds?: ResolvedCredentials;
+  /** The forward proxy setting as read on this run (proxy-inputs.ts); absent for direct connections. */
+  readonly proxy?: ProxyChoice;
 }
 
 export type ResolvedCredentials =
@@ -184,6 +187,7 @@ async function readAll(run: RunState): Promise<Inputs> {
   const passphrase = await secretField('tls.clientKeyPassphrase', p.tls.clientKeyPassphrase);
   const scope = await referencedField('auth.credentials.scope', oauth?.scope, checkScope, publicFingerprint);
   const creds = await resolveCredentials(p.auth?.credentials, secretField, publicField, { tokenUrl, scope });
+  const proxy = await resolveProxy(run, { secret: secretField, public: publicField });
   return {
     url,
     servername,
@@ -197,6 +201,7 @@ async function readAll(run: RunState): Promise<Inputs> {
     ...(pins !== undefined ? { pins } : {}),
     ...(requestPath !== undefined ? { requestPath } : {}),
     creds,
+    ...(proxy ? { proxy } : {}),
   };
 }
 

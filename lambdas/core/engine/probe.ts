@@ -25,6 +25,7 @@ import { type Conn, open } from './connection';
 import { credentialHeaders, sendConfiguredRequest } from './http';
 import { type Inputs, resolveInputs } from './inputs';
 import { oauthExchange } from './oauth';
+import type { ProxyEnvironment } from './proxy-env';
 import { Fail, RunState } from './run-state';
 import { settle } from './settle';
 import { type Target, targetOf } from './target';
@@ -68,6 +69,8 @@ export interface ProbeDeps {
    * per-process one. @default none: every run requests a token
    */
   readonly tokens?: TokenStore;
+  /** The environment `proxy: env` reads (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). @default process.env */
+  readonly env?: ProxyEnvironment;
 }
 
 export interface ProbeManyOptions {
@@ -156,16 +159,27 @@ function result(run: RunState, failure: Fail | undefined): ProbeResult {
     run.warn('SLOW_RESPONSE', `total ${totalMs} ms is above slowResponseMs ${p.slowResponseMs} ms`);
   }
   const cls = failure?.cls ?? null;
+  const stage = cls ? stageOf(cls) : null;
+  // Through a proxy, every failure after the tunnel names both hops (connection.ts adds them to the
+  // connection's own failures; the request's are named here).
+  const route = run.proxy?.route;
+  const detail =
+    failure && route && stage !== 'proxy' && stage !== 'config' && !failure.detail.includes(route)
+      ? `${failure.detail} (${route})`
+      : failure?.detail;
   return {
     processor: p.name,
     ok: !failure,
-    stage: cls ? stageOf(cls) : null,
+    stage,
     class: cls,
-    detail: failure ? run.redact(failure.detail) : null,
+    detail: detail !== undefined ? run.redact(detail) : null,
     warnings: run.warnings.map((w) => ({ ...w, detail: run.redact(w.detail) })),
     timings: {
       dnsMs: roundOrNull(run.timings.dnsMs),
       connectMs: roundOrNull(run.timings.connectMs),
+      ...(run.proxy || run.timings.proxyMs !== null || failure?.cls.startsWith('PROXY_')
+        ? { proxyMs: roundOrNull(run.timings.proxyMs) }
+        : {}),
       tlsMs: roundOrNull(run.timings.tlsMs),
       firstByteMs: roundOrNull(run.timings.firstByteMs),
       settleMs: roundOrNull(run.timings.settleMs),
@@ -181,6 +195,7 @@ function result(run: RunState, failure: Fail | undefined): ProbeResult {
         }
       : null,
     http: run.httpAttempted ? { status: run.status } : null,
+    ...(run.proxy ? { proxy: { url: run.proxy.url } } : {}),
     startedAt: run.startedAt,
     inputs: { ...run.inputs },
   };

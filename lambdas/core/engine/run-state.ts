@@ -23,10 +23,11 @@ export class Fail extends Error {
   }
 }
 
-/** The phases with a time limit of their own. */
-export type Phase = 'dns' | 'connect' | 'tls' | 'http';
+/** The phases with a time limit of their own (`proxy`: the proxy's answer to CONNECT). */
+export type Phase = 'proxy' | 'dns' | 'connect' | 'tls' | 'http';
 
 const TIMEOUT_CLASS: Record<Phase, FailureClass> = {
+  proxy: 'PROXY_TIMEOUT',
   dns: 'DNS_FAILURE',
   connect: 'CONNECT_TIMEOUT',
   tls: 'TLS_HANDSHAKE_TIMEOUT',
@@ -43,6 +44,8 @@ export interface Limit {
 export interface Timings {
   dnsMs: number | null;
   connectMs: number | null;
+  /** Through a proxy: from dialling it to its answer to CONNECT. */
+  proxyMs: number | null;
   tlsMs: number | null;
   firstByteMs: number | null;
   /** The post-handshake check of a handshake-only probe (settle.ts): not part of the other figures. */
@@ -67,10 +70,16 @@ export class RunState {
   readonly timings: Timings = {
     dnsMs: null,
     connectMs: null,
+    proxyMs: null,
     tlsMs: null,
     firstByteMs: null,
     settleMs: null,
   };
+  /**
+   * Set when the main endpoint is reached through a forward proxy: its public URL, and both hops in words
+   * (`through proxy http://proxy:3128 to api.example.com:443`) for the details of later failures.
+   */
+  proxy: { readonly url: string; readonly route: string } | null = null;
   tls: TlsRecord | null = null;
   /** The configured request's status (the token response's until the request is sent). */
   status: number | null = null;
