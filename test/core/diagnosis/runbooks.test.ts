@@ -127,6 +127,10 @@ describe('runbooks are specific to their class', () => {
     ['CERT_HOSTNAME_MISMATCH', /subjectAltName/],
     ['CERT_PIN_MISMATCH', /openssl dgst -sha256 -binary/],
     ['DNS_FAILURE', /dig /],
+    ['PROXY_CONNECT_FAILED', /curl .*-x \{proxy\}/],
+    ['PROXY_AUTH_REQUIRED', /Proxy-Authenticate/],
+    ['PROXY_REFUSED', /X-Squid-Error/],
+    ['PROXY_TIMEOUT', /time_appconnect/],
     ['CONFIG_ERROR', /describe-secret/],
   ] as const)('%s confirms with %s', (cls, pattern) => {
     expect(
@@ -207,9 +211,11 @@ describe('alarm guides', () => {
     }
   });
 
-  test('the handshake alarm maps to exactly the tls-stage failure classes', () => {
+  test('the handshake alarm maps to exactly the proxy- and tls-stage failure classes', () => {
     expect([...ALARM_KIND_GUIDES.HandshakeFailing.classes].sort()).toEqual(
-      FAILURE_CLASS_NAMES.filter((c) => FAILURE_CLASSES[c] === 'tls').sort(),
+      FAILURE_CLASS_NAMES.filter(
+        (c) => FAILURE_CLASSES[c] === 'tls' || FAILURE_CLASSES[c] === 'proxy',
+      ).sort(),
     );
   });
 });

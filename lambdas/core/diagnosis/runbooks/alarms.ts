@@ -3,7 +3,7 @@
  * runs), and the runbooks its description links to. Pages and the runbook index render from here.
  */
 import type { AlarmKindName } from '../../contract/alarm-names';
-import { FAILURE_CLASSES, type FailureClass } from '../../contract/classes';
+import { FAILURE_CLASSES, type FailureClass, HANDSHAKE_STAGES } from '../../contract/classes';
 import type { RunbookClass } from './model';
 
 /**
@@ -17,21 +17,23 @@ export interface AlarmKindGuide {
   readonly classes: readonly RunbookClass[];
 }
 
-const TLS_FAILURES = (Object.keys(FAILURE_CLASSES) as FailureClass[]).filter(
-  (c) => FAILURE_CLASSES[c] === 'tls',
+/** The classes HandshakeFailure counts: the proxy tunnel and the TLS handshake (HANDSHAKE_STAGES). */
+const HANDSHAKE_FAILURES = (Object.keys(FAILURE_CLASSES) as FailureClass[]).filter((c) =>
+  HANDSHAKE_STAGES.includes(FAILURE_CLASSES[c]),
 );
 
 /** The failure classes of the stages without an alarm of their own: AvailabilityLow pages for them. */
 const OTHER_STAGE_FAILURES = (Object.keys(FAILURE_CLASSES) as FailureClass[]).filter(
-  (c) => FAILURE_CLASSES[c] !== 'tls' && FAILURE_CLASSES[c] !== 'auth',
+  (c) => !HANDSHAKE_STAGES.includes(FAILURE_CLASSES[c]) && FAILURE_CLASSES[c] !== 'auth',
 );
 
 export const ALARM_KIND_GUIDES: Readonly<Record<AlarmKindName, AlarmKindGuide>> = {
   HandshakeFailing: {
-    watches: 'probe runs that failed at the TLS stage (metric HandshakeFailure)',
+    watches:
+      "probe runs that failed at the TLS stage, or at the proxy stage before it (the gateway's forward proxy gave no tunnel) (metric HandshakeFailure)",
     whenReprobePasses:
-      "Earlier runs failed the TLS handshake but this one passed: the failure is intermittent (one bad node behind the processor's load balancer, a certificate rolled out to part of a fleet) or has just been fixed. Look at the Failure metric by Class for this processor to see which class the failing runs had.",
-    classes: TLS_FAILURES,
+      "Earlier runs failed the TLS handshake (or the proxy tunnel before it) but this one passed: the failure is intermittent (one bad node behind the processor's load balancer, a certificate rolled out to part of a fleet, one unhealthy proxy behind a proxy pool) or has just been fixed. Look at the Failure metric by Class for this processor to see which class the failing runs had.",
+    classes: HANDSHAKE_FAILURES,
   },
   AuthRejected: {
     watches: 'probe runs whose authenticated request was refused (metric AuthFailure)',
@@ -41,7 +43,7 @@ export const ALARM_KIND_GUIDES: Readonly<Record<AlarmKindName, AlarmKindGuide>> 
   },
   AvailabilityLow: {
     watches:
-      'the share of probe runs that did not fail at DNS, connect, HTTP or config (metrics Success + HandshakeFailure + AuthFailure: TLS and auth failures page through their own alarms) falling below the availability threshold',
+      'the share of probe runs that did not fail at DNS, connect, HTTP or config (metrics Success + HandshakeFailure + AuthFailure: proxy, TLS and auth failures page through their own alarms) falling below the availability threshold',
     whenReprobePasses:
       "Some runs fail at DNS, connect, HTTP or config and some pass: look at the Failure metric by Class for this processor to see which class the failing runs had, and at the processor's status page for a partial outage.",
     classes: OTHER_STAGE_FAILURES,

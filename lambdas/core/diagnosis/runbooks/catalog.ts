@@ -8,11 +8,13 @@ import { FAILURE_CLASS_NAMES, WARNING_CLASSES } from '../../contract/classes';
 import { CERTIFICATE_RUNBOOKS } from './data/certificates';
 import { HANDSHAKE_RUNBOOKS } from './data/handshake';
 import { NETWORK_RUNBOOKS } from './data/network';
+import { PROXY_RUNBOOKS } from './data/proxy';
 import { REQUEST_RUNBOOKS } from './data/request';
 import { WARNING_RUNBOOKS } from './data/warnings';
 import type { Runbook, RunbookClass } from './model';
 
 const RUNBOOK_LIST: readonly Runbook[] = [
+  ...PROXY_RUNBOOKS,
   ...NETWORK_RUNBOOKS,
   ...HANDSHAKE_RUNBOOKS,
   ...CERTIFICATE_RUNBOOKS,

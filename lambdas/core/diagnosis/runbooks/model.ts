@@ -42,6 +42,9 @@ export interface CommandContext {
   readonly config?: string;
   readonly path?: string;
   readonly secretId?: string;
+  /** The forward proxy's URL (http://proxy.internal:3128) and host, when the processor goes through one. */
+  readonly proxy?: string;
+  readonly proxyHost?: string;
 }
 
 /** How the placeholders read in the docs and in `payprobe explain`. */
@@ -53,6 +56,8 @@ export const PLACEHOLDERS: Readonly<Record<keyof CommandContext, string>> = {
   config: 'payprobe.yaml',
   path: '/AUTH/PATH',
   secretId: 'SECRET_ID',
+  proxy: 'http://PROXY:3128',
+  proxyHost: 'PROXY',
 };
 
 /** What the placeholders and the file names in the commands stand for (docs and explain print this). */
@@ -64,6 +69,18 @@ export const PLACEHOLDER_LEGEND: readonly string[] = [
   'SECRET_ID: the Secrets Manager id or SSM name from the config (the reference, never the value).',
   'client.pem, client.key, ca.pem: the client certificate, its key and the CA bundle the config references.',
 ];
+
+/** The legend line of the proxy placeholders: only runbooks whose commands use them print it. */
+export const PROXY_LEGEND =
+  'http://PROXY:3128, PROXY: the forward proxy the processor is reached through (proxy.url, or HTTPS_PROXY) and its host.';
+
+/** The placeholder legend for one runbook. */
+export function legendFor(rb: Runbook): readonly string[] {
+  const proxy = rb.confirm.some((c) => /\{proxy(Host)?\}/.test(c.command));
+  return proxy
+    ? [...PLACEHOLDER_LEGEND.slice(0, -1), PROXY_LEGEND, ...PLACEHOLDER_LEGEND.slice(-1)]
+    : PLACEHOLDER_LEGEND;
+}
 
 /** The openssl client with the probe's host, port and server name. */
 export const SC = 'openssl s_client -connect {host}:{port} -servername {servername}';

@@ -6,12 +6,12 @@
 import { FAILURE_CLASS_NAMES } from '../../contract/classes';
 import { ALARM_KIND_GUIDES } from './alarms';
 import { RUNBOOK_CLASSES, RUNBOOKS } from './catalog';
-import { type CommandContext, PLACEHOLDER_LEGEND, PLACEHOLDERS, type Runbook } from './model';
+import { type CommandContext, legendFor, PLACEHOLDERS, type Runbook } from './model';
 
 /** Fills a command's placeholders from the context; anything unknown keeps its documentation placeholder. */
 export function renderCommand(command: string, ctx: CommandContext = {}): string {
   return command.replace(
-    /\{(host|port|servername|processor|config|path|secretId)\}/g,
+    /\{(host|port|servername|processor|config|path|secretId|proxy|proxyHost)\}/g,
     (_m, key: keyof CommandContext) => {
       const v = ctx[key];
       return v === undefined || v === '' ? PLACEHOLDERS[key] : String(v);
@@ -23,6 +23,8 @@ export function renderCommand(command: string, ctx: CommandContext = {}): string
 export function renderProse(text: string, ctx: CommandContext = {}): string {
   let out = text;
   const pairs: [keyof CommandContext, string][] = [
+    ['proxy', 'PROXY:3128'],
+    ['proxyHost', 'PROXY'],
     ['servername', 'NAME'],
     ['host', 'HOST'],
     ['path', '/AUTH/PATH'],
@@ -96,7 +98,7 @@ export function renderRunbookText(rb: Runbook, opts: RunbookTextOptions = {}): s
   if (opts.legend ?? true) {
     out.push('');
     out.push('Placeholders');
-    for (const l of PLACEHOLDER_LEGEND) out.push(wrap(l, width, '    ', '  - '));
+    for (const l of legendFor(rb)) out.push(wrap(l, width, '    ', '  - '));
   }
   if (opts.link) {
     out.push('');
@@ -145,7 +147,7 @@ export function renderRunbookMarkdown(rb: Runbook): string {
   out.push('');
   out.push('## Placeholders');
   out.push('');
-  for (const l of PLACEHOLDER_LEGEND) out.push(`- ${l}`);
+  for (const l of legendFor(rb)) out.push(`- ${l}`);
   out.push('');
   out.push(
     `Print this page in a terminal: \`npx payprobe explain ${rb.class}\`. All classes: [index](README.md).`,
