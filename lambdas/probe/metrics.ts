@@ -2,7 +2,7 @@
  * Builds the one PutMetricData request of a probe run (docs/lambda.md "Metrics"). Metric names come only from
  * lambdas/core/contract/metric-names.ts; which run carries which metric follows lambdas/core/policy/publishing.ts.
  * With dimension Processor:
- * - every run: Success, HandshakeFailure, AuthFailure (Count, 1/0);
+ * - every run: Success, HandshakeFailure (stage tls, or proxy before it), AuthFailure (Count, 1/0);
  * - a run that passed: TotalTime (Milliseconds);
  * - a run that saw a server certificate: CertDaysToExpiry (also when the handshake failed because of it);
  *   with mTLS, ClientCertDaysToExpiry (None: CloudWatch has no day unit);
@@ -12,6 +12,7 @@
  * with the start of the run's slot.
  */
 import type { MetricDatum, PutMetricDataCommandInput, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { isHandshakeStage } from '../core/contract/classes';
 import {
   DIMENSION_CLASS,
   DIMENSION_PROCESSOR,
@@ -47,7 +48,8 @@ export function buildMetricData(result: ProbeResult, options: MetricOptions): Pu
     });
   };
   put(METRICS.success, result.ok ? 1 : 0, 'Count');
-  put(METRICS.handshakeFailure, result.stage === 'tls' ? 1 : 0, 'Count');
+  // A proxy failure before the handshake pages like one: the integration is down (classes.ts HANDSHAKE_STAGES).
+  put(METRICS.handshakeFailure, isHandshakeStage(result.stage) ? 1 : 0, 'Count');
   put(METRICS.authFailure, result.stage === 'auth' ? 1 : 0, 'Count');
   put(METRICS.totalTime, result.timings.totalMs, 'Milliseconds');
   const serverCert = result.tls?.serverCert;

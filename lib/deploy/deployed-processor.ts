@@ -10,6 +10,8 @@
  * - `{ secretsManager }` and `{ ssm }` are read at run time; the function's role may read exactly these.
  * - An ARN in `{ secretsManager }` or `{ ssm }` must be in the function's region (when the stack's region is
  *   known at synth): the function reads Secrets Manager and SSM in its own region only.
+ * - `proxy: env` cannot be deployed: it reads HTTPS_PROXY from the environment of the process that probes
+ *   (the CLI on the gateway host), and a deployed function has none; the proxy URL must be in the config.
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -123,6 +125,13 @@ export function deployProcessor(
   const secretIds: string[] = [];
   const parameterNames: string[] = [];
   let deployed: unknown = { ...processor, baseDir: LAMBDA_TASK_ROOT };
+  if (processor.proxy === 'env') {
+    issue(
+      'proxy',
+      'proxy: env cannot be deployed: it reads HTTPS_PROXY/NO_PROXY from the environment of the process that probes (the CLI on the gateway host), and a deployed probe function has none. ' +
+        "Set proxy.url to the gateway's proxy (a { ssm: ... } reference reads the integration's own setting) and proxy.credentials if it needs them",
+    );
+  }
 
   for (const { field, ref } of secretRefs(processor)) {
     if ('env' in ref) {

@@ -73,6 +73,17 @@ const none = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
 
 /** A failing run of each stage, as the engine reports it. */
 export const FAILING: Record<string, ProbeResult> = {
+  proxy: passing({
+    ok: false,
+    stage: 'proxy',
+    class: 'PROXY_AUTH_REQUIRED',
+    detail:
+      'the proxy http://proxy.internal:3128 answered CONNECT api.stripe.com:443 with 407 Proxy Authentication Required',
+    timings: { ...none, dnsMs: 1, connectMs: 2, proxyMs: null, totalMs: 7 },
+    tls: null,
+    http: null,
+    proxy: { url: 'http://proxy.internal:3128' },
+  }),
   dns: passing({
     ok: false,
     stage: 'dns',

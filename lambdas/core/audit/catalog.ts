@@ -72,6 +72,18 @@ export const RULES = {
     why: 'these processors change certificates and CAs without notice (e.g. Worldpay DigiCert to Sectigo 2023, Authorize.net Entrust to DigiCert 2024-25); a pin turns a routine rotation into an outage page',
     fix: 'remove tls.pins; rely on CA validation and the certificate-expiry warnings instead',
   },
+  'proxy-credentials-plaintext': {
+    severity: 'warning',
+    what: 'proxy.credentials go to a forward proxy over plain http://',
+    why: 'Basic proxy credentials cross the network in clear text to the proxy on every CONNECT: anyone on that segment can read the proxy account (PCI DSS 4.0 Req 8.3.2 wants authentication factors protected in transit)',
+    fix: "use the proxy's TLS listener (proxy.url: https://PROXY:PORT, with proxy.ca for a private CA), or a proxy that authenticates the gateway by network (source address) instead of a password",
+  },
+  'proxy-env': {
+    severity: 'info',
+    what: 'proxy: env takes the proxy from HTTPS_PROXY/NO_PROXY of the process that probes',
+    why: 'it probes the way tools on the gateway host connect, but only there: a deployed probe function has no HTTPS_PROXY and refuses to deploy with it',
+    fix: "for a deployed monitor, set proxy.url to the gateway's proxy (a { ssm: ... } reference reads the integration's own setting)",
+  },
   'sandbox-host-in-production': {
     severity: 'error',
     what: 'the endpoint is a sandbox/test host but the processor is marked production',

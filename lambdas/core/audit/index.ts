@@ -21,6 +21,7 @@ import { caRules, clientCertRules } from './rules/certificates';
 import { duplicateRules, presetRules, timingRules } from './rules/config';
 import { inlineRequestRules, keyModeRules, sourceRules } from './rules/credentials';
 import { endpointRules, environmentRules, tokenUrlRules } from './rules/endpoint';
+import { proxyRules } from './rules/proxy';
 import { tlsRules } from './rules/tls';
 
 export * from './catalog';
@@ -54,6 +55,7 @@ async function auditProcessor(ctx: AuditContext, p: ProcessorConfig, i: number):
   presetRules(ctx, p, i);
   const endpoint = await endpointRules(ctx, p, i);
   await tokenUrlRules(ctx, p, i);
+  await proxyRules(ctx, p, i);
   await tlsRules(ctx, p, i);
   environmentRules(ctx, p, i, endpoint);
   authRules(ctx, p, i);

@@ -41,6 +41,8 @@ export interface Timings {
 export const PHASE_TIMINGS = [
   { field: 'dnsMs', label: 'DNS' },
   { field: 'connectMs', label: 'TCP connect' },
+  // Through a forward proxy only: dialling the proxy to its CONNECT answer (its TCP connect included).
+  { field: 'proxyMs', label: 'proxy tunnel' },
   { field: 'tlsMs', label: 'TLS handshake' },
   { field: 'firstByteMs', label: 'first byte' },
 ] as const satisfies readonly { readonly field: Exclude<keyof Timings, 'totalMs'>; readonly label: string }[];

@@ -20,6 +20,7 @@ import { FAILURE_CLASS_NAMES } from '../contract/classes';
 import type { CertSummary, ProbeResult } from '../contract/result';
 import { escapeUntrusted, SHOWN_MAX_BYTES, showUntrusted } from '../text/escape';
 import { boundedResult, CHAIN_SHOWN } from './page-size';
+import { proxyCommandContext, routeLines, timingsLine } from './route';
 import {
   ALARM_KIND_GUIDES,
   type CommandContext,
@@ -297,7 +298,10 @@ function chainSection(result: ProbeResult, presented: number): string[] {
   const chain = tls?.chain.length ? tls.chain : tls?.serverCert ? [tls.serverCert] : [];
   if (chain.length === 0) {
     const why =
-      result.stage === 'dns' || result.stage === 'connect' || result.stage === 'config'
+      result.stage === 'dns' ||
+      result.stage === 'connect' ||
+      result.stage === 'config' ||
+      result.stage === 'proxy'
         ? `not reached: the probe stopped at stage ${result.stage}`
         : 'not captured: the handshake ended before the server certificate could be read';
     out.push(`  ${why}`);
@@ -329,10 +333,9 @@ function clientCertSection(result: ProbeResult, cfg: ProcessorConfig | undefined
 }
 
 function timingsSection(result: ProbeResult): string[] {
-  const t = result.timings;
   return [
     'PHASE TIMINGS',
-    `  dns ${ms(t.dnsMs)} | connect ${ms(t.connectMs)} | tls ${ms(t.tlsMs)} | first byte ${ms(t.firstByteMs)} | total ${ms(t.totalMs)}`,
+    `  ${timingsLine(result.timings)}`,
     ...(result.http?.status != null ? [`  http status ${result.http.status}`] : []),
   ];
 }
@@ -406,7 +409,7 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
     : (p.result.warnings.find((w) => w.class === cls)?.detail ?? null);
   const cmp = compareInputs(p.result.inputs, p.baseline ?? null);
   const endpoint = safeEndpoint(p.config);
-  const ctx = commandContext(p.config, cls);
+  const ctx = { ...commandContext(p.config, cls), ...proxyCommandContext(p.result, p.config, cls) };
 
   const lines: string[] = [subject, ''];
   if (flaky) {
@@ -429,6 +432,7 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   lines.push(
     `  Processor: ${p.processor}${endpoint ? ` (${endpoint}${ctx.servername && ctx.servername !== ctx.host ? `, SNI ${ctx.servername}` : ''})` : ''}`,
   );
+  lines.push(...routeLines(p.result, p.config));
   lines.push(`  Stage:     ${stage ?? (p.result.ok ? 'none (re-probe passed)' : '-')}`);
   lines.push(`  Class:     ${cls ?? 'none (re-probe passed)'}`);
   lines.push(

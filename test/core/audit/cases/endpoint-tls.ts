@@ -263,4 +263,63 @@ export const ENDPOINT_TLS_CASES: Case[] = [
     }),
     quiet: () => ({ config: load((c) => (p0(c).endpoint = 'https://api.authorize.net')) }),
   },
+  {
+    name: 'proxy credentials sent to a plain http:// proxy',
+    rule: 'proxy-credentials-plaintext',
+    field: 'processors[0].proxy.credentials',
+    fires: () => ({
+      config: load(
+        (c) =>
+          (p0(c).proxy = {
+            url: 'http://proxy.internal:3128',
+            credentials: { username: 'gw', password: { secretsManager: 'gw/proxy-pass' } },
+          }),
+      ),
+    }),
+    quiet: () => ({
+      config: load(
+        (c) =>
+          (p0(c).proxy = {
+            url: 'https://proxy.internal:3129',
+            credentials: { username: 'gw', password: { secretsManager: 'gw/proxy-pass' } },
+          }),
+      ),
+    }),
+  },
+  {
+    name: 'proxy credentials with a proxy URL read from SSM that turns out to be http:// (in defaults)',
+    rule: 'proxy-credentials-plaintext',
+    field: 'defaults.proxy.url',
+    fires: () =>
+      withSecrets((c) => {
+        c.defaults = {
+          proxy: {
+            url: { ssm: '/gw/proxy-url' },
+            credentials: { username: 'gw', password: { secretsManager: 'gw/proxy-pass' } },
+          },
+        };
+        return { 'ssm /gw/proxy-url': 'http://proxy.internal:3128\n' };
+      }),
+    quiet: () =>
+      withSecrets((c) => {
+        c.defaults = { proxy: { url: { ssm: '/gw/proxy-url' } } };
+        return { 'ssm /gw/proxy-url': 'http://proxy.internal:3128' };
+      }),
+  },
+  {
+    name: 'proxy: env in a deployed config (an error there, as cdk synth refuses it)',
+    rule: 'proxy-env',
+    field: 'processors[0].proxy',
+    severity: 'error',
+    fires: () => ({ config: load((c) => (p0(c).proxy = 'env')) }),
+    quiet: () => ({ config: load((c) => (p0(c).proxy = 'none')) }),
+  },
+  {
+    name: 'proxy: env for the CLI on the gateway host (information)',
+    rule: 'proxy-env',
+    field: 'defaults.proxy',
+    severity: 'info',
+    fires: () => ({ config: load((c) => (c.defaults = { proxy: 'env' })), options: { deployed: false } }),
+    quiet: () => ({ config: load(), options: { deployed: false } }),
+  },
 ];
