@@ -137,7 +137,9 @@ export function plainLine(r: ProbeResult): string {
   if (!r.ok) {
     fields.push(['stage', r.stage ?? '?'], ['class', r.class ?? '?']);
   }
-  fields.push(['total_ms', ms(r.timings.totalMs)], ['cert_days', certDays(r)]);
+  fields.push(['total_ms', ms(r.timings.totalMs)]);
+  if ('proxyMs' in r.timings) fields.push(['proxy_ms', ms(r.timings.proxyMs)]);
+  fields.push(['cert_days', certDays(r)]);
   if (r.http?.status !== null && r.http?.status !== undefined) fields.push(['status', String(r.http.status)]);
   if (r.warnings.length > 0) fields.push(['warnings', r.warnings.map((w) => w.class).join(',')]);
   if (!r.ok && r.detail) fields.push(['detail', shownDetail(r.detail)]);
@@ -209,7 +211,8 @@ export function junitXml(results: readonly ProbeResult[], options: JunitOptions 
 
 function timingText(r: ProbeResult): string {
   const t = r.timings;
-  return `dns ${ms(t.dnsMs)} ms, connect ${ms(t.connectMs)} ms, tls ${ms(t.tlsMs)} ms, first byte ${ms(t.firstByteMs)} ms, total ${ms(t.totalMs)} ms`;
+  const proxy = 'proxyMs' in t ? `, proxy ${ms(t.proxyMs)} ms` : '';
+  return `dns ${ms(t.dnsMs)} ms, connect ${ms(t.connectMs)} ms${proxy}, tls ${ms(t.tlsMs)} ms, first byte ${ms(t.firstByteMs)} ms, total ${ms(t.totalMs)} ms`;
 }
 
 /** An OutputStream that masks secrets through the current redactor before writing to `out`. */

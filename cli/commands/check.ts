@@ -11,6 +11,7 @@ import { activeMaintenance } from '../../lambdas/core/config/maintenance';
 import type { EngineDeps, ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { probeMany } from '../../lambdas/core/engine/probe';
+import { envProxySecrets } from '../../lambdas/core/engine/proxy-env';
 import { TokenCache } from '../../lambdas/core/engine/token-cache';
 import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
 import { makeRedactor, type Redactor } from '../../lambdas/core/text/redact';
@@ -134,13 +135,16 @@ export function cliSecretSources(
 export function credentialRedactor(
   processors: readonly ProcessorConfig[],
   secrets: SecretSources,
+  env: NodeJS.ProcessEnv = {},
 ): () => Redactor {
   let cachedKey: string | undefined;
   let cached = makeRedactor([]);
   // Walked once: the redactor is asked for on every write, and a fleet has hundreds of references.
   const refs = processors.flatMap((p) => credentialRefs(p).map((ref) => ({ ref, baseDir: p.baseDir })));
+  // `proxy: env`: the proxy account in HTTPS_PROXY's user info is a credential too.
+  const proxyValues = processors.some((p) => p.proxy === 'env') ? envProxySecrets(env) : [];
   return () => {
-    const values: string[] = [];
+    const values: string[] = [...proxyValues];
     for (const { ref, baseDir } of refs) {
       const v = secrets.peek(ref, baseDir);
       if (v !== undefined) values.push(v);
@@ -187,7 +191,7 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
   const config = loadConfigFile(file);
   const processors = selectProcessors(config, opts.processor);
   const secrets = cliSecretSources(processors, io.env);
-  const redactor = credentialRedactor(processors, secrets);
+  const redactor = credentialRedactor(processors, secrets, io.env);
   const stdout = redactingStream(io.stdout, redactor);
   const stderr = redactingStream(io.stderr, redactor);
   const maintenance = maintenanceMarks(config, processors, Date.now());
@@ -195,7 +199,8 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
   try {
     results = await report({
       processors,
-      deps: { secrets, tokens: processTokens },
+      // The environment `proxy: env` reads (HTTPS_PROXY, NO_PROXY): the CLI's own.
+      deps: { secrets, tokens: processTokens, env: io.env },
       engine,
       redactor,
       stdout,

@@ -32,8 +32,8 @@ export interface HostileProxyOptions {
     readonly reason?: string;
     readonly headers?: Readonly<Record<string, string>>;
     /**
-     * The body: `{authorization}` is replaced by the Proxy-Authorization header the client sent, and
-     * `{credentials}` by its decoded `user:password` (a proxy that echoes what it was sent).
+     * The body and header values: `{authorization}` is replaced by the Proxy-Authorization header the
+     * client sent, and `{credentials}` by its decoded `user:password` (a proxy that echoes what it was sent).
      */
     readonly body?: string;
   };
@@ -148,8 +148,11 @@ export async function startHostileProxy(
       const a = o.answer ?? { status: 403, reason: 'Forbidden' };
       const authorization = head.headers['proxy-authorization'] ?? '';
       const decoded = Buffer.from(authorization.replace(/^Basic /i, ''), 'base64').toString('utf8');
-      const body = (a.body ?? '').replace('{authorization}', authorization).replace('{credentials}', decoded);
-      const fields = Object.entries({ ...a.headers, 'content-length': String(Buffer.byteLength(body)) })
+      const echo = (t: string) =>
+        t.replace('{authorization}', authorization).replace('{credentials}', decoded);
+      const body = echo(a.body ?? '');
+      const headers = Object.fromEntries(Object.entries(a.headers ?? {}).map(([k, v]) => [k, echo(v)]));
+      const fields = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)) })
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('');
       client.end(`HTTP/1.1 ${a.status} ${a.reason ?? ''}\r\n${fields}connection: close\r\n\r\n${body}`);

@@ -225,9 +225,10 @@ function refused(
 ): Fail {
   const status = res.statusCode ?? 0;
   const clean = (s: string) => untrusted(run, s);
-  const line = `${status}${res.statusMessage ? ` ${clean(res.statusMessage)}` : ''}`;
+  const reason = res.statusMessage ? Buffer.from(res.statusMessage, 'latin1').toString('utf8') : '';
+  const line = `${status}${reason ? ` ${clean(reason)}` : ''}`;
   const squid = header(res, 'x-squid-error');
-  const text = bodyText(body.toString('latin1'));
+  const text = bodyText(body.toString('utf8'));
   const said = [
     ...(squid ? [`X-Squid-Error: ${clean(squid)}`] : []),
     ...(text ? [`the proxy says "${clean(text)}"`] : []),
@@ -272,9 +273,11 @@ function noAnswer(run: RunState, err: unknown, proxy: ResolvedProxy, to: string)
   );
 }
 
+/** A header's value; Node reads header bytes as latin1, and they are taken back as UTF-8 (so a secret matches). */
 function header(res: http.IncomingMessage, name: string): string | undefined {
   const v = res.headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
+  const text = Array.isArray(v) ? v.join(', ') : v;
+  return text === undefined ? undefined : Buffer.from(text, 'latin1').toString('utf8');
 }
 
 /** Readable text of an error page: tags, head, scripts and styles dropped, a few entities decoded. */
