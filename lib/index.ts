@@ -3,7 +3,8 @@
  * payprobe. The whole monitor as a stack (PayProbeStack, or addPayProbeStacks for one stack per region), its
  * parts for composing your own (ProcessorMonitor, Alerting, ProbeDashboard, Diagnosis, Preflight), the
  * function construct they share (PayProbeFunction), the checks every construct runs first
- * (validateStackConfig), the config API the props take (loadConfigFile and the config types), and the alarm
+ * (validateStackConfig), where the functions run when the app owns the network (FunctionNetwork: an IVpc,
+ * subnets, security groups), the config API the props take (loadConfigFile and the config types), and the alarm
  * and metric vocabulary the constructs expose. Everything else under lib/ is the implementation behind these.
  */
 
@@ -36,4 +37,5 @@ export type { ConfigLocation, DeployedProcessor } from './deploy/deployed-proces
 export { type MonitorPlan, validateStackConfig } from './deploy/validate';
 export type { PayProbeHandler } from './function/bundling';
 export type { SecretReferences } from './function/grants';
+export type { FunctionNetwork } from './function/network';
 export * from './function/payprobe-function';

@@ -29,8 +29,11 @@ import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
 import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
 import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
 import type { DeployedProcessors } from '../deploy/deployed-processor';
+import { sharedPlacement } from '../deploy/placement';
 import { planSharedFunction } from '../deploy/validate';
+import type { FunctionNetwork } from '../function/network';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
+import { importedNetwork } from './network';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Environment contract with lambdas/diagnose/env.ts: the names of lambdas/core/contract/env-names.ts. */
@@ -99,6 +102,14 @@ export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions 
    * @default - messages name 'the payprobe config' and each processor as `processors[name=<name>]`
    */
   readonly configFile?: string;
+
+  /**
+   * The name of the function's own error alarm; a stack with several Diagnosis constructs (one per network
+   * placement) names each apart.
+   *
+   * @default `PayProbe-DiagnoseErrors-<stack name>`
+   */
+  readonly errorsAlarmName?: string;
 }
 
 /**
@@ -116,6 +127,8 @@ export class Diagnosis extends Construct {
   public readonly errorsAlarm: Alarm;
   /** What was deployed: each processor's config, the bundled files, the secrets and parameters it reads. */
   public readonly deployed: DeployedProcessors;
+  /** Where the function runs: where the diagnosed processors' probes run (none: outside a VPC). */
+  public readonly network?: FunctionNetwork;
 
   constructor(scope: Construct, id: string, props: DiagnosisProps) {
     // Validate first: each processor's deployed form (the probe Lambda's rules), its files under
@@ -123,9 +136,19 @@ export class Diagnosis extends Construct {
     const { issues, deployed } = planSharedFunction('Diagnosis', props.processors, props.configFile, {
       region: knownRegion(Stack.of(scope).region),
     });
-    if (!deployed) throw new ConfigError(issues);
+    // It re-probes from where the probes run: one placement for all its processors (network.ts).
+    const placement = sharedPlacement(
+      'Diagnosis',
+      props.processors,
+      props.network !== undefined,
+      props.configFile,
+    );
+    if (!deployed || placement.issues.length > 0) throw new ConfigError([...issues, ...placement.issues]);
     super(scope, id);
     this.deployed = deployed;
+    this.network =
+      props.network ??
+      (placement.network ? importedNetwork(new Construct(this, 'Network'), placement.network) : undefined);
 
     const processorsJson = JSON.stringify(deployed.configs);
     const inEnvironment = Buffer.byteLength(processorsJson) <= PROCESSORS_ENV_MAX_BYTES;
@@ -167,6 +190,7 @@ export class Diagnosis extends Construct {
           ? [{ bundlePath: MAINTENANCE_FILE, content: windowsJson }]
           : []),
       ],
+      network: this.network,
     });
     this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
     this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
@@ -192,7 +216,7 @@ export class Diagnosis extends Construct {
     });
 
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmName: diagnoseErrorsAlarmName(Stack.of(this).stackName),
+      alarmName: props.errorsAlarmName ?? diagnoseErrorsAlarmName(Stack.of(this).stackName),
       alarmDescription:
         'payprobe diagnose Lambda failing - pages still arrive, without diagnosis. The alarms notify the topics directly; ' +
         "this function adds the re-probe and runbook. Check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?); " +

@@ -36,6 +36,11 @@ export function addPayProbeStacks(
 ): PayProbeStack[] {
   const { account = process.env.CDK_DEFAULT_ACCOUNT, stackName = STACK_NAME, ...stackOptions } = options;
   const regions = config.raw.regions;
+  if (stackOptions.network && regions && new Set(regions).size > 1) {
+    throw new Error(
+      `addPayProbeStacks: a network (VPC) belongs to one region, and the config deploys to ${new Set(regions).size}: create one PayProbeStack for the VPC's region instead`,
+    );
+  }
   if (!regions || regions.length === 0) {
     return [new PayProbeStack(app, stackName, { ...stackOptions, config, stackName })];
   }

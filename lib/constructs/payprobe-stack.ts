@@ -20,11 +20,13 @@ import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
 import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
 import { reservedConcurrencyWarning } from '../deploy/concurrency';
 import { processorConstructId } from '../deploy/ids';
+import { placementId, placements } from '../deploy/placement';
 import { validateStackConfig } from '../deploy/validate';
+import { type FunctionNetwork, functionNetworkProblem } from '../function/network';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
-import { Diagnosis } from './diagnosis';
+import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
 import { MaintenanceWindows } from './maintenance';
 import { knownRegion, type ProbingOptions } from './options';
 import { Preflight } from './preflight';
@@ -54,6 +56,15 @@ export interface PayProbeStackProps extends StackProps, ProbingOptions {
    * @default true
    */
   readonly reserveConcurrency?: boolean;
+
+  /**
+   * Where the functions of the processors without `network` in the config run, when the CDK app owns the
+   * network: the integration's VPC (an IVpc), its subnets and security groups. A processor's own
+   * `network.vpc` in the config wins for that processor.
+   *
+   * @default - processors without `network` run outside any VPC
+   */
+  readonly network?: FunctionNetwork;
 }
 
 /** Warning id when the probe functions reserve more than an account's default quota leaves reservable. */
@@ -80,8 +91,15 @@ export class PayProbeStack extends Stack {
   public readonly dashboard: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis. */
   public readonly diagnosis: Diagnosis;
+  /**
+   * One diagnosis per network placement, in config order (the first is `diagnosis`): each re-probes its
+   * processors from where their probes run.
+   */
+  public readonly diagnoses: readonly Diagnosis[];
   /** The deploy-time preflight, when the config sets `preflight: true`. */
   public readonly preflight?: Preflight;
+  /** One preflight per network placement with `preflight: true`, in config order (the first is `preflight`). */
+  public readonly preflights: readonly Preflight[];
 
   constructor(scope: Construct, id: string, props: PayProbeStackProps) {
     // Validate first: every processor's problems at once, like the CLI, before anything is built. The region
@@ -90,6 +108,8 @@ export class PayProbeStack extends Stack {
     const region = knownRegion(props.env?.region ?? stage?.region);
     const issues = validateStackConfig(props.config, region);
     if (issues.length > 0) throw new ConfigError(issues);
+    const problem = functionNetworkProblem(props.network);
+    if (problem) throw new Error(`PayProbeStack ${id}: ${problem}`);
     super(scope, id, {
       description: 'payprobe: synthetic TLS and auth probes of payment processors, with alarms and paging',
       ...props,
@@ -125,6 +145,8 @@ export class PayProbeStack extends Stack {
           secretCacheTtl,
           logRetention,
           entry: props.probeEntry,
+          // The config's network.vpc wins; the app's network is the default.
+          ...(processor.network ? {} : { network: props.network }),
         }),
     );
     this.monitors = monitors;
@@ -161,26 +183,44 @@ export class PayProbeStack extends Stack {
     });
 
     // Alarm state changes -> re-probe -> a page with the diagnosis (the alarms' own actions page regardless).
-    this.diagnosis = new Diagnosis(this, 'Diagnosis', {
-      processors: props.config.processors,
-      criticalTopic: this.alerting.criticalTopic,
-      warningTopic: this.alerting.warningTopic,
-      maintenance: props.config.maintenance,
-      configFile: file,
-      runbookBaseUrl,
-      secretCacheTtl,
-      logRetention,
-    });
+    // The re-probe runs where the probe runs: one diagnose function per network placement, so a re-probe is
+    // never a false "it works from here". The first keeps the ids a single placement always had.
+    const groups = placements(props.config.processors);
+    const suffix = (i: number, key: string) => (i === 0 ? '' : placementId(key));
+    this.diagnoses = groups.map(
+      (g, i) =>
+        new Diagnosis(this, `Diagnosis${suffix(i, g.key)}`, {
+          processors: g.processors,
+          criticalTopic: this.alerting.criticalTopic,
+          warningTopic: this.alerting.warningTopic,
+          maintenance: props.config.maintenance,
+          configFile: file,
+          runbookBaseUrl,
+          secretCacheTtl,
+          logRetention,
+          ...(g.network ? {} : { network: props.network }),
+          ...(i === 0
+            ? {}
+            : { errorsAlarmName: `${diagnoseErrorsAlarmName(this.stackName)}-${suffix(i, g.key)}` }),
+        }),
+    );
+    this.diagnosis = this.diagnoses[0] as Diagnosis;
 
     // With `preflight: true`, probe every processor during `cdk deploy`, after the monitors; any failure
-    // class fails the deployment and CloudFormation rolls it back.
-    if (props.config.raw.preflight === true) {
-      this.preflight = new Preflight(this, 'Preflight', {
-        processors: props.config.processors,
-        configFile: file,
-        executeAfter: [...monitors],
-        logRetention,
-      });
-    }
+    // class fails the deployment and CloudFormation rolls it back. From each placement, like the diagnosis.
+    this.preflights =
+      props.config.raw.preflight === true
+        ? groups.map(
+            (g, i) =>
+              new Preflight(this, `Preflight${suffix(i, g.key)}`, {
+                processors: g.processors,
+                configFile: file,
+                executeAfter: [...monitors],
+                logRetention,
+                ...(g.network ? {} : { network: props.network }),
+              }),
+          )
+        : [];
+    this.preflight = this.preflights[0];
   }
 }

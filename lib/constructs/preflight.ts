@@ -23,12 +23,15 @@ import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
 import { probeWaves } from '../../lambdas/core/policy/deployment';
 import type { DeployedProcessors } from '../deploy/deployed-processor';
+import { sharedPlacement } from '../deploy/placement';
 import { planSharedFunction } from '../deploy/validate';
+import type { FunctionNetwork } from '../function/network';
 import {
   logGroupAndRole,
   PayProbeFunction,
   type PayProbeFunctionOptions,
 } from '../function/payprobe-function';
+import { importedNetwork } from './network';
 import { knownRegion } from './options';
 
 /** CloudFormation type of the preflight resource. */
@@ -95,6 +98,8 @@ export class Preflight extends Construct {
   public readonly deployed: DeployedProcessors;
   /** The processor configs passed to the function (name → deployed config): the ProcessorsJson property. */
   public readonly processorsJson: string;
+  /** Where the function runs: where the probed processors' probes run (none: outside a VPC). */
+  public readonly network?: FunctionNetwork;
 
   constructor(scope: Construct, id: string, props: PreflightProps) {
     // Validate first: nothing is added to `scope` for invalid props or an undeployable processor.
@@ -109,10 +114,20 @@ export class Preflight extends Construct {
       checkEnvironmentSize: false,
       region: knownRegion(Stack.of(scope).region),
     });
-    if (!deployed) throw new ConfigError(issues);
+    // It probes from where the probes run: one placement for all its processors (network.ts).
+    const placement = sharedPlacement(
+      'Preflight',
+      props.processors,
+      props.network !== undefined,
+      props.configFile,
+    );
+    if (!deployed || placement.issues.length > 0) throw new ConfigError([...issues, ...placement.issues]);
     super(scope, id);
     this.deployed = deployed;
     this.processorsJson = JSON.stringify(deployed.configs);
+    this.network =
+      props.network ??
+      (placement.network ? importedNetwork(new Construct(this, 'Network'), placement.network) : undefined);
 
     // Processors are probed concurrently (all at once up to MAX_PROBES_IN_FLIGHT, then in waves): one
     // attempt takes at most the longest budget per wave.
@@ -133,6 +148,7 @@ export class Preflight extends Construct {
       description: 'payprobe: probes every processor during deployment; a failure rolls the deployment back',
       roleDescription: `payprobe preflight: probes ${props.processors.map((p) => p.name).join(', ')} during deployment`,
       files: deployed.files,
+      network: this.network,
     });
     this.probe.grantReadSecrets(deployed, { sid: 'Probed', owner: "the probed processors'" });
     this.probe.addToRolePolicy(

@@ -53,7 +53,9 @@ import { alarmDescription } from '../alarms/alarm-text';
 import { reservedConcurrencyFor } from '../deploy/concurrency';
 import type { ConfigLocation, DeployedProcessor } from '../deploy/deployed-processor';
 import { planMonitor } from '../deploy/validate';
+import type { FunctionNetwork } from '../function/network';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
+import { importedNetwork } from './network';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Seconds the function timeout leaves beyond the run's own probing time. */
@@ -138,14 +140,26 @@ export class ProcessorMonitor extends Construct {
   public readonly failureMOfN: MOfN;
   /** What was deployed: environment JSON, bundled files, readable secrets and parameters. */
   public readonly deployed: DeployedProcessor;
+  /** Where the probe function runs: the `network` prop, or the config's `network.vpc` imported; none outside a VPC. */
+  public readonly network?: FunctionNetwork;
 
   constructor(scope: Construct, id: string, props: ProcessorMonitorProps) {
     // Validate first: an undeployable processor adds nothing to `scope`.
     const p = props.processor;
     const at = props.configLocation ?? { file: 'the payprobe config', path: `processors[name=${p.name}]` };
     const { issues, plan } = planMonitor(p, at, { region: knownRegion(Stack.of(scope).region) });
-    if (!plan) throw new ConfigError(issues);
+    if (props.network && p.network) {
+      issues.push({
+        file: at.file,
+        path: `${at.path}.network`,
+        message: `the processor names a VPC in the config (${p.network.vpc.vpcId}) and the ProcessorMonitor was given a network: use one of the two`,
+      });
+    }
+    if (!plan || issues.length > 0) throw new ConfigError(issues);
     super(scope, id);
+    // The app's placement, or the config's ids imported (the integration's VPC, subnets, security groups).
+    this.network =
+      props.network ?? (p.network ? importedNetwork(new Construct(this, 'Network'), p.network) : undefined);
     this.processor = p;
     this.deployed = plan.deployed;
     this.failureMOfN = plan.failureMOfN;
@@ -178,6 +192,7 @@ export class ProcessorMonitor extends Construct {
       },
       // The processor's public `{ file }` references, at the paths its deployed config names.
       files: plan.deployed.files,
+      network: this.network,
     });
     this.probe.grantPutMetricData(METRIC_NAMESPACE);
     this.probe.grantReadSecrets(plan.deployed, { sid: 'Own', owner: "this processor's" });

@@ -7,7 +7,8 @@
  *
  * What is checked: the deployment rules of every processor (lib/deploy/deployed-processor.ts: reference kinds
  * a Lambda can read, files, regions, the environment size), its alarm settings (lib/alarms/alarm-policy.ts),
- * and that no two processors map to the same construct id.
+ * that no two processors map to the same construct id, and that a VPC placement (`network.vpc`) is not
+ * deployed to several regions (a VPC lives in one).
  */
 import type { ConfigIssue, LoadedConfig, ProcessorConfig } from '../../lambdas/core/config/load';
 import { failureMOfN, type MOfN } from '../alarms/alarm-policy';
@@ -64,6 +65,14 @@ export function validateStackConfig(config: LoadedConfig, region?: string): Conf
       ids.set(constructId, index);
     }
     issues.push(...planMonitor(processor, at, { region }).issues);
+    const regions = new Set(config.raw.regions ?? []);
+    if (processor.network && regions.size > 1) {
+      issues.push({
+        file: config.file,
+        path: `${at.path}.network`,
+        message: `network.vpc ${processor.network.vpc.vpcId} lives in one region, but the config deploys to ${regions.size} (${[...regions].join(', ')}): deploy this processor from a config with only its VPC's region`,
+      });
+    }
   });
   return issues;
 }

@@ -9,7 +9,7 @@
  * (CDK leaves `Default` out of logical IDs): the monitors, the diagnosis and the preflight do, so
  * `<Processor>LogGroup…`, `<Processor>Role…` and `<Processor>Function…` stay what they were deployed as.
  */
-import { type Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   type IGrantable,
@@ -41,6 +41,7 @@ import {
   readSecretsStatements,
   type SecretReferences,
 } from './grants';
+import { type FunctionNetwork, functionNetworkProblem, networkInterfaceStatements } from './network';
 
 const WILDCARD_RESOURCE = 'AwsSolutions-IAM5[Resource::*]';
 
@@ -66,6 +67,15 @@ export interface PayProbeFunctionOptions {
    * @default - the payprobe handler in this repository (lambdas/<handler>/handler.ts)
    */
   readonly entry?: string;
+
+  /**
+   * Run the function in a VPC (the integration's, so it probes through the gateway's own egress): its
+   * network interfaces in these subnets, with no public IP, and the role may manage exactly those
+   * interfaces.
+   *
+   * @default - outside any VPC
+   */
+  readonly network?: FunctionNetwork;
 }
 
 export interface PayProbeFunctionProps extends PayProbeFunctionOptions {
@@ -150,6 +160,9 @@ export class PayProbeFunction extends Construct implements IGrantable {
   public readonly grantPrincipal: IPrincipal;
 
   constructor(scope: Construct, id: string, props: PayProbeFunctionProps) {
+    // Validate first: a half-specified placement or public subnets add nothing to `scope`.
+    const networkProblem = functionNetworkProblem(props.network);
+    if (networkProblem) throw new Error(`${scope.node.path}/${id}: ${networkProblem}`);
     super(scope, id);
     const { logGroup, role } = logGroupAndRole(this, {
       logGroupId: 'LogGroup',
@@ -176,7 +189,17 @@ export class PayProbeFunction extends Construct implements IGrantable {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { ...props.environment, ...PAYPROBE_FUNCTION_ENVIRONMENT },
       bundling: bundlingWithFiles(props.files ?? [], props.generatedFiles ?? []),
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.vpcSubnets,
+            securityGroups: props.network.securityGroups ? [...props.network.securityGroups] : undefined,
+            // Lambda never gives a function a public IP: in a public subnet it could not reach the processor.
+            allowPublicSubnet: false,
+          }
+        : {}),
     });
+    if (props.network) this.grantNetworkInterfaces(props.network);
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -221,6 +244,29 @@ export class PayProbeFunction extends Construct implements IGrantable {
     for (const s of publishStatements(topics, extraKey)) this.addToRolePolicy(s);
   }
 
+  /**
+   * The network-interface permissions Lambda uses to attach the function to its VPC (network.ts
+   * networkInterfaceStatements), instead of the managed AWSLambdaVPCAccessExecutionRole.
+   */
+  private grantNetworkInterfaces(network: FunctionNetwork): void {
+    const stack = Stack.of(this);
+    const subnetIds = network.vpc.selectSubnets(network.vpcSubnets).subnetIds;
+    const securityGroupIds = this.function.connections.securityGroups.map((sg) => sg.securityGroupId);
+    for (const s of networkInterfaceStatements(stack, subnetIds, securityGroupIds)) this.addToRolePolicy(s);
+    Validations.of(this.role).acknowledge(
+      {
+        id: WILDCARD_RESOURCE,
+        reason:
+          'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets work only on Resource "*" (Lambda reads the interfaces it manages in the VPC); they reveal no data.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:network-interface/*]`,
+        reason:
+          "Lambda creates and deletes the function's network interfaces itself, with ids nobody knows in advance: network interfaces of this account and region (Lambda's guide asks for all of them for DeleteNetworkInterface); creating one is further limited to the function's subnets and security groups.",
+      },
+    );
+  }
+
   /** The function's Errors metric. */
   public metricErrors(props?: MetricOptions): Metric {
     return this.function.metricErrors(props);
@@ -260,6 +306,11 @@ export function logGroupAndRole(
   });
   logGroup.grantWrite(role);
   return { logGroup, role };
+}
+
+/** A stack's region or account as cdk-nag writes it in a finding id: the value, or `<AWS::Region>` for a token. */
+function nagValue(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }
 
 function alphanumeric(s: string): string {

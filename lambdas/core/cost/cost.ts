@@ -227,14 +227,6 @@ export function usesMtls(p: ProcessorConfig): boolean {
 }
 
 /**
- * Whether the processor is probed through a forward proxy (ProxyTime is published only then). `proxy: env`
- * counts: it is priced as if the deployed function had HTTPS_PROXY set (an upper bound).
- */
-export function usesProxy(p: ProcessorConfig): boolean {
-  return p.proxy !== undefined;
-}
-
-/**
  * Metrics per alarm where an alarm watches more than one (CloudWatch bills alarms per metric): AvailabilityLow
  * sums the averages of Success, HandshakeFailure and AuthFailure (lib/alarms/alarm-policy.ts AVAILABILITY_ALARM);
  * ProbeNotRunning combines the processor's Success sample count with the function's Errors metric.
@@ -293,10 +285,7 @@ export function billedHours(rule: PublishRule, a: CostAssumptions): number {
 export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: string; hours: number }[] {
   const rules = PUBLISHING;
   const names = Object.values(METRICS).filter(
-    (m) =>
-      m !== METRICS.failure &&
-      (m !== METRICS.clientCertDaysToExpiry || usesMtls(p)) &&
-      (m !== METRICS.proxyTime || usesProxy(p)),
+    (m) => m !== METRICS.failure && (m !== METRICS.clientCertDaysToExpiry || usesMtls(p)),
   );
   return [
     ...names.map((name) => ({ name, hours: billedHours(rules[name], a) })),
