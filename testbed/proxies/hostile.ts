@@ -26,21 +26,37 @@ export interface HostileProxyOptions {
   readonly delayMs?: number;
   /** Serve TLS to the client (an https:// proxy) with this certificate chain and key. */
   readonly tls?: { readonly cert: string; readonly key: string };
-  /** For 'answer': the status, headers and body to answer CONNECT with. */
-  readonly answer?: {
-    readonly status: number;
-    readonly reason?: string;
-    readonly headers?: Readonly<Record<string, string>>;
-    /**
-     * The body and header values: `{authorization}` is replaced by the Proxy-Authorization header the
-     * client sent, and `{credentials}` by its decoded `user:password` (a proxy that echoes what it was sent).
-     */
-    readonly body?: string;
-  };
+  /**
+   * For 'answer': the status, headers and body to answer CONNECT with, or a function of the CONNECT request
+   * that returns them (a proxy that echoes what it was sent, in whatever form a test needs).
+   */
+  readonly answer?: ProxyAnswer | ((sent: SentConnect) => ProxyAnswer);
   /** For 'garbage': the bytes sent instead of an HTTP answer. @default a TLS alert record */
   readonly garbage?: Buffer;
   /** For 'intercepting': the interception PKI. @default a new one named "Corp TLS Inspection" */
   readonly interceptionPki?: TestPki;
+}
+
+export interface ProxyAnswer {
+  readonly status: number;
+  /** The reason phrase; written as UTF-8 bytes. */
+  readonly reason?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The body and header values: `{authorization}` is replaced by the Proxy-Authorization header the client
+   * sent, and `{credentials}` by its decoded `user:password` (a proxy that echoes what it was sent).
+   */
+  readonly body?: string;
+}
+
+/** What the client sent with CONNECT, for an answer that depends on it. */
+export interface SentConnect {
+  /** The request target, `host:port`. */
+  readonly target: string;
+  /** The Proxy-Authorization header, '' when none. */
+  readonly authorization: string;
+  /** Its decoded `user:password`, '' when none. */
+  readonly credentials: string;
 }
 
 export interface HostileProxy extends RunningProxy {
@@ -145,11 +161,13 @@ export async function startHostileProxy(
     if (o.delayMs) await sleep(o.delayMs);
     if (client.destroyed) return;
     if (kind === 'answer') {
-      const a = o.answer ?? { status: 403, reason: 'Forbidden' };
       const authorization = head.headers['proxy-authorization'] ?? '';
       const decoded = Buffer.from(authorization.replace(/^Basic /i, ''), 'base64').toString('utf8');
+      const sent = { target: head.target, authorization, credentials: decoded };
+      const a =
+        typeof o.answer === 'function' ? o.answer(sent) : (o.answer ?? { status: 403, reason: 'Forbidden' });
       const echo = (t: string) =>
-        t.replace('{authorization}', authorization).replace('{credentials}', decoded);
+        t.replaceAll('{authorization}', authorization).replaceAll('{credentials}', decoded);
       const body = echo(a.body ?? '');
       const headers = Object.fromEntries(Object.entries(a.headers ?? {}).map(([k, v]) => [k, echo(v)]));
       const fields = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)) })

@@ -9,6 +9,7 @@
  */
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
+import { capBytes, SHOWN_MAX_BYTES } from '../text/escape';
 import { type ChainCert, peerChain } from './chain';
 import { connectTcp, resolveTarget } from './connect';
 import type { Inputs } from './inputs';
@@ -161,7 +162,8 @@ function interceptionHint(
   if (!(err instanceof Fail) || err.cls !== 'CERT_UNTRUSTED') return err;
   const top = chain[chain.length - 1];
   if (!top) return err;
-  const issuer = top.described.issuer;
+  // A name the proxy chose: bounded here, escaped wherever the detail is shown.
+  const issuer = capBytes(top.described.issuer, SHOWN_MAX_BYTES.name);
   return new Fail(
     'CERT_UNTRUSTED',
     `${err.detail}; the issuer ${issuer} looks like a TLS-interception CA in the path: the proxy ${proxy.shown} (or a device behind it) re-signs ${target.identity}'s certificate with its own CA. If the gateway trusts that CA, add it to tls.ca (pins will then fail by design); otherwise have the proxy pass ${target.identity} through uninspected`,

@@ -7,14 +7,17 @@
  * Every failure before the tunnel is a `proxy` class: PROXY_CONNECT_FAILED (the proxy's name does not
  * resolve, it refuses or drops the connection, TLS to an https:// proxy fails), PROXY_AUTH_REQUIRED (407),
  * PROXY_REFUSED (any other status, an answer that is not HTTP, or a hang-up instead of an answer),
- * PROXY_TIMEOUT (no answer to CONNECT in time). The proxy's answer is untrusted text: bounded, reduced to
- * printable ASCII and masked for the run's secrets before it reaches a detail. Proxy-Authorization goes on the
+ * PROXY_TIMEOUT (no answer to CONNECT in time). The proxy's answer (status line, X-Squid-Error, challenge,
+ * error page) is untrusted text: masked by the one redactor for the run's secrets (the proxy account among
+ * them: a proxy may echo Proxy-Authorization back) before anything else, then bounded and escaped by
+ * ../text/escape.ts (quoteUntrusted, showUntrusted) before it reaches a detail. Proxy-Authorization goes on the
  * CONNECT request only: the processor never sees it, and the proxy sees nothing of the tunnel but bytes.
  */
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { describeError, errorCode } from '../checks/errors';
+import { quoteUntrusted, showUntrusted } from '../text/escape';
 import { makeRedactor } from '../text/redact';
 import { connectTcp, resolveTarget } from './connect';
 import type { ResolvedProxy } from './proxy-inputs';
@@ -23,8 +26,10 @@ import { type Target, targetOf } from './target';
 import { defaultTlsContexts } from './tls-context';
 import type { Classified } from './tls-errors';
 
-/** Untrusted text from the proxy in a detail: at most this many characters. */
+/** Untrusted text from the proxy quoted in a detail (X-Squid-Error, its page): at most this many characters. */
 export const PROXY_TEXT_MAX = 200;
+/** The reason phrase of the proxy's status line in a detail: at most this many bytes. */
+const REASON_MAX_BYTES = 120;
 /** Bytes of an error answer's body read for its text. */
 const BODY_MAX = 4096;
 /** How long to wait for the rest of an error answer's body after its head. */
@@ -224,19 +229,19 @@ function refused(
   to: string,
 ): Fail {
   const status = res.statusCode ?? 0;
-  const clean = (s: string) => untrusted(run, s);
   const reason = res.statusMessage ? Buffer.from(res.statusMessage, 'latin1').toString('utf8') : '';
-  const line = `${status}${reason ? ` ${clean(reason)}` : ''}`;
+  const line = `${status}${reason.trim() ? ` ${showUntrusted(masked(run, reason).trim(), REASON_MAX_BYTES)}` : ''}`;
   const squid = header(res, 'x-squid-error');
-  const text = bodyText(body.toString('utf8'));
+  // Masked before the page is reduced to text (entities decoded, tags dropped) and after.
+  const text = bodyText(masked(run, body.toString('utf8')));
   const said = [
-    ...(squid ? [`X-Squid-Error: ${clean(squid)}`] : []),
-    ...(text ? [`the proxy says "${clean(text)}"`] : []),
+    ...(squid ? [`X-Squid-Error: ${quoted(run, squid)}`] : []),
+    ...(text ? [`the proxy says ${quoted(run, text)}`] : []),
   ].join('; ');
   const answer = `the proxy ${proxy.shown} answered CONNECT ${to} with ${line}${said ? ` (${said})` : ''}`;
   if (status === 407) {
     const challenge = header(res, 'proxy-authenticate');
-    const asks = challenge ? `; it asks for ${clean(challenge)}` : '';
+    const asks = challenge ? `; it asks for ${quoted(run, challenge)}` : '';
     return new Fail(
       'PROXY_AUTH_REQUIRED',
       proxy.credentials
@@ -293,15 +298,17 @@ export function bodyText(body: string): string {
     .trim();
 }
 
+/** Text the proxy wrote with every secret of the run masked in any encoding (the one redactor). */
+function masked(run: RunState, s: string): string {
+  return makeRedactor([...run.secretValues]).untrusted(s);
+}
+
 /**
- * Untrusted text for a detail: printable ASCII only (anything else becomes "?"), one line, at most
- * PROXY_TEXT_MAX characters, and every fragment of a secret of the run masked (a proxy that echoes our
- * Proxy-Authorization header back gets nothing printed).
+ * Untrusted text for a detail: masked first (a proxy that echoes our Proxy-Authorization header back gets
+ * nothing printed), then quoted as one bounded line with unsafe characters escaped (quoteUntrusted).
  */
-function untrusted(run: RunState, s: string): string {
-  const masked = makeRedactor([...run.secretValues]).untrusted(s.replace(/\s+/g, ' '));
-  const flat = masked.replace(/[^\x20-\x7e]/g, '?').trim();
-  return flat.length > PROXY_TEXT_MAX ? `${flat.slice(0, PROXY_TEXT_MAX)}...` : flat;
+function quoted(run: RunState, s: string): string {
+  return quoteUntrusted(masked(run, s).replace(/\s+/g, ' ').trim(), PROXY_TEXT_MAX);
 }
 
 /** The start of a non-HTTP answer: as text when it is printable, else as hex bytes. */
@@ -309,6 +316,6 @@ function preview(run: RunState, bytes: Buffer): string {
   if (bytes.length === 0) return 'nothing readable';
   const head = bytes.subarray(0, 32);
   const printable = [...head].every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));
-  if (printable) return `"${untrusted(run, head.toString('latin1'))}"`;
+  if (printable) return quoted(run, head.toString('latin1'));
   return `bytes ${head.subarray(0, 16).toString('hex').replace(/(..)/g, '$1 ').trim()}`;
 }

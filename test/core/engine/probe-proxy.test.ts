@@ -7,6 +7,7 @@
  */
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { probe } from '../../../lambdas/core/engine/probe';
+import { hasUnsafeCharacters } from '../../../lambdas/core/text/escape';
 import {
   type ProcessorOptions,
   REFUSED_PORT,
@@ -83,7 +84,7 @@ describe('through tinyproxy with Basic proxy credentials', () => {
       'proxy',
       'PROXY_AUTH_REQUIRED',
       `the proxy ${authProxy.url} answered CONNECT ${target()} with 407 Proxy Authentication Required`,
-      'it asks for Basic realm="Tinyproxy"',
+      'it asks for `Basic realm="Tinyproxy"`',
       'no proxy credentials are configured',
     );
     expect(r.timings).toMatchObject({ proxyMs: null, tlsMs: null });
@@ -181,9 +182,34 @@ describe('proxy answers that refuse the tunnel', () => {
       'proxy',
       'PROXY_REFUSED',
       'with 403 Forbidden',
-      'X-Squid-Error: ERR_ACCESS_DENIED 0',
+      'X-Squid-Error: `ERR_ACCESS_DENIED 0`',
       'Access control configuration prevents your request',
     );
+  });
+
+  it('PROXY_REFUSED: the proxy text is bounded and its control, bidi and invisible characters escaped', async () => {
+    const p = await bed.hostileProxy('answer', {
+      answer: {
+        status: 403,
+        reason: `Forbidden \u202e${'R'.repeat(5_000)}`,
+        headers: { 'x-squid-error': `ERR_ACCESS_DENIED \u202egnp.exe\u200b ${'x'.repeat(10_000)}` },
+        body: `<p>\x1b[2J\x1b]0;owned\x07 denied \u2028 \u0085 ${'y'.repeat(100_000)}</p>`,
+      },
+    });
+    const r = await run(api, bed.proxySettings(p));
+    expectFailure(
+      r,
+      'proxy',
+      'PROXY_REFUSED',
+      'with 403 Forbidden \\u202eRRR',
+      'X-Squid-Error: `ERR_ACCESS_DENIED \\u202egnp.exe\\u200b',
+    );
+    const detail = r.detail as string;
+    expect(detail).toContain('\\u001b[2J');
+    expect(detail).toContain('\\u0085');
+    // Nothing raw that moves a cursor, reorders a line or hides text, and a few hundred bytes at most.
+    expect(hasUnsafeCharacters(detail)).toBe(false);
+    expect(Buffer.byteLength(detail)).toBeLessThan(1_000);
   });
 
   it('PROXY_AUTH_REQUIRED: a proxy refusing configured credentials names where they came from', async () => {
@@ -199,7 +225,7 @@ describe('proxy answers that refuse the tunnel', () => {
       r,
       'proxy',
       'PROXY_AUTH_REQUIRED',
-      'it asks for Basic realm="corp"',
+      'it asks for `Basic realm="corp"`',
       /it refused the credentials from proxy\.credentials \(username as configured, password from secretsManager testbed\/proxy-\d+\/password\)/,
     );
     expect(p.requests[0]?.headers['proxy-authorization']).toBe(
@@ -345,20 +371,38 @@ describe('an https:// proxy (TLS to the proxy itself)', () => {
 });
 
 describe('proxyMs against an injected delay', () => {
-  it('the CONNECT answer delay shows in proxyMs within 10 ms, and not in the other phases', async () => {
+  // Where the delay is counted, not how precisely: the +/-10 ms accuracy is bench figure 2p (npm run bench),
+  // as the team's timed targets are, so a busy machine cannot fail the suite.
+  it('a slow CONNECT answer is counted in proxyMs, and not in connectMs or tlsMs', async () => {
     const delayMs = 200;
     const p = await bed.hostileProxy('forward', { delayMs });
-    const samples: { connect: number; tls: number }[] = [];
-    for (let i = 0; i < 5; i++) {
+    const samples: { answer: number; connect: number; tls: number }[] = [];
+    for (let i = 0; i < 3; i++) {
       const r = await run(api, bed.proxySettings(p));
       expect(r.ok).toBe(true);
       const t = r.timings;
-      samples.push({ connect: (t.proxyMs as number) - (t.connectMs as number), tls: t.tlsMs as number });
+      samples.push({
+        answer: (t.proxyMs as number) - (t.connectMs as number),
+        connect: t.connectMs as number,
+        tls: t.tlsMs as number,
+      });
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[2] as number;
-    const answer = median(samples.map((s) => s.connect));
-    expect(answer).toBeGreaterThanOrEqual(delayMs - 1);
-    expect(answer).toBeLessThanOrEqual(delayMs + 10);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+    expect(median(samples.map((s) => s.answer))).toBeGreaterThanOrEqual(delayMs - 1);
+    expect(median(samples.map((s) => s.answer))).toBeLessThan(delayMs * 2);
+    expect(median(samples.map((s) => s.connect))).toBeLessThan(delayMs / 2);
     expect(median(samples.map((s) => s.tls))).toBeLessThan(delayMs / 2);
+  });
+
+  it('PROXY_TIMEOUT: a proxy that answers CONNECT later than the timeout', async () => {
+    const p = await bed.hostileProxy('forward', { delayMs: 1_000 });
+    const r = await run(api, bed.proxySettings(p), { timeoutMs: 300 });
+    expectFailure(
+      r,
+      'proxy',
+      'PROXY_TIMEOUT',
+      `did not answer CONNECT ${target()} within timeoutMs (300 ms)`,
+    );
+    expect(r.timings.tlsMs).toBeNull();
   });
 });
