@@ -6,6 +6,7 @@
  *   2 timing accuracy behind a delay-injecting proxy    6 the first probe of a fresh process (bench/timings.ts)
  *   3 fan-out: probes/s and peak memory at N = 50, 200, 500   7 300 processors, 100 silent (bench/fleet.ts)
  *   4 Lambda artifact size and cold init                8 healthy mTLS handshake-only vs a bare handshake
+ *   2p proxyMs through a forward proxy slow to answer CONNECT
  * Options: --only 1,3 runs a subset; --json also prints every figure as one JSON document at the end.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Timings } from '../lambdas/core/contract/result';
 import { createPki, type Issued, type TestPki } from '../testbed/pki';
+import { startHostileProxy } from '../testbed/proxies/hostile';
 import { figureArtifacts } from './artifacts';
 import { runChild } from './child';
 import { type Figure, REPO } from './common';
@@ -133,6 +135,54 @@ function openFileLimit(): number | undefined {
     return m?.[1] === 'unlimited' ? Number.POSITIVE_INFINITY : m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Figure 2p: through a forward proxy that answers CONNECT 150 ms late (a hand-built proxy in this process,
+ * the probe in a child): proxyMs - connectMs (the CONNECT answer) against the delay, and the handshake inside
+ * the tunnel unaffected.
+ */
+async function figureProxyAccuracy(pki: TestPki, cert: Issued): Promise<Figure> {
+  const delayMs = 150;
+  const runs = 21;
+  const endpoint = await startEndpoint({ chain: cert.chain, key: cert.key, token: TOKEN });
+  const proxy = await startHostileProxy('forward', { delayMs });
+  try {
+    const run = await runChild(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        'bench/accuracy-child.ts',
+        String(endpoint.port),
+        String(runs),
+        'proxy',
+        String(proxy.port),
+      ],
+      benchEnv(pki),
+      120_000,
+    );
+    const line = run.stdout.trim().split('\n').at(-1) ?? '';
+    if (run.code !== 0 || !line.startsWith('{'))
+      throw new Error(`accuracy child (proxy) failed: ${run.stderr.slice(-400)}`);
+    const { timings } = JSON.parse(line) as { timings: Timings[] };
+    const answerErrorMs = median(
+      timings.map((t) => (t.proxyMs ?? Number.NaN) - (t.connectMs ?? 0) - delayMs),
+    );
+    const tlsMs = median(timings.map((t) => t.tlsMs ?? Number.NaN));
+    const connectMs = median(timings.map((t) => t.connectMs ?? Number.NaN));
+    return {
+      id: '2p',
+      title: 'proxy timing accuracy',
+      value: `medians of ${runs}: proxyMs - connectMs - ${delayMs} = ${round(answerErrorMs, 1)} ms; connectMs (to the proxy) ${round(connectMs, 2)}, tlsMs inside the tunnel ${round(tlsMs, 1)}`,
+      target: 'within +/-10 ms; tlsMs below the delay (the delay shows only in proxyMs)',
+      pass: Math.abs(answerErrorMs) <= 10 && tlsMs < delayMs,
+      data: { runs, delayMs, answerErrorMs, connectMs, tlsMs },
+    };
+  } finally {
+    await proxy.close();
+    await endpoint.close();
   }
 }
 
@@ -291,6 +341,7 @@ async function main(): Promise<void> {
   const steps: [string, string, () => Promise<Figure | Figure[]>][] = [
     ['1', 'probe overhead', () => figureOverhead(pki, cert, work)],
     ['2', 'timing accuracy', () => figureAccuracy(pki, cert, work)],
+    ['2p', 'proxy timing accuracy', () => figureProxyAccuracy(pki, cert)],
     ['3', 'fan-out', () => figureFanOut(pki, cert)],
     ['4', 'Lambda artifacts', () => figureArtifacts()],
     ['5', 'detection time and cost', () => figureDetectionAndCost()],
