@@ -125,7 +125,7 @@ export async function open(
   } catch (err) {
     throw proxy ? interceptionHint(err, chain, proxy, target) : err;
   }
-  if (main) await checkRevocation(run, chain, staple);
+  if (main) await checkRevocation(run, chain, staple, inputs.proxy);
   return {
     socket,
     isTls: true,

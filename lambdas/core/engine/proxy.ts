@@ -57,6 +57,22 @@ export async function openTunnel(
   proxy: ResolvedProxy,
   record: boolean,
 ): Promise<net.Socket> {
+  const { socket, tConnect } = await dialProxy(run, proxy, record);
+  const tunnel = await connect(run, socket, target, proxy);
+  if (record) run.timings.proxyMs = run.clock() - tConnect;
+  return tunnel;
+}
+
+/**
+ * DNS, TCP and (for an https:// proxy) TLS to the proxy itself: the socket, and when its TCP connection
+ * started. `record`: the main connection's dnsMs and connectMs go into the run. Also for a plain-HTTP request
+ * sent to the proxy in absolute form (the OCSP responder, revocation.ts).
+ */
+export async function dialProxy(
+  run: RunState,
+  proxy: ResolvedProxy,
+  record = false,
+): Promise<{ socket: net.Socket; tConnect: number }> {
   const hop = targetOf(proxy.url, undefined, false);
   const unreachable = (c: Classified) =>
     new Fail('PROXY_CONNECT_FAILED', `the proxy ${proxy.shown} cannot be reached: ${c.detail}`);
@@ -68,9 +84,7 @@ export async function openTunnel(
     const tcp = await connectTcp(run, dial, unreachable);
     if (record) run.timings.connectMs = run.clock() - tConnect;
     const socket = proxy.url.protocol === 'https:' ? await proxyTls(run, tcp, hop, proxy) : tcp;
-    const tunnel = await connect(run, socket, target, proxy);
-    if (record) run.timings.proxyMs = run.clock() - tConnect;
-    return tunnel;
+    return { socket, tConnect };
   } catch (err) {
     // A budget that ran out before the DNS or connect phase is still the proxy being out of reach.
     if (err instanceof Fail && (err.cls === 'DNS_FAILURE' || err.cls.startsWith('CONNECT_'))) {
@@ -78,6 +92,13 @@ export async function openTunnel(
     }
     throw err;
   }
+}
+
+/** The Proxy-Authorization header for the proxy's account, when it has one: sent to the proxy only. */
+export function proxyAuthorization(proxy: ResolvedProxy): Record<string, string> {
+  if (!proxy.credentials) return {};
+  const { username, password } = proxy.credentials;
+  return { 'proxy-authorization': `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
 }
 
 /** TLS to an https:// proxy itself, verified against Node's roots plus proxy.ca, with the proxy's name. */
@@ -129,11 +150,11 @@ function connect(
 ): Promise<net.Socket> {
   const lim = run.limit('proxy');
   const to = authority(target);
-  const headers: Record<string, string> = { host: to, 'user-agent': 'payprobe' };
-  if (proxy.credentials) {
-    const { username, password } = proxy.credentials;
-    headers['proxy-authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  }
+  const headers: Record<string, string> = {
+    host: to,
+    'user-agent': 'payprobe',
+    ...proxyAuthorization(proxy),
+  };
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (fn: () => void) => {

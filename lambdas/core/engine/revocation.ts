@@ -5,7 +5,9 @@
  * plain HTTP, bounded by timeoutMs (or what is left of the budget) and 64 KB. A revoked certificate is
  * CERT_REVOKED with the time and reason; a status that cannot be established (responder unreachable, an
  * unusable response, status unknown) is a REVOCATION_UNKNOWN warning, never a failure. The responder is
- * part of the network path: it is resolved with the run's resolver and dialled like the endpoint.
+ * part of the network path: it is resolved with the run's resolver and dialled like the endpoint, or, when
+ * the run goes through a forward proxy, asked through that proxy (an absolute-form request, docs/engine.md
+ * "Through a forward proxy").
  */
 import type { X509Certificate } from 'node:crypto';
 import { describeError } from '../checks/errors';
@@ -13,6 +15,8 @@ import { checkOcspResponse, OcspError, type OcspVerdict, ocspRequest, ocspUrls }
 import type { ChainCert } from './chain';
 import { connectTcp, resolveTarget } from './connect';
 import { ExchangeError, exchange } from './http-request';
+import { dialProxy, proxyAuthorization } from './proxy';
+import { type ProxyChoice, proxyFor, type ResolvedProxy } from './proxy-inputs';
 import { bounded, Fail, type RunState } from './run-state';
 import { hostHeader, targetOf } from './target';
 
@@ -24,6 +28,7 @@ export async function checkRevocation(
   run: RunState,
   chain: readonly ChainCert[],
   staple: Buffer | undefined,
+  proxy?: ProxyChoice,
 ): Promise<void> {
   const mode = run.p.tls.revocation;
   const leaf = chain[0]?.x509;
@@ -38,7 +43,7 @@ export async function checkRevocation(
     problems.push(why);
   }
   if (mode === 'ocsp') {
-    const why = await askResponder(run, leaf, issuer);
+    const why = await askResponder(run, leaf, issuer, proxy);
     if (why === undefined) return;
     problems.push(why);
   }
@@ -79,6 +84,7 @@ async function askResponder(
   run: RunState,
   leaf: X509Certificate,
   issuer: X509Certificate,
+  proxy: ProxyChoice | undefined,
 ): Promise<string | undefined> {
   const href = ocspUrls(leaf)[0];
   if (!href)
@@ -89,14 +95,15 @@ async function askResponder(
   } catch {
     return 'the certificate names an OCSP responder URL that does not parse';
   }
-  const where = `the OCSP responder ${url.origin}${url.pathname}`;
+  const via = proxyFor(proxy, url);
+  const where = `the OCSP responder ${url.origin}${url.pathname}${via ? ` (through proxy ${via.shown})` : ''}`;
   if (url.protocol !== 'http:') return `${where} is not plain http, which is all payprobe asks`;
   const bound = Math.floor(Math.min(run.p.timeoutMs, run.deadline - run.clock() - 1));
   if (bound <= 0) return `no time was left in the probe budget to ask ${where}`;
   let body: Buffer;
   try {
     body = await bounded(
-      fetchResponse(run, url, ocspRequest(leaf, issuer), bound),
+      fetchResponse(run, url, ocspRequest(leaf, issuer), bound, via),
       bound,
       () => new Fail('RESPONSE_TIMEOUT', `no answer within ${bound} ms`),
     );
@@ -110,18 +117,30 @@ async function askResponder(
   return judge(run, body, leaf, issuer, where);
 }
 
-/** POST the request to the responder (RFC 6960 A.1) and read its answer, at most MAX_OCSP_RESPONSE_BYTES. */
-async function fetchResponse(run: RunState, url: URL, request: Buffer, timeoutMs: number): Promise<Buffer> {
+/**
+ * POST the request to the responder (RFC 6960 A.1) and read its answer, at most MAX_OCSP_RESPONSE_BYTES.
+ * Through a forward proxy: to the proxy, in absolute form (`POST http://ocsp.example/ HTTP/1.1`) with the
+ * proxy's account, as an HTTP client sends a plain-HTTP request through a proxy.
+ */
+async function fetchResponse(
+  run: RunState,
+  url: URL,
+  request: Buffer,
+  timeoutMs: number,
+  proxy: ResolvedProxy | undefined,
+): Promise<Buffer> {
   const target = targetOf(url, undefined, false);
   const fail = (c: { class: Fail['cls']; detail: string }) => new Fail(c.class, c.detail);
-  const dial = await resolveTarget(run, target, fail);
-  const socket = await connectTcp(run, dial, fail);
+  const socket = proxy
+    ? (await dialProxy(run, proxy)).socket
+    : await connectTcp(run, await resolveTarget(run, target, fail), fail);
   const res = await exchange({
     socket,
     method: 'POST',
-    path: `${url.pathname}${url.search}`,
+    path: proxy ? url.href : `${url.pathname}${url.search}`,
     host: hostHeader(target),
     headers: {
+      ...(proxy ? proxyAuthorization(proxy) : {}),
       'user-agent': 'payprobe',
       'content-type': 'application/ocsp-request',
       accept: 'application/ocsp-response',

@@ -8,6 +8,8 @@
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { probe } from '../../../lambdas/core/engine/probe';
 import { hasUnsafeCharacters } from '../../../lambdas/core/text/escape';
+import { type OcspResponder, reserveOcspPort, startOcspResponder } from '../../../testbed/ocsp';
+import type { Issued } from '../../../testbed/pki';
 import {
   type ProcessorOptions,
   REFUSED_PORT,
@@ -404,5 +406,43 @@ describe('proxyMs against an injected delay', () => {
       `did not answer CONNECT ${target()} within timeoutMs (300 ms)`,
     );
     expect(r.timings.tlsMs).toBeNull();
+  });
+});
+
+describe('revocation: ocsp through a proxy', () => {
+  // The responder named in the certificate is part of the gateway's path too: asked through the proxy.
+  let revoked: SimulatedProcessor;
+  let responder: OcspResponder;
+
+  beforeAll(async () => {
+    const { port, url } = await reserveOcspPort();
+    revoked = await bed.start('healthy', { cert: { ocspUrl: url } });
+    responder = await startOcspResponder({
+      port,
+      ca: bed.pki.intermediate,
+      entries: [{ cert: revoked.serverCert as Issued, status: 'revoked', reason: 'keyCompromise' }],
+    });
+  });
+  afterAll(() => responder?.close());
+
+  const ocsp = { tls: { revocation: 'ocsp' as const }, timeoutMs: 2000 };
+
+  it('CERT_REVOKED from the responder, asked through tinyproxy in absolute form', async () => {
+    const r = await run(revoked, bed.proxySettings(openProxy), ocsp);
+    expectFailure(
+      r,
+      'tls',
+      'CERT_REVOKED',
+      'reason keyCompromise',
+      /according to the OCSP responder http:\/\/127\.0\.0\.1:\d+\//,
+    );
+  });
+
+  it('a proxy that only tunnels (drops a plain-HTTP request) leaves the status unknown: a warning naming it', async () => {
+    const p = await bed.hostileProxy('forward');
+    const r = await run(revoked, bed.proxySettings(p), ocsp);
+    // Asked directly, the responder would have said revoked: the request went to the proxy.
+    expect(r).toMatchObject({ ok: true, warnings: [{ class: 'REVOCATION_UNKNOWN' }] });
+    expect(r.warnings[0]?.detail).toContain(`(through proxy ${p.url}) could not be asked`);
   });
 });
