@@ -120,9 +120,14 @@ export class ProbeDashboard extends Construct {
     const endpoint = isSecretRef(p.endpoint) ? describeRef(p.endpoint) : p.endpoint;
     const threshold = p.alarms.availabilityThreshold ?? DEFAULT_AVAILABILITY_THRESHOLD;
     const mtls = p.tls.clientCert !== undefined;
+    // The route: a failure before the tunnel is the proxy's (it counts as a handshake failure).
+    const proxy =
+      p.proxy === undefined
+        ? ''
+        : ` · through proxy ${p.proxy === 'env' ? 'HTTPS_PROXY' : typeof p.proxy.url === 'string' ? p.proxy.url : describeRef(p.proxy.url)}`;
 
     const header = new TextWidget({
-      markdown: `## ${name}\n${endpoint} · probed every ${p.intervalSeconds} s${mtls ? ' · mTLS' : ''} · function \`${m.probeFunction.functionName}\``,
+      markdown: `## ${name}\n${endpoint} · probed every ${p.intervalSeconds} s${mtls ? ' · mTLS' : ''}${proxy} · function \`${m.probeFunction.functionName}\``,
       width: FULL,
       height: 2,
     });
@@ -153,7 +158,7 @@ export class ProbeDashboard extends Construct {
         m.metric(METRICS.handshakeFailure, {
           statistic: Stats.SUM,
           period: minute,
-          label: 'TLS handshake failures',
+          label: proxy ? 'TLS handshake and proxy failures' : 'TLS handshake failures',
         }),
         m.metric(METRICS.authFailure, { statistic: Stats.SUM, period: minute, label: 'auth rejected' }),
       ],

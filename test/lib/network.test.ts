@@ -338,7 +338,7 @@ describe('a network passed by a CDK app', () => {
 });
 
 describe('the dashboard of a processor reached through a forward proxy', () => {
-  test('stacks the proxy tunnel (ProxyTime) instead of the TCP connect it contains, and names the proxy', () => {
+  test('shows the proxy tunnel among the phase timings from the log, and names the proxy', () => {
     const stack = must(
       synthConfig(
         configFile(['processors:', processor('acquirer', '    proxy: { url: http://proxy.internal:3128 }')]),
@@ -346,8 +346,8 @@ describe('the dashboard of a processor reached through a forward proxy', () => {
       'stack',
     );
     const body = JSON.stringify(Template.fromStack(stack).toJSON());
-    expect(body).toContain('ProxyTime');
+    expect(body).toContain('avg(result.timings.proxyMs) as `proxy tunnel`');
     expect(body).toContain('through proxy http://proxy.internal:3128');
-    expect(body).not.toContain('\\"ConnectTime\\"');
+    expect(body).toContain('TLS handshake and proxy failures');
   });
 });

@@ -117,6 +117,8 @@ describe('one metrics mode: what the alarms watch', () => {
   // What each stage's failure must publish, written out by hand from docs/lambda.md "Metrics": its flags, the
   // certificate days when a server certificate was seen, and Failure by Class. No TotalTime on a failure.
   const expected: Record<string, Record<string, number>> = {
+    // The proxy gave no tunnel: the integration is down, so it pages like a handshake failure.
+    proxy: { Success: 0, HandshakeFailure: 1, AuthFailure: 0, 'Failure/PROXY_AUTH_REQUIRED': 1 },
     dns: { Success: 0, HandshakeFailure: 0, AuthFailure: 0, 'Failure/DNS_FAILURE': 1 },
     connect: { Success: 0, HandshakeFailure: 0, AuthFailure: 0, 'Failure/CONNECT_REFUSED': 1 },
     // The server refused the handshake before sending a certificate: no certificate days.
