@@ -48,7 +48,10 @@ export async function open(
 
   const tDns = run.clock();
   const dial = await resolveTarget(run, target, fail);
-  if (main) run.timings.dnsMs = run.clock() - tDns;
+  if (main) {
+    run.timings.dnsMs = run.clock() - tDns;
+    run.address = dial.address;
+  }
 
   if (target.url.protocol === 'http:') {
     const tConnect = run.clock();

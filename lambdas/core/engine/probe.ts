@@ -181,8 +181,10 @@ function result(run: RunState, failure: Fail | undefined): ProbeResult {
         }
       : null,
     http: run.httpAttempted ? { status: run.status } : null,
+    address: run.address,
     startedAt: run.startedAt,
     inputs: { ...run.inputs },
+    inputDates: { ...run.inputDates },
   };
 }
 
