@@ -1,6 +1,7 @@
 /**
- * PayProbeStack: one config file's monitors in one region. Alerting (topics), one ProcessorMonitor per
- * processor, the dashboard, the diagnosis and, with `preflight: true`, the preflight. The whole config is
+ * PayProbeStack: one config file's monitors in one region. Alerting (topics), the history table, one
+ * ProcessorMonitor per processor, the gateway alarm, the dashboard, the diagnosis and, with
+ * `preflight: true`, the preflight. The whole config is
  * validated before the stack or any construct exists (lib/deploy/validate.ts): every processor's problems
  * come in one ConfigError, and no construct error is ever caught. The stack exposes its parts so further
  * constructs can be composed onto them.
@@ -19,6 +20,7 @@ import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
 import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
 import { reservedConcurrencyWarning } from '../deploy/concurrency';
+import { DEFAULT_VERDICT } from '../../lambdas/core/diagnosis/verdict';
 import { processorConstructId } from '../deploy/ids';
 import { validateStackConfig } from '../deploy/validate';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
@@ -26,6 +28,8 @@ import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis } from './diagnosis';
 import { MaintenanceWindows } from './maintenance';
+import { GatewayAlarm } from './gateway-alarm';
+import { History } from './history';
 import { knownRegion, type ProbingOptions } from './options';
 import { Preflight } from './preflight';
 import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
@@ -80,6 +84,10 @@ export class PayProbeStack extends Stack {
   public readonly dashboard: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis. */
   public readonly diagnosis: Diagnosis;
+  /** The history table: last passing probes, failures and the cross-processor incident. */
+  public readonly history: History;
+  /** Pages when several processors fail at once (absent with fewer processors than the verdict needs). */
+  public readonly gatewayAlarm?: GatewayAlarm;
   /** The deploy-time preflight, when the config sets `preflight: true`. */
   public readonly preflight?: Preflight;
 
@@ -112,6 +120,11 @@ export class PayProbeStack extends Stack {
       }),
     });
 
+    this.history = new History(this, 'History');
+    // The gateway-wide count of failing processors: the stack name names the gateway.
+    const gateway = this.stackName;
+    const verdict = props.config.raw.verdict;
+
     const monitors = props.config.processors.map(
       (processor, index) =>
         new ProcessorMonitor(this, processorConstructId(processor.name), {
@@ -125,6 +138,8 @@ export class PayProbeStack extends Stack {
           secretCacheTtl,
           logRetention,
           entry: props.probeEntry,
+          history: this.history,
+          gateway,
         }),
     );
     this.monitors = monitors;
@@ -143,6 +158,15 @@ export class PayProbeStack extends Stack {
       windows: props.config.maintenance ?? [],
       alarms: this.alarms,
     });
+
+    const minProcessors = verdict?.minProcessors ?? DEFAULT_VERDICT.minProcessors;
+    if (props.config.processors.length >= minProcessors) {
+      this.gatewayAlarm = new GatewayAlarm(this, 'GatewayAlarm', {
+        gateway,
+        minProcessors,
+        criticalTopic: this.alerting.criticalTopic,
+      });
+    }
 
     this.dashboard = new ProbeDashboard(this, 'Dashboard', { monitors });
 
@@ -170,6 +194,9 @@ export class PayProbeStack extends Stack {
       runbookBaseUrl,
       secretCacheTtl,
       logRetention,
+      history: this.history,
+      ...(this.gatewayAlarm ? { gateway } : {}),
+      ...(verdict ? { verdict } : {}),
     });
 
     // With `preflight: true`, probe every processor during `cdk deploy`, after the monitors; any failure
