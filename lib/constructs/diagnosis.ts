@@ -94,6 +94,7 @@ export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions 
    */
   readonly maintenance?: readonly MaintenanceWindow[];
 
+  /**
    * The history table: what changed since each processor's last passing probe, and the cross-processor
    * incident (the function reads every item and writes only incident items).
    *

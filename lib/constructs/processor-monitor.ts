@@ -103,6 +103,7 @@ export interface ProcessorMonitorProps extends PayProbeFunctionOptions, ProbingO
    */
   readonly reserveConcurrency?: boolean;
 
+  /**
    * The history table the probe writes its last passing probe and failures to (its own item only).
    *
    * @default - no history: pages cannot say what changed, and the processor joins no incident

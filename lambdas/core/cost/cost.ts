@@ -452,11 +452,12 @@ export function historyUsage(
 ): { writes: number; writeUnits: number; readUnits: number; storedGb: number } {
   const heartbeats = (HOURS_PER_MONTH * 3_600_000) / HEARTBEAT_MS;
   const passWrites = heartbeats + a.coldStartsPerMonth + a.snapshotChangesPerMonth;
-  const episodes = a.criticalStateChangesPerMonth / 2;
+  const episodes = a.criticalIncidentsPerMonth;
   const failWrites = episodes + (failingHours(a) * 3_600_000) / MIN_WRITE_GAP_MS;
   const units = (bytes: number) => Math.ceil(bytes / 1024);
   const writeUnits = passWrites * units(a.historyItemBytes) + failWrites * units(a.historyFailingItemBytes);
-  const events = (a.criticalStateChangesPerMonth + a.warningStateChangesPerMonth) * fleetSize;
+  // Each incident is two alarm events for the diagnose function (ALARM, then OK).
+  const events = 2 * (a.criticalIncidentsPerMonth + a.warningIncidentsPerMonth) * fleetSize;
   // Each event reads every processor item (this one among them) and, for the incident, its items: counted
   // here per processor as this item plus its share of the incident reads.
   const readUnits = events * Math.ceil(a.historyFailingItemBytes / 4096) + events / fleetSize;
