@@ -96,7 +96,7 @@ test('the functions are pointed at the table and the gateway', () => {
   expect(payprobe.some((v) => ENV_VERDICT in v)).toBe(false);
 });
 
-test('the gateway alarm sums FailingProcessors of this gateway and pages at 2 processors in a minute', () => {
+test('the gateway alarm sums FailingProcessors of this gateway, pages at 2 processors in a minute and is damped for 15 minutes, ALARM only', () => {
   const alarm = must(stack.gatewayAlarm, 'the gateway alarm');
   const name = `PayProbe-ProcessorsFailing-${stack.stackName}`;
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -108,11 +108,11 @@ test('the gateway alarm sums FailingProcessors of this gateway and pages at 2 pr
     Period: 60,
     Threshold: 2,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    EvaluationPeriods: 1,
+    EvaluationPeriods: 15,
     DatapointsToAlarm: 1,
     TreatMissingData: 'notBreaching',
     AlarmActions: [{ Ref: logical(stack.alerting.criticalTopic) }],
-    OKActions: [{ Ref: logical(stack.alerting.criticalTopic) }],
+    OKActions: Match.absent(),
   });
   expect(alarm.gateway).toBe(stack.stackName);
   // The diagnose function tells it from a processor's alarm.
