@@ -10,8 +10,15 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfigFile, type ProcessorConfig } from '../lambdas/core/config/load';
 import { alarmName } from '../lambdas/core/contract/alarm-names';
-import { deployedFactsFromTemplate, estimateCost } from '../lambdas/core/cost/cost';
-import { PRICES } from '../lambdas/core/cost/pricing';
+import {
+  type CostAssumptions,
+  DEFAULT_ASSUMPTIONS,
+  deployedFactsFromTemplate,
+  estimateCost,
+  historyUsage,
+} from '../lambdas/core/cost/cost';
+import { HOURS_PER_MONTH, PRICES } from '../lambdas/core/cost/pricing';
+import { MIN_WRITE_GAP_MS } from '../lambdas/core/diagnosis/history';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../lambdas/core/policy/deployment';
 import { confirmsFailures } from '../lambdas/core/policy/probe-policy';
 import { parseProcessorEnv } from '../lambdas/shared/deployed-config';
@@ -149,6 +156,34 @@ export async function figureDetectionAndCost(): Promise<Figure[]> {
     target: '<= $3.50 per processor-month at 60 s (stretch $3.00), judged on the default the example deploys',
     pass: at60.usd <= 3.5,
     data: { estimate, facts },
+  });
+
+  // The history table: typical, failing all month, and the facts changing on every run (bounded by the
+  // recorder's write gaps). Priced with the model's own prices and the example's fleet size.
+  const fleet = processors.length;
+  const historyUsd = (over: Partial<CostAssumptions>) => {
+    const u = historyUsage({ ...DEFAULT_ASSUMPTIONS, ...over }, fleet);
+    return (
+      u.writeUnits * PRICES.dynamoDbWriteUnit.usd +
+      u.readUnits * PRICES.dynamoDbReadUnit.usd +
+      u.storedGb * PRICES.dynamoDbStorageGbMonth.usd
+    );
+  };
+  const typical = historyUsd({});
+  const failingAllMonth = historyUsd({ failureClassesPerMonth: 1, failingHoursPerClass: HOURS_PER_MONTH });
+  const changingEveryRun = historyUsd({
+    snapshotChangesPerMonth: (HOURS_PER_MONTH * 3_600_000) / MIN_WRITE_GAP_MS,
+  });
+  const worst = Math.max(typical, failingAllMonth, changingEveryRun);
+  figures.push({
+    id: '5-history',
+    title: 'history table cost per processor-month at 60 s (DynamoDB on-demand)',
+    value:
+      `typical $${typical.toFixed(4)} (${Math.round(historyUsage(DEFAULT_ASSUMPTIONS, fleet).writes)} writes); ` +
+      `failing all month $${failingAllMonth.toFixed(4)}; facts changing on every run $${changingEveryRun.toFixed(4)}`,
+    target: '<= $0.05 per processor-month, also failing all month or changing on every run',
+    pass: worst <= 0.05,
+    data: { typical, failingAllMonth, changingEveryRun, fleet },
   });
   return figures;
 }

@@ -9,6 +9,7 @@
  * writes those characters raw.
  */
 import type { ProbeResult } from '../lambdas/core/contract/result';
+import { type Verdict as FleetVerdict, verdictJson, verdictLine } from '../lambdas/core/diagnosis/verdict';
 import { SHOWN_MAX_BYTES, safeJson, showUntrusted, xmlEscape } from '../lambdas/core/text/escape';
 import type { Redactor } from '../lambdas/core/text/redact';
 import type { OutputStream } from './io';
@@ -146,9 +147,20 @@ export function plainLine(r: ProbeResult): string {
   return fields.map(([k, v]) => `${k}=${logfmtValue(v)}`).join(' ');
 }
 
-/** The `check --json` document: `{ "results": [ ProbeResult... ] }`, unsafe characters \u-escaped. */
-export function jsonDocument(results: readonly ProbeResult[]): string {
-  return `${safeJson({ results }, 2)}\n`;
+/**
+ * The `check --json` document: `{ "results": [ ProbeResult... ] }`, and `"verdict"` when two or more
+ * processors fail alike (docs/contracts.md); unsafe characters \u-escaped.
+ */
+export function jsonDocument(results: readonly ProbeResult[], verdict?: FleetVerdict | null): string {
+  return `${safeJson({ results, ...(verdict ? { verdict: verdictJson(verdict) } : {}) }, 2)}\n`;
+}
+
+/**
+ * The verdict for a person: `verdict: 3 of 3 processors fail alike at stage tls (...): ...`. A server-side
+ * change quotes certificate names the server chose: shown escaped and bounded like every server text.
+ */
+export function verdictText(verdict: FleetVerdict): string {
+  return `verdict: ${showUntrusted(verdictLine(verdict), SHOWN_MAX_BYTES.detail)}`;
 }
 
 export interface JunitOptions {

@@ -1,7 +1,8 @@
 /**
  * The construct library's one entry point: what a CDK app imports to monitor payment processors with
  * payprobe. The whole monitor as a stack (PayProbeStack, or addPayProbeStacks for one stack per region), its
- * parts for composing your own (ProcessorMonitor, Alerting, ProbeDashboard, Diagnosis, Preflight), the
+ * parts for composing your own (ProcessorMonitor, Alerting, ProbeDashboard, Diagnosis, Preflight, History,
+ * GatewayAlarm), the
  * function construct they share (PayProbeFunction), the checks every construct runs first
  * (validateStackConfig), where the functions run when the app owns the network (FunctionNetwork: an IVpc,
  * subnets, security groups), the config API the props take (loadConfigFile and the config types), and the alarm
@@ -21,13 +22,22 @@ export {
   ALARM_KINDS,
   type AlarmKindName,
   alarmName,
+  gatewayAlarmName,
   type Severity,
 } from '../lambdas/core/contract/alarm-names';
-export { METRIC_NAMESPACE, METRICS, type MetricName } from '../lambdas/core/contract/metric-names';
+export {
+  DIMENSION_GATEWAY,
+  GATEWAY_METRIC,
+  METRIC_NAMESPACE,
+  METRICS,
+  type MetricName,
+} from '../lambdas/core/contract/metric-names';
 export type { MOfN } from './alarms/alarm-policy';
 export * from './constructs/alerting';
 export * from './constructs/dashboard';
 export * from './constructs/diagnosis';
+export * from './constructs/gateway-alarm';
+export * from './constructs/history';
 export * from './constructs/options';
 export * from './constructs/payprobe-app';
 export * from './constructs/payprobe-stack';

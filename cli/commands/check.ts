@@ -10,13 +10,22 @@ import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../l
 import { activeMaintenance } from '../../lambdas/core/config/maintenance';
 import type { EngineDeps, ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
+import { correlate, type VerdictSettings, verdictSettings } from '../../lambdas/core/diagnosis/verdict';
 import { probeMany } from '../../lambdas/core/engine/probe';
 import { envProxySecrets } from '../../lambdas/core/engine/proxy-env';
 import { TokenCache } from '../../lambdas/core/engine/token-cache';
 import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
 import { makeRedactor, type Redactor } from '../../lambdas/core/text/redact';
 import { type CliIo, EXIT, type OutputStream, UsageError } from '../io';
-import { jsonDocument, junitXml, plainLine, redactingStream, summaryLine, TableWriter } from '../output';
+import {
+  jsonDocument,
+  junitXml,
+  plainLine,
+  redactingStream,
+  summaryLine,
+  TableWriter,
+  verdictText,
+} from '../output';
 
 export const DEFAULT_CONFIG_FILE = 'payprobe.yaml';
 
@@ -208,6 +217,7 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
       json: opts.json === true,
       color: useColor(io),
       maintenance,
+      verdict: verdictSettings(config.raw.verdict),
     });
   } finally {
     await secrets.destroy();
@@ -232,6 +242,8 @@ export interface ReportOptions extends Omit<CheckRun, 'onResult'> {
   readonly color: boolean;
   /** Processors inside a maintenance window now: marked in the output. @default none */
   readonly maintenance?: ReadonlyMap<string, MaintenanceMark>;
+  /** The cross-processor verdict's settings (config `verdict`). @default verdictSettings() */
+  readonly verdict?: VerdictSettings;
 }
 
 /** What `check` says about a processor inside a maintenance window (JSON: `maintenance` on its result). */
@@ -270,6 +282,26 @@ function noteMaintenance(o: ReportOptions): void {
   }
 }
 
+/**
+ * The verdict over one run (lambdas/core/diagnosis/verdict.ts): the CLI has no history, so it says which
+ * processors fail alike at one stage and the settings they share, never "their side".
+ */
+export function runVerdict(
+  results: readonly ProbeResult[],
+  processors: readonly ProcessorConfig[],
+  settings: VerdictSettings = verdictSettings(),
+) {
+  const observations = results.map((r) => ({
+    processor: r.processor,
+    ok: r.ok,
+    stage: r.stage,
+    class: r.class,
+    inputs: r.inputs,
+    inputDates: r.inputDates ?? {},
+  }));
+  return correlate(observations, processors, { settings });
+}
+
 /** Probes and prints: JSON document at the end, or a table / plain lines as results arrive. */
 export async function report(o: ReportOptions): Promise<ProbeResult[]> {
   if (o.json) {
@@ -278,7 +310,7 @@ export async function report(o: ReportOptions): Promise<ProbeResult[]> {
       const m = o.maintenance?.get(r.processor);
       return m ? { ...r, maintenance: m } : r;
     });
-    o.stdout.write(jsonDocument(marked));
+    o.stdout.write(jsonDocument(marked, runVerdict(results, o.processors, o.verdict)));
     return results;
   }
   noteMaintenance(o);
@@ -291,11 +323,15 @@ export async function report(o: ReportOptions): Promise<ProbeResult[]> {
     table.header();
     const results = await runProbes({ ...o, onResult: (r) => table.row(r) });
     table.summary(results);
+    const verdict = runVerdict(results, o.processors, o.verdict);
+    if (verdict) o.stdout.write(`${verdictText(verdict)}\n`);
     return results;
   }
   const results = await runProbes({ ...o, onResult: (r) => o.stdout.write(`${plainLine(r)}\n`) });
-  // stdout stays strictly one line a processor; the summary is for the human watching.
+  // stdout stays strictly one line a processor; the summary and the verdict are for the human watching.
   o.stderr.write(`${summaryLine(results)}\n`);
+  const verdict = runVerdict(results, o.processors, o.verdict);
+  if (verdict) o.stderr.write(`${verdictText(verdict)}\n`);
   return results;
 }
 

@@ -50,6 +50,7 @@ const COLUMNS: readonly { readonly title: string; readonly prices: readonly Pric
   { title: 'SNS', prices: ['snsPublish', 'snsEmailDelivery', 'snsHttpsDelivery', 'snsSmsUs'] },
   { title: 'LOGS', prices: ['logsIngestionGb', 'logsStorageGbMonth', 'logsInsightsGbScanned'] },
   { title: 'SECRETS', prices: ['secretsManagerApiCall'] },
+  { title: 'HISTORY', prices: ['dynamoDbWriteUnit', 'dynamoDbReadUnit', 'dynamoDbStorageGbMonth'] },
 ];
 
 /** A rate with at most one decimal: 4, 6.7. */
@@ -107,6 +108,20 @@ export function renderCost(e: CostEstimate): string {
       `$${PRICES.syntheticsCanaryRun.usd}), ${usd(e.synthetics.usd)} for this config; canaries cannot run more ` +
       'often than once a minute.',
   );
+  const [first] = e.processors;
+  if (first) {
+    const h = first.usage.history;
+    const historyUsd = columnSum(first.lines, [
+      'dynamoDbWriteUnit',
+      'dynamoDbReadUnit',
+      'dynamoDbStorageGbMonth',
+    ]);
+    out.push(
+      `HISTORY is the history table (DynamoDB on-demand: last passing probe, failures, incidents): ${h.writes.toLocaleString('en-US')} writes ` +
+        `(${Math.round(h.writeUnits).toLocaleString('en-US')} write units) and ${Math.round(h.readUnits).toLocaleString('en-US')} read units ` +
+        `a processor-month, $${historyUsd.toFixed(4)} for ${first.processor} (target: at most $0.05 a processor-month).`,
+    );
+  }
   const oauth = e.processors.filter((p) => p.usage.tokenRequestsPerHour > 0);
   if (oauth.length > 0) {
     out.push(

@@ -1,10 +1,16 @@
 /**
  * The diagnose Lambda's core: an alarm state change in, at most one SNS Publish out.
  *
- * - ALARM: re-probe the alarm's processor at once with the real engine and publish the diagnosis (class,
- *   detail, chain, timings, input changes, runbook) to the alarm's severity topic. A re-probe that passes is
- *   published too ("re-probe passed": flapping or just recovered), with the alarm's reason.
- * - OK after ALARM: a short RESOLVED page with the time spent in ALARM.
+ * - ALARM: re-probe the alarm's processor at once with the real engine while reading the history table
+ *   (./incidents.ts), then say what changed since the last passing probe and reach the verdict across
+ *   processors (lambdas/core/diagnosis/verdict.ts). When two or more processors fail alike, the alarm joins the
+ *   cross-processor incident (lambdas/core/diagnosis/incident.ts): one page when it opens, one when a processor
+ *   joins, nothing for an alarm of a processor already in it. Otherwise the processor's own page goes to the
+ *   alarm's severity topic (with "the processor's side" when only its server facts changed). A re-probe that
+ *   passes is paged too ("re-probe passed": flapping or just recovered).
+ * - OK after ALARM: an alarm of an incident leaves it silently, the last one sends the incident's RESOLVED;
+ *   any other alarm gets its own short RESOLVED page.
+ * - The gateway alarm (how many processors fail at once): ./gateway.ts.
  * - Anything else (OK after INSUFFICIENT_DATA, an alarm that is not payprobe's or names a processor this
  *   function does not know): nothing is published.
  * - Maintenance: no page for an ALARM of a processor inside one of its maintenance windows (the alarm's own
@@ -12,50 +18,52 @@
  *   one. An ALARM that outlasts its window was paged when the window closed (the mute rule runs the held
  *   action then), so its recovery gets a RESOLVED.
  *
- * The alarm's own SNS action pages regardless: this adds the diagnosis, it is never the only page.
+ * With the history table slow or down, every page still goes out, on time, alone, saying history is
+ * unavailable. The alarm's own SNS action pages regardless: this adds the diagnosis.
  */
-import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { activeMaintenance, type MaintenanceWindow } from '../core/config/maintenance';
 import type { ProcessorConfig } from '../core/config/model';
-import { ALARM_KINDS, type AlarmKindName, parseAlarmName, type Severity } from '../core/contract/alarm-names';
+import {
+  ALARM_KINDS,
+  type AlarmKindName,
+  INCIDENT_KINDS,
+  parseAlarmName,
+  parseGatewayAlarmName,
+  type Severity,
+} from '../core/contract/alarm-names';
 import type { Engine } from '../core/contract/engine';
 import { crashResult, type ProbeResult } from '../core/contract/result';
+import type { HistoryStore } from '../core/diagnosis/history';
+import { onAlarm, onOk } from '../core/diagnosis/incident';
+import {
+  buildIncidentNotification,
+  buildIncidentResolvedNotification,
+} from '../core/diagnosis/incident-page';
 import {
   type AlarmStateChange,
   buildDiagnosisNotification,
   buildResolvedNotification,
-  type InputsBaseline,
+  evaluatedWindowStart,
   type Notification,
   parseAlarmTime,
-  structuredMessage,
 } from '../core/diagnosis/notification';
 import { recentProbes } from '../core/diagnosis/recent-probes';
+import { correlate, type VerdictSettings, verdictSettings } from '../core/diagnosis/verdict';
 import type { SecretResolver } from '../core/secrets/resolver';
 import { makeRedactor } from '../core/text/redact';
 import { parseAlarmEvent } from './alarm-event';
+import { handleGatewayAlarm } from './gateway';
+import { observations, readHistory, type Subject, settle, subjectOf } from './incidents';
+import { folded, ignored, publish } from './publish';
 
 /** A resolver that can list the secret values it read, for the last-line redaction of the page. */
 export type DiagnoseSecrets = SecretResolver & { sensitiveValues?(): readonly string[] };
 
-/** The last passing probe's inputs per processor: module scope in the Lambda (lost on a cold start). */
-export interface InputsMemory {
-  get(processor: string): InputsBaseline | null;
-  remember(processor: string, result: ProbeResult): void;
-}
-
-export function inMemoryInputs(): InputsMemory {
-  const last = new Map<string, InputsBaseline>();
-  return {
-    get: (processor) => last.get(processor) ?? null,
-    remember: (processor, result) => {
-      if (result.ok) last.set(processor, { inputs: result.inputs, at: result.startedAt });
-    },
-  };
-}
-
 /** The Powertools Logger's shape, narrowed to what diagnose uses. */
 export interface DiagnoseLogger {
   info(message: string, extra: { [key: string]: unknown }): void;
+  warn?(message: string, extra: { [key: string]: unknown }): void;
   error(message: string, extra: { [key: string]: unknown }): void;
 }
 
@@ -66,7 +74,12 @@ export interface DiagnoseDeps {
   readonly secrets: DiagnoseSecrets;
   /** The probe engine (lambdas/core/engine/probe.ts) or a test's stand-in. */
   readonly engine: Engine;
-  readonly memory: InputsMemory;
+  /** The history table (last passing probes, failures, incidents). @default none: pages say history is off */
+  readonly history?: HistoryStore;
+  /** The verdict's settings (config `verdict`). @default verdictSettings() */
+  readonly verdict?: VerdictSettings;
+  /** The gateway this function diagnoses (its gateway alarm's name). @default any gateway alarm */
+  readonly gateway?: string;
   readonly runbookBaseUrl?: string;
   /** Maintenance windows of the processors: no page inside one. @default none */
   readonly maintenance?: readonly MaintenanceWindow[];
@@ -80,14 +93,26 @@ export type DiagnoseOutcome =
       readonly action: 'published';
       readonly subject: string;
       readonly topicArn: string;
+      readonly event: Notification['attributes']['event'];
       readonly messageId?: string;
     }
+  /** The alarm joined (or left) a cross-processor incident whose page says it all: nothing published. */
+  | { readonly action: 'folded'; readonly incident: string; readonly reason: string }
   | { readonly action: 'ignored'; readonly reason: string };
 
 /** Handles one EventBridge event. Throws only when publishing fails (so the function's Errors alarm fires). */
 export async function handleAlarmEvent(event: unknown, deps: DiagnoseDeps): Promise<DiagnoseOutcome> {
   const alarm = parseAlarmEvent(event);
   if (!alarm) return ignored(deps, 'not a CloudWatch alarm state change event');
+  const gateway = parseGatewayAlarmName(alarm.alarmName);
+  if (gateway !== undefined) {
+    if (deps.gateway !== undefined && gateway !== deps.gateway)
+      return ignored(
+        deps,
+        `alarm ${alarm.alarmName} is another gateway's (this function's: ${deps.gateway})`,
+      );
+    return handleGatewayAlarm(alarm, gateway, deps);
+  }
   const parsed = parseAlarmName(alarm.alarmName);
   if (!parsed) return ignored(deps, `alarm ${alarm.alarmName} is not a payprobe alarm`);
   const config = deps.processors.get(parsed.processor);
@@ -120,16 +145,33 @@ export async function handleAlarmEvent(event: unknown, deps: DiagnoseDeps): Prom
         `alarm ${alarm.alarmName}: its ALARM began in maintenance[${hold.window.index}] (${hold.window.reason}) and was never paged: no RESOLVED`,
       );
     }
-    return publish(
-      deps,
-      parsed.kind,
-      buildResolvedNotification({ alarm, kind: parsed.kind, processor: config.name }),
-    );
+    return resolve(alarm, parsed.kind, config, deps);
   }
   return ignored(
     deps,
     `alarm ${alarm.alarmName}: ${alarm.previousState.value} -> ${alarm.state.value} needs no page`,
   );
+}
+
+/** The re-probe; an engine that throws becomes a failure result (and the error, to re-throw after paging). */
+async function reprobe(
+  config: ProcessorConfig,
+  deps: DiagnoseDeps,
+): Promise<{ result: ProbeResult; crashed?: unknown }> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  try {
+    return { result: await deps.engine(config, { secrets: deps.secrets }) };
+  } catch (err) {
+    // Only broken configuration throws; anything else is a bug, reported as a failure and re-thrown below.
+    const redact = makeRedactor(deps.secrets.sensitiveValues?.() ?? []);
+    return { result: crashResult(config.name, err, started, now(), redact), crashed: err };
+  }
+}
+
+/** The alarm's own idea of the onset: the start of the datapoints it evaluated, else its state change. */
+export function alarmOnset(alarm: AlarmStateChange): string | null {
+  return evaluatedWindowStart(alarm.state) ?? parseAlarmTime(alarm.state.timestamp)?.toISOString() ?? null;
 }
 
 async function diagnose(
@@ -139,26 +181,17 @@ async function diagnose(
   deps: DiagnoseDeps,
 ): Promise<DiagnoseOutcome> {
   const now = deps.now ?? Date.now;
-  const started = now();
-  let result: ProbeResult;
-  let crashed: unknown;
-  try {
-    result = await deps.engine(config, { secrets: deps.secrets });
-  } catch (err) {
-    // Only broken configuration throws; anything else is a bug, reported as a failure and re-thrown below.
-    crashed = err;
-    result = crashResult(
-      config.name,
-      err,
-      started,
-      now(),
-      makeRedactor(deps.secrets.sensitiveValues?.() ?? []),
-    );
-  }
-  const baseline = deps.memory.get(config.name);
-  deps.memory.remember(config.name, result);
+  const configs = [...deps.processors.values()];
+  // The history read runs beside the re-probe (and is bounded): a slow table never delays the page much.
+  const [{ result: raw, crashed }, read] = await Promise.all([
+    reprobe(config, deps),
+    readHistory(
+      deps.history,
+      configs.map((c) => c.name),
+    ),
+  ]);
   // Masked before the page bounds long server text: a cut must never leave a piece of a secret behind.
-  const masked = makeRedactor(deps.secrets.sensitiveValues?.() ?? []).value(result);
+  const result = makeRedactor(deps.secrets.sensitiveValues?.() ?? []).value(raw);
   // Intermittent: the alarm's own window shows passes after the first failure, or the re-probe passed after
   // a window of mostly passing probes (a window of failures and a passing re-probe may just have recovered).
   const recent = recentProbes(kind, alarm.state);
@@ -166,17 +199,61 @@ async function diagnose(
     recent && recent.failing > 0 && (recent.intermittent || (result.ok && recent.failing < recent.total))
       ? { failing: recent.failing, total: recent.total }
       : undefined;
-  const notification = buildDiagnosisNotification({
-    alarm,
-    kind,
-    processor: config.name,
-    result: masked,
-    config,
-    baseline,
-    ...(intermittent ? { intermittent } : {}),
-    ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
-  });
-  const outcome = await publish(deps, kind, notification);
+  const nowMs = now();
+  const subject = subjectOf(read, result, alarmOnset(alarm), nowMs);
+  const verdict =
+    read.status === 'ok'
+      ? correlate(observations(configs, read.records, nowMs, subject), configs, {
+          subject: config.name,
+          settings: deps.verdict ?? verdictSettings(),
+        })
+      : null;
+
+  let outcome: DiagnoseOutcome | undefined;
+  if (INCIDENT_KINDS.has(kind) && read.status === 'ok' && deps.history) {
+    const settled = await settle(deps.history, (incidents) =>
+      onAlarm(incidents, {
+        alarm: alarm.alarmName,
+        processor: config.name,
+        verdict,
+        now: new Date(nowMs).toISOString(),
+      }),
+    );
+    if (settled.status === 'unavailable') {
+      deps.logger?.warn?.('incident record unavailable; paging the processor alone', {
+        reason: settled.reason,
+      });
+    } else if (settled.status === 'written') {
+      const d = settled.decision;
+      if ((d.action === 'open' || d.action === 'update') && verdict) {
+        const obs = observations(configs, read.records, nowMs, subject);
+        outcome = await publish(
+          deps,
+          'critical',
+          buildIncidentNotification({
+            event: d.action === 'open' ? 'incident' : 'incident-update',
+            incident: d.next,
+            verdict,
+            joined: d.added,
+            members: obs
+              .filter((o) => verdict.processors.includes(o.processor))
+              .map((o) => ({ processor: o.processor, class: o.class, since: o.since ?? null })),
+            others: configs.map((c) => c.name).filter((n) => !verdict.processors.includes(n)),
+            alarm,
+            subject: { result, config, history: subject.view },
+            ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
+          }),
+        );
+      } else {
+        outcome = folded(deps, d.next.id, `${alarm.alarmName} joined incident ${d.next.id} (${d.action})`);
+      }
+    }
+  }
+  outcome ??= await publish(
+    deps,
+    ALARM_KINDS[kind].severity,
+    processorPage(alarm, kind, config, subject, verdict, deps, intermittent),
+  );
   if (crashed !== undefined && !(crashed instanceof Error && /SecretError|ConfigError/.test(crashed.name))) {
     deps.logger?.error('the probe engine threw during the re-probe; the page was published as a failure', {
       processor: config.name,
@@ -187,41 +264,61 @@ async function diagnose(
   return outcome;
 }
 
-/** The Publish call: the alarm's severity topic, MessageStructure json, attributes for filter policies. */
-export function publishInput(topicArn: string, n: Notification): PublishCommandInput {
-  return {
-    TopicArn: topicArn,
-    Subject: n.subject,
-    MessageStructure: 'json',
-    Message: structuredMessage(n),
-    MessageAttributes: Object.fromEntries(
-      Object.entries(n.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: String(v) }]),
-    ),
-  };
-}
-
-async function publish(deps: DiagnoseDeps, kind: AlarmKindName, raw: Notification): Promise<DiagnoseOutcome> {
-  const severity = ALARM_KINDS[kind].severity;
-  const topicArn = deps.topics[severity];
-  // Last line of defence: the engine never puts a secret in a result, but mask every value the resolver read.
-  const redact = makeRedactor(deps.secrets.sensitiveValues?.() ?? []);
-  const n = redact.value(raw);
-  const out = await deps.sns.send(new PublishCommand(publishInput(topicArn, n)));
-  deps.logger?.info('page published', {
-    subject: n.subject,
-    topicArn,
-    attributes: n.attributes,
-    messageId: out.MessageId,
+/** The processor's own page: re-probe, what changed, and the verdict when it is on the processor's side. */
+function processorPage(
+  alarm: AlarmStateChange,
+  kind: AlarmKindName,
+  config: ProcessorConfig,
+  subject: Subject,
+  verdict: ReturnType<typeof correlate>,
+  deps: DiagnoseDeps,
+  intermittent?: { readonly failing: number; readonly total: number },
+): Notification {
+  return buildDiagnosisNotification({
+    alarm,
+    kind,
+    processor: config.name,
+    result: subject.result,
+    config,
+    history: subject.view,
+    verdict: verdict && verdict.processors.length === 1 && verdict.scope === 'theirs' ? verdict : null,
+    baseline: subject.good ? { inputs: subject.good.inputs, at: subject.good.at } : null,
+    ...(intermittent ? { intermittent } : {}),
+    ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
   });
-  return {
-    action: 'published',
-    subject: n.subject,
-    topicArn,
-    ...(out.MessageId ? { messageId: out.MessageId } : {}),
-  };
 }
 
-function ignored(deps: DiagnoseDeps, reason: string): DiagnoseOutcome {
-  deps.logger?.info('event ignored', { reason });
-  return { action: 'ignored', reason };
+async function resolve(
+  alarm: AlarmStateChange,
+  kind: AlarmKindName,
+  config: ProcessorConfig,
+  deps: DiagnoseDeps,
+): Promise<DiagnoseOutcome> {
+  if (INCIDENT_KINDS.has(kind) && deps.history) {
+    const now = new Date((deps.now ?? Date.now)()).toISOString();
+    const settled = await settle(deps.history, (incidents) => onOk(incidents, alarm.alarmName, now));
+    if (settled.status === 'written') {
+      const d = settled.decision;
+      if (d.action === 'resolve') {
+        return publish(deps, 'critical', buildIncidentResolvedNotification({ incident: d.next, alarm }));
+      }
+      return folded(
+        deps,
+        d.next.id,
+        `${alarm.alarmName} left incident ${d.next.id}; others are still failing`,
+      );
+    }
+    if (settled.status === 'unavailable') {
+      deps.logger?.warn?.('incident record unavailable; resolving the processor alone', {
+        reason: settled.reason,
+      });
+    }
+  }
+  return publish(
+    deps,
+    ALARM_KINDS[kind].severity,
+    buildResolvedNotification({ alarm, kind, processor: config.name }),
+  );
 }
+
+export { folded, ignored, publish, publishInput } from './publish';

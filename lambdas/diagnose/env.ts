@@ -9,6 +9,9 @@
  * - PAYPROBE_SECRET_TTL_SECONDS (optional): as for the probe Lambda.
  * - PAYPROBE_MAINTENANCE (optional): JSON list of the maintenance windows of these processors, or
  *   PAYPROBE_MAINTENANCE_FILE, a bundled file of the same (lambdas/core/config/maintenance.ts).
+ * - PAYPROBE_HISTORY_TABLE (optional): the history table (last passing probes, failures, incidents).
+ * - PAYPROBE_GATEWAY (optional): the gateway whose gateway alarm this function diagnoses.
+ * - PAYPROBE_VERDICT (optional): JSON `{ "minProcessors": 2, "windowMinutes": 10 }`, the config's `verdict`.
  * Every processor is validated by the one deployed-config parser (schema + deployed-reference rules).
  */
 import { readFileSync } from 'node:fs';
@@ -24,10 +27,19 @@ import {
   ENV_RUNBOOK_BASE_URL,
   ENV_TOPIC_CRITICAL_ARN,
   ENV_TOPIC_WARNING_ARN,
+  ENV_VERDICT,
 } from '../core/contract/env-names';
-import { codeDirectory, parseProcessorMap, readSecretTtlSeconds } from '../shared/deployed-config';
+import { DEFAULT_VERDICT, type VerdictSettings, verdictSettings } from '../core/diagnosis/verdict';
+import {
+  codeDirectory,
+  type HistoryEnv,
+  parseProcessorMap,
+  readHistoryEnv,
+  readSecretTtlSeconds,
+} from '../shared/deployed-config';
 
-export interface DiagnoseEnv {
+export interface DiagnoseEnv extends HistoryEnv {
+  readonly verdict: VerdictSettings;
   readonly processors: ReadonlyMap<string, ProcessorConfig>;
   readonly topics: Readonly<Record<Severity, string>>;
   readonly runbookBaseUrl?: string;
@@ -82,9 +94,48 @@ export function readDiagnoseEnv(env: NodeJS.ProcessEnv = process.env): DiagnoseE
   const topics = { critical: topic(ENV_TOPIC_CRITICAL_ARN), warning: topic(ENV_TOPIC_WARNING_ARN) };
   const secretTtlSeconds = readSecretTtlSeconds(env, issues);
   const maintenance = readMaintenance(env, taskRoot, issues);
+  const history = readHistoryEnv(env, issues);
+  const verdict = readVerdict(env[ENV_VERDICT], (m) => issue(`environment variable ${ENV_VERDICT}`, m));
   if (issues.length > 0) throw new ConfigError(issues);
   const base = env[ENV_RUNBOOK_BASE_URL];
-  return { processors, topics, secretTtlSeconds, maintenance, ...(base ? { runbookBaseUrl: base } : {}) };
+  return {
+    processors,
+    topics,
+    secretTtlSeconds,
+    maintenance,
+    verdict,
+    ...history,
+    ...(base ? { runbookBaseUrl: base } : {}),
+  };
+}
+
+/** PAYPROBE_VERDICT: the defaults when unset; a problem is reported and the defaults returned. */
+function readVerdict(text: string | undefined, problem: (message: string) => void): VerdictSettings {
+  if (text === undefined || text === '') return verdictSettings();
+  const expected = `expected JSON { "minProcessors": 2..1000, "windowMinutes": 1..120 } (defaults ${DEFAULT_VERDICT.minProcessors} and ${DEFAULT_VERDICT.windowMinutes})`;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    problem(`not JSON: ${expected}`);
+    return verdictSettings();
+  }
+  const o = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const whole = (v: unknown, lo: number, hi: number) =>
+    v === undefined || (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi);
+  const unknown = Object.keys(o).filter((k) => k !== 'minProcessors' && k !== 'windowMinutes');
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || unknown.length > 0) {
+    problem(expected);
+    return verdictSettings();
+  }
+  if (!whole(o.minProcessors, 2, 1000) || !whole(o.windowMinutes, 1, 120)) {
+    problem(expected);
+    return verdictSettings();
+  }
+  return verdictSettings({
+    ...(o.minProcessors !== undefined ? { minProcessors: o.minProcessors as number } : {}),
+    ...(o.windowMinutes !== undefined ? { windowMinutes: o.windowMinutes as number } : {}),
+  });
 }
 
 /** The windows the stack set (already validated at synth): a list of { processors, reason, kind, ... }. */

@@ -3,15 +3,18 @@
  * Thin: reads its environment (env.ts) once, then hands each event to diagnose.ts.
  *
  * Module scope, kept across warm invocations: the SNS client, the Secrets Manager/SSM cache (the handlers'
- * CachedSecretResolver, lambdas/shared/aws-clients.ts) and the last passing re-probe's inputs per processor
- * (to say what changed).
+ * CachedSecretResolver, lambdas/shared/aws-clients.ts) and the history table's client. What the function
+ * remembers between alarms (the last passing probes, the incidents) lives in the history table, not here: a
+ * cold start or a redeploy forgets nothing.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Engine } from '../core/contract/engine';
+import type { HistoryStore } from '../core/diagnosis/history';
 import { probe } from '../core/engine/probe';
 import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
-import { type DiagnoseDeps, type DiagnoseOutcome, handleAlarmEvent, inMemoryInputs } from './diagnose';
+import { DynamoHistoryStore } from '../shared/history-table';
+import { type DiagnoseDeps, type DiagnoseOutcome, handleAlarmEvent } from './diagnose';
 import { readDiagnoseEnv } from './env';
 
 export type DiagnoseHandler = (event: unknown) => Promise<DiagnoseOutcome>;
@@ -25,6 +28,8 @@ export interface HandlerOptions extends SecretClients {
   readonly engine?: Engine;
   /** @default a Powertools Logger, service "payprobe-diagnose" */
   readonly logger?: Logger;
+  /** The history store. @default the table PAYPROBE_HISTORY_TABLE names, none when it is unset */
+  readonly history?: HistoryStore;
 }
 
 /** Creates a handler with its own module-scope state; `handler` below is the deployed one. */
@@ -39,9 +44,15 @@ export function createHandler(options: HandlerOptions = {}): DiagnoseHandler {
       sns: awsClient(options.sns, SNSClient),
       secrets: handlerSecrets(options, env.secretTtlSeconds),
       engine: options.engine ?? probe,
-      memory: inMemoryInputs(),
       maintenance: env.maintenance,
+      verdict: env.verdict,
       logger,
+      ...(options.history
+        ? { history: options.history }
+        : env.historyTable
+          ? { history: new DynamoHistoryStore({ table: env.historyTable }) }
+          : {}),
+      ...(env.gateway ? { gateway: env.gateway } : {}),
       ...(env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl } : {}),
     };
   };

@@ -6,12 +6,20 @@
  *   `{ file }` references (non-secret CA bundles) are bundled; when absent, LAMBDA_TASK_ROOT is used.
  * - PAYPROBE_SECRET_TTL_SECONDS (optional, default 60): how long Secrets Manager and SSM values are cached
  *   across warm invocations; a rotated credential is picked up after at most this long.
+ * - PAYPROBE_HISTORY_TABLE (optional): the history table the runs' snapshots are written to.
+ * - PAYPROBE_GATEWAY (optional): the gateway's name, the dimension of the FailingProcessors datum each run adds.
  */
 import { ConfigError, type ConfigIssue, type ProcessorConfig } from '../core/config/model';
 import { ENV_PROCESSOR } from '../core/contract/env-names';
-import { codeDirectory, parseProcessorEnv, readSecretTtlSeconds } from '../shared/deployed-config';
+import {
+  codeDirectory,
+  type HistoryEnv,
+  parseProcessorEnv,
+  readHistoryEnv,
+  readSecretTtlSeconds,
+} from '../shared/deployed-config';
 
-export interface ProbeEnv {
+export interface ProbeEnv extends HistoryEnv {
   readonly processor: ProcessorConfig;
   /** Cache lifetime of Secrets Manager / SSM values, in seconds (0 disables the cache). */
   readonly secretTtlSeconds: number;
@@ -28,6 +36,7 @@ export function readProbeEnv(env: NodeJS.ProcessEnv = process.env): ProbeEnv {
     issues.push(...err.issues);
   }
   const secretTtlSeconds = readSecretTtlSeconds(env, issues);
+  const history = readHistoryEnv(env, issues);
   if (issues.length > 0 || !processor) throw new ConfigError(issues);
-  return { processor, secretTtlSeconds };
+  return { processor, secretTtlSeconds, ...history };
 }

@@ -7,8 +7,10 @@
  * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
  * (lambdas/shared/cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs
  * (lambdas/core/diagnosis/input-changes.ts), and the OAuth tokens (lambdas/core/engine/token-cache.ts: reused
- * for at most 15 minutes, so an OAuth processor gets about four token requests an hour instead of one a run).
- * A cold start starts with empty caches and no previous state. At a 60-s interval a failed probe is confirmed by a
+ * for at most 15 minutes, so an OAuth processor gets about four token requests an hour instead of one a run),
+ * and what was last written to the history table (lambdas/core/diagnosis/history.ts SnapshotRecorder: the
+ * first run after a cold start writes once). A cold start starts with empty caches and no previous state. At
+ * a 60-s interval a failed probe is confirmed by a
  * re-probe before it is published (lambdas/core/policy/probe-policy.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -17,11 +19,13 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ConfigError, formatIssue } from '../core/config/model';
 import type { Engine } from '../core/contract/engine';
 import { failureResult } from '../core/contract/result';
+import { type HistoryStore, SnapshotRecorder } from '../core/diagnosis/history';
 import { InputTracker } from '../core/diagnosis/input-changes';
 import { probe } from '../core/engine/probe';
 import { TokenCache } from '../core/engine/token-cache';
 import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
 import { processorNameFromEnv } from '../shared/deployed-config';
+import { DynamoHistoryStore } from '../shared/history-table';
 import { readProbeEnv } from './env';
 import { buildMetricData } from './metrics';
 import {
@@ -55,6 +59,8 @@ export interface HandlerOptions extends SecretClients {
   readonly schedule?: Omit<ScheduleOptions, 'remainingMs'>;
   /** Pause before the re-probe that confirms a failure at a 60-s interval. @default CONFIRM_PAUSE_MS (3 s) */
   readonly confirmPauseMs?: number;
+  /** The history store. @default the table PAYPROBE_HISTORY_TABLE names, none when it is unset */
+  readonly history?: HistoryStore;
 }
 
 /**
@@ -87,6 +93,7 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
       tokens: new TokenCache(),
       clock: options.clock ?? systemClock,
       ...(options.confirmPauseMs !== undefined ? { confirmPauseMs: options.confirmPauseMs } : {}),
+      ...historyDeps(options.history, config),
     };
   };
 
@@ -117,6 +124,19 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
       ...options.schedule,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
+  };
+}
+
+/** The recorder over the given store, or over the table the environment names; the gateway name. */
+function historyDeps(
+  given: HistoryStore | undefined,
+  config: { historyTable?: string; gateway?: string },
+): Pick<RunnerDeps, 'history' | 'gateway'> {
+  const store =
+    given ?? (config.historyTable ? new DynamoHistoryStore({ table: config.historyTable }) : undefined);
+  return {
+    ...(store ? { history: new SnapshotRecorder(store) } : {}),
+    ...(config.gateway ? { gateway: config.gateway } : {}),
   };
 }
 

@@ -7,7 +7,9 @@
  * - a run that saw a server certificate: CertDaysToExpiry (also when the handshake failed because of it);
  *   with mTLS, ClientCertDaysToExpiry (None: CloudWatch has no day unit);
  * - on failure: Failure = 1 with dimensions Processor and Class;
- * - InputChanged = 1 only on a run where an input changed.
+ * - InputChanged = 1 only on a run where an input changed;
+ * - with a gateway name: FailingProcessors with dimension Gateway only, intervalSeconds / 60 on a failing run
+ *   and 0 on a passing one (its one-minute Sum counts the processors failing at once; the gateway alarm).
  * The phase timings are not metrics: they are in the run's structured log line. Every datapoint is stamped
  * with the start of the run's slot.
  */
@@ -15,7 +17,10 @@ import type { MetricDatum, PutMetricDataCommandInput, StandardUnit } from '@aws-
 import { isHandshakeStage } from '../core/contract/classes';
 import {
   DIMENSION_CLASS,
+  DIMENSION_GATEWAY,
   DIMENSION_PROCESSOR,
+  failingShare,
+  GATEWAY_METRIC,
   METRIC_NAMESPACE,
   METRICS,
   type MetricName,
@@ -30,6 +35,11 @@ export interface MetricOptions {
   readonly inputChanged: boolean;
   /** The datapoints' timestamp: the start of the run's slot. @default the result's startedAt */
   readonly timestamp?: Date;
+  /**
+   * The gateway (ENV_GATEWAY) and the processor's probe interval: the run adds its share to the gateway-wide
+   * FailingProcessors metric. @default none: no FailingProcessors datum
+   */
+  readonly gateway?: { readonly name: string; readonly intervalSeconds: number };
 }
 
 export function buildMetricData(result: ProbeResult, options: MetricOptions): PutMetricDataCommandInput {
@@ -60,5 +70,14 @@ export function buildMetricData(result: ProbeResult, options: MetricOptions): Pu
     put(METRICS.failure, 1, 'Count', [...processor, { Name: DIMENSION_CLASS, Value: result.class }]);
   }
   put(METRICS.inputChanged, 1, 'Count');
+  if (options.gateway) {
+    data.push({
+      MetricName: GATEWAY_METRIC,
+      Dimensions: [{ Name: DIMENSION_GATEWAY, Value: options.gateway.name }],
+      Value: failingShare(result.ok, options.gateway.intervalSeconds),
+      Unit: 'Count',
+      Timestamp: timestamp,
+    });
+  }
   return { Namespace: METRIC_NAMESPACE, MetricData: data };
 }

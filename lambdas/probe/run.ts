@@ -16,6 +16,11 @@
  * CERT_UNTRUSTED, CERT_PIN_MISMATCH, a CONFIG_ERROR from a secret read) is confirmed with the secrets read afresh
  * (RunnerSecrets.fresh), so a value cached before the rotation cannot confirm the failure it caused.
  *
+ * History (lambdas/core/diagnosis/history.ts): after each run, while its metrics are published, the run's
+ * snapshot is written to the history store when the recorder says it is due (changed facts, a failure, a
+ * heartbeat), bounded by PROBE_WRITE_TIMEOUT_MS; a slow or failing store is logged and never delays or fails
+ * the run beyond that bound.
+ *
  * Failure handling: a failed probe is data (published, logged). An engine that throws is published as a
  * failure (class from the error, CONFIG_ERROR when nothing better fits) and logged. A PutMetricData that
  * fails after the SDK's own retries is logged and fails the invocation (PublishError), so the Lambda's
@@ -27,6 +32,7 @@ import type { ProcessorConfig } from '../core/config/model';
 import type { FailureClass } from '../core/contract/classes';
 import type { Engine } from '../core/contract/engine';
 import { crashResult, errorName, errorText, type ProbeResult } from '../core/contract/result';
+import type { SnapshotRecorder } from '../core/diagnosis/history';
 import type { InputTracker } from '../core/diagnosis/input-changes';
 import { boundedResult } from '../core/diagnosis/page-size';
 import type { TokenStore } from '../core/engine/token-cache';
@@ -78,6 +84,10 @@ export interface RunnerDeps {
   readonly clock?: Clock;
   /** Pause before the re-probe that confirms a failure (60-s mode). @default CONFIRM_PAUSE_MS */
   readonly confirmPauseMs?: number;
+  /** Writes the runs' snapshots to the history store (module scope). @default none: no history */
+  readonly history?: SnapshotRecorder;
+  /** The gateway the processor belongs to (the FailingProcessors dimension). @default none: no such datum */
+  readonly gateway?: string;
 }
 
 export interface ScheduleOptions {
@@ -220,9 +230,12 @@ export async function probeAndPublish(
     highResolution: processor.intervalSeconds < 60,
     inputChanged: seen.changed.length > 0,
     timestamp: new Date(first.startedAt),
+    ...(deps.gateway ? { gateway: { name: deps.gateway, intervalSeconds: processor.intervalSeconds } } : {}),
   });
   logResult(deps, result, seen.changed, reprobed);
-  await publish(deps, input);
+  // The history write runs beside the publish, bounded; only the publish can fail the run.
+  const [published] = await Promise.allSettled([publish(deps, input), recordHistory(deps, result)]);
+  if (published.status === 'rejected') throw published.reason;
   return {
     startedAt: first.startedAt,
     ok: result.ok,
@@ -277,6 +290,24 @@ export async function publish(
       metrics: (input.MetricData ?? []).map((d) => d.MetricName),
     });
     throw failure;
+  }
+}
+
+/** Writes the run to the history store when due; logs what happened, never rejects. */
+async function recordHistory(deps: RunnerDeps, result: ProbeResult): Promise<void> {
+  if (!deps.history) return;
+  const clock = deps.clock ?? systemClock;
+  const outcome = await deps.history.record(result, clock.now());
+  if (outcome.error) {
+    deps.logger.warn('history store write failed; the run is published without it', {
+      processor: result.processor,
+      error: outcome.error,
+    });
+  } else if (outcome.written) {
+    deps.logger.info('history store written', {
+      processor: result.processor,
+      history: { kind: outcome.written.kind, reason: outcome.written.reason },
+    });
   }
 }
 

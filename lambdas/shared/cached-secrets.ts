@@ -20,6 +20,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretRef } from '../core/config/schema';
 import {
   awsReason,
+  isoDate,
   type ResolvedValue,
   readFileRef,
   SecretError,
@@ -30,6 +31,8 @@ import {
 interface CachedValue {
   readonly value: string;
   readonly version?: string;
+  /** When the version was created at the source (ISO 8601). */
+  readonly updatedAt?: string;
   /** Secrets Manager values and SSM SecureStrings. */
   readonly sensitive: boolean;
 }
@@ -43,7 +46,12 @@ class VersionedSecretsProvider extends BaseProvider {
     const out = await this.sm.send(new GetSecretValueCommand({ SecretId: name }));
     const value =
       out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : '');
-    return { value, ...(out.VersionId ? { version: out.VersionId } : {}), sensitive: true };
+    return {
+      value,
+      ...(out.VersionId ? { version: out.VersionId } : {}),
+      ...isoDate(out.CreatedDate),
+      sensitive: true,
+    };
   }
 
   protected async _getMultiple(): Promise<Record<string, unknown>> {
@@ -62,6 +70,7 @@ class VersionedSsmProvider extends BaseProvider {
     return {
       value: p?.Value ?? '',
       ...(p?.Version !== undefined ? { version: String(p.Version) } : {}),
+      ...isoDate(p?.LastModifiedDate),
       sensitive: p?.Type === 'SecureString',
     };
   }
@@ -150,7 +159,11 @@ export class CachedSecretResolver implements SecretResolver {
     if (got.value === '')
       throw new SecretError(ref, kind === 'ssm' ? 'the parameter has no value' : 'the secret has no value');
     if (got.sensitive) this.sensitive.add(got.value);
-    return { value: got.value, ...(got.version !== undefined ? { version: got.version } : {}) };
+    return {
+      value: got.value,
+      ...(got.version !== undefined ? { version: got.version } : {}),
+      ...(got.updatedAt !== undefined ? { updatedAt: got.updatedAt } : {}),
+    };
   }
 
   /** Secret values read so far (Secrets Manager, SecureString): for redaction only, never print this. */

@@ -15,7 +15,12 @@ import * as path from 'node:path';
 import { ConfigError, type ConfigIssue, type ProcessorConfig, validateConfig } from '../core/config/model';
 import { configReferences } from '../core/config/references';
 import { PROCESSOR_NAME } from '../core/config/schema';
-import { ENV_PROCESSOR, ENV_SECRET_TTL_SECONDS } from '../core/contract/env-names';
+import {
+  ENV_GATEWAY,
+  ENV_HISTORY_TABLE,
+  ENV_PROCESSOR,
+  ENV_SECRET_TTL_SECONDS,
+} from '../core/contract/env-names';
 import {
   DEFAULT_SECRET_TTL_SECONDS,
   LAMBDA_TASK_ROOT,
@@ -93,6 +98,40 @@ export function readSecretTtlSeconds(env: NodeJS.ProcessEnv, issues: ConfigIssue
     message: `"${ttl}" is not a whole number of seconds from 0 to ${MAX_SECRET_TTL_SECONDS}`,
   });
   return DEFAULT_SECRET_TTL_SECONDS;
+}
+
+/** The history and gateway settings of a probe or diagnose function (both optional). */
+export interface HistoryEnv {
+  /** PAYPROBE_HISTORY_TABLE: the table name, when the stack has a history table. */
+  readonly historyTable?: string;
+  /** PAYPROBE_GATEWAY: the gateway's name. */
+  readonly gateway?: string;
+}
+
+/** Reads PAYPROBE_HISTORY_TABLE and PAYPROBE_GATEWAY; a malformed value is added to `issues`. */
+export function readHistoryEnv(env: NodeJS.ProcessEnv, issues: ConfigIssue[]): HistoryEnv {
+  const out: { historyTable?: string; gateway?: string } = {};
+  const table = env[ENV_HISTORY_TABLE];
+  if (table) {
+    if (/^[A-Za-z0-9_.-]{3,255}$/.test(table)) out.historyTable = table;
+    else
+      issues.push({
+        file: `environment variable ${ENV_HISTORY_TABLE}`,
+        path: '',
+        message: `"${table}" is not a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)`,
+      });
+  }
+  const gateway = env[ENV_GATEWAY];
+  if (gateway) {
+    if (/^[A-Za-z0-9_.-]{1,128}$/.test(gateway)) out.gateway = gateway;
+    else
+      issues.push({
+        file: `environment variable ${ENV_GATEWAY}`,
+        path: '',
+        message: `"${gateway}" is not a gateway name (1 to 128 of A-Z a-z 0-9 _ . -; the CDK stack sets its stack name)`,
+      });
+  }
+  return out;
 }
 
 /** The function's code directory: LAMBDA_TASK_ROOT as Lambda sets it, /var/task when unset (tests). */

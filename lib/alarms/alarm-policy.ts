@@ -125,6 +125,21 @@ export const NOT_RUNNING = {
 } as const;
 
 /**
+ * The gateway alarm (lib/constructs/gateway-alarm.ts): the one-minute Sum of FailingProcessors (each failing
+ * run adds its share of the minute, so the Sum counts the processors failing at once) at or above the
+ * verdict's minProcessors in 1 minute of the damping window: it fires on the first such minute, and like the
+ * probe-failure alarms it returns to OK only after DAMPING_WINDOW_SECONDS without one (one page, not one per
+ * flip). At a 60-s interval each failure it counts was already confirmed by a re-probe; at 10-30 s it fires
+ * after one minute of failures while the processors' M-of-N alarms are still evaluating.
+ */
+export const GATEWAY = {
+  periodSeconds: 60,
+  datapointsToAlarm: 1,
+  evaluationPeriods: DAMPING_WINDOW_SECONDS / 60,
+  statistic: 'Sum',
+} as const;
+
+/**
  * LatencyHigh: of the last N successful probes (TotalTime is published only by passed runs; missing periods are
  * ignored), M took longer than the budget. One probe per period and Maximum, so 2 of 10 is exactly "the p90
  * of the last 10 successful probes is above the budget" (nearest rank), judged on at least two slow

@@ -25,7 +25,8 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
 import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
-import { ALARM_NAME_PREFIX } from '../../lambdas/core/contract/alarm-names';
+import type { RawConfig } from '../../lambdas/core/config/schema';
+import { ALARM_NAME_PREFIX, gatewayAlarmName } from '../../lambdas/core/contract/alarm-names';
 import { DIAGNOSE_ENV } from '../../lambdas/core/contract/env-names';
 import { DEFAULT_SECRET_TTL_SECONDS } from '../../lambdas/core/policy/deployment';
 import type { DeployedProcessors } from '../deploy/deployed-processor';
@@ -34,6 +35,7 @@ import { planSharedFunction } from '../deploy/validate';
 import type { FunctionNetwork } from '../function/network';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
 import { importedNetwork } from './network';
+import type { History } from './history';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Environment contract with lambdas/diagnose/env.ts: the names of lambdas/core/contract/env-names.ts. */
@@ -94,6 +96,28 @@ export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions 
    * @default - none
    */
   readonly maintenance?: readonly MaintenanceWindow[];
+
+  /**
+   * The history table: what changed since each processor's last passing probe, and the cross-processor
+   * incident (the function reads every item and writes only incident items).
+   *
+   * @default - no history: pages say what changed is unknown, and every processor pages alone
+   */
+  readonly history?: History;
+
+  /**
+   * The gateway whose gateway alarm (`PayProbe-ProcessorsFailing-<gateway>`) this function diagnoses too.
+   *
+   * @default - none
+   */
+  readonly gateway?: string;
+
+  /**
+   * The cross-processor verdict's settings (the config's `verdict`).
+   *
+   * @default - 2 processors within 10 minutes
+   */
+  readonly verdict?: RawConfig['verdict'];
 
   /**
    * The config file the processors come from, for field-level error messages (`processors[<index>]`, in the
@@ -182,6 +206,9 @@ export class Diagnosis extends Construct {
           : windowsInEnv
             ? { [ENV.maintenance]: windowsJson }
             : { [ENV.maintenanceFile]: MAINTENANCE_FILE }),
+        ...(props.history ? { [ENV.historyTable]: props.history.tableName } : {}),
+        ...(props.gateway ? { [ENV.gateway]: props.gateway } : {}),
+        ...(props.verdict ? { [ENV.verdict]: JSON.stringify(props.verdict) } : {}),
       },
       files: deployed.files,
       generatedFiles: [
@@ -194,6 +221,7 @@ export class Diagnosis extends Construct {
     });
     this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
     this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
+    props.history?.grantDiagnose(this.diagnose);
     this.function = this.diagnose.function;
 
     const processorNames = props.processors.map((p) => p.name);
@@ -208,7 +236,12 @@ export class Diagnosis extends Construct {
         detail: {
           ...(props.alarms && props.alarms.length > 0
             ? {}
-            : { alarmName: processorNames.flatMap((n) => Match.prefix(`${ALARM_NAME_PREFIX}-${n}-`)) }),
+            : {
+                alarmName: [
+                  ...processorNames.flatMap((n) => Match.prefix(`${ALARM_NAME_PREFIX}-${n}-`)),
+                  ...(props.gateway ? [gatewayAlarmName(props.gateway)] : []),
+                ],
+              }),
           state: { value: ['ALARM', 'OK'] },
         },
       },

@@ -1,6 +1,7 @@
 /**
- * PayProbeStack: one config file's monitors in one region. Alerting (topics), one ProcessorMonitor per
- * processor, the dashboard, the diagnosis and, with `preflight: true`, the preflight. The whole config is
+ * PayProbeStack: one config file's monitors in one region. Alerting (topics), the history table, one
+ * ProcessorMonitor per processor, the gateway alarm, the dashboard, the diagnosis and, with
+ * `preflight: true`, the preflight. The whole config is
  * validated before the stack or any construct exists (lib/deploy/validate.ts): every processor's problems
  * come in one ConfigError, and no construct error is ever caught. The stack exposes its parts so further
  * constructs can be composed onto them.
@@ -18,6 +19,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
 import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
+import { DEFAULT_VERDICT } from '../../lambdas/core/diagnosis/verdict';
 import { reservedConcurrencyWarning } from '../deploy/concurrency';
 import { processorConstructId } from '../deploy/ids';
 import { placementId, placements } from '../deploy/placement';
@@ -27,6 +29,8 @@ import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { Alerting } from './alerting';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
+import { GatewayAlarm } from './gateway-alarm';
+import { History } from './history';
 import { MaintenanceWindows } from './maintenance';
 import { knownRegion, type ProbingOptions } from './options';
 import { Preflight } from './preflight';
@@ -96,6 +100,10 @@ export class PayProbeStack extends Stack {
    * processors from where their probes run.
    */
   public readonly diagnoses: readonly Diagnosis[];
+  /** The history table: last passing probes, failures and the cross-processor incident. */
+  public readonly history: History;
+  /** Pages when several processors fail at once (absent with fewer processors than the verdict needs). */
+  public readonly gatewayAlarm?: GatewayAlarm;
   /** The deploy-time preflight, when the config sets `preflight: true`. */
   public readonly preflight?: Preflight;
   /** One preflight per network placement with `preflight: true`, in config order (the first is `preflight`). */
@@ -132,6 +140,11 @@ export class PayProbeStack extends Stack {
       }),
     });
 
+    this.history = new History(this, 'History');
+    // The gateway-wide count of failing processors: the stack name names the gateway.
+    const gateway = this.stackName;
+    const verdict = props.config.raw.verdict;
+
     const monitors = props.config.processors.map(
       (processor, index) =>
         new ProcessorMonitor(this, processorConstructId(processor.name), {
@@ -147,6 +160,8 @@ export class PayProbeStack extends Stack {
           entry: props.probeEntry,
           // The config's network.vpc wins; the app's network is the default.
           ...(processor.network ? {} : { network: props.network }),
+          history: this.history,
+          gateway,
         }),
     );
     this.monitors = monitors;
@@ -165,6 +180,15 @@ export class PayProbeStack extends Stack {
       windows: props.config.maintenance ?? [],
       alarms: this.alarms,
     });
+
+    const minProcessors = verdict?.minProcessors ?? DEFAULT_VERDICT.minProcessors;
+    if (props.config.processors.length >= minProcessors) {
+      this.gatewayAlarm = new GatewayAlarm(this, 'GatewayAlarm', {
+        gateway,
+        minProcessors,
+        criticalTopic: this.alerting.criticalTopic,
+      });
+    }
 
     this.dashboard = new ProbeDashboard(this, 'Dashboard', { monitors });
 
@@ -198,6 +222,11 @@ export class PayProbeStack extends Stack {
           runbookBaseUrl,
           secretCacheTtl,
           logRetention,
+          // Every diagnosis reads the one history table (the verdict spans placements); the gateway
+          // alarm's state changes go to the first only, so one incident page opens, not one per placement.
+          history: this.history,
+          ...(i === 0 && this.gatewayAlarm ? { gateway } : {}),
+          ...(verdict ? { verdict } : {}),
           ...(g.network ? {} : { network: props.network }),
           ...(i === 0
             ? {}

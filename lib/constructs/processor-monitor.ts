@@ -31,7 +31,12 @@ import {
   alarmName,
   type Severity,
 } from '../../lambdas/core/contract/alarm-names';
-import { ENV_PROCESSOR, ENV_SECRET_TTL_SECONDS } from '../../lambdas/core/contract/env-names';
+import {
+  ENV_GATEWAY,
+  ENV_HISTORY_TABLE,
+  ENV_PROCESSOR,
+  ENV_SECRET_TTL_SECONDS,
+} from '../../lambdas/core/contract/env-names';
 import {
   DIMENSION_PROCESSOR,
   METRIC_NAMESPACE,
@@ -56,6 +61,7 @@ import { planMonitor } from '../deploy/validate';
 import type { FunctionNetwork } from '../function/network';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
 import { importedNetwork } from './network';
+import type { History } from './history';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Seconds the function timeout leaves beyond the run's own probing time. */
@@ -98,6 +104,21 @@ export interface ProcessorMonitorProps extends PayProbeFunctionOptions, ProbingO
    * @default true
    */
   readonly reserveConcurrency?: boolean;
+
+  /**
+   * The history table the probe writes its last passing probe and failures to (its own item only).
+   *
+   * @default - no history: pages cannot say what changed, and the processor joins no incident
+   */
+  readonly history?: History;
+
+  /**
+   * The gateway the processor belongs to: each run adds to the gateway-wide FailingProcessors metric with this
+   * Gateway dimension (the gateway alarm's).
+   *
+   * @default - no FailingProcessors datum
+   */
+  readonly gateway?: string;
 
   /**
    * Where the processor sits in its config file, for field-level error messages.
@@ -189,6 +210,8 @@ export class ProcessorMonitor extends Construct {
       environment: {
         [ENV_PROCESSOR]: plan.deployed.environmentJson,
         [ENV_SECRET_TTL_SECONDS]: String(secretCacheTtl.toSeconds()),
+        ...(props.history ? { [ENV_HISTORY_TABLE]: props.history.tableName } : {}),
+        ...(props.gateway ? { [ENV_GATEWAY]: props.gateway } : {}),
       },
       // The processor's public `{ file }` references, at the paths its deployed config names.
       files: plan.deployed.files,
@@ -196,6 +219,7 @@ export class ProcessorMonitor extends Construct {
     });
     this.probe.grantPutMetricData(METRIC_NAMESPACE);
     this.probe.grantReadSecrets(plan.deployed, { sid: 'Own', owner: "this processor's" });
+    props.history?.grantRecord(this.probe, p.name);
     this.probeFunction = this.probe.function;
 
     // EventBridge Scheduler (scheduled rules are legacy): on the minute, no flexible window, no retry (the next

@@ -109,3 +109,32 @@ export function publishStatements(topics: readonly ITopic[], extraKey?: IKey): P
       : []),
   ];
 }
+
+/**
+ * A probe function's write to the history table: PutItem and UpdateItem on the item whose partition key is
+ * its own processor's name, and no other (dynamodb:LeadingKeys).
+ */
+export function historyRecordStatement(tableArn: string, processor: string, sid: string): PolicyStatement {
+  return new PolicyStatement({
+    sid,
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    resources: [tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [processor] } },
+  });
+}
+
+/**
+ * The diagnose function's use of the history table: BatchGetItem of every item, and PutItem only on the
+ * incident items (partition keys starting with `incidentPrefix`).
+ */
+export function historyDiagnoseStatements(tableArn: string, incidentPrefix: string): PolicyStatement[] {
+  return [
+    new PolicyStatement({ sid: 'ReadHistory', actions: ['dynamodb:BatchGetItem'], resources: [tableArn] }),
+    new PolicyStatement({
+      sid: 'WriteIncidents',
+      actions: ['dynamodb:PutItem'],
+      resources: [tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${incidentPrefix}*`] } },
+    }),
+  ];
+}

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
+import { createPki } from '../../testbed/pki';
 import { ENV_TOKEN, ENV_TOKEN_VAR, type Fleet, startFleet, TOKEN } from '../support/fleet';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -200,6 +201,69 @@ describe('--json', () => {
     expect(doc.results[2]?.http).toEqual({ status: 401 });
     expect(doc.results[2]?.detail).toEqual(expect.any(String));
     expect(doc.results[3]?.timings.totalMs).toBeGreaterThanOrEqual(SLOW_MS);
+  });
+});
+
+describe('the verdict across processors', () => {
+  /** Three processors that share a CA bundle that signs none of them, and one that fails alone at auth. */
+  async function sharedUntrustedCa(): Promise<string> {
+    const other = await createPki({ name: 'payprobe-cli-other-ca' });
+    writeFileSync(path.join(fleet.dir, 'other-ca.pem'), other.caPem);
+    const p = (name: string, ca: string, token: string) =>
+      [
+        `  - name: ${name}`,
+        `    endpoint: https://localhost:${fleet.ports[name]}`,
+        '    timeoutMs: 3000',
+        `    tls: { ca: { file: ${ca} } }`,
+        '    auth:',
+        '      request: { path: /v1/ping }',
+        `      credentials: { type: bearer, token: ${token} }`,
+      ].join('\n');
+    const file = path.join(fleet.dir, 'shared-ca.yaml');
+    writeFileSync(
+      file,
+      [
+        'processors:',
+        p('healthy', 'other-ca.pem', '{ file: token.txt }'),
+        p('env-auth', 'other-ca.pem', `{ env: ${ENV_TOKEN_VAR} }`),
+        p('rejecting', 'ca.pem', '{ file: token.txt }'),
+        p('slow', 'other-ca.pem', '{ file: token.txt }'),
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  it('--json carries the verdict object: the three that fail alike, their stage and classes, the CA bundle they share', async () => {
+    const r = await cli(['check', '--config', await sharedUntrustedCa(), '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { results: JsonResult[]; verdict: unknown };
+    expect(Object.keys(doc)).toEqual(['results', 'verdict']);
+    expect(doc.verdict).toEqual({
+      scope: 'ours',
+      processors: ['healthy', 'env-auth', 'slow'],
+      stage: 'tls',
+      classes: ['CERT_UNTRUSTED'],
+      commonFactors: ['tls.ca: file other-ca.pem'],
+    });
+  });
+
+  it('prints the common-factor line under the table on a terminal, and on stderr for a pipe', async () => {
+    const file = await sharedUntrustedCa();
+    const line =
+      'verdict: 3 of 4 processors fail alike at stage tls (CERT_UNTRUSTED): the cause is most likely on our side; common factor: tls.ca: file other-ca.pem';
+    const tty = await cli(['check', '--config', file], { tty: true });
+    expect(tty.stdout.trimEnd().split('\n').at(-1)).toBe(line);
+    const pipe = await cli(['check', '--config', file]);
+    expect(pipe.stdout).not.toContain('verdict');
+    expect(pipe.stderr).toContain(line);
+  });
+
+  it('has no verdict when only one processor fails', async () => {
+    const r = await cli(['check', '--config', fleet.configFile, '--json']);
+    expect(Object.keys(JSON.parse(r.stdout) as object)).toEqual(['results']);
+    const t = await cli(['check', '--config', fleet.configFile], { tty: true });
+    expect(t.stdout).not.toContain('verdict:');
   });
 });
 

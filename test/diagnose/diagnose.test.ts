@@ -21,10 +21,12 @@ import {
   SUBJECT_MAX,
   structuredMessage,
 } from '../../lambdas/core/diagnosis/notification';
+import { snapshotOf } from '../../lambdas/core/diagnosis/snapshot';
 import { SecretError } from '../../lambdas/core/secrets/resolver';
 import { parseAlarmEvent } from '../../lambdas/diagnose/alarm-event';
-import { type DiagnoseDeps, handleAlarmEvent, inMemoryInputs } from '../../lambdas/diagnose/diagnose';
+import { type DiagnoseDeps, handleAlarmEvent } from '../../lambdas/diagnose/diagnose';
 import { readDiagnoseEnv } from '../../lambdas/diagnose/env';
+import { MemoryHistory } from '../../testbed/memory-history';
 import { alarmEvent, CRITICAL_ARN, readPublish, WARNING_ARN } from '../support/diagnose';
 
 const SECRET = 'sk_live_51HredactMeEverywhere0042';
@@ -73,7 +75,6 @@ function deps(engine: Engine, extra: Partial<DiagnoseDeps> = {}): DiagnoseDeps {
       sensitiveValues: () => [SECRET],
     },
     engine,
-    memory: inMemoryInputs(),
     ...extra,
   };
 }
@@ -136,24 +137,41 @@ test('an engine bug still pages (as a failure), then fails the invocation so the
   expect(JSON.stringify(sns.commandCalls(PublishCommand)[0]?.args[0].input)).not.toContain(SECRET);
 });
 
-test('the inputs baseline comes only from passing re-probes', async () => {
-  const memory = inMemoryInputs();
+test('what changed comes from the last passing probe in the history table, and says so when it is unknown', async () => {
+  const history = new MemoryHistory();
   const passing = failing({ ok: true, stage: null, class: null, detail: null, http: { status: 200 } });
   let next: ProbeResult = failing();
-  const d = deps(async () => next, { memory });
-  await handleAlarmEvent(alarmEvent('PayProbe-stripe-AuthRejected', 'ALARM', 'OK'), d);
-  expect(memory.get('stripe')).toBeNull();
-  next = passing;
-  await handleAlarmEvent(alarmEvent('PayProbe-stripe-AuthRejected', 'ALARM', 'OK'), d);
-  expect(memory.get('stripe')).toEqual({ inputs: passing.inputs, at: passing.startedAt });
-  next = failing({ inputs: { ...passing.inputs, 'auth.credentials.token': 'version:v8' } });
-  await handleAlarmEvent(alarmEvent('PayProbe-stripe-AuthRejected', 'ALARM', 'OK'), d);
-  const p = publishAt(2);
-  expect(p.text).toContain('  * auth.credentials.token: version:v7 -> version:v8');
-  const unknown = publishAt(0);
-  expect(unknown.text).toContain(
-    '  unknown: this diagnose function has not seen a passing probe of this processor since it started.',
+  const event = alarmEvent('PayProbe-stripe-AuthRejected', 'ALARM', 'OK');
+  // No history table at all, then a table that holds nothing for this processor yet.
+  await handleAlarmEvent(
+    event,
+    deps(async () => next),
   );
+  await handleAlarmEvent(
+    event,
+    deps(async () => next, { history }),
+  );
+  // The probe function recorded a passing run; the token's version changes and the processor refuses it.
+  await history.recordPass(snapshotOf(passing));
+  next = failing({ inputs: { ...passing.inputs, 'auth.credentials.token': 'version:v8' } });
+  await handleAlarmEvent(
+    event,
+    deps(async () => next, { history }),
+  );
+  expect(publishAt(0).text).toContain(
+    '  unknown: this deployment keeps no history of passing probes (no history table).',
+  );
+  expect(publishAt(1).text).toContain('  unknown: no passing probe of this processor has been recorded yet.');
+  const p = publishAt(2);
+  expect(p.text).toContain(
+    `  since the last passing probe (${passing.startedAt}; failing since 2025-03-01T10:00:00.000Z), nearest the onset first:\n  1. auth.credentials.token (secretsManager payprobe/stripe/api-key): version v7 -> v8 [our side]`,
+  );
+  expect(p.document.history).toMatchObject({ status: 'known', lastGoodAt: passing.startedAt });
+  expect(p.document.inputs?.changes).toEqual([
+    { field: 'auth.credentials.token', before: 'version:v7', after: 'version:v8' },
+  ]);
+  // Our side changed: no "processor's side" verdict on a single processor.
+  expect(p.document.verdict).toBeNull();
 });
 
 describe('page format limits', () => {

@@ -11,7 +11,10 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import { SnapshotRecorder } from '../../lambdas/core/diagnosis/history';
+import { probe } from '../../lambdas/core/engine/probe';
 import { createHandler, type DiagnoseHandler } from '../../lambdas/diagnose/handler';
+import { MemoryHistory } from '../../testbed/memory-history';
 import { type SimulatedProcessor, Testbed } from '../../testbed/servers';
 import {
   ALARM_REASON,
@@ -36,6 +39,8 @@ let configs: Record<string, ProcessorConfig>;
 /** Every secret value the testbed holds: none may appear in a Publish call. */
 let secretValues: string[];
 let handler: DiagnoseHandler;
+/** The history table the handler reads (the probe functions' records). */
+let history: MemoryHistory;
 
 const FULL_SECTIONS = [
   'SUMMARY',
@@ -43,7 +48,7 @@ const FULL_SECTIONS = [
   'SERVER CERTIFICATE CHAIN (as presented, leaf first)',
   'OUR CLIENT CERTIFICATE',
   'PHASE TIMINGS',
-  "WHAT CHANGED IN THE PROBE'S INPUTS",
+  'WHAT CHANGED SINCE THE LAST GOOD PROBE',
 ];
 
 beforeAll(async () => {
@@ -85,7 +90,9 @@ beforeEach(() => {
     const v = await bed.secrets.resolve({ secretsManager: input.SecretId });
     return { SecretString: v.value, VersionId: v.version };
   });
+  history = new MemoryHistory();
   handler = createHandler({
+    history,
     env: {
       PAYPROBE_PROCESSORS: JSON.stringify(configs),
       PAYPROBE_TOPIC_CRITICAL_ARN: CRITICAL_ARN,
@@ -228,11 +235,11 @@ describe('ALARM: re-probe and publish the diagnosis', () => {
   });
 
   test('auth rejected after a key rotation: the page names the changed input version', async () => {
-    // First alarm: the re-probe passes (flapping) and leaves the inputs of a passing run as the baseline.
-    await handler(alarmEvent('PayProbe-stripe-AuthRejected', 'ALARM', 'OK'));
-    const first = onlyPublish();
-    expect(first.input.Subject).toBe('[CRITICAL] stripe: credentials rejected - re-probe passed');
-    sns.resetHistory();
+    // The probe function recorded a passing run in the history table (the real engine, the real recorder).
+    await new SnapshotRecorder(history).record(
+      await probe(configs.stripe as ProcessorConfig, bed.deps()),
+      Date.now(),
+    );
     // Someone stores a wrong key as a new secret version.
     const tokenRef = configs.stripe?.auth?.credentials;
     if (tokenRef?.type !== 'bearer' || !('secretsManager' in tokenRef.token))
@@ -259,9 +266,13 @@ describe('ALARM: re-probe and publish the diagnosis', () => {
     });
     expect(headings(p.text)).toEqual([...FULL_SECTIONS, 'RUNBOOK: AUTH_REJECTED', 'ALARM']);
     expect(section(p.text, 'PHASE TIMINGS')).toContainEqual('  http status 401');
-    const changes = section(p.text, "WHAT CHANGED IN THE PROBE'S INPUTS");
-    expect(changes[0]).toMatch(/^ {2}since the last passing probe \(\S+\):$/);
-    expect(changes).toContain('  * auth.credentials.token: version:v1 -> version:v2');
+    const changes = section(p.text, 'WHAT CHANGED SINCE THE LAST GOOD PROBE');
+    expect(changes[0]).toMatch(
+      /^ {2}since the last passing probe \(\S+; failing since \S+\), nearest the onset first:$/,
+    );
+    expect(changes[1]).toMatch(
+      /^ {2}1\. auth\.credentials\.token \(secretsManager testbed\/stripe-\d+\/token\): version v1 -> v2 \[our side\]$/,
+    );
     expect(p.document.inputs?.changes).toEqual([
       { field: 'auth.credentials.token', before: 'version:v1', after: 'version:v2' },
     ]);

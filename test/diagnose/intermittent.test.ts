@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
 import type { Engine } from '../../lambdas/core/contract/engine';
 import { recentProbes } from '../../lambdas/core/diagnosis/recent-probes';
-import { type DiagnoseDeps, handleAlarmEvent, inMemoryInputs } from '../../lambdas/diagnose/diagnose';
+import { type DiagnoseDeps, handleAlarmEvent } from '../../lambdas/diagnose/diagnose';
 import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from '../support/diagnose';
 import { failed, passed } from '../support/results';
 
@@ -25,7 +25,6 @@ function deps(engine: Engine): DiagnoseDeps {
     sns: new SNSClient({ region: 'eu-west-1' }),
     secrets: { resolve: async () => ({ value: 'x' }) },
     engine,
-    memory: inMemoryInputs(),
   };
 }
 

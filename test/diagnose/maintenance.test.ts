@@ -10,7 +10,7 @@ import 'aws-sdk-client-mock-jest';
 import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
 import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
 import type { Engine } from '../../lambdas/core/contract/engine';
-import { type DiagnoseDeps, handleAlarmEvent, inMemoryInputs } from '../../lambdas/diagnose/diagnose';
+import { type DiagnoseDeps, handleAlarmEvent } from '../../lambdas/diagnose/diagnose';
 import { readDiagnoseEnv } from '../../lambdas/diagnose/env';
 import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from '../support/diagnose';
 import { passed } from '../support/results';
@@ -37,7 +37,6 @@ function deps(maintenance: readonly MaintenanceWindow[] = [WINDOW]): DiagnoseDep
     sns: new SNSClient({ region: 'eu-west-1' }),
     secrets: { resolve: async () => ({ value: 'x' }) },
     engine,
-    memory: inMemoryInputs(),
     maintenance,
   };
 }

@@ -14,7 +14,9 @@ import { ALARM_KINDS } from '../../lambdas/core/contract/alarm-names';
 import { FAILURE_CLASSES, STAGES, WARNING_CLASSES } from '../../lambdas/core/contract/classes';
 import {
   DIMENSION_CLASS,
+  DIMENSION_GATEWAY,
   DIMENSION_PROCESSOR,
+  GATEWAY_METRIC,
   METRIC_NAMESPACE,
   METRICS,
 } from '../../lambdas/core/contract/metric-names';
@@ -255,12 +257,18 @@ describe('metrics', () => {
       metric: names(row[0] ?? '')[0],
       dimensions: names(row[3] ?? ''),
     }));
-    expect(sorted(rows.map((r) => String(r.metric)))).toEqual(sorted(Object.values(METRICS)));
+    expect(sorted(rows.map((r) => String(r.metric)))).toEqual(
+      sorted([...Object.values(METRICS), GATEWAY_METRIC]),
+    );
     for (const { metric, dimensions } of rows) {
       expect({ metric, dimensions }).toEqual({
         metric,
         dimensions:
-          metric === METRICS.failure ? [DIMENSION_PROCESSOR, DIMENSION_CLASS] : [DIMENSION_PROCESSOR],
+          metric === METRICS.failure
+            ? [DIMENSION_PROCESSOR, DIMENSION_CLASS]
+            : metric === GATEWAY_METRIC
+              ? [DIMENSION_GATEWAY]
+              : [DIMENSION_PROCESSOR],
       });
     }
   });

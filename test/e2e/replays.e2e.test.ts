@@ -87,7 +87,7 @@ describe.each(REPLAYS.map((c) => [c.scenario.name, c] as const))('replay: %s', (
     it('reaches the onset warmed: every alarm OK', () => {
       const states = alarmStatesAt(r, r.onset - 60_000);
       expect(Object.entries(states).filter(([, s]) => s !== 'OK')).toEqual([]);
-      expect(Object.keys(states)).toHaveLength(FLEET.length * 6 + 1);
+      expect(Object.keys(states)).toHaveLength(FLEET.length * 6 + 2);
     });
   }
 });

@@ -6,9 +6,9 @@
  * one.
  *
  * Where today's product cannot yet do what the issue asks, the expectation is TODAY's exact behaviour, in a
- * constant named for what changes it (EXPECTED_SEED_PAGES_BEFORE_VERDICT: the cross-processor verdict of issue
- * #12), and `baselineUntil` names the issue. The engineer of that issue replaces the constant with the target
- * and the replay then holds the feature to it.
+ * constant named for what changes it, and `baselineUntil` names the issue; the engineer of that issue replaces
+ * the constant with the target and the replay then holds the feature to it (the seed's baseline became issue
+ * #12's target, EXPECTED_SEED_PAGES).
  */
 import { testPageSubject } from '../../lambdas/core/diagnosis/test-page';
 import type { ReplayResult, Scenario } from '../../testbed/aws/replay';
@@ -44,18 +44,18 @@ const warning = (minute: number, state: 'ALARM' | 'OK', processor: string, kind:
 export const EXPECTED_FIRST_DEPLOY_PAGES: readonly string[] = [];
 
 /**
- * The seed incident as it pages today: each processor pages alone, twice (CloudWatch's alarm notification
- * and the diagnosis): 6 notifications on the critical topic for one change. The alarms recover only after 15
- * minutes without a failure (issue #13's damping), after this replay ends, and then only the diagnose Lambda
- * sends RESOLVED (no OK actions). Issue #12's target: exactly one critical incident page naming
- * /payprobe/gateway/ca-bundle and its versions, then one RESOLVED.
+ * The seed incident with the cross-processor verdict (issue #12): CloudWatch's own ALARM notifications of the
+ * three processors' HandshakeFailing alarms and of the gateway alarm (their alarm actions), and from the
+ * diagnose function exactly one critical incident page that says all three fail alike, the cause is on our
+ * side and the CA bundle parameter changed (version 1 -> 2). The alarms recover only after 15 minutes without
+ * a failure (issue #13's damping), so the replay runs until then: exactly one RESOLVED, from the diagnose
+ * function (no OK actions).
  */
-export const EXPECTED_SEED_PAGES_BEFORE_VERDICT: readonly string[] = [
+export const EXPECTED_SEED_PAGES: readonly (string | RegExp)[] = [
   ...FLEET.map((p) => critical(1, 'ALARM', p, 'HandshakeFailing')),
-  ...FLEET.map(
-    (p) =>
-      `+1m critical diagnose: [CRITICAL] ${p}: TLS handshake failing - CERT_UNTRUSTED [diagnosis CERT_UNTRUSTED]`,
-  ),
+  '+1m critical alarm: ALARM: "PayProbe-ProcessorsFailing-PayProbe" in EU (Ireland)',
+  `+1m critical diagnose: [CRITICAL] 3 of 3 processors failing (tls CERT_UNTRUSTED): ssm ${GATEWAY_CA_PARAMETER} changed [incident CERT_UNTRUSTED]`,
+  /^\+2\dm critical diagnose: \[RESOLVED\] 3 processors OK again after 2\d min \(tls incident tls-\d{8}T\d{6}Z\) \[incident-resolved OK\]$/,
 ];
 
 /**
@@ -103,7 +103,7 @@ export const REPLAYS: readonly ReplayCase[] = [
   {
     scenario: {
       name: 'seed: the gateway CA bundle every processor trusts is replaced, then restored',
-      minutes: 14,
+      minutes: 28,
       timeline: [
         at(
           0,
@@ -120,35 +120,62 @@ export const REPLAYS: readonly ReplayCase[] = [
         ),
       ],
     },
-    pages: EXPECTED_SEED_PAGES_BEFORE_VERDICT,
+    pages: EXPECTED_SEED_PAGES,
     firstPageAfterMinutes: 1,
-    baselineUntil: '#12 (one incident page across processors, naming the changed parameter)',
     check: (r) => {
-      const diagnoses = diagnosisPages(r).filter((p) => p.event === 'diagnosis');
-      expect(diagnoses.map((p) => p.attributes)).toEqual(
-        FLEET.map((processor) => ({
-          processor,
-          severity: 'critical',
-          stage: 'tls',
-          class: 'CERT_UNTRUSTED',
-          event: 'diagnosis',
-        })),
+      const incident = diagnosisPages(r).filter((p) => p.event === 'incident');
+      expect(incident).toHaveLength(1);
+      const [page] = incident;
+      expect(page?.topic).toBe('critical');
+      expect(page?.attributes).toEqual({
+        processor: FLEET.join(','),
+        severity: 'critical',
+        stage: 'tls',
+        class: 'CERT_UNTRUSTED',
+        event: 'incident',
+      });
+      // All processors fail alike, the cause is on our side, and what changed: the parameter's versions.
+      const factor = new RegExp(
+        `^tls\\.ca: ssm ${GATEWAY_CA_PARAMETER} \\(version 1 -> 2, changed \\S+; changed nearest the onset\\)$`,
       );
-      for (const p of diagnoses) {
-        expect(p.runbook).toBe('docs/runbooks/CERT_UNTRUSTED.md');
-        // The diagnose function knew the passing inputs only from its re-probe during the first deploy's false
-        // ProbeNotRunning page; #13 removed that page, so the change is unknown until #12's durable last-good
-        // snapshot. The current inputs (versions and fingerprints) are still on the page.
-        expect(p.document?.inputs?.changes).toBeNull();
-        expect(p.text).toContain('tls.ca: sha256:');
-      }
-      // The operator's `payprobe check` against the same AWS sees what the probes see.
+      expect(page?.document?.verdict).toMatchObject({
+        scope: 'ours',
+        processors: [...FLEET],
+        stage: 'tls',
+        classes: ['CERT_UNTRUSTED'],
+      });
+      expect(page?.document?.verdict?.commonFactors[0]).toMatch(factor);
+      expect(page?.text).toContain(
+        '3 of 3 processors fail alike at stage tls (CERT_UNTRUSTED): the cause is most likely on our side',
+      );
+      expect(page?.text).toMatch(
+        new RegExp(
+          `First check: look at what changed in tls\\.ca: ssm ${GATEWAY_CA_PARAMETER}: version 1 -> 2`,
+        ),
+      );
+      // What changed comes from the history table in moto: the diagnose function never saw a passing probe.
+      expect(page?.document?.history).toMatchObject({ status: 'known' });
+      expect(page?.document?.history?.changes?.[0]).toMatchObject({
+        field: 'tls.ca',
+        source: `ssm ${GATEWAY_CA_PARAMETER}`,
+        side: 'ours',
+      });
+      expect(page?.text).toContain(`1. tls.ca (ssm ${GATEWAY_CA_PARAMETER}): version 1 -> 2, changed `);
+      const resolved = diagnosisPages(r).filter((p) => p.event === 'incident-resolved');
+      expect(resolved).toHaveLength(1);
+      expect(resolved[0]?.topic).toBe('critical');
+      // The operator's `payprobe check --json` against the same AWS sees what the probes see, and the verdict.
       const [check] = r.cliRuns;
       expect(check?.exitCode).toBe(1);
-      const results = (
-        JSON.parse(check?.stdout ?? '{}') as { results: { processor: string; class: string }[] }
-      ).results;
-      expect(results.map((x) => [x.processor, x.class])).toEqual(FLEET.map((p) => [p, 'CERT_UNTRUSTED']));
+      const doc = JSON.parse(check?.stdout ?? '{}') as {
+        results: { processor: string; class: string }[];
+        verdict?: { scope: string; processors: string[]; stage: string; commonFactors: string[] };
+      };
+      expect(doc.results.map((x) => [x.processor, x.class])).toEqual(FLEET.map((p) => [p, 'CERT_UNTRUSTED']));
+      expect(doc.verdict).toMatchObject({ scope: 'ours', processors: [...FLEET], stage: 'tls' });
+      expect(doc.verdict?.commonFactors[0]).toMatch(
+        new RegExp(`^tls\\.ca: ssm ${GATEWAY_CA_PARAMETER} \\(version 2`),
+      );
     },
   },
   {
@@ -162,8 +189,9 @@ export const REPLAYS: readonly ReplayCase[] = [
     pages: [
       critical(1, 'ALARM', 'bolt-pay', 'HandshakeFailing'),
       warning(1, 'ALARM', 'bolt-pay', 'CertExpiring'),
-      '+1m critical diagnose: [CRITICAL] bolt-pay: TLS handshake failing - CERT_EXPIRED [diagnosis CERT_EXPIRED]',
-      '+1m warning diagnose: [WARNING] bolt-pay: server certificate expiring - CERT_EXPIRED [diagnosis CERT_EXPIRED]',
+      // The replay swaps bolt-pay's backend, so the leaf is new since the last good probe: their side.
+      "+1m critical diagnose: [CRITICAL] bolt-pay: TLS handshake failing - CERT_EXPIRED (processor's side) [diagnosis CERT_EXPIRED]",
+      "+1m warning diagnose: [WARNING] bolt-pay: server certificate expiring - CERT_EXPIRED (processor's side) [diagnosis CERT_EXPIRED]",
     ],
     firstPageAfterMinutes: 1,
     check: (r) => {
@@ -181,6 +209,36 @@ export const REPLAYS: readonly ReplayCase[] = [
       expect(page?.document?.result?.class).toBe('CERT_EXPIRED');
       expect(page?.text).toMatch(/RUNBOOK: CERT_EXPIRED/);
       expect(page?.text).toMatch(/Processor: bolt-pay \(https:\/\/127\.0\.0\.1:\d+\)/);
+    },
+  },
+  {
+    scenario: {
+      name: "one processor's server certificate is re-issued by another CA",
+      minutes: 4,
+      timeline: [at(0, serve('bolt-pay', 'untrusted-root'))],
+    },
+    // One processor fails alone and only its server's chain changed: the page says the processor's side.
+    pages: [
+      critical(1, 'ALARM', 'bolt-pay', 'HandshakeFailing'),
+      "+1m critical diagnose: [CRITICAL] bolt-pay: TLS handshake failing - CERT_UNTRUSTED (processor's side) [diagnosis CERT_UNTRUSTED]",
+    ],
+    firstPageAfterMinutes: 1,
+    check: (r) => {
+      const [page] = diagnosisPages(r);
+      const issuer = page?.document?.result?.tls?.serverCert?.issuer ?? '';
+      expect(issuer).not.toBe('');
+      expect(page?.document?.verdict).toMatchObject({
+        scope: 'theirs',
+        processors: ['bolt-pay'],
+        stage: 'tls',
+      });
+      expect(page?.document?.verdict?.commonFactors).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^server\\.issuer: .* -> ${issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+        ),
+      );
+      expect(page?.text).toContain("the change is on the processor's side");
+      expect(page?.text).not.toContain('the cause is most likely on our side');
     },
   },
   {

@@ -390,7 +390,12 @@ describe('in the PayProbe stack', () => {
       EventPattern: {
         source: ['aws.cloudwatch'],
         detail: {
-          alarmName: [{ prefix: 'PayProbe-acme-pay-' }, { prefix: 'PayProbe-fastpay-' }],
+          // The processors' alarms, and the gateway alarm (several processors failing at once).
+          alarmName: [
+            { prefix: 'PayProbe-acme-pay-' },
+            { prefix: 'PayProbe-fastpay-' },
+            `PayProbe-ProcessorsFailing-${stack.stackName}`,
+          ],
           state: { value: ['ALARM', 'OK'] },
         },
       },

@@ -19,10 +19,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDb } from '../../lambdas/shared/dynamodb';
 import { createPki } from '../pki';
 import { type SimKind, type SimulatedProcessor, Testbed } from '../servers';
 import { type Switchboard, startSwitchboard } from '../switchboard';
 import type { MotoClientConfig } from './moto';
+import type { StackTable } from './stack-functions';
 
 /** The SSM parameter with the gateway's CA bundle: every processor of the fleet references it. */
 export const GATEWAY_CA_PARAMETER = '/payprobe/gateway/ca-bundle';
@@ -192,7 +194,21 @@ export class ReplayWorld {
   }
 
   /** Creates the secrets and parameters the stack's functions may read, with the fleet's initial values. */
-  async seed(grants: { secrets: Iterable<string>; parameters: Iterable<string> }): Promise<void> {
+  async seed(grants: {
+    secrets: Iterable<string>;
+    parameters: Iterable<string>;
+    /** The stack's DynamoDB tables (the history table), created empty as CloudFormation would. */
+    tables?: Iterable<StackTable>;
+  }): Promise<void> {
+    const dynamo = new DynamoDb({ env: { ...this.aws.env }, credentials: this.aws.clientConfig.credentials });
+    for (const t of grants.tables ?? []) {
+      await dynamo.call('CreateTable', {
+        TableName: t.name,
+        KeySchema: t.keySchema,
+        AttributeDefinitions: t.attributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+      });
+    }
     const initial = this.fleet.initialValues();
     for (const id of new Set(grants.secrets)) {
       const value = initial.secrets.get(id);

@@ -36,6 +36,24 @@ export interface StackFunction {
 
 type Resource = NonNullable<CfnTemplate['Resources']>[string];
 
+/** A DynamoDB table of the template (the history table), as CreateTable needs it. */
+export interface StackTable {
+  readonly name: string;
+  readonly keySchema: unknown;
+  readonly attributeDefinitions: unknown;
+}
+
+/** Every AWS::DynamoDB::Table of the template, its name resolved by `ctx`. */
+export function stackTables(template: CfnTemplate, ctx: IntrinsicContext): StackTable[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .map(([id, r]) => ({
+      name: String(resolveIntrinsics({ Ref: id }, ctx, id)),
+      keySchema: r.Properties?.KeySchema,
+      attributeDefinitions: r.Properties?.AttributeDefinitions,
+    }));
+}
+
 /** Every AWS::Lambda::Function of the template, with its environment resolved by `ctx`. */
 export function stackFunctions(template: CfnTemplate, ctx: IntrinsicContext): StackFunction[] {
   const resources = template.Resources ?? {};

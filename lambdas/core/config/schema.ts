@@ -501,6 +501,18 @@ export const ConfigSchema = z.strictObject({
       warning: z.optional(z.array(SubscriptionSchema)),
     }),
   ),
+  /**
+   * The cross-processor verdict (docs/diagnosis.md "One incident, one verdict"): how many processors failing
+   * alike make one incident, and how close together their failures must start.
+   */
+  verdict: z.optional(
+    z.strictObject({
+      /** @default 2 */
+      minProcessors: z.optional(z.number().check(z.int(), z.gte(2), z.lte(1000))),
+      /** @default 10 */
+      windowMinutes: z.optional(z.number().check(z.int(), z.gte(1), z.lte(120))),
+    }),
+  ),
   processors: z.array(ProcessorSchema).check(z.minLength(1, 'at least one processor')),
   /** Maintenance windows: pages held back, probes and metrics go on (docs/deploy.md "Maintenance windows"). */
   maintenance: z.optional(z.array(MaintenanceSchema).check(atMostItems(LIMITS.list, 'maintenance windows'))),

@@ -61,6 +61,31 @@ export function alarmName(processor: string, kind: AlarmKindName): string {
   return `${ALARM_NAME_PREFIX}-${processor}-${kind}`;
 }
 
+/**
+ * The gateway alarm (how many processors fail at once): `PayProbe-ProcessorsFailing-<gateway>`. Processor names
+ * are lower-case, so no processor alarm can take this form; parseAlarmName leaves it alone.
+ */
+export function gatewayAlarmName(gateway: string): string {
+  return `${ALARM_NAME_PREFIX}-${GATEWAY_ALARM_KIND}-${gateway}`;
+}
+
+/** The kind part of the gateway alarm's name. */
+export const GATEWAY_ALARM_KIND = 'ProcessorsFailing';
+
+/** The gateway of a gateway alarm's name, or undefined for any other name. */
+export function parseGatewayAlarmName(name: string): string | undefined {
+  const prefix = `${ALARM_NAME_PREFIX}-${GATEWAY_ALARM_KIND}-`;
+  return name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : undefined;
+}
+
+/** The alarm kinds whose failures can join a cross-processor incident (the critical probe-failure alarms). */
+export const INCIDENT_KINDS: ReadonlySet<AlarmKindName> = new Set<AlarmKindName>([
+  'HandshakeFailing',
+  'AuthRejected',
+  'AvailabilityLow',
+  'ProbeNotRunning',
+]);
+
 export function parseAlarmName(name: string): { processor: string; kind: AlarmKindName } | undefined {
   const prefix = `${ALARM_NAME_PREFIX}-`;
   if (!name.startsWith(prefix)) return undefined;

@@ -10,6 +10,24 @@ export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
 /** Probe and diagnose functions: seconds Secrets Manager and SSM values stay cached (0 to MAX_SECRET_TTL_SECONDS). */
 export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
 
+/**
+ * Probe and diagnose functions (optional): the DynamoDB table of last-good snapshots and incidents
+ * (lib/constructs/history.ts). Unset: no history (pages say so) and no cross-processor incident.
+ */
+export const ENV_HISTORY_TABLE = 'PAYPROBE_HISTORY_TABLE';
+
+/**
+ * Probe and diagnose functions (optional): the gateway's name, the Gateway dimension of the FailingProcessors
+ * metric and the name of the gateway alarm. Unset: the probe publishes no FailingProcessors datum.
+ */
+export const ENV_GATEWAY = 'PAYPROBE_GATEWAY';
+
+/**
+ * Diagnose function (optional): the cross-processor verdict's settings as JSON, `{ "minProcessors": 2,
+ * "windowMinutes": 10 }` (config `verdict`). @default the defaults of lambdas/core/diagnosis/verdict.ts
+ */
+export const ENV_VERDICT = 'PAYPROBE_VERDICT';
+
 /** Diagnose function: JSON object, processor name -> deployed processor config. */
 export const ENV_PROCESSORS = 'PAYPROBE_PROCESSORS';
 
@@ -41,4 +59,7 @@ export const DIAGNOSE_ENV = {
   secretTtlSeconds: ENV_SECRET_TTL_SECONDS,
   maintenance: ENV_MAINTENANCE,
   maintenanceFile: ENV_MAINTENANCE_FILE,
+  historyTable: ENV_HISTORY_TABLE,
+  gateway: ENV_GATEWAY,
+  verdict: ENV_VERDICT,
 } as const;

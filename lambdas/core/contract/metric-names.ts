@@ -28,3 +28,19 @@ export const METRICS = {
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** Dimension of the gateway-wide metric: the gateway (by default the stack name; shards of one gateway share it). */
+export const DIMENSION_GATEWAY = 'Gateway';
+
+/**
+ * The gateway-wide metric, dimension Gateway only: every probe run adds intervalSeconds / 60 when it failed
+ * and 0 when it passed, so its one-minute Sum is the number of processors failing at once (a processor that
+ * fails every run of the minute counts 1 at any interval). The gateway alarm (lib/constructs/gateway-alarm.ts)
+ * watches it. Contract: docs/contracts.md "Metrics", the gateway metric.
+ */
+export const GATEWAY_METRIC = 'FailingProcessors';
+
+/** The value a probe run adds to GATEWAY_METRIC: its share of the minute when it failed, else 0. */
+export function failingShare(ok: boolean, intervalSeconds: number): number {
+  return ok ? 0 : Math.min(1, intervalSeconds / 60);
+}

@@ -90,6 +90,11 @@ export interface ProbeResult {
   readonly http: { readonly status: number | null } | null;
   /** Only when the run went through a forward proxy: the proxy's URL (never with credentials). */
   readonly proxy?: { readonly url: string };
+  /**
+   * The IP address the endpoint's name resolved to and the probe connected to; null when the name did not
+   * resolve (or the run stopped before DNS). Absent in results that reached no stage (failureResult).
+   */
+  readonly address?: string | null;
   /** ISO 8601 start time. */
   readonly startedAt: string;
   /**
@@ -97,6 +102,11 @@ export interface ProbeResult {
    * keyed by field path, so a change of input can be detected across runs. Never a secret value.
    */
   readonly inputs: Readonly<Record<string, string>>;
+  /**
+   * When the version of each referenced input was created at its source (SSM LastModifiedDate, Secrets
+   * Manager version CreatedDate), ISO 8601, keyed like `inputs`: only for the sources that say.
+   */
+  readonly inputDates?: Readonly<Record<string, string>>;
 }
 
 /** The failure result published when the engine throws instead of returning a result. */

@@ -27,8 +27,13 @@
  * - Secrets Manager: one GetSecretValue per secret reference per cache TTL.
  * - OAuth token requests to the processor (not an AWS cost, but a rate the processor sees): one per 15 minutes
  *   per warm function in steady state (lambdas/core/engine/token-cache.ts tokenRequestsPerHour).
+ * - History table (on-demand DynamoDB, lambdas/core/diagnosis/history.ts): a passing item written on each
+ *   heartbeat (hourly), on each cold start and on each change of the facts; a failing item written on each
+ *   failure episode and every MIN_WRITE_GAP_MS while it fails; items of HISTORY_ITEM_BYTES (a write costs one
+ *   unit per KB, an update the larger of the item before and after). Read by the diagnose Lambda: every
+ *   processor's item on every alarm state change of the fleet, strongly consistent, plus the incident items.
  * - Shared per region (not per processor): the dashboard, the customer-managed KMS key of the encrypted
- *   topics, the diagnose Lambda's own alarm.
+ *   topics, the diagnose Lambda's own alarm, the gateway alarm and its one FailingProcessors metric.
  * - Scheduling: one EventBridge Scheduler invocation a minute (list price; the first 14 million a month in an
  *   account are free); SSM standard parameters are free.
  * Regions multiply every per-processor and shared item. The figures are list prices: the free tier (10
@@ -42,6 +47,7 @@ import type { RawConfig, Subscription } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from '../contract/alarm-names';
 import { ENV_PROCESSOR } from '../contract/env-names';
 import { METRICS, type MetricName } from '../contract/metric-names';
+import { HEARTBEAT_MS, MIN_WRITE_GAP_MS } from '../diagnosis/history';
 import { tokenRequestsPerHour } from '../engine/token-cache';
 import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../policy/deployment';
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
@@ -87,9 +93,20 @@ export interface CostAssumptions {
   readonly kmsKeysPerRegion: number;
   /**
    * Alarm metrics per region not tied to one processor: the diagnose Lambda's own alarm watches its Errors,
-   * its AsyncEventsDropped and its rule's FailedInvocations, and CloudWatch bills an alarm per metric.
+   * its AsyncEventsDropped and its rule's FailedInvocations, and the gateway alarm its one metric; CloudWatch
+   * bills an alarm per metric.
    */
   readonly sharedAlarmsPerRegion: number;
+  /** Custom metrics per region not tied to one processor: the gateway's FailingProcessors. */
+  readonly sharedMetricsPerRegion: number;
+  /** Cold starts of a probe function a month (each writes its processor's history item once). */
+  readonly coldStartsPerMonth: number;
+  /** Changes a month of what a passing probe sees (a certificate renewal, a rotated secret). */
+  readonly snapshotChangesPerMonth: number;
+  /** Bytes of a processor's history item while it passes (the last good snapshot). */
+  readonly historyItemBytes: number;
+  /** Bytes of a processor's history item while it fails (the snapshot and the failing run's facts). */
+  readonly historyFailingItemBytes: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -110,7 +127,12 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   secretCacheTtlSeconds: DEFAULT_SECRET_TTL_SECONDS,
   dashboardsPerRegion: 1,
   kmsKeysPerRegion: 1,
-  sharedAlarmsPerRegion: 3,
+  sharedAlarmsPerRegion: 4,
+  sharedMetricsPerRegion: 1,
+  coldStartsPerMonth: 120,
+  snapshotChangesPerMonth: 4,
+  historyItemBytes: 2048,
+  historyFailingItemBytes: 4096,
 };
 
 /** Facts read from a synthesized stack that replace the assumptions above for one processor. */
@@ -172,6 +194,13 @@ export interface ProcessorUsage {
    * adds one, and so does each probe attempt while the credentials are refused.
    */
   readonly tokenRequestsPerHour: number;
+  /** The processor's history item: writes a month, the write and read units they and the diagnose reads cost, its size. */
+  readonly history: {
+    readonly writes: number;
+    readonly writeUnits: number;
+    readonly readUnits: number;
+    readonly storedGb: number;
+  };
 }
 
 export interface ProcessorCost {
@@ -335,6 +364,8 @@ export function processorUsage(
   alerting: RawConfig['alerting'],
   a: CostAssumptions = DEFAULT_ASSUMPTIONS,
   deployed: DeployedProcessorFacts = {},
+  /** Processors in the stack: the diagnose Lambda reads every one's history item on each alarm event. */
+  fleetSize = 1,
 ): ProcessorUsage {
   const invocations = MINUTES_PER_MONTH;
   const perInvocation = probesPerInvocation(p.intervalSeconds);
@@ -405,6 +436,36 @@ export function processorUsage(
     secretsManagerRefs,
     secretsManagerCalls: secretsManagerRefs * fetchesPerRef,
     tokenRequestsPerHour: oauthTokenRequestsPerHour(p),
+    history: historyUsage(a, fleetSize),
+  };
+}
+
+/**
+ * The history table's use by one processor in a month (lambdas/core/diagnosis/history.ts SnapshotRecorder):
+ * passing writes on each heartbeat, cold start and change; failing writes on each episode and every
+ * MIN_WRITE_GAP_MS of the failing hours; and the diagnose Lambda's strongly consistent read of this item on
+ * every alarm state change of the fleet (`fleetSize` processors), with the incident items.
+ */
+export function historyUsage(
+  a: CostAssumptions,
+  fleetSize = 1,
+): { writes: number; writeUnits: number; readUnits: number; storedGb: number } {
+  const heartbeats = (HOURS_PER_MONTH * 3_600_000) / HEARTBEAT_MS;
+  const passWrites = heartbeats + a.coldStartsPerMonth + a.snapshotChangesPerMonth;
+  const episodes = a.criticalIncidentsPerMonth;
+  const failWrites = episodes + (failingHours(a) * 3_600_000) / MIN_WRITE_GAP_MS;
+  const units = (bytes: number) => Math.ceil(bytes / 1024);
+  const writeUnits = passWrites * units(a.historyItemBytes) + failWrites * units(a.historyFailingItemBytes);
+  // Each incident is two alarm events for the diagnose function (ALARM, then OK).
+  const events = 2 * (a.criticalIncidentsPerMonth + a.warningIncidentsPerMonth) * fleetSize;
+  // Each event reads every processor item (this one among them) and, for the incident, its items: counted
+  // here per processor as this item plus its share of the incident reads.
+  const readUnits = events * Math.ceil(a.historyFailingItemBytes / 4096) + events / fleetSize;
+  return {
+    writes: passWrites + failWrites,
+    writeUnits,
+    readUnits,
+    storedGb: a.historyFailingItemBytes / 1e9,
   };
 }
 
@@ -436,6 +497,9 @@ export function priceUsage(u: ProcessorUsage): CostLine[] {
     line('log storage (GB-month)', u.logStoredGb, 'logsStorageGbMonth'),
     line('Logs Insights scans (dashboard phase timings, GB)', u.logsInsightsGb, 'logsInsightsGbScanned'),
     line('Secrets Manager API calls', u.secretsManagerCalls, 'secretsManagerApiCall'),
+    line('history table writes (WRU)', u.history.writeUnits, 'dynamoDbWriteUnit'),
+    line('history table reads (RRU)', u.history.readUnits, 'dynamoDbReadUnit'),
+    line('history table storage (GB-month)', u.history.storedGb, 'dynamoDbStorageGbMonth'),
     line('EventBridge Scheduler invocations', u.invocations, 'schedulerInvocation'),
   ];
 }
@@ -455,7 +519,13 @@ export function estimateCost(
   const regions = input.regions && input.regions.length > 0 ? [...input.regions] : [PRICING_REGION];
   const n = regions.length;
   const processors = input.processors.map((p): ProcessorCost => {
-    const usage = processorUsage(p, input.alerting, a, deployed.processors?.[p.name]);
+    const usage = processorUsage(
+      p,
+      input.alerting,
+      a,
+      deployed.processors?.[p.name],
+      input.processors.length,
+    );
     const lines = priceUsage(usage);
     const usdPerRegion = sum(lines);
     return {
@@ -473,6 +543,7 @@ export function estimateCost(
   const sharedLines = [
     line('dashboards', s?.dashboards ?? a.dashboardsPerRegion, 'dashboardMonth'),
     line('KMS keys (encrypted topics)', s?.kmsKeys ?? a.kmsKeysPerRegion, 'kmsKeyMonth'),
+    line('gateway metric (FailingProcessors)', a.sharedMetricsPerRegion, 'customMetricMonth'),
     line('shared alarms, standard resolution', sharedAlarms.standard, 'alarmStandardMonth'),
     line('shared alarms, high resolution', sharedAlarms.highResolution, 'alarmHighResolutionMonth'),
   ];

@@ -38,6 +38,7 @@ const CHECKED = '2026-11-26';
 const LAMBDA = 'https://aws.amazon.com/lambda/pricing/';
 const CLOUDWATCH = 'https://aws.amazon.com/cloudwatch/pricing/';
 const SNS = 'https://aws.amazon.com/sns/pricing/';
+const DYNAMODB = 'https://aws.amazon.com/dynamodb/pricing/on-demand/';
 
 export const PRICES = {
   lambdaArmGbSecond: {
@@ -159,6 +160,30 @@ export const PRICES = {
     checked: CHECKED,
     verified: 'unverified',
     note: 'the encrypted SNS topics need a customer-managed key: CloudWatch alarms cannot publish to topics encrypted with the AWS-managed key',
+  },
+  dynamoDbWriteUnit: {
+    usd: 0.625 / 1_000_000,
+    unit: 'DynamoDB on-demand write request unit, 1 KB ($0.625 per million)',
+    source: DYNAMODB,
+    checked: CHECKED,
+    verified: 'secondary',
+    note: 'airbyte.com DynamoDB pricing (2025): after the 50% on-demand price cut of November 2024; infratally.com (2026) agrees on the halved read price',
+  },
+  dynamoDbReadUnit: {
+    usd: 0.125 / 1_000_000,
+    unit: 'DynamoDB on-demand read request unit, a strongly consistent read of 4 KB ($0.125 per million)',
+    source: DYNAMODB,
+    checked: CHECKED,
+    verified: 'secondary',
+    note: 'airbyte.com DynamoDB pricing (2025); an eventually consistent read costs half a unit',
+  },
+  dynamoDbStorageGbMonth: {
+    usd: 0.25,
+    unit: 'GB-month of DynamoDB table storage (standard table class, beyond the free 25 GB)',
+    source: DYNAMODB,
+    checked: CHECKED,
+    verified: 'unverified',
+    note: 'counted without the free 25 GB; the history table holds a few KB per processor',
   },
   schedulerInvocation: {
     usd: 1.0 / 1_000_000,

@@ -15,7 +15,7 @@
 import type { ProcessorConfig } from '../config/model';
 import { configReferences } from '../config/references';
 import type { SecretRef } from '../config/schema';
-import { ALARM_KINDS, type AlarmKindName, type Severity } from '../contract/alarm-names';
+import { ALARM_KINDS, type AlarmKindName, GATEWAY_ALARM_KIND, type Severity } from '../contract/alarm-names';
 import { FAILURE_CLASS_NAMES } from '../contract/classes';
 import type { CertSummary, ProbeResult } from '../contract/result';
 import { escapeUntrusted, SHOWN_MAX_BYTES, showUntrusted } from '../text/escape';
@@ -30,6 +30,8 @@ import {
   runbookFor,
   runbookLink,
 } from './runbooks';
+import { type Verdict, type VerdictJson, verdictJson, verdictLine } from './verdict';
+import { type HistoryDoc, type HistoryView, historyDoc, whatChangedSection } from './what-changed';
 
 export { JSON_PROTOCOLS, MESSAGE_MAX_BYTES, structuredMessage } from './page-size';
 
@@ -56,8 +58,19 @@ export interface AlarmStateChange {
   readonly previousState: AlarmState;
 }
 
-/** The event kinds a page can be: also the `event` message attribute. */
-export type NotificationEvent = 'diagnosis' | 'reprobe-passed' | 'resolved';
+/**
+ * The event kinds a page can be: also the `event` message attribute. `incident`, `incident-update` and
+ * `incident-resolved` are the cross-processor incident's pages (./incident-page.ts); `gateway` is the gateway
+ * alarm's page when no verdict could be reached.
+ */
+export type NotificationEvent =
+  | 'diagnosis'
+  | 'reprobe-passed'
+  | 'resolved'
+  | 'incident'
+  | 'incident-update'
+  | 'incident-resolved'
+  | 'gateway';
 
 /** Message attributes for SNS filter policies: all String, never empty, never a secret. */
 export interface NotificationAttributes {
@@ -79,7 +92,7 @@ export interface NotificationDocument {
   readonly subject: string;
   readonly alarm: {
     readonly name: string;
-    readonly kind: AlarmKindName;
+    readonly kind: AlarmKindName | typeof GATEWAY_ALARM_KIND;
     readonly title: string;
     readonly state: AlarmStateValue;
     readonly previousState: AlarmStateValue;
@@ -103,6 +116,12 @@ export interface NotificationDocument {
   /** The re-probe, in `payprobe check --json` form. Null for RESOLVED. */
   readonly result: ProbeResult | null;
   readonly inputs: InputComparison | null;
+  /** What the history store knew, and what changed since the last passing probe (ranked). Null for RESOLVED. */
+  readonly history: HistoryDoc | null;
+  /** The cross-processor verdict (`check --json`'s shape, with its one-line summary), when there is one. */
+  readonly verdict: (VerdictJson & { readonly line: string }) | null;
+  /** The cross-processor incident an incident page is about (./incident-page.ts); null on other pages. */
+  readonly incident: IncidentDoc | null;
   /** RESOLVED: seconds the alarm spent in ALARM. */
   readonly durationSeconds: number | null;
   /** The same text the email carries, for forwarding to chat. */
@@ -136,6 +155,26 @@ export interface InputComparison {
   readonly changes: readonly InputChange[] | null;
   readonly current: Readonly<Record<string, string>>;
 }
+
+/** The incident part of an incident page's document. */
+export interface IncidentDoc {
+  readonly id: string;
+  readonly status: 'open' | 'resolved';
+  readonly scope: 'ours' | 'theirs';
+  readonly stage: string;
+  readonly processors: readonly string[];
+  /** Processors that joined with this page (all of them on the opening page). */
+  readonly joined: readonly string[];
+  readonly recovered: readonly string[];
+  readonly total: number;
+  readonly since: string | null;
+  readonly openedAt: string;
+  readonly resolvedAt: string | null;
+  readonly commonFactors: readonly string[];
+}
+
+/** The gateway alarm's title, as a page names it. */
+export const GATEWAY_ALARM_TITLE = 'processors failing at once';
 
 /** SNS rejects or rewrites subjects of 100 characters or more, and with non-ASCII characters. */
 export const SUBJECT_MAX = 99;
@@ -257,7 +296,7 @@ function safeEndpoint(cfg: ProcessorConfig | undefined): string | null {
   }
 }
 
-function consoleUrl(alarm: AlarmStateChange): string | null {
+export function consoleUrl(alarm: AlarmStateChange): string | null {
   if (!alarm.region) return null;
   return `https://${alarm.region}.console.aws.amazon.com/cloudwatch/home?region=${alarm.region}#alarmsV2:alarm/${encodeURIComponent(alarm.alarmName)}`;
 }
@@ -266,7 +305,7 @@ function iso(ts: string | undefined): string | null {
   return parseAlarmTime(ts)?.toISOString() ?? null;
 }
 
-function evaluatedWindowStart(state: AlarmState): string | null {
+export function evaluatedWindowStart(state: AlarmState): string | null {
   if (!state.reasonData) return null;
   try {
     const data = JSON.parse(state.reasonData) as { startDate?: unknown };
@@ -340,31 +379,6 @@ function timingsSection(result: ProbeResult): string[] {
   ];
 }
 
-function inputsSection(cmp: InputComparison): string[] {
-  const out = ["WHAT CHANGED IN THE PROBE'S INPUTS"];
-  if (cmp.changes === null) {
-    out.push(
-      '  unknown: this diagnose function has not seen a passing probe of this processor since it started.',
-    );
-    out.push("  Compare the versions below with the secret's / parameter's history.");
-  } else if (cmp.changes.length === 0) {
-    out.push(`  nothing changed since the last passing probe (${cmp.baselineAt}).`);
-  } else {
-    out.push(`  since the last passing probe (${cmp.baselineAt}):`);
-    for (const c of cmp.changes) {
-      if (c.before === null) out.push(`  + ${c.field}: ${c.after}`);
-      else if (c.after === null) out.push(`  - ${c.field}: ${c.before} (no longer used)`);
-      else out.push(`  * ${c.field}: ${c.before} -> ${c.after}`);
-    }
-  }
-  const fields = Object.keys(cmp.current).sort();
-  if (fields.length > 0) {
-    out.push('  current inputs (fingerprints and versions, never values):');
-    for (const f of fields) out.push(`    ${f}: ${cmp.current[f]}`);
-  }
-  return out;
-}
-
 export interface DiagnosisParams {
   readonly alarm: AlarmStateChange;
   readonly kind: AlarmKindName;
@@ -375,6 +389,10 @@ export interface DiagnosisParams {
   readonly config?: ProcessorConfig;
   /** The last passing probe's inputs, or null when unknown. */
   readonly baseline?: InputsBaseline | null;
+  /** What the history store knew (what changed since the last good probe). @default { status: 'off' } */
+  readonly history?: HistoryView;
+  /** The verdict about this processor (scope `theirs` for a single processor), when there is one. */
+  readonly verdict?: Verdict | null;
   /** Where docs/runbooks lives for readers of the page (a repository URL). @default docs/runbooks */
   readonly runbookBaseUrl?: string;
   /** The failure comes and goes: x of the alarm's last y probes failed (./recent-probes.ts). @default not said */
@@ -391,13 +409,15 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   const guide = ALARM_KIND_GUIDES[p.kind];
   const event: NotificationEvent = cls ? 'diagnosis' : 'reprobe-passed';
   const prefix = `[${severity.toUpperCase()}] ${p.processor}: `;
+  const theirs = cls && p.verdict?.scope === 'theirs' ? " (processor's side)" : '';
   const flaky = p.intermittent
     ? `intermittent: ${p.intermittent.failing} of ${p.intermittent.total} probes failing`
     : '';
   const subject = fitSubject(
     prefix,
-    `${kind.title} - ${[flaky, cls ?? (flaky ? '' : 're-probe passed')].filter(Boolean).join(', ')}`,
+    `${kind.title} - ${[flaky, cls ?? (flaky ? '' : 're-probe passed')].filter(Boolean).join(', ')}${theirs}`,
   );
+  const history = p.history ?? { status: 'off' };
   const since = iso(p.alarm.state.timestamp);
   const prevSince = iso(p.alarm.previousState.timestamp);
   const windowStart = evaluatedWindowStart(p.alarm.state);
@@ -421,6 +441,7 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   }
   if (rb) {
     lines.push(`${rb.summary}.`);
+    if (p.verdict) lines.push(`Verdict: ${verdictLine(p.verdict)}.`);
     lines.push(`First check: ${renderProse(rb.firstCheck, ctx)}`);
   } else {
     lines.push(`The diagnose Lambda re-probed ${p.processor} at once and the probe PASSED.`);
@@ -456,7 +477,7 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   lines.push('');
   lines.push(...timingsSection(p.result));
   lines.push('');
-  lines.push(...inputsSection(cmp));
+  lines.push(...whatChangedSection(history, p.config, p.result.inputs, p.result.ok));
   const otherWarnings = p.result.warnings.filter((w) => w.class !== cls);
   if (otherWarnings.length > 0) {
     lines.push('');
@@ -517,6 +538,9 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
         : null,
     result: p.result,
     inputs: cmp,
+    history: historyDoc(history, p.config),
+    verdict: p.verdict ? { ...verdictJson(p.verdict), line: verdictLine(p.verdict) } : null,
+    incident: null,
     durationSeconds: null,
     text,
   };
@@ -524,11 +548,15 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   return { subject, text, sms, document, attributes };
 }
 
-function alarmDoc(alarm: AlarmStateChange, kind: AlarmKindName): NotificationDocument['alarm'] {
+/** The alarm part of a page's document; the gateway alarm has kind ProcessorsFailing. */
+export function alarmDoc(
+  alarm: AlarmStateChange,
+  kind: AlarmKindName | typeof GATEWAY_ALARM_KIND,
+): NotificationDocument['alarm'] {
   return {
     name: alarm.alarmName,
     kind,
-    title: ALARM_KINDS[kind].title,
+    title: kind === GATEWAY_ALARM_KIND ? GATEWAY_ALARM_TITLE : ALARM_KINDS[kind].title,
     state: alarm.state.value,
     previousState: alarm.previousState.value,
     stateChangedAt: iso(alarm.state.timestamp),
@@ -582,6 +610,9 @@ export function buildResolvedNotification(p: ResolvedParams): Notification {
     diagnosis: null,
     result: null,
     inputs: null,
+    history: null,
+    verdict: null,
+    incident: null,
     durationSeconds: durationMs === null ? null : Math.round(durationMs / 1000),
     text,
   };

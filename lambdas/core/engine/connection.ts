@@ -60,8 +60,13 @@ export async function open(
     transport = { socket: tunnel };
   } else {
     const tDns = run.clock();
-    transport = { dial: await resolveTarget(run, target, fail) };
-    if (main) run.timings.dnsMs = run.clock() - tDns;
+    const dial = await resolveTarget(run, target, fail);
+    transport = { dial };
+    if (main) {
+      run.timings.dnsMs = run.clock() - tDns;
+      // Through a proxy the proxy resolves the name: the processor's address stays unknown (null).
+      run.address = dial.address;
+    }
   }
 
   if (target.url.protocol === 'http:') {

@@ -89,12 +89,14 @@ async function readAll(run: RunState): Promise<Inputs> {
     const v = await read(run, field, ref);
     run.secretValues.add(v.value);
     run.inputs[field] = secretFingerprint(v);
+    noteDate(run, field, v);
     return v.value;
   };
   const publicField: PublicField = async (field, v, fingerprint) => {
     if (v === undefined) return undefined;
     const r = isSecretRef(v) ? await read(run, field, v) : { value: v };
     run.inputs[field] = `${fingerprint(r.value)}${r.version !== undefined ? `@${r.version}` : ''}`;
+    noteDate(run, field, r);
     return r.value;
   };
   const referencedField = async <T>(
@@ -110,6 +112,7 @@ async function readAll(run: RunState): Promise<Inputs> {
     if (!c.ok) throw new Fail('CONFIG_ERROR', `${field}: ${describeRef(v)} ${c.problem}`);
     run.referenced.set(field, v);
     run.inputs[field] = `${fingerprint(c.value)}${r.version !== undefined ? `@${r.version}` : ''}`;
+    noteDate(run, field, r);
     return c.value;
   };
 
@@ -239,6 +242,11 @@ async function resolveCredentials(
       };
     }
   }
+}
+
+/** When the source says when this version was created, the result keeps it (ProbeResult.inputDates). */
+function noteDate(run: RunState, field: string, v: ResolvedValue | { value: string }): void {
+  if ('updatedAt' in v && v.updatedAt !== undefined) run.inputDates[field] = v.updatedAt;
 }
 
 async function read(run: RunState, field: string, ref: SecretRef): Promise<ResolvedValue> {

@@ -196,8 +196,10 @@ function result(run: RunState, failure: Fail | undefined): ProbeResult {
       : null,
     http: run.httpAttempted ? { status: run.status } : null,
     ...(run.proxy ? { proxy: { url: run.proxy.url } } : {}),
+    address: run.address,
     startedAt: run.startedAt,
     inputs: { ...run.inputs },
+    inputDates: { ...run.inputDates },
   };
 }
 

@@ -87,6 +87,10 @@ export class RunState {
   readonly warnings: Warning[] = [];
   /** Input fingerprints by field (ProbeResult.inputs). */
   readonly inputs: Record<string, string> = {};
+  /** When each referenced input's version was created at its source, by field (ProbeResult.inputDates). */
+  readonly inputDates: Record<string, string> = {};
+  /** The address the main endpoint's name resolved to and the probe dialled (ProbeResult.address). */
+  address: string | null = null;
   /** Every secret value read or obtained (credentials, keys, OAuth tokens): masked in every detail. */
   readonly secretValues = new Set<string>();
   /** Fields whose value this run read from a reference (for messages that name the source). */

@@ -13,11 +13,21 @@ export interface ResolvedValue {
   readonly value: string;
   /** Version of the source when it has one (Secrets Manager VersionId, SSM Version): for change detection. */
   readonly version?: string;
+  /**
+   * When this version was created at its source, ISO 8601 (SSM LastModifiedDate, Secrets Manager version
+   * CreatedDate), when the source says: "what changed" dates a setting's change with it.
+   */
+  readonly updatedAt?: string;
 }
 
 export interface SecretResolver {
   /** Resolves one reference. Throws SecretError (with the reference, never a value) when it cannot. */
   resolve(ref: SecretRef, baseDir: string): Promise<ResolvedValue>;
+}
+
+/** `{ updatedAt }` from a date an AWS response carries, or nothing. */
+export function isoDate(d: Date | undefined): { updatedAt?: string } {
+  return d instanceof Date && !Number.isNaN(d.getTime()) ? { updatedAt: d.toISOString() } : {};
 }
 
 /** A reference that could not be read. Becomes class CONFIG_ERROR in a probe result. */

@@ -14,7 +14,14 @@ import { GetParameterCommand, type GetParameterCommandOutput, type SSMClient } f
 import type { ProcessorConfig } from '../config/model';
 import { configReferences } from '../config/references';
 import type { SecretRef } from '../config/schema';
-import { awsReason, type ResolvedValue, readFileRef, SecretError, type SecretResolver } from './resolver';
+import {
+  awsReason,
+  isoDate,
+  type ResolvedValue,
+  readFileRef,
+  SecretError,
+  type SecretResolver,
+} from './resolver';
 
 /** A client, or a function that creates it on first use. */
 export type ClientSource<T> = T | (() => T | Promise<T>);
@@ -111,7 +118,11 @@ export class SecretSources implements SecretResolver {
     const value =
       out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
     if (value === undefined || value === '') throw new SecretError(ref, 'the secret has no value');
-    return { value, ...(out.VersionId ? { version: out.VersionId } : {}) };
+    return {
+      value,
+      ...(out.VersionId ? { version: out.VersionId } : {}),
+      ...isoDate(out.CreatedDate),
+    };
   }
 
   private async readSsm(ref: { ssm: string }): Promise<ResolvedValue> {
@@ -130,7 +141,11 @@ export class SecretSources implements SecretResolver {
     const value = out.Parameter?.Value;
     if (value === undefined || value === '') throw new SecretError(ref, 'the parameter has no value');
     const version = out.Parameter?.Version;
-    return { value, ...(version !== undefined ? { version: String(version) } : {}) };
+    return {
+      value,
+      ...(version !== undefined ? { version: String(version) } : {}),
+      ...isoDate(out.Parameter?.LastModifiedDate),
+    };
   }
 }
 

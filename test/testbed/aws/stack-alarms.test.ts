@@ -89,6 +89,7 @@ describe('alarms of the synthesized two-processor stack', () => {
         ].flatMap((k) => [`PayProbe-acme-pay-${k}`, `PayProbe-fastpay-${k}`]),
         'PayProbe-acme-pay-ClientCertExpiring',
         'PayProbe-DiagnoseErrors-PayProbe',
+        'PayProbe-ProcessorsFailing-PayProbe',
       ].sort(),
     );
     expect(byName.get('PayProbe-fastpay-HandshakeFailing')).toMatchObject({

@@ -3,10 +3,13 @@
  * text `payprobe explain` prints and a page embeds, the Markdown pages of docs/runbooks/ and their index
  * (scripts/gen-runbooks.ts writes them; a test keeps them byte-identical).
  */
+import { GATEWAY_ALARM_KIND } from '../../contract/alarm-names';
 import { FAILURE_CLASS_NAMES } from '../../contract/classes';
+import { GATEWAY_METRIC } from '../../contract/metric-names';
 import { ALARM_KIND_GUIDES } from './alarms';
 import { RUNBOOK_CLASSES, RUNBOOKS } from './catalog';
 import { type CommandContext, legendFor, PLACEHOLDERS, type Runbook } from './model';
+import { VERDICT_GUIDE } from './verdict';
 
 /** Fills a command's placeholders from the context; anything unknown keeps its documentation placeholder. */
 export function renderCommand(command: string, ctx: CommandContext = {}): string {
@@ -186,6 +189,27 @@ export function renderRunbookIndex(): string {
         : g.classes.map((c) => `[${c}](${c}.md)`).join(', ');
     out.push(`| \`PayProbe-PROCESSOR-${kind}\` | ${g.watches} | ${classes} |`);
   }
+  out.push(
+    `| \`PayProbe-${GATEWAY_ALARM_KIND}-GATEWAY\` | how many processors fail at once (metric ${GATEWAY_METRIC}, dimension Gateway) | the incident's classes |`,
+  );
+  out.push('');
+  out.push('## When several processors fail at once');
+  out.push('');
+  out.push('How the verdict is reached:');
+  out.push('');
+  for (const p of VERDICT_GUIDE.reached) out.push(`- ${p}`);
+  out.push('');
+  out.push('When the page says the cause is **on our side**:');
+  out.push('');
+  for (const p of VERDICT_GUIDE.ours) out.push(`- ${p}`);
+  out.push('');
+  out.push("When it says **the processor's side**:");
+  out.push('');
+  for (const p of VERDICT_GUIDE.theirs) out.push(`- ${p}`);
+  out.push('');
+  out.push('Where it can be wrong:');
+  out.push('');
+  for (const p of VERDICT_GUIDE.limits) out.push(`- ${p}`);
   out.push('');
   return out.join('\n');
 }

@@ -1,0 +1,220 @@
+/**
+ * The verdict's pure rules (lambdas/core/diagnosis/snapshot.ts, verdict.ts): which differences count as a
+ * change and whose side they are on, how changes are ranked around the onset, when failures are "alike"
+ * (stage, window, minimum), which shared setting is marked as changed nearest the onset, and the `verdict`
+ * object of `check --json`.
+ */
+import type { ProcessorConfig } from '../../../lambdas/core/config/load';
+import type { ProbeResult } from '../../../lambdas/core/contract/result';
+import {
+  type Change,
+  rankChanges,
+  sideOf,
+  snapshotChanges,
+  snapshotOf,
+} from '../../../lambdas/core/diagnosis/snapshot';
+import {
+  correlate,
+  type Observation,
+  verdictJson,
+  verdictSettings,
+} from '../../../lambdas/core/diagnosis/verdict';
+import { FAILING, LEAF, passing, processorFromYaml } from '../../support/probe';
+
+const processor = (name: string, ca: string, extra = '') =>
+  processorFromYaml(`
+processors:
+  - name: ${name}
+    endpoint: https://${name}.example
+    tls: { ca: ${ca}${extra} }
+`);
+
+const FLEET: ProcessorConfig[] = [
+  processor('acme', '{ ssm: /gw/ca }'),
+  processor('bolt', '{ ssm: /gw/ca }'),
+  processor('coral', '{ ssm: /gw/ca }'),
+  processor('delta', '{ file: delta-ca.pem }'),
+];
+
+const ONSET = '2026-03-02T14:02:00.000Z';
+const caChange = (processor: string, at: string | null = '2026-03-02T14:01:00.000Z') => ({
+  kind: 'setting' as const,
+  side: 'ours' as const,
+  field: 'tls.ca',
+  before: 'sha256:aaaa@7',
+  after: 'sha256:bbbb@8',
+  at,
+  processor,
+});
+
+function failing(
+  processor: string,
+  since: string | null = ONSET,
+  changes: Change[] | null = null,
+): Observation {
+  return {
+    processor,
+    ok: false,
+    stage: 'tls',
+    class: 'CERT_UNTRUSTED',
+    since,
+    changes,
+    inputs: { 'tls.ca': 'sha256:bbbb@8' },
+    inputDates: { 'tls.ca': '2026-03-02T14:01:00.000Z' },
+  };
+}
+const ok = (processor: string): Observation => ({ processor, ok: true, stage: null, class: null });
+const settings = verdictSettings();
+
+describe('what changed between the last passing probe and the failing one', () => {
+  const good = snapshotOf(passing({ address: '10.0.0.1', inputs: { 'tls.ca': 'sha256:aaaa@7' } }));
+
+  test("a new issuer and leaf are the processor's side; a setting version is ours", () => {
+    const reissued = { ...LEAF, issuer: 'CN=Other CA', fingerprint256: 'CC:DD' };
+    const theirs = snapshotOf(
+      passing({
+        address: '10.0.0.1',
+        inputs: { 'tls.ca': 'sha256:aaaa@7' },
+        tls: {
+          ...(passing().tls as NonNullable<ProbeResult['tls']>),
+          serverCert: reissued,
+          chain: [reissued],
+        },
+      }),
+    );
+    const changes = snapshotChanges(good, theirs);
+    expect(changes.map((c) => [c.kind, c.side, c.after])).toEqual([
+      ['server-issuer', 'theirs', 'CN=Other CA'],
+      ['server-leaf', 'theirs', expect.stringContaining('CC:DD')],
+    ]);
+    expect(sideOf(changes)).toBe('theirs');
+    const ours = snapshotOf(passing({ address: '10.0.0.1', inputs: { 'tls.ca': 'sha256:bbbb@8' } }));
+    expect(sideOf(snapshotChanges(good, ours))).toBe('ours');
+  });
+
+  test('a failure that never reached TLS or DNS is not a change of chain or address', () => {
+    const dnsFailure = snapshotOf({ ...(FAILING.dns as ProbeResult), inputs: { 'tls.ca': 'sha256:aaaa@7' } });
+    expect(snapshotChanges(good, dnsFailure)).toEqual([]);
+  });
+
+  test('dated changes at or before the onset come first, nearest first; undated next; after the onset last', () => {
+    const c = (field: string, at: string | null, kind: Change['kind'] = 'setting'): Change => ({
+      kind,
+      side: kind === 'setting' ? 'ours' : 'theirs',
+      field,
+      before: 'a',
+      after: 'b',
+      at,
+    });
+    const ranked = rankChanges(
+      [
+        c('late', '2026-03-02T14:05:00.000Z'),
+        c('address', null, 'address'),
+        c('early', '2026-03-02T13:00:00.000Z'),
+        c('issuer', null, 'server-issuer'),
+        c('nearest', '2026-03-02T14:01:00.000Z'),
+      ],
+      ONSET,
+    );
+    expect(ranked.map((x) => x.field)).toEqual(['nearest', 'early', 'issuer', 'address', 'late']);
+  });
+});
+
+describe('the verdict across processors', () => {
+  test('three failing alike at one stage within the window: our side, the shared parameter marked as changed nearest the onset', () => {
+    const v = correlate(
+      [failing('acme', ONSET, [caChange('acme')]), failing('bolt'), failing('coral'), ok('delta')],
+      FLEET,
+      { settings },
+    );
+    expect(v).toMatchObject({ scope: 'ours', processors: ['acme', 'bolt', 'coral'], total: 4, since: ONSET });
+    expect(v && verdictJson(v)).toEqual({
+      scope: 'ours',
+      processors: ['acme', 'bolt', 'coral'],
+      stage: 'tls',
+      classes: ['CERT_UNTRUSTED'],
+      commonFactors: [
+        'tls.ca: ssm /gw/ca (version 7 -> 8, changed 2026-03-02T14:01:00.000Z; changed nearest the onset)',
+      ],
+    });
+  });
+
+  test('a shared setting changed since the last passing probe is marked even when its source dates the change after the onset', () => {
+    const late = caChange('acme', '2026-03-02T14:30:00.000Z');
+    const v = correlate([failing('acme', ONSET, [late]), failing('bolt')], FLEET, { settings });
+    expect(v?.factors[0]).toMatchObject({ nearest: true, change: { at: '2026-03-02T14:30:00.000Z' } });
+    // With no change at all, nothing is marked.
+    const none = correlate([failing('acme', ONSET, []), failing('bolt')], FLEET, { settings });
+    expect(none?.factors.some((f) => f.nearest)).toBe(false);
+  });
+
+  test('failures that started further apart than the window are not one incident', () => {
+    const v = correlate([failing('acme'), failing('bolt', '2026-03-02T15:00:00.000Z')], FLEET, {
+      settings,
+      subject: 'acme',
+    });
+    expect(v).toBeNull();
+    const wide = verdictSettings({ windowMinutes: 60 });
+    expect(
+      correlate([failing('acme'), failing('bolt', '2026-03-02T15:00:00.000Z')], FLEET, {
+        settings: wide,
+        subject: 'acme',
+      })?.processors,
+    ).toEqual(['acme', 'bolt']);
+  });
+
+  test('fewer failing than minProcessors make no verdict; different stages are not alike', () => {
+    expect(
+      correlate([failing('acme'), failing('bolt')], FLEET, {
+        settings: verdictSettings({ minProcessors: 3 }),
+      }),
+    ).toBeNull();
+    const auth: Observation = { ...failing('bolt'), stage: 'auth', class: 'AUTH_REJECTED' };
+    expect(correlate([failing('acme'), auth], FLEET, { settings })).toBeNull();
+  });
+
+  test('one processor whose server facts alone changed: their side, naming the change', () => {
+    const issuer: Change = {
+      kind: 'server-issuer',
+      side: 'theirs',
+      field: 'server.issuer',
+      before: 'CN=Old CA',
+      after: 'CN=New CA',
+      at: null,
+    };
+    const v = correlate([failing('delta', ONSET, [issuer]), ok('acme')], FLEET, { settings });
+    expect(v && verdictJson(v)).toEqual({
+      scope: 'theirs',
+      processors: ['delta'],
+      stage: 'tls',
+      classes: ['CERT_UNTRUSTED'],
+      commonFactors: ['server.issuer: CN=Old CA -> CN=New CA'],
+    });
+    // The same processor with one of our settings changed too: no verdict on whose side.
+    expect(correlate([failing('delta', ONSET, [issuer, caChange('delta')])], FLEET, { settings })).toBeNull();
+    // Unknown history: no verdict for one processor.
+    expect(correlate([failing('delta', ONSET, null)], FLEET, { settings })).toBeNull();
+  });
+
+  test('a setting also read by a processor that passes is named, but after the one they alone share', () => {
+    const fleet = [
+      processor(
+        'acme',
+        '{ ssm: /gw/ca }',
+        ', clientCert: { ssm: /gw/client }, clientKey: { secretsManager: gw/client-key }',
+      ),
+      processor(
+        'bolt',
+        '{ ssm: /gw/ca }',
+        ', clientCert: { ssm: /gw/client }, clientKey: { secretsManager: gw/client-key }',
+      ),
+      processor('delta', '{ ssm: /gw/ca }'),
+    ];
+    const v = correlate([failing('acme'), failing('bolt'), ok('delta')], fleet, { settings });
+    expect(v && verdictJson(v).commonFactors).toEqual([
+      expect.stringMatching(/^tls\.clientCert: ssm \/gw\/client/),
+      'tls.clientKey: secretsManager gw/client-key',
+      expect.stringMatching(/^tls\.ca: ssm \/gw\/ca .*also read by 1 processor not failing alike\)$/),
+    ]);
+  });
+});
