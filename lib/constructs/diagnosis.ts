@@ -34,8 +34,8 @@ import { sharedPlacement } from '../deploy/placement';
 import { planSharedFunction } from '../deploy/validate';
 import type { FunctionNetwork } from '../function/network';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
-import { importedNetwork } from './network';
 import type { History } from './history';
+import { importedNetwork } from './network';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Environment contract with lambdas/diagnose/env.ts: the names of lambdas/core/contract/env-names.ts. */

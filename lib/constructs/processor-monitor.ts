@@ -60,8 +60,8 @@ import type { ConfigLocation, DeployedProcessor } from '../deploy/deployed-proce
 import { planMonitor } from '../deploy/validate';
 import type { FunctionNetwork } from '../function/network';
 import { PayProbeFunction, type PayProbeFunctionOptions } from '../function/payprobe-function';
-import { importedNetwork } from './network';
 import type { History } from './history';
+import { importedNetwork } from './network';
 import { DEFAULT_RUNBOOK_BASE_URL, knownRegion, type ProbingOptions } from './options';
 
 /** Seconds the function timeout leaves beyond the run's own probing time. */
