@@ -19,8 +19,8 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
@@ -144,7 +144,7 @@ export class Diagnosis extends Construct {
   /** The diagnose function with its log group and role (reads exactly the diagnosed processors' secrets). */
   public readonly diagnose: PayProbeFunction;
   /** The diagnose Lambda function. */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** The rule that sends alarm state changes to the function. */
   public readonly rule: Rule;
   /** Fires (critical) when the function fails: pages still arrive, without diagnosis. */

@@ -16,8 +16,8 @@
  */
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
@@ -89,7 +89,7 @@ export class Preflight extends Construct {
    */
   public readonly probe: PayProbeFunction;
   /** The Lambda function that probes (the custom resource's onEvent handler). */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** The custom resource whose Create/Update runs the probes. */
   public readonly resource: CustomResource;
   /** The Provider framework that relays CloudFormation events to the function. */

@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -150,7 +150,7 @@ export class ProcessorMonitor extends Construct {
   /** The probe function with its log group (structured JSON results) and role. */
   public readonly probe: PayProbeFunction;
   /** The probe Lambda function. */
-  public readonly probeFunction: NodejsFunction;
+  public readonly probeFunction: lambda.Function;
   /** The once-a-minute EventBridge Scheduler schedule (flexible time window off). */
   public readonly schedule: Schedule;
   /** Concurrent executions reserved for the probe function (0 when `reserveConcurrency` is false). */

@@ -1,17 +1,16 @@
 /**
- * How every payprobe Lambda is built: the one bundling configuration. PayProbeFunction hands
- * PAYPROBE_BUNDLING to NodejsFunction (local esbuild, no Docker). The bundle tests and the benchmark, which
- * build without CDK, use PAYPROBE_ESBUILD_OPTIONS: the same options in esbuild's own terms, translated the way
- * NodejsFunction's local bundling translates them into esbuild flags (aws-lambda-nodejs/lib/bundling.ts), so
- * they build what the stack deploys. test/lib/bundle.test.ts holds the translation to account: both builds
- * of the probe handler are the same bytes.
+ * How every payprobe Lambda is built: the one bundling configuration, and where a function's code comes
+ * from. The handlers are bundled with esbuild using PAYPROBE_ESBUILD_OPTIONS, either when the package is
+ * built (scripts/build.ts writes dist/handlers/<name>/index.js, the way aws-cdk-lib ships its own
+ * custom-resource handlers) or, in this repository, at synth time from lambdas/<name>/handler.ts. A
+ * consumer's synth therefore needs neither esbuild nor our sources. Either way the function's asset is
+ * staged by PayProbeLocalBundling: the handler's index.js (and source map) plus the processor's public
+ * `{ file }` files and any generated file, in one directory that `Code.fromAsset` zips.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions, Format } from 'esbuild';
+import { AssetHashType, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
+import { Architecture, Code, Runtime } from 'aws-cdk-lib/aws-lambda';
 
 /** The Lambda handlers of payprobe: `lambdas/<name>/handler.ts`, each exporting `handler`. */
 export const PAYPROBE_HANDLERS = ['probe', 'diagnose', 'preflight'] as const;
@@ -19,14 +18,6 @@ export type PayProbeHandler = (typeof PAYPROBE_HANDLERS)[number];
 
 /** The name every handler module exports (the function's handler is `index.<this>`). */
 export const HANDLER_EXPORT = 'handler';
-
-/** The repository root: lambdas/ sits next to lib/. */
-const ROOT = path.join(__dirname, '..', '..');
-
-/** The source file of a payprobe handler in this repository. */
-export function handlerEntry(handler: PayProbeHandler): string {
-  return path.join(ROOT, 'lambdas', handler, 'handler.ts');
-}
 
 /** The runtime every payprobe function is built and tested for (esbuild target node22). */
 export const PAYPROBE_RUNTIME = Runtime.NODEJS_22_X;
@@ -39,59 +30,64 @@ export const PAYPROBE_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   NODE_OPTIONS: '--enable-source-maps',
 };
 
-/** The options of NodejsFunction's bundling that payprobe sets, all of them. */
-type PayProbeBundling = Readonly<
-  Required<
-    Pick<
-      BundlingOptions,
-      | 'forceDockerBundling'
-      | 'minify'
-      | 'sourceMap'
-      | 'sourcesContent'
-      | 'target'
-      | 'format'
-      | 'mainFields'
-      | 'bundleAwsSDK'
-    >
-  >
->;
-
-/** The esbuild options of every payprobe function, as NodejsFunction takes them. */
-export const PAYPROBE_BUNDLING: PayProbeBundling = {
-  // Local esbuild (a dependency): no Docker needed to synthesize.
-  forceDockerBundling: false,
-  minify: true,
-  sourceMap: true,
-  // Keep the map small: file and line numbers are what a stack trace needs.
-  sourcesContent: false,
-  target: 'node22',
-  format: OutputFormat.CJS,
-  mainFields: ['module', 'main'],
-  // Bundle the AWS SDK: the versions tested here are the versions that run (see docs/deploy.md).
-  bundleAwsSDK: true,
-};
-
-const ESBUILD_FORMAT: Readonly<Record<OutputFormat, Format>> = {
-  [OutputFormat.CJS]: 'cjs',
-  [OutputFormat.ESM]: 'esm',
-};
-
 /**
- * PAYPROBE_BUNDLING as esbuild build options, flag for flag as NodejsFunction passes them to esbuild
- * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content --main-fields`, and
- * `--external:@aws-sdk/*` unless the SDK is bundled). Add `entryPoints` and `outfile`.
+ * The esbuild options of every payprobe handler, in esbuild's own terms (a subset of its BuildOptions,
+ * spelt out here so the package's type declarations do not need esbuild). Add `entryPoints` and `outfile`.
  */
-export const PAYPROBE_ESBUILD_OPTIONS: Readonly<BuildOptions> = {
+export interface PayProbeEsbuildOptions {
+  readonly bundle: true;
+  readonly platform: 'node';
+  readonly target: string;
+  readonly format: 'cjs';
+  readonly minify: boolean;
+  readonly sourcemap: boolean;
+  readonly sourcesContent: boolean;
+  readonly mainFields: string[];
+  readonly external: string[];
+}
+
+/** The one bundling configuration: the package build, synth from source, the bundle tests and the bench. */
+export const PAYPROBE_ESBUILD_OPTIONS: PayProbeEsbuildOptions = {
   bundle: true,
   platform: 'node',
-  target: PAYPROBE_BUNDLING.target,
-  format: ESBUILD_FORMAT[PAYPROBE_BUNDLING.format],
-  minify: PAYPROBE_BUNDLING.minify,
-  sourcemap: PAYPROBE_BUNDLING.sourceMap,
-  sourcesContent: PAYPROBE_BUNDLING.sourcesContent,
-  mainFields: [...PAYPROBE_BUNDLING.mainFields],
-  external: PAYPROBE_BUNDLING.bundleAwsSDK ? [] : ['@aws-sdk/*'],
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  // An external map, small: file and line numbers are what a stack trace needs.
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // The AWS SDK is bundled: the versions tested here are the versions that run (see docs/deploy.md).
+  external: [],
 };
+
+/** The file names a handler's bundle consists of. */
+export const BUNDLE_FILES = ['index.js', 'index.js.map'] as const;
+
+/** Where this module sits: lib/function/ in the repository, dist/lib/function/ in the package. */
+const HERE = __dirname;
+
+/** The repository root (lambdas/ sits next to lib/): the handlers' sources. */
+const SOURCE_ROOT = path.join(HERE, '..', '..');
+
+/** The source file of a payprobe handler in this repository (not shipped in the package). */
+export function handlerEntry(handler: PayProbeHandler): string {
+  return path.join(SOURCE_ROOT, 'lambdas', handler, 'handler.ts');
+}
+
+/**
+ * The directory of a prebuilt handler: `dist/handlers/<name>` of the package. `distDir` is the package's
+ * dist/ (where the compiled lib/ lives); from the compiled module it is two levels up.
+ */
+export function prebuiltHandlerDir(handler: PayProbeHandler, distDir = path.join(HERE, '..', '..')): string {
+  return path.join(distDir, 'handlers', handler);
+}
+
+/**
+ * True when this module runs compiled (the installed package): the handlers are then the prebuilt ones.
+ * From TypeScript sources (tsx, ts-jest: this repository) the handlers are bundled from source at synth.
+ */
+export const RUNS_COMPILED = __filename.endsWith('.js');
 
 /** A file on the synthesizing machine, copied into the bundle. */
 export interface BundleFile {
@@ -109,46 +105,97 @@ export interface GeneratedFile {
   readonly content: string;
 }
 
+/** Where a function's handler comes from. */
+export type HandlerSource =
+  /** A prebuilt bundle: a directory with index.js and index.js.map. */
+  | { readonly kind: 'prebuilt'; readonly dir: string }
+  /** A TypeScript or JavaScript module exporting `handler`, bundled with esbuild at synth time. */
+  | { readonly kind: 'source'; readonly entry: string };
+
 /**
- * PAYPROBE_BUNDLING with the commands that copy files into the bundle after esbuild. Generated files are
- * written only when the function is bundled: a synth that skips bundling writes nothing.
+ * The handler source of a payprobe function: `entry` when given (bundled with esbuild at synth: the
+ * synthesizing machine needs esbuild), else the prebuilt handler when this module runs compiled, else the
+ * handler's source in this repository.
  */
-export function bundlingWithFiles(
-  files: readonly BundleFile[],
-  generated: readonly GeneratedFile[],
-): BundlingOptions {
-  return {
-    ...PAYPROBE_BUNDLING,
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [
-        ...files.map((f) => copyCommand(f.source, bundleFile(outputDir, f.bundlePath))),
-        ...generated.map((g) => copyCommand(writeTemp(g), bundleFile(outputDir, g.bundlePath))),
-      ],
-    },
-  };
+export function handlerSource(handler: PayProbeHandler, entry?: string): HandlerSource {
+  if (entry !== undefined) return { kind: 'source', entry };
+  if (RUNS_COMPILED) return { kind: 'prebuilt', dir: prebuiltHandlerDir(handler) };
+  return { kind: 'source', entry: handlerEntry(handler) };
 }
 
-/** Shell-quotes one argument for the bash that runs local bundling commands. */
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * Stages a function's asset in the directory CDK gives it: the handler (copied when prebuilt, bundled with
+ * esbuild otherwise), then the files and generated files at their bundle paths. Runs only when the stack
+ * is bundled (`cdk synth` skips it for stacks excluded with `aws:cdk:bundling-stacks`). Its public fields
+ * are part of CDK's asset cache key, so two functions with different files never share a staged asset.
+ */
+export class PayProbeLocalBundling implements ILocalBundling {
+  constructor(
+    readonly source: HandlerSource,
+    readonly files: readonly BundleFile[],
+    readonly generated: readonly GeneratedFile[],
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    if (this.source.kind === 'prebuilt') {
+      for (const name of BUNDLE_FILES) {
+        const from = path.join(this.source.dir, name);
+        if (!existsSync(from)) {
+          throw new Error(
+            `payprobe: the prebuilt handler ${from} is missing: the package was built without its handlers (npm run build)`,
+          );
+        }
+        copyFileSync(from, path.join(outputDir, name));
+      }
+    } else {
+      esbuildSync(this.source.entry, path.join(outputDir, 'index.js'));
+    }
+    for (const f of this.files) {
+      const dest = bundleFile(outputDir, f.bundlePath);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      copyFileSync(f.source, dest);
+    }
+    for (const g of this.generated) {
+      const dest = bundleFile(outputDir, g.bundlePath);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      writeFileSync(dest, g.content);
+    }
+    return true;
+  }
+}
+
+/** A Docker image that is never pulled: PayProbeLocalBundling always bundles locally. */
+const NO_DOCKER = DockerImage.fromRegistry('payprobe-bundles-locally');
+
+/**
+ * The code of a payprobe function: an asset directory staged by PayProbeLocalBundling, hashed by its
+ * output (the same handler and files give the same asset, whichever way the handler was built).
+ */
+export function payProbeCode(
+  source: HandlerSource,
+  files: readonly BundleFile[],
+  generated: readonly GeneratedFile[],
+): Code {
+  const dir = source.kind === 'prebuilt' ? source.dir : path.dirname(source.entry);
+  return Code.fromAsset(dir, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: { image: NO_DOCKER, local: new PayProbeLocalBundling(source, files, generated) },
+  });
+}
+
+/** Bundles `entry` into `outfile` with PAYPROBE_ESBUILD_OPTIONS; esbuild is loaded only here. */
+function esbuildSync(entry: string, outfile: string): void {
+  let esbuild: { buildSync(options: object): unknown };
+  try {
+    esbuild = require('esbuild') as typeof esbuild;
+  } catch {
+    throw new Error(
+      `payprobe: bundling ${entry} needs esbuild on the synthesizing machine: npm install --save-dev esbuild`,
+    );
+  }
+  esbuild.buildSync({ ...PAYPROBE_ESBUILD_OPTIONS, entryPoints: [entry], outfile, logLevel: 'warning' });
 }
 
 function bundleFile(outputDir: string, bundlePath: string): string {
   return path.join(outputDir, ...bundlePath.split('/'));
-}
-
-function copyCommand(source: string, dest: string): string {
-  return `mkdir -p ${shellQuote(path.dirname(dest))} && cp ${shellQuote(source)} ${shellQuote(dest)}`;
-}
-
-/** A generated file on disk for the bundling commands to copy (bundling runs locally, at synth). */
-function writeTemp(file: GeneratedFile): string {
-  const target = path.join(
-    mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-')),
-    path.basename(file.bundlePath),
-  );
-  writeFileSync(target, file.content);
-  return target;
 }

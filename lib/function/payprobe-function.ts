@@ -2,8 +2,9 @@
  * PayProbeFunction: what every payprobe Lambda (probe, diagnose, preflight) is made of, in one construct. It
  * owns its log group and a role that may write only to it; its grant methods add exactly the permissions a
  * handler needs (its processors' secrets, metrics in one namespace, publishing pages), each with the
- * cdk-nag acknowledgement that explains it. Bundling comes from ./bundling.ts, the one bundling
- * configuration.
+ * cdk-nag acknowledgement that explains it. Its code comes from ./bundling.ts, the one bundling
+ * configuration: the prebuilt handler of the installed package, or the handler bundled from source in this
+ * repository, with the processor's files beside it.
  *
  * Give it the id `Default` to keep the logical IDs of resources that were created directly in the parent
  * (CDK leaves `Default` out of logical IDs): the monitors, the diagnosis and the preflight do, so
@@ -19,21 +20,21 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../../lambdas/core/policy/deployment';
 import {
   type BundleFile,
-  bundlingWithFiles,
   type GeneratedFile,
   HANDLER_EXPORT,
-  handlerEntry,
+  handlerSource,
   PAYPROBE_ARCHITECTURE,
   PAYPROBE_FUNCTION_ENVIRONMENT,
   PAYPROBE_RUNTIME,
   type PayProbeHandler,
+  payProbeCode,
 } from './bundling';
 import {
   publishStatements,
@@ -62,9 +63,10 @@ export interface PayProbeFunctionOptions {
   readonly memorySize?: number;
 
   /**
-   * The handler's source file (a module exporting `handler`), to run a handler of your own.
+   * The handler's source file (a module exporting `handler`), to run a handler of your own. It is bundled
+   * with esbuild at synth time, so the synthesizing machine needs esbuild installed.
    *
-   * @default - the payprobe handler in this repository (lambdas/<handler>/handler.ts)
+   * @default - payprobe's own handler: prebuilt in the installed package (no esbuild needed)
    */
   readonly entry?: string;
 
@@ -146,12 +148,13 @@ export interface ReadSecretsOptions {
 }
 
 /**
- * A payprobe Lambda: Node.js 22 on arm64, bundled locally with esbuild with its files in the bundle, its own
- * log group, and a role that starts with writing to that log group and nothing else.
+ * A payprobe Lambda: Node.js 22 on arm64, its handler bundled with esbuild (prebuilt, or locally at synth)
+ * with its files beside it, its own log group, and a role that starts with writing to that log group and
+ * nothing else.
  */
 export class PayProbeFunction extends Construct implements IGrantable {
   /** The Lambda function. */
-  public readonly function: NodejsFunction;
+  public readonly function: LambdaFunction;
   /** Its execution role. */
   public readonly role: Role;
   /** Its log group (structured JSON lines). */
@@ -174,9 +177,14 @@ export class PayProbeFunction extends Construct implements IGrantable {
     this.role = role;
     this.grantPrincipal = role;
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry ?? handlerEntry(props.handler),
-      handler: HANDLER_EXPORT,
+    // A plain Function (NodejsFunction's subclass adds nothing to the template): the same logical IDs.
+    this.function = new LambdaFunction(this, 'Function', {
+      code: payProbeCode(
+        handlerSource(props.handler, props.entry),
+        props.files ?? [],
+        props.generatedFiles ?? [],
+      ),
+      handler: `index.${HANDLER_EXPORT}`,
       runtime: PAYPROBE_RUNTIME,
       architecture: PAYPROBE_ARCHITECTURE,
       memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
@@ -188,7 +196,6 @@ export class PayProbeFunction extends Construct implements IGrantable {
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { ...props.environment, ...PAYPROBE_FUNCTION_ENVIRONMENT },
-      bundling: bundlingWithFiles(props.files ?? [], props.generatedFiles ?? []),
       ...(props.network
         ? {
             vpc: props.network.vpc,
