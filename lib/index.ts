@@ -39,6 +39,7 @@ export * from './constructs/diagnosis';
 export * from './constructs/gateway-alarm';
 export * from './constructs/history';
 export * from './constructs/options';
+export * from './constructs/payprobe';
 export * from './constructs/payprobe-app';
 export * from './constructs/payprobe-stack';
 export * from './constructs/preflight';

@@ -1,120 +1,35 @@
 /**
- * PayProbeStack: one config file's monitors in one region. Alerting (topics), the history table, one
- * ProcessorMonitor per processor, the gateway alarm, the dashboard, the diagnosis and, with
- * `preflight: true`, the preflight. The whole config is
- * validated before the stack or any construct exists (lib/deploy/validate.ts): every processor's problems
- * come in one ConfigError, and no construct error is ever caught. The stack exposes its parts so further
- * constructs can be composed onto them.
+ * PayProbeStack: one config file's monitors in one region, as a stack of their own: a Stack around the
+ * PayProbe construct (./payprobe.ts). The construct has the id `Default`, which CDK leaves out of logical
+ * IDs, so every resource keeps the logical ID it had when the stack built the parts itself. The whole config
+ * is validated before the stack exists: an undeployable config adds nothing to the app.
  */
-import {
-  Annotations,
-  CfnOutput,
-  type CfnResource,
-  Stack,
-  type StackProps,
-  Stage,
-  Validations,
-} from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Stack, type StackProps, Stage } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
-import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
-import { DEFAULT_VERDICT } from '../../lambdas/core/diagnosis/verdict';
-import { reservedConcurrencyWarning } from '../deploy/concurrency';
-import { processorConstructId } from '../deploy/ids';
-import { placementId, placements } from '../deploy/placement';
+import { ConfigError } from '../../lambdas/core/config/load';
 import { validateStackConfig } from '../deploy/validate';
-import { type FunctionNetwork, functionNetworkProblem } from '../function/network';
-import type { PayProbeFunctionOptions } from '../function/payprobe-function';
-import { Alerting } from './alerting';
-import { ProbeDashboard } from './dashboard';
-import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
-import { GatewayAlarm } from './gateway-alarm';
-import { History } from './history';
-import { MaintenanceWindows } from './maintenance';
-import { knownRegion, type ProbingOptions } from './options';
-import { Preflight } from './preflight';
-import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
+import { functionNetworkProblem } from '../function/network';
+import { knownRegion } from './options';
+import { PayProbe, type PayProbeProps } from './payprobe';
 
-export interface PayProbeStackProps extends StackProps, ProbingOptions {
-  /** The validated config file (`loadConfigFile`). */
-  readonly config: LoadedConfig;
+export { RESERVED_CONCURRENCY_WARNING } from './payprobe';
 
-  /**
-   * Retention of the log group of every payprobe function in the stack.
-   *
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: PayProbeFunctionOptions['logRetention'];
-
-  /**
-   * The probe handler's source file.
-   *
-   * @default - lambdas/probe/handler.ts in this repository
-   */
-  readonly probeEntry?: string;
-
-  /**
-   * Reserve concurrency for each probe function (ProcessorMonitorProps.reserveConcurrency).
-   *
-   * @default true
-   */
-  readonly reserveConcurrency?: boolean;
-
-  /**
-   * Where the functions of the processors without `network` in the config run, when the CDK app owns the
-   * network: the integration's VPC (an IVpc), its subnets and security groups. A processor's own
-   * `network.vpc` in the config wins for that processor.
-   *
-   * @default - processors without `network` run outside any VPC
-   */
-  readonly network?: FunctionNetwork;
-}
-
-/** Warning id when the probe functions reserve more than an account's default quota leaves reservable. */
-export const RESERVED_CONCURRENCY_WARNING = 'payprobe:concurrency:aboveDefaultQuota';
+export interface PayProbeStackProps extends StackProps, PayProbeProps {}
 
 /**
  * All monitors of one config file, in one region. Throws ConfigError listing every problem when the config
- * cannot be deployed to the stack's region (nothing is added to `scope` then).
+ * cannot be deployed to the stack's region (nothing is added to `scope` then). Its parts are those of the
+ * PayProbe construct (`payprobe`), also reachable from the stack directly.
  */
 export class PayProbeStack extends Stack {
-  /** The config the stack was built from. */
-  public readonly config: LoadedConfig;
-  /** Critical and warning topics. */
-  public readonly alerting: Alerting;
-  /** One monitor per processor, in config order. */
-  public readonly monitors: readonly ProcessorMonitor[];
-  /** Every alarm of every monitor. */
-  public readonly alarms: readonly ProbeAlarm[];
-  /** The one role EventBridge Scheduler assumes for every probe schedule of the stack. */
-  public readonly schedulerRole: Role;
-  /** The config's maintenance windows, as alarm mute rules (none without `maintenance:`). */
-  public readonly maintenance: MaintenanceWindows;
-  /** The dashboard. */
-  public readonly dashboard: ProbeDashboard;
-  /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis. */
-  public readonly diagnosis: Diagnosis;
-  /**
-   * One diagnosis per network placement, in config order (the first is `diagnosis`): each re-probes its
-   * processors from where their probes run.
-   */
-  public readonly diagnoses: readonly Diagnosis[];
-  /** The history table: last passing probes, failures and the cross-processor incident. */
-  public readonly history: History;
-  /** Pages when several processors fail at once (absent with fewer processors than the verdict needs). */
-  public readonly gatewayAlarm?: GatewayAlarm;
-  /** The deploy-time preflight, when the config sets `preflight: true`. */
-  public readonly preflight?: Preflight;
-  /** One preflight per network placement with `preflight: true`, in config order (the first is `preflight`). */
-  public readonly preflights: readonly Preflight[];
+  /** The whole monitor. */
+  public readonly payprobe: PayProbe;
 
   constructor(scope: Construct, id: string, props: PayProbeStackProps) {
-    // Validate first: every processor's problems at once, like the CLI, before anything is built. The region
+    // Validate first: every processor's problems at once, like the CLI, before the stack exists. The region
     // is the one the stack will get: its own, or that of the stage it is created in (as Stack resolves it).
     const stage = Stage.isStage(scope) ? scope : Stage.of(scope);
-    const region = knownRegion(props.env?.region ?? stage?.region);
-    const issues = validateStackConfig(props.config, region);
+    const issues = validateStackConfig(props.config, knownRegion(props.env?.region ?? stage?.region));
     if (issues.length > 0) throw new ConfigError(issues);
     const problem = functionNetworkProblem(props.network);
     if (problem) throw new Error(`PayProbeStack ${id}: ${problem}`);
@@ -122,134 +37,60 @@ export class PayProbeStack extends Stack {
       description: 'payprobe: synthetic TLS and auth probes of payment processors, with alarms and paging',
       ...props,
     });
-    this.config = props.config;
-    const file = props.config.file;
-    const { runbookBaseUrl, secretCacheTtl, logRetention } = props;
+    // `Default`: the parts keep the logical IDs they had as the stack's own children.
+    this.payprobe = new PayProbe(this, 'Default', props);
+  }
 
-    this.alerting = new Alerting(this, 'Alerting', {
-      critical: props.config.raw.alerting?.critical ?? [],
-      warning: props.config.raw.alerting?.warning ?? [],
-    });
-
-    // One role for every schedule: each monitor adds lambda:InvokeFunction on its own function to it, and no
-    // function needs a resource policy for the scheduler.
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: 'payprobe: EventBridge Scheduler runs the probe functions once a minute',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    });
-
-    this.history = new History(this, 'History');
-    // The gateway-wide count of failing processors: the stack name names the gateway.
-    const gateway = this.stackName;
-    const verdict = props.config.raw.verdict;
-
-    const monitors = props.config.processors.map(
-      (processor, index) =>
-        new ProcessorMonitor(this, processorConstructId(processor.name), {
-          processor,
-          configLocation: { file, path: `processors[${index}]` },
-          criticalTopic: this.alerting.criticalTopic,
-          warningTopic: this.alerting.warningTopic,
-          schedulerRole: this.schedulerRole,
-          reserveConcurrency: props.reserveConcurrency,
-          runbookBaseUrl,
-          secretCacheTtl,
-          logRetention,
-          entry: props.probeEntry,
-          // The config's network.vpc wins; the app's network is the default.
-          ...(processor.network ? {} : { network: props.network }),
-          history: this.history,
-          gateway,
-        }),
-    );
-    this.monitors = monitors;
-    this.alarms = monitors.flatMap((m) => m.alarms);
-    for (const m of monitors) {
-      Validations.of(this.schedulerRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(m.probeFunction.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: `The scheduler role may invoke ${m.processor.name}'s probe function and its versions (lambda grantInvoke); nothing else.`,
-      });
-    }
-    const warning = reservedConcurrencyWarning(monitors.reduce((n, m) => n + m.reservedConcurrency, 0));
-    if (warning) Annotations.of(this).addWarningV2(RESERVED_CONCURRENCY_WARNING, warning);
-
-    // Pages held back in maintenance windows; probes and metrics go on.
-    this.maintenance = new MaintenanceWindows(this, 'Maintenance', {
-      windows: props.config.maintenance ?? [],
-      alarms: this.alarms,
-    });
-
-    const minProcessors = verdict?.minProcessors ?? DEFAULT_VERDICT.minProcessors;
-    if (props.config.processors.length >= minProcessors) {
-      this.gatewayAlarm = new GatewayAlarm(this, 'GatewayAlarm', {
-        gateway,
-        minProcessors,
-        criticalTopic: this.alerting.criticalTopic,
-      });
-    }
-
-    this.dashboard = new ProbeDashboard(this, 'Dashboard', { monitors });
-
-    // `payprobe page-test` finds the topics by these outputs.
-    new CfnOutput(this, TOPIC_OUTPUTS.critical, {
-      description: 'Subscribe the pager here (email, https webhook, sms)',
-      value: this.alerting.criticalTopic.topicArn,
-    });
-    new CfnOutput(this, TOPIC_OUTPUTS.warning, {
-      description: 'Warnings: certificates expiring, latency above budget',
-      value: this.alerting.warningTopic.topicArn,
-    });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'The payprobe dashboard',
-      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
-    });
-
-    // Alarm state changes -> re-probe -> a page with the diagnosis (the alarms' own actions page regardless).
-    // The re-probe runs where the probe runs: one diagnose function per network placement, so a re-probe is
-    // never a false "it works from here". The first keeps the ids a single placement always had.
-    const groups = placements(props.config.processors);
-    const suffix = (i: number, key: string) => (i === 0 ? '' : placementId(key));
-    this.diagnoses = groups.map(
-      (g, i) =>
-        new Diagnosis(this, `Diagnosis${suffix(i, g.key)}`, {
-          processors: g.processors,
-          criticalTopic: this.alerting.criticalTopic,
-          warningTopic: this.alerting.warningTopic,
-          maintenance: props.config.maintenance,
-          configFile: file,
-          runbookBaseUrl,
-          secretCacheTtl,
-          logRetention,
-          // Every diagnosis reads the one history table (the verdict spans placements); the gateway
-          // alarm's state changes go to the first only, so one incident page opens, not one per placement.
-          history: this.history,
-          ...(i === 0 && this.gatewayAlarm ? { gateway } : {}),
-          ...(verdict ? { verdict } : {}),
-          ...(g.network ? {} : { network: props.network }),
-          ...(i === 0
-            ? {}
-            : { errorsAlarmName: `${diagnoseErrorsAlarmName(this.stackName)}-${suffix(i, g.key)}` }),
-        }),
-    );
-    this.diagnosis = this.diagnoses[0] as Diagnosis;
-
-    // With `preflight: true`, probe every processor during `cdk deploy`, after the monitors; any failure
-    // class fails the deployment and CloudFormation rolls it back. From each placement, like the diagnosis.
-    this.preflights =
-      props.config.raw.preflight === true
-        ? groups.map(
-            (g, i) =>
-              new Preflight(this, `Preflight${suffix(i, g.key)}`, {
-                processors: g.processors,
-                configFile: file,
-                executeAfter: [...monitors],
-                logRetention,
-                ...(g.network ? {} : { network: props.network }),
-              }),
-          )
-        : [];
-    this.preflight = this.preflights[0];
+  /** The config the stack was built from. */
+  public get config(): PayProbe['config'] {
+    return this.payprobe.config;
+  }
+  /** The critical and warning topics, when payprobe created them. */
+  public get alerting(): PayProbe['alerting'] {
+    return this.payprobe.alerting;
+  }
+  /** One monitor per processor, in config order. */
+  public get monitors(): PayProbe['monitors'] {
+    return this.payprobe.monitors;
+  }
+  /** Every alarm of every monitor. */
+  public get alarms(): PayProbe['alarms'] {
+    return this.payprobe.alarms;
+  }
+  /** The one role EventBridge Scheduler assumes for every probe schedule of the stack. */
+  public get schedulerRole(): PayProbe['schedulerRole'] {
+    return this.payprobe.schedulerRole;
+  }
+  /** The config's maintenance windows, as alarm mute rules (none without `maintenance:`). */
+  public get maintenance(): PayProbe['maintenance'] {
+    return this.payprobe.maintenance;
+  }
+  /** The dashboard. */
+  public get dashboard(): PayProbe['dashboard'] {
+    return this.payprobe.dashboard;
+  }
+  /** The diagnose Lambda (of the first network placement). */
+  public get diagnosis(): PayProbe['diagnosis'] {
+    return this.payprobe.diagnosis;
+  }
+  /** One diagnosis per network placement, in config order (the first is `diagnosis`). */
+  public get diagnoses(): PayProbe['diagnoses'] {
+    return this.payprobe.diagnoses;
+  }
+  /** The history table: last passing probes, failures and the cross-processor incident. */
+  public get history(): PayProbe['history'] {
+    return this.payprobe.history;
+  }
+  /** Pages when several processors fail at once (absent with fewer processors than the verdict needs). */
+  public get gatewayAlarm(): PayProbe['gatewayAlarm'] {
+    return this.payprobe.gatewayAlarm;
+  }
+  /** The deploy-time preflight, when the config sets `preflight: true`. */
+  public get preflight(): PayProbe['preflight'] {
+    return this.payprobe.preflight;
+  }
+  /** One preflight per network placement with `preflight: true`, in config order (the first is `preflight`). */
+  public get preflights(): PayProbe['preflights'] {
+    return this.payprobe.preflights;
   }
 }

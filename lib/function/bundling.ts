@@ -35,14 +35,23 @@ export const PAYPROBE_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
  * spelt out here so the package's type declarations do not need esbuild). Add `entryPoints` and `outfile`.
  */
 export interface PayProbeEsbuildOptions {
+  /** One file with every dependency inlined. */
   readonly bundle: true;
+  /** Node.js built-ins stay imports. */
   readonly platform: 'node';
+  /** The Lambda runtime's Node.js version. */
   readonly target: string;
+  /** CommonJS, as Lambda's `index.handler` loads it. */
   readonly format: 'cjs';
+  /** Minified: smaller package, faster cold start. */
   readonly minify: boolean;
+  /** Writes index.js.map beside the bundle. */
   readonly sourcemap: boolean;
+  /** Whether the map carries the sources (it does not: file and line are enough). */
   readonly sourcesContent: boolean;
+  /** Package entry fields, in order of preference. */
   readonly mainFields: string[];
+  /** Packages left out of the bundle. */
   readonly external: string[];
 }
 

@@ -98,7 +98,7 @@ describe('regions', () => {
   test('a critical topic without a subscriber is reported at synth time', () => {
     for (const s of stacks) {
       Annotations.fromStack(s).hasWarning(
-        `/${s.node.id}/Alerting/CriticalTopic`,
+        `/${s.node.id}/Default/Alerting/CriticalTopic`,
         Match.stringLikeRegexp(`nobody is paged.*\\[ack: ${NO_CRITICAL_SUBSCRIBER_WARNING}\\]`),
       );
     }

@@ -401,8 +401,8 @@ describe('in the PayProbe stack', () => {
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] } })],
     });
-    const critical = logical(stack.alerting.criticalTopic);
-    const warning = logical(stack.alerting.warningTopic);
+    const critical = logical(must(stack.alerting, 'the alert topics').criticalTopic);
+    const warning = logical(must(stack.alerting, 'the alert topics').warningTopic);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -417,7 +417,7 @@ describe('in the PayProbe stack', () => {
       'arn:aws:secretsmanager:eu-west-1:111122223333:secret:fastpay/password-AbCdEf',
     ]);
     expect(stack.diagnosis.deployed.parameterNames).toEqual(['/payprobe/acme-pay/token']);
-    const key = logical(stack.alerting.masterKey as unknown as Construct);
+    const key = logical(must(stack.alerting, 'the alert topics').masterKey as unknown as Construct);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logical(stack.diagnosis.diagnose.role) }],
       PolicyDocument: {

@@ -33,11 +33,12 @@ import { FAILING, passing } from '../support/probe';
 
 const { stacks } = synthConfig(fixture('two-processors.yaml'));
 const stack = must(stacks[0], 'the stack');
+const alerting = must(stack.alerting, 'the alert topics');
 const template = Template.fromStack(stack);
 const [acme, fastpay] = stack.monitors as [ProcessorMonitor, ProcessorMonitor];
 const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
-const criticalTopic = `<${id(stack.alerting.criticalTopic)}>`;
-const warningTopic = `<${id(stack.alerting.warningTopic)}>`;
+const criticalTopic = `<${id(alerting.criticalTopic)}>`;
+const warningTopic = `<${id(alerting.warningTopic)}>`;
 
 function fn(m: ProcessorMonitor): Record<string, unknown> {
   return must(resources(template, 'AWS::Lambda::Function')[id(m.probeFunction)], 'function').Properties;
@@ -616,8 +617,8 @@ describe('alarms', () => {
 
 describe('alert topics', () => {
   test('both topics are encrypted with a rotated customer managed key that CloudWatch alarms may use', () => {
-    const keyId = id(stack.alerting.masterKey as never);
-    for (const topic of [stack.alerting.criticalTopic, stack.alerting.warningTopic]) {
+    const keyId = id(alerting.masterKey as never);
+    for (const topic of [alerting.criticalTopic, alerting.warningTopic]) {
       expect(
         must(resources(template, 'AWS::SNS::Topic')[id(topic)], 'topic').Properties.KmsMasterKeyId,
       ).toEqual({
@@ -643,7 +644,7 @@ describe('alert topics', () => {
   });
 
   test('publishing is TLS-only, and only payprobe alarms of this account may publish as CloudWatch', () => {
-    for (const topic of [stack.alerting.criticalTopic, stack.alerting.warningTopic]) {
+    for (const topic of [alerting.criticalTopic, alerting.warningTopic]) {
       const policy = Object.values(resources(template, 'AWS::SNS::TopicPolicy')).find((p) =>
         (p.Properties.Topics as unknown[]).some(
           (t) => JSON.stringify(t) === JSON.stringify({ Ref: id(topic) }),
@@ -761,8 +762,8 @@ describe('dashboard', () => {
 
 describe('outputs', () => {
   test('topic ARNs and the dashboard URL, for subscribing a pager by hand', () => {
-    template.hasOutput('CriticalTopicArn', { Value: { Ref: id(stack.alerting.criticalTopic) } });
-    template.hasOutput('WarningTopicArn', { Value: { Ref: id(stack.alerting.warningTopic) } });
+    template.hasOutput('CriticalTopicArn', { Value: { Ref: id(alerting.criticalTopic) } });
+    template.hasOutput('WarningTopicArn', { Value: { Ref: id(alerting.warningTopic) } });
     template.hasOutput('DashboardUrl', Match.anyValue());
   });
 });
@@ -772,7 +773,7 @@ test('construct ids are PascalCase per processor and the functions are distinct 
   expect(fastpay.node.id).toBe('Fastpay');
   // The PayProbeFunction is the monitor's `Default` child: in the path, never in a logical ID.
   const cfn = acme.probeFunction.node.defaultChild as CfnFunction;
-  expect(cfn.node.path).toBe('PayProbe/AcmePay/Default/Function/Resource');
+  expect(cfn.node.path).toBe('PayProbe/Default/AcmePay/Default/Function/Resource');
   expect(stack.getLogicalId(cfn)).toMatch(/^AcmePayFunction[0-9A-F]{8}$/);
   expect(id(acme.probeFunction)).not.toBe(id(fastpay.probeFunction));
 });
@@ -780,7 +781,10 @@ test('construct ids are PascalCase per processor and the functions are distinct 
 test('the stack exposes what later constructs compose onto', () => {
   expect(stack.monitors.map((m) => m.processor.name)).toEqual(['acme-pay', 'fastpay']);
   expect(stack.alarms).toHaveLength(13);
-  expect(stack.alerting.topicFor('critical')).toBe(stack.alerting.criticalTopic);
-  expect(stack.alerting.topicFor('warning')).toBe(stack.alerting.warningTopic);
+  expect(alerting.topicFor('critical')).toBe(alerting.criticalTopic);
+  expect(alerting.topicFor('warning')).toBe(alerting.warningTopic);
   expect(NO_CRITICAL_SUBSCRIBER_WARNING).toMatch(/^payprobe:/);
+  // The stack is a Stack around the PayProbe construct: the same parts, reached either way.
+  expect(stack.payprobe.monitors).toBe(stack.monitors);
+  expect(stack.payprobe.criticalTopic).toBe(alerting.criticalTopic);
 });
