@@ -6,11 +6,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import ts from 'typescript';
 import type {
   AlertingProps,
   DiagnosisProps,
   PayProbeFunctionProps,
+  PayProbeProps,
   PayProbeStackProps,
   PreflightProps,
   ProbeDashboardProps,
@@ -32,6 +34,33 @@ test('the whole monitor from the entry point: a config file in, stacks with func
     AlarmName: payprobe.alarmName('acme-pay', 'HandshakeFailing'),
   });
   for (const m of stack.monitors) expect(m.probe).toBeInstanceOf(payprobe.PayProbeFunction);
+});
+
+test('the whole monitor as one construct in an app’s own stack, paging through the app’s own topics', () => {
+  const stack = new Stack(app(), 'Mine', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const critical = new Topic(stack, 'Pager');
+  const warning = new Topic(stack, 'Chat');
+  const props: PayProbeProps = {
+    config: payprobe.loadConfigFile(fixture('two-processors.yaml')),
+    criticalTopic: critical,
+    warningTopic: warning,
+  };
+  const monitor = new payprobe.PayProbe(stack, 'PayProbe', props);
+  expect(monitor.alerting).toBeUndefined();
+  const template = Template.fromStack(stack);
+  // No topics of payprobe's own: the two of the app, and every critical alarm notifies the app's pager.
+  expect(Object.keys(resources(template, 'AWS::SNS::Topic'))).toEqual([
+    stack.getLogicalId(critical.node.defaultChild as never),
+    stack.getLogicalId(warning.node.defaultChild as never),
+  ]);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: payprobe.alarmName('acme-pay', 'HandshakeFailing'),
+    AlarmActions: [{ Ref: stack.getLogicalId(critical.node.defaultChild as never) }],
+  });
+  expect(monitor.monitors.map((m) => m.processor.name)).toEqual(['acme-pay', 'fastpay']);
+  expect(() => new payprobe.PayProbe(stack, 'Half', { ...props, warningTopic: undefined })).toThrow(
+    /criticalTopic and warningTopic together/,
+  );
 });
 
 test('the parts compose in an app’s own stack, with its own topics', () => {
