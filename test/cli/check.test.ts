@@ -131,7 +131,7 @@ describe('exit status', () => {
   it('is 2 for a config file that does not exist', async () => {
     const r = await cli(['check', '--config', 'nope.yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${path.join(fleet.dir, 'nope.yaml')}: cannot read the file (ENOENT)`);
+    expect(r.stderr).toBe(`payprobe: cannot read ${path.join(fleet.dir, 'nope.yaml')}: no such file (ENOENT)\n`);
   });
 
   it('is 2 for an unknown --processor, listing the known names', async () => {

@@ -3,7 +3,18 @@
  * is expected there. Unknown fields get a "did you mean" from the schema's own field names; a value that
  * matches none of a union's shapes (a secret reference, a subscription) lists the accepted shapes.
  */
+import { en } from 'zod/locales';
 import type { z } from 'zod/mini';
+
+/** zod's own English message for an issue: what the schema did not word itself. */
+const zodWording = en().localeError;
+
+/** The schema's own words for an issue (a message given in schema.ts), or undefined for zod's default. */
+function ownWords(issue: z.core.$ZodIssue): string | undefined {
+  const wording = zodWording(issue as never);
+  const zodMessage = typeof wording === 'string' ? wording : wording?.message;
+  return issue.message !== zodMessage ? issue.message : undefined;
+}
 
 /** One problem, with its path relative to the document root. */
 export interface RawIssue {
@@ -159,6 +170,52 @@ function kindOf(v: unknown): string {
 const REF_KEYS = ['secretsManager', 'ssm', 'env', 'file'];
 
 /**
+ * Reference-only fields that hold public material, not secrets: what a value written inline there is
+ * called. Every other reference-only field holds a credential or a key.
+ */
+const PUBLIC_MATERIAL: Readonly<Record<string, string>> = {
+  ca: 'a CA bundle is public, but it is read from a file or a store (e.g. { file: certs/ca.pem }), not written inline',
+  clientCert:
+    'a client certificate is public, but it is read from a file or a store (e.g. { file: certs/client.pem }), not written inline',
+};
+
+/** The types the schema expects, in the words the messages use for what they found (kindOf). */
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean (true or false)',
+  object: 'an object',
+  array: 'a list',
+};
+
+/** `a number of at least 100`, `at least 1 item`, `a text of at most 8 characters`: a size bound in words. */
+function bound(
+  issue: { origin?: string; inclusive?: boolean },
+  word: 'least' | 'most',
+  limit: unknown,
+): string {
+  const n = Number(limit);
+  const edge = issue.inclusive === false ? (word === 'least' ? 'above' : 'below') : `at ${word}`;
+  switch (issue.origin) {
+    case 'array':
+    case 'set':
+      return `${edge} ${n} item${n === 1 ? '' : 's'}`;
+    case 'string':
+      return n === 1 && word === 'least' ? 'a text that is not empty' : `a text of ${edge} ${n} characters`;
+    default:
+      return `a number ${issue.inclusive === false ? '' : 'of '}${edge} ${n}`;
+  }
+}
+
+/** What was found, for a size problem: the count of a list or text, the value of a number. */
+function foundSize(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : `${value.length}`;
+  if (typeof value === 'string') return `${value.length} characters`;
+  return kindOf(value);
+}
+
+/**
  * The issues of the plain option of a value-or-reference union (`valueOrRef` in schema.ts), when the
  * value has that option's type and failed only its checks; undefined otherwise (another type: the message
  * lists every accepted shape).
@@ -257,12 +314,8 @@ function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIs
           : value === null
             ? 'an empty value'
             : `a ${typeof value}`;
-        return [
-          {
-            path,
-            message: `expected ${expected}; found ${kind} (secrets are never written into the config)`,
-          },
-        ];
+        const why = PUBLIC_MATERIAL[String(path.at(-1))] ?? 'secrets are never written into the config';
+        return [{ path, message: `expected ${expected}; found ${kind} (${why})` }];
       }
       if (obj) {
         const keys = Object.keys(obj);
@@ -285,17 +338,22 @@ function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIs
       return [{ path, message: `expected ${expected}; found ${kindOf(value)}` }];
     }
     case 'invalid_type': {
-      if (value === undefined) return [{ path, message: `required: expected ${issue.expected}` }];
+      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+      if (value === undefined) return [{ path, message: `required: expected ${expected}` }];
       if (path.length === 0 && value === null)
         return [{ path, message: 'the file is empty: expected a mapping with at least "processors"' }];
-      return [{ path, message: `expected ${issue.expected}, found ${kindOf(value)}` }];
+      return [{ path, message: `expected ${expected}, found ${kindOf(value)}` }];
     }
     case 'invalid_format': {
       if (issue.format === 'url')
         return [{ path, message: `expected a URL (https://host[:port]), found ${kindOf(value)}` }];
       if (issue.format === 'email')
         return [{ path, message: `expected an email address, found ${kindOf(value)}` }];
-      return [{ path, message: issue.message }];
+      // Our own words (schema.ts gives every pattern one). Inside a reference the value may be a secret
+      // written in the wrong place: it is not echoed there.
+      const inReference = REF_KEYS.includes(String(path.at(-1)));
+      const found = typeof value === 'string' && !inReference ? `; found ${kindOf(value)}` : '';
+      return [{ path, message: `expected ${issue.message}${found}` }];
     }
     case 'invalid_key': {
       // A record's key (a header name): the key's own check says what is wrong with it.
@@ -304,7 +362,22 @@ function explain(issue: z.core.$ZodIssue, schema: unknown, data: unknown): RawIs
         { path, message: `invalid name "${String(path[path.length - 1]).slice(0, 40)}": expected ${inner}` },
       ];
     }
+    case 'too_small': {
+      const expected = ownWords(issue) ?? bound(issue, 'least', issue.minimum);
+      return [{ path, message: `expected ${expected}; found ${foundSize(value)}` }];
+    }
+    case 'too_big': {
+      const expected = ownWords(issue) ?? bound(issue, 'most', issue.maximum);
+      return [{ path, message: `expected ${expected}; found ${foundSize(value)}` }];
+    }
+    case 'invalid_value': {
+      const expected = ownWords(issue) ?? `one of ${issue.values.map((v) => String(v)).join(', ')}`;
+      return [{ path, message: `expected ${expected}; found ${kindOf(value)}` }];
+    }
+    case 'not_multiple_of':
+      return [{ path, message: `expected a multiple of ${issue.divisor}; found ${kindOf(value)}` }];
     default:
+      // `custom` (refinements) and the rest carry the schema's own words.
       return [{ path, message: issue.message }];
   }
 }

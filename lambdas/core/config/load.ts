@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import YAML, { LineCounter } from 'yaml';
 import { resolveMaintenance } from './maintenance';
-import { ConfigError, type ConfigIssue, type LoadedConfig, validateConfig } from './model';
+import { ConfigError, type ConfigIssue, ConfigReadError, type LoadedConfig, validateConfig } from './model';
 
 export * from './model';
 
@@ -37,13 +37,7 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedC
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new ConfigError([
-      {
-        file,
-        path: '',
-        message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      },
-    ]);
+    throw new ConfigReadError(file, (err as NodeJS.ErrnoException).code);
   }
   return parseConfig(decodeUtf8(bytes, file), file, options);
 }

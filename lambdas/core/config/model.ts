@@ -15,6 +15,7 @@ import {
   type Credentials,
   type ExpectBody,
   type NetworkSettings,
+  ProcessorSchema,
   type ProxySettings,
   type RawConfig,
   type RawProcessor,
@@ -55,11 +56,42 @@ export class ConfigError extends Error {
   }
 }
 
+/** Why a file could not be read, in words: `no such file (ENOENT)`. */
+export function readFailureText(code: string | undefined): string {
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a parent is not a directory',
+  };
+  const word = code === undefined ? undefined : words[code];
+  return word ? `${word} (${code})` : (code ?? 'unknown error');
+}
+
 /**
- * The invalid-config message the CLI and the CDK app print (to stderr, before exiting 2):
+ * A config file that could not be read at all (missing, unreadable, a directory): not an invalid config,
+ * so it says "cannot read". Still a ConfigError: nothing is probed or deployed.
+ */
+export class ConfigReadError extends ConfigError {
+  constructor(
+    readonly file: string,
+    /** The error code of the read (ENOENT, EACCES, ...). */
+    readonly code: string | undefined,
+  ) {
+    super([{ file, path: '', message: `cannot read the file: ${readFailureText(code)}` }]);
+    this.name = 'ConfigReadError';
+    this.message = `cannot read ${file}: ${readFailureText(code)}`;
+  }
+}
+
+/**
+ * The message the CLI and the CDK app print for a config they cannot use (to stderr, before exiting 2):
+ * `payprobe: cannot read FILE: no such file (ENOENT)` for a file that cannot be read, otherwise
  * `payprobe: invalid config (N problems):` and one line per issue with file, field path and message.
  */
 export function formatConfigError(err: ConfigError): string {
+  if (err instanceof ConfigReadError) return `payprobe: ${err.message}\n`;
   return `payprobe: ${invalidConfigText(err.issues)}\n`;
 }
 
@@ -139,34 +171,80 @@ export const DEFAULTS = {
   maxBodyBytes: 65536,
 };
 
-/** Validates parsed configuration data (a config document as a plain object). `file` names the source. */
-export function validateConfig(data: unknown, file: string): LoadedConfig {
+/**
+ * Validates parsed configuration data (a config document as a plain object). `file` names the source in
+ * messages; `{ file }` references are relative to `baseDir` (by default the directory of `file`). Schema
+ * problems and problems of meaning (unknown preset, a timeout above the interval, duplicate names) come in
+ * one ConfigError: the meaning of every processor the schema accepted is checked even when others failed.
+ */
+export function validateConfig(
+  data: unknown,
+  file: string,
+  baseDir: string = path.dirname(path.resolve(file)),
+): LoadedConfig {
   const parsed = ConfigSchema.safeParse(data);
   if (!parsed.success) {
-    throw new ConfigError(
-      explainIssues(parsed.error, ConfigSchema, data).map((i) => ({
-        file,
-        path: formatPath(i.path),
-        message: i.message,
-      })),
-    );
+    const schemaIssues = explainIssues(parsed.error, ConfigSchema, data).map((i) => ({
+      file,
+      path: formatPath(i.path),
+      message: i.message,
+    }));
+    throw new ConfigError(byProcessor([...schemaIssues, ...meaningDespiteSchema(data, file, baseDir)]));
   }
-  return { file, raw: parsed.data, processors: resolveProcessors(parsed.data, file) };
+  const { issues, processors } = resolveProcessors(
+    parsed.data.defaults ?? {},
+    parsed.data.processors.map((p, index) => ({ p, index })),
+    file,
+    baseDir,
+  );
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { file, raw: parsed.data, processors };
 }
 
 function formatPath(p: readonly PropertyKey[]): string {
   return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
 }
 
-function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
+/**
+ * The problems of meaning of the processors the schema accepted, in a document it rejected: checked when
+ * `defaults` (which every processor inherits) is valid, and only between processors that are.
+ */
+function meaningDespiteSchema(data: unknown, file: string, baseDir: string): ConfigIssue[] {
+  if (data === null || typeof data !== 'object') return [];
+  const doc = data as { defaults?: unknown; processors?: unknown };
+  const defaults = ConfigSchema.def.shape.defaults.safeParse(doc.defaults);
+  if (!defaults.success || !Array.isArray(doc.processors)) return [];
+  const valid = doc.processors.flatMap((raw: unknown, index) => {
+    const parsed = ProcessorSchema.safeParse(raw);
+    return parsed.success ? [{ p: parsed.data, index }] : [];
+  });
+  return resolveProcessors(defaults.data ?? {}, valid, file, baseDir).issues;
+}
+
+/** Issues in document order: the document's own fields first, then processor by processor. */
+function byProcessor(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const rank = (i: ConfigIssue) => Number(/^processors\[(\d+)\]/.exec(i.path)?.[1] ?? -1);
+  return issues
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => rank(a.issue) - rank(b.issue) || a.order - b.order)
+    .map((x) => x.issue);
+}
+
+type Defaults = NonNullable<RawConfig['defaults']>;
+
+function resolveProcessors(
+  defaults: Defaults,
+  entries: readonly { readonly p: RawProcessor; readonly index: number }[],
+  file: string,
+  baseDir: string,
+): { issues: ConfigIssue[]; processors: ProcessorConfig[] } {
   const issues: ConfigIssue[] = [];
   const seen = new Map<string, number>();
-  const baseDir = path.dirname(path.resolve(file));
   const out: ProcessorConfig[] = [];
-  const defaultNetwork = raw.defaults?.network;
+  const defaultNetwork = defaults.network;
   const defaultProblem = defaultNetwork ? networkProblem(defaultNetwork) : undefined;
   if (defaultProblem) issues.push({ file, path: 'defaults.network.vpc', message: defaultProblem });
-  raw.processors.forEach((p, i) => {
+  for (const { p, index: i } of entries) {
     const at = (field: string) => `processors[${i}]${field ? `.${field}` : ''}`;
     const prev = seen.get(p.name);
     if (prev !== undefined)
@@ -176,28 +254,26 @@ function resolveProcessors(raw: RawConfig, file: string): ProcessorConfig[] {
         message: `duplicate processor name "${p.name}" (also processors[${prev}])`,
       });
     seen.set(p.name, i);
-    const resolved = resolveProcessor(raw, p, baseDir, (field, message) =>
+    const resolved = resolveProcessor(defaults, p, baseDir, (field, message) =>
       issues.push({ file, path: at(field), message }),
     );
     if (resolved) out.push(resolved);
-  });
-  if (issues.length > 0) throw new ConfigError(issues);
-  return out;
+  }
+  return { issues, processors: out };
 }
 
 function resolveProcessor(
-  raw: RawConfig,
+  d: Defaults,
   p: RawProcessor,
   baseDir: string,
   report: (field: string, message: string) => void,
 ): ProcessorConfig | undefined {
-  const d = raw.defaults ?? {};
   const environment: Environment = p.environment ?? 'production';
   let preset: Preset | undefined;
   if (p.preset !== undefined) {
     preset = presetNamed(p.preset);
     if (!preset) {
-      report('preset', unknownPreset(p.preset));
+      report('preset', unknownPresetText(p.preset));
       return undefined;
     }
   }
@@ -276,8 +352,8 @@ function resolveProcessor(
   };
 }
 
-/** `unknown preset "strpe": expected one of stripe, ... (did you mean "stripe"?)`; a long name shortened. */
-function unknownPreset(name: string): string {
+/** The config's and `payprobe init`'s words: `unknown preset "strpe": expected one of stripe, ... (did you mean "stripe"?)`; a long name shortened. */
+export function unknownPresetText(name: string): string {
   const shown = name.length > 40 ? `${name.slice(0, 40)}…` : name;
   const lower = name.toLowerCase();
   // A close spelling, or the start of a longer name ("checkout" for checkout-com, "mpesa" for mpesa-daraja).

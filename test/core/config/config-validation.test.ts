@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import {
   ConfigError,
   type ConfigIssue,
+  ConfigReadError,
+  formatConfigError,
   loadConfigFile,
   parseConfig,
 } from '../../../lambdas/core/config/load';
@@ -56,7 +58,7 @@ const CASES: Case[] = [
     name: 'a bad enum value with the allowed values',
     text: ok('    tls: { minVersion: TLSv1.4 }\n'),
     path: 'processors[0].tls.minVersion',
-    message: /expected one of "TLSv1"\|"TLSv1.1"\|"TLSv1.2"\|"TLSv1.3"/,
+    message: /^expected one of TLSv1, TLSv1\.1, TLSv1\.2, TLSv1\.3; found a string \("TLSv1\.4"\)$/,
   },
   {
     name: 'a tls.maxVersion below tls.minVersion (no version left to negotiate)',
@@ -136,7 +138,7 @@ const CASES: Case[] = [
     name: 'missing processors',
     text: 'defaults: { timeoutMs: 1000 }\n',
     path: 'processors',
-    message: /required: expected array/,
+    message: /^required: expected a list$/,
   },
   {
     name: 'an empty processors list',
@@ -154,7 +156,7 @@ const CASES: Case[] = [
     name: 'a list where the config mapping belongs',
     text: '- a\n- b\n',
     path: '',
-    message: /expected object, found a list/,
+    message: /^expected an object, found a list$/,
   },
   {
     name: 'duplicate processor names',
@@ -187,10 +189,41 @@ const CASES: Case[] = [
     message: /removed: .*delete this field/,
   },
   {
-    name: 'an unknown preset with the known ones',
+    name: 'an unknown preset with a did-you-mean and the known ones',
     text: 'processors:\n  - { name: a, preset: strip }\n',
     path: 'processors[0].preset',
-    message: /unknown preset "strip": expected one of .*stripe/,
+    message: /unknown preset "strip": expected one of .*stripe.* \(did you mean "stripe"\?\)/,
+  },
+  {
+    name: 'a number out of range in words, with what was found',
+    text: ok('    timeoutMs: 50\n'),
+    path: 'processors[0].timeoutMs',
+    message: /^expected a number of at least 100; found a number \(50\)$/,
+  },
+  {
+    name: 'a fraction where a whole number belongs',
+    text: ok('    maxBodyBytes: 1.5\n'),
+    path: 'processors[0].maxBodyBytes',
+    message: /^expected a whole number, found a number \(1\.5\)$/,
+  },
+  {
+    name: 'an empty list that needs an item',
+    text: ok('    auth: { expectStatus: [] }\n'),
+    path: 'processors[0].auth.expectStatus',
+    message: /^expected at least 1 item; found none$/,
+  },
+  {
+    name: 'an empty processor list in the schema’s own words',
+    text: 'processors: []\n',
+    path: 'processors',
+    message: /^expected at least one processor; found none$/,
+  },
+  {
+    name: 'a PEM written inline where the CA bundle belongs, without calling it a secret',
+    text: ok('    tls: { ca: "-----BEGIN CERTIFICATE-----" }\n'),
+    path: 'processors[0].tls.ca',
+    message:
+      /^expected a reference: .*; found a string \(a CA bundle is public, but it is read from a file or a store \(e\.g\. \{ file: certs\/ca\.pem \}\), not written inline\)$/,
   },
   {
     name: 'a preset without a production host and no endpoint',
@@ -281,6 +314,47 @@ describe('config validation', () => {
     ]);
   });
 
+  it('reports schema problems and problems of meaning in one pass, in document order', () => {
+    const issues = issuesOf(
+      [
+        'processors:',
+        '  - { name: a, preset: strpe }',
+        '  - { name: b, endpoint: https://b.example, timeoutMs: fast }',
+        '  - { name: a, endpoint: https://c.example, intervalSeconds: 10, timeoutMs: 20000 }',
+        '',
+      ].join('\n'),
+    );
+    expect(issues.map((i) => `${i.path}: ${i.message.split(':')[0]}`)).toEqual([
+      'processors[0].preset: unknown preset "strpe"',
+      'processors[1].timeoutMs: expected a number, found a string ("fast")',
+      'processors[2].name: duplicate processor name "a" (also processors[0])',
+      'processors[2].timeoutMs: 20000 ms must be below the interval (10 s)',
+    ]);
+  });
+
+  it('words every schema problem itself: nothing of the schema library’s own English', () => {
+    const issues = issuesOf(
+      [
+        'regions: []',
+        'defaults: { metrics: minimal, timeoutMs: 99999999, slowResponseMs: 0 }',
+        'alerting: { critical: [{ sms: "123" }] }',
+        'processors:',
+        '  - { name: A, endpoint: https://a.example, environment: staging, maxBodyBytes: -1 }',
+        '  - name: b',
+        '    endpoint: https://b.example',
+        '    tls: { minVersion: TLSv9, pins: [abc], certExpiryWarningDays: 1.5 }',
+        '    auth: { expectStatus: [99], request: { path: v1, headers: { a: 1 } } }',
+        '',
+      ].join('\n'),
+    );
+    expect(issues.length).toBeGreaterThanOrEqual(12);
+    // zod's English locale: "Too small: expected number to be >=100", "Invalid option: ...", "Invalid input".
+    expect(
+      issues.filter((i) => /Too (small|big)|Invalid (option|input|string)|received|>=|<=/.test(i.message)),
+    ).toEqual([]);
+    for (const i of issues) expect(i.message).toMatch(/^(expected|required|unknown|duplicate|removed)/);
+  });
+
   it.each(['sk_live_short', 'sk_live_0123456789abcdefghijklmnopqrstuvwxyz'])(
     'never echoes a secret written inline (%s)',
     (secret) => {
@@ -349,9 +423,14 @@ describe('config validation', () => {
       try {
         loadConfigFile(file);
       } catch (err) {
+        expect(err).toBeInstanceOf(ConfigReadError);
         expect((err as ConfigError).issues).toEqual([
-          { file, path: '', message: 'cannot read the file (ENOENT)' },
+          { file, path: '', message: 'cannot read the file: no such file (ENOENT)' },
         ]);
+        // Not an invalid config: the message the CLI and the CDK app print says it could not be read.
+        expect(formatConfigError(err as ConfigError)).toBe(
+          `payprobe: cannot read ${file}: no such file (ENOENT)\n`,
+        );
       }
     });
 
@@ -362,7 +441,7 @@ describe('config validation', () => {
       } catch (err) {
         expect((err as ConfigError).issues[0]).toMatchObject({
           file: dir,
-          message: 'cannot read the file (EISDIR)',
+          message: 'cannot read the file: it is a directory (EISDIR)',
         });
       }
     });
