@@ -1,23 +1,16 @@
 /**
- * The construct library's one entry point: what a CDK app imports to monitor payment processors with
- * payprobe. The whole monitor as a stack (PayProbeStack, or addPayProbeStacks for one stack per region), its
- * parts for composing your own (ProcessorMonitor, Alerting, ProbeDashboard, Diagnosis, Preflight, History,
- * GatewayAlarm), the
- * function construct they share (PayProbeFunction), the checks every construct runs first
- * (validateStackConfig), where the functions run when the app owns the network (FunctionNetwork: an IVpc,
- * subnets, security groups), the config API the props take (loadConfigFile and the config types), and the alarm
- * and metric vocabulary the constructs expose. Everything else under lib/ is the implementation behind these.
+ * The construct library's one entry point (the package's main export, `import ... from 'payprobe'`): what a
+ * CDK app imports to monitor payment processors with payprobe. The whole monitor as a construct for any
+ * stack (PayProbe), or as a stack (PayProbeStack, or addPayProbeStacks for one stack per region); its parts
+ * for composing your own (ProcessorMonitor, Alerting, ProbeDashboard, Diagnosis, Preflight, History,
+ * GatewayAlarm); the function construct they share (PayProbeFunction); the checks every construct runs
+ * first (validateStackConfig); where the functions run when the app owns the network (FunctionNetwork: an
+ * IVpc, subnets, security groups); the config API the props take (defineConfig, loadConfigFile and the
+ * config types, also on their own as `payprobe/config`); and the alarm and metric vocabulary the constructs
+ * expose. Everything else under lib/ is the implementation behind these.
  */
 
-export {
-  ConfigError,
-  type ConfigIssue,
-  type LoadedConfig,
-  loadConfigFile,
-  type ProcessorConfig,
-  parseConfig,
-} from '../lambdas/core/config/load';
-export type { Subscription } from '../lambdas/core/config/schema';
+export * from '../lambdas/core/config/api';
 export {
   ALARM_KINDS,
   type AlarmKindName,

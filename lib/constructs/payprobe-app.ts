@@ -54,6 +54,3 @@ export function addPayProbeStacks(
       }),
   );
 }
-
-/** The same text the CLI prints for an invalid config: one builder for both. */
-export { formatConfigError } from '../../lambdas/core/config/model';

@@ -144,7 +144,7 @@ export class PayProbe extends Construct {
     // Validate first: the props, then every processor's problems at once, like the CLI.
     if ((props.criticalTopic === undefined) !== (props.warningTopic === undefined)) {
       throw new Error(
-        'PayProbe: give criticalTopic and warningTopic together (or neither: payprobe then creates both, with the config\'s `alerting` subscriptions)',
+        "PayProbe: give criticalTopic and warningTopic together (or neither: payprobe then creates both, with the config's `alerting` subscriptions)",
       );
     }
     const issues = validateStackConfig(props.config, knownRegion(Stack.of(scope).region));
