@@ -15,6 +15,8 @@ export interface CliIo {
   readonly stderr: OutputStream;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Reads all of standard input (`--config -`). @default none: `-` is then a usage error */
+  readonly stdin?: () => Promise<string>;
   /**
    * Exit status set by the command's action: 0 all passed, 1 some failed (or findings), 2 bad usage or invalid
    * config. Unset means 0. Commands may instead throw UsageError or ConfigError (both exit 2).
@@ -33,5 +35,15 @@ export class UsageError extends Error {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
 }

@@ -1,16 +1,17 @@
 /**
- * `payprobe`: entry point. Builds the commander program from ./commands and maps errors to exit statuses:
- * 0 all passed, 1 some failed, 2 bad usage or invalid config.
+ * `payprobe`: the program. Builds the commander program from ./commands (their definitions only: each
+ * command's implementation loads when it runs) and maps errors to exit statuses: 0 all passed, 1 some
+ * failed, 2 bad usage or invalid config. ./payprobe.ts is the executable that runs it.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, formatConfigError } from '../lambdas/core/config/model';
 import { COMMANDS } from './commands';
 import { type CliIo, EXIT, processIo, UsageError } from './io';
+import { packageVersion } from './package';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('payprobe')
     .description('Synthetic monitoring for payment-processor integrations: DNS, TCP, TLS and auth probes.')
-    .version(readVersion())
+    .version(packageVersion(), '-v, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -38,43 +39,26 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
   return io.exitCode ?? EXIT.ok;
 }
 
-function exitStatusFor(err: unknown, io: CliIo): number {
+async function exitStatusFor(err: unknown, io: CliIo): Promise<number> {
   if (err instanceof CommanderError) {
     // Commander already printed its message. --help and --version exit 0; help shown because the command
     // was missing, an unknown option or command, a missing argument: all bad usage.
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (err instanceof ConfigError) {
-    io.stderr.write(formatConfigError(err));
-    return EXIT.usage;
-  }
   if (err instanceof UsageError) {
     io.stderr.write(`payprobe: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  // Only a command that loaded the config can throw a ConfigError: the module is loaded by then.
+  const { ConfigError, formatConfigError } = await import('../lambdas/core/config/model');
+  if (err instanceof ConfigError) {
+    io.stderr.write(formatConfigError(err));
     return EXIT.usage;
   }
   io.stderr.write(
     `payprobe: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );
   return EXIT.usage;
-}
-
-function readVersion(): string {
-  return (require('../package.json') as { version: string }).version;
-}
-
-// Run when loaded by cli/payprobe.js (or directly with tsx), not when imported by tests.
-const entry = require.main?.filename ?? '';
-if (require.main === module || /[\\/]payprobe\.js$/.test(entry)) {
-  // The AWS SDK warns on every run that its releases after January 2027 need Node 22: that is for our
-  // dependency updates, not for someone running a check, and it would bury the results on stderr.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  run(process.argv.slice(2)).then(
-    (code) => exitWhenDrained(code),
-    (err: unknown) => {
-      process.stderr.write(`payprobe: ${String(err)}\n`);
-      exitWhenDrained(EXIT.usage);
-    },
-  );
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Rendering of probe results: a table on a terminal (rows appear as results finish), one logfmt line per
- * processor otherwise, the `--json` document (docs/cli.md "payprobe check") and JUnit XML for CI systems.
+ * processor otherwise, the `--json` document (docs/cli.md "payprobe check"; the envelope from ./voice.ts)
+ * and JUnit XML for CI systems.
  * Pure functions of ProbeResult values: nothing here reads secrets, and the one redactor
  * (lambdas/core/text/redact.ts, through redactingStream) is a last line of defence applied to everything
  * the CLI prints. Text a server chose (details, certificate names) is shown through
@@ -10,9 +11,10 @@
  */
 import type { ProbeResult } from '../lambdas/core/contract/result';
 import { type Verdict as FleetVerdict, verdictJson, verdictLine } from '../lambdas/core/diagnosis/verdict';
-import { SHOWN_MAX_BYTES, safeJson, showUntrusted, xmlEscape } from '../lambdas/core/text/escape';
+import { SHOWN_MAX_BYTES, showUntrusted, xmlEscape } from '../lambdas/core/text/escape';
 import type { Redactor } from '../lambdas/core/text/redact';
 import type { OutputStream } from './io';
+import { type ErrorIssue, jsonDocument, type Palette, palette } from './voice';
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL';
 
@@ -43,13 +45,11 @@ function certDays(r: ProbeResult): string {
   return d === undefined ? '-' : String(d);
 }
 
-const COLORS: Record<Verdict, string> = { PASS: '\x1b[32m', WARN: '\x1b[33m', FAIL: '\x1b[31m' };
-const RESET = '\x1b[0m';
-const DIM = '\x1b[2m';
+const VERDICT_STYLE = { PASS: 'green', WARN: 'yellow', FAIL: 'red' } as const;
 
 export interface TableOptions {
-  /** ANSI colours. @default false */
-  readonly color?: boolean;
+  /** The colours (voice.ts paletteFor). @default no colours */
+  readonly palette?: Palette;
 }
 
 /**
@@ -58,14 +58,14 @@ export interface TableOptions {
  */
 export class TableWriter {
   private readonly widths: { name: number; result: number; cls: number; total: number; days: number };
-  private readonly color: boolean;
+  private readonly paint: Palette;
 
   constructor(
     private readonly out: OutputStream,
     processorNames: readonly string[],
     options: TableOptions = {},
   ) {
-    this.color = options.color ?? false;
+    this.paint = options.palette ?? palette(false);
     this.widths = {
       name: Math.max('PROCESSOR'.length, ...processorNames.map((n) => n.length)),
       result: 'RESULT'.length,
@@ -90,7 +90,7 @@ export class TableWriter {
   row(r: ProbeResult): void {
     const w = this.widths;
     const v = verdict(r);
-    const result = this.color ? `${COLORS[v]}${v.padEnd(w.result)}${RESET}` : v.padEnd(w.result);
+    const result = this.paint[VERDICT_STYLE[v]](v.padEnd(w.result));
     const line = [
       r.processor.padEnd(w.name),
       result,
@@ -110,7 +110,7 @@ export class TableWriter {
   }
 
   private dim(s: string): string {
-    return this.color ? `${DIM}${s}${RESET}` : s;
+    return this.paint.dim(s);
   }
 }
 
@@ -148,19 +148,46 @@ export function plainLine(r: ProbeResult): string {
 }
 
 /**
- * The `check --json` document: `{ "results": [ ProbeResult... ] }`, and `"verdict"` when two or more
- * processors fail alike (docs/contracts.md); unsafe characters \u-escaped.
- */
-export function jsonDocument(results: readonly ProbeResult[], verdict?: FleetVerdict | null): string {
-  return `${safeJson({ results, ...(verdict ? { verdict: verdictJson(verdict) } : {}) }, 2)}\n`;
-}
-
-/**
  * The verdict for a person: `verdict: 3 of 3 processors fail alike at stage tls (...): ...`. A server-side
  * change quotes certificate names the server chose: shown escaped and bounded like every server text.
  */
 export function verdictText(verdict: FleetVerdict): string {
   return `verdict: ${showUntrusted(verdictLine(verdict), SHOWN_MAX_BYTES.detail)}`;
+}
+
+/** The summary of a check: what a CI step decides on. */
+export interface CheckSummary {
+  /** Every probe passed (warnings allowed): exit status 0. */
+  readonly ok: boolean;
+  readonly total: number;
+  /** Passed, with or without warnings. */
+  readonly passed: number;
+  /** Passed with warnings. */
+  readonly warned: number;
+  readonly failed: number;
+}
+
+export function checkSummary(results: readonly ProbeResult[]): CheckSummary {
+  const failed = results.filter((r) => !r.ok).length;
+  return {
+    ok: failed === 0,
+    total: results.length,
+    passed: results.length - failed,
+    warned: results.filter((r) => r.ok && r.warnings.length > 0).length,
+    failed,
+  };
+}
+
+/**
+ * The `check --json` document (docs/contracts.md "payprobe check --json"): the envelope every `--json`
+ * document has (schemaVersion, tool, command, summary), then `results`, one ProbeResult per processor, and
+ * `verdict` when two or more processors fail alike.
+ */
+export function checkJsonDocument(results: readonly ProbeResult[], verdict?: FleetVerdict | null): string {
+  return jsonDocument('check', checkSummary(results), {
+    results,
+    ...(verdict ? { verdict: verdictJson(verdict) } : {}),
+  });
 }
 
 export interface JunitOptions {
@@ -171,20 +198,29 @@ export interface JunitOptions {
 }
 
 /**
- * JUnit XML: one test case per processor; a failed probe is a <failure> whose message is `CLASS: detail`,
- * warnings go to <system-out>. Times in seconds, as JUnit readers expect.
+ * The failure class that is an <error> in JUnit, not a <failure>: the probe could not run as configured (a
+ * secret could not be read, a PEM is invalid), so nothing was learnt about the processor.
+ */
+const JUNIT_ERROR_CLASSES: readonly string[] = ['CONFIG_ERROR'];
+
+/**
+ * JUnit XML: one test case per processor; a failed probe is a <failure> whose message is `CLASS: detail`, a
+ * probe that could not run as configured (CONFIG_ERROR) an <error>; warnings go to <system-out>. Times in
+ * seconds, as JUnit readers expect.
  */
 export function junitXml(results: readonly ProbeResult[], options: JunitOptions = {}): string {
   const suite = options.suiteName ?? 'payprobe check';
-  const failures = results.filter((r) => !r.ok).length;
+  const isError = (r: ProbeResult) => !r.ok && JUNIT_ERROR_CLASSES.includes(r.class ?? '');
+  const errors = results.filter(isError).length;
+  const failures = results.filter((r) => !r.ok).length - errors;
   const seconds = (n: number) => (n / 1000).toFixed(3);
   const total = results.reduce((sum, r) => sum + r.timings.totalMs, 0);
   const timestamp = (options.timestamp ?? new Date()).toISOString().replace(/\.\d{3}Z$/, '');
   const a = xmlEscape;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="payprobe" tests="${results.length}" failures="${failures}" errors="0" time="${seconds(total)}">`,
-    `  <testsuite name="${a(suite)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(total)}" timestamp="${timestamp}">`,
+    `<testsuites name="payprobe" tests="${results.length}" failures="${failures}" errors="${errors}" time="${seconds(total)}">`,
+    `  <testsuite name="${a(suite)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(total)}" timestamp="${timestamp}">`,
   ];
   for (const r of results) {
     lines.push(
@@ -200,8 +236,9 @@ export function junitXml(results: readonly ProbeResult[], options: JunitOptions 
         `timings: ${timingText(r)}`,
         ...(r.http?.status ? [`http status: ${r.http.status}`] : []),
       ].join('\n');
+      const element = isError(r) ? 'error' : 'failure';
       lines.push(
-        `      <failure message="${a(message)}" type="${a(r.class ?? 'UNKNOWN')}">${a(body)}</failure>`,
+        `      <${element} message="${a(message)}" type="${a(r.class ?? 'UNKNOWN')}">${a(body)}</${element}>`,
       );
     }
     const out = [
@@ -219,6 +256,33 @@ export function junitXml(results: readonly ProbeResult[], options: JunitOptions 
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');
+}
+
+/**
+ * JUnit XML for a run that stopped before probing (exit status 2: an invalid config, a config that cannot
+ * be read, bad usage): one test case `config` with an <error> listing every problem, so a CI report shows
+ * why nothing was probed.
+ */
+export function junitErrorXml(
+  message: string,
+  issues: readonly ErrorIssue[],
+  options: JunitOptions = {},
+): string {
+  const suite = options.suiteName ?? 'payprobe check';
+  const timestamp = (options.timestamp ?? new Date()).toISOString().replace(/\.\d{3}Z$/, '');
+  const a = xmlEscape;
+  const body = issues.map((i) => [i.file, i.path, i.message].filter((x) => x).join(': ')).join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<testsuites name="payprobe" tests="1" failures="0" errors="1" time="0.000">',
+    `  <testsuite name="${a(suite)}" tests="1" failures="0" errors="1" skipped="0" time="0.000" timestamp="${timestamp}">`,
+    '    <testcase name="config" classname="payprobe.config" time="0.000">',
+    `      <error message="${a(message)}" type="CONFIG">${a(body)}</error>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
 }
 
 function timingText(r: ProbeResult): string {

@@ -1,50 +1,29 @@
 /**
- * `payprobe audit --config FILE [--json] [--local]`: static rules over the config and what its secrets contain
- * (lambdas/core/audit/audit.ts). Exit 1 on any error-level finding, 0 otherwise (warnings and infos do not fail),
- * 2 on bad usage or an invalid config (main.ts prints the ConfigError with file and field).
+ * `payprobe audit [--config FILE|-] [--json [FILE|-]] [--local]`: static rules over the config and what its
+ * secrets contain (lambdas/core/audit/audit.ts). Exit 1 on any error-level finding, 0 otherwise (warnings and
+ * infos do not fail), 2 on bad usage or an invalid config (main.ts prints the ConfigError with file and
+ * field). The options are defined in ./index.ts; this module is the implementation, loaded when it runs.
  */
 import * as path from 'node:path';
-import type { Command } from 'commander';
 import { type AuditReport, audit, type Finding, type Severity } from '../../lambdas/core/audit';
-import { loadConfigFile } from '../../lambdas/core/config/load';
+import { readConfig } from '../config-input';
 import { type CliIo, EXIT } from '../io';
 import { redactingStream } from '../output';
-import { cliSecretSources, configPath, credentialRedactor } from './check';
+import { jsonDocument, type Palette, palette, paletteFor, targetOf, writeDocument } from '../voice';
+import { cliSecretSources, credentialRedactor } from './check';
 
 export interface AuditCliOptions {
   readonly config?: string;
-  readonly json?: boolean;
+  /** `true` (the flag alone) or `-`: the document on stdout instead of the report; a path: to that file. */
+  readonly json?: string | boolean;
   readonly local?: boolean;
-}
-
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('audit')
-    .description(
-      'check a config for misconfiguration: insecure TLS, sandbox/production mix-ups, secrets, client certificates, alerting',
-    )
-    .option(
-      '-c, --config <file>',
-      'config file (YAML or JSON); default: payprobe.yaml in the current directory',
-    )
-    .option('--json', 'print one JSON document { "file", "findings": [...], "summary" }')
-    .option(
-      '--local',
-      'the config is used only by `payprobe check` on this machine: credentials from { env } / { file } are fine',
-    )
-    .addHelpText(
-      'after',
-      '\nExit status: 0 no error-level finding (warnings and infos do not fail), 1 some error, 2 bad usage or invalid config.\nRule ids, why they matter and how to fix: docs/audit.md.',
-    )
-    .action(async (opts: AuditCliOptions) => {
-      io.exitCode = await runAudit(opts, io);
-    });
 }
 
 /** Loads, audits and prints. Returns the exit status; throws ConfigError/UsageError for exit status 2. */
 export async function runAudit(opts: AuditCliOptions, io: CliIo): Promise<number> {
-  const file = configPath(opts.config, io.cwd);
-  const config = loadConfigFile(file);
+  const json = targetOf(opts.json, io.cwd);
+  const config = await readConfig(opts.config, io);
+  const file = config.file;
   const secrets = cliSecretSources(config.processors, io.env);
   let report: AuditReport;
   try {
@@ -54,12 +33,13 @@ export async function runAudit(opts: AuditCliOptions, io: CliIo): Promise<number
   }
   const shown = { ...report, file: displayPath(file, io.cwd) };
   // Findings quote what a secret holds only as a prefix, but the audit's output is an output path like any.
-  const stdout = redactingStream(io.stdout, credentialRedactor(config.processors, secrets));
-  stdout.write(
-    opts.json
-      ? `${JSON.stringify(shown, null, 2)}\n`
-      : formatReport(shown, { color: io.stdout.isTTY === true }),
-  );
+  const redactor = credentialRedactor(config.processors, secrets);
+  const stdout = redactingStream(io.stdout, redactor);
+  if (json?.kind !== 'stdout') stdout.write(formatReport(shown, { palette: paletteFor(io.stdout, io.env) }));
+  if (json) {
+    const { summary, ...body } = shown;
+    writeDocument(json, redactor().text(jsonDocument('audit', summary, body)), io.stdout, '--json');
+  }
   return report.summary.ok ? EXIT.ok : EXIT.failed;
 }
 
@@ -68,15 +48,15 @@ function displayPath(file: string, cwd: string): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-const COLOR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
-const RESET = '\x1b[0m';
+const SEVERITY_STYLE = { error: 'red', warning: 'yellow', info: 'cyan' } as const;
 
 /**
  * The readable report: findings grouped by processor (config-wide ones first), each with severity, rule id,
  * field, message, why and fix, then a summary line.
  */
-export function formatReport(report: AuditReport, options: { readonly color?: boolean } = {}): string {
-  const paint = (s: Severity, text: string) => (options.color ? `${COLOR[s]}${text}${RESET}` : text);
+export function formatReport(report: AuditReport, options: { readonly palette?: Palette } = {}): string {
+  const colors = options.palette ?? palette(false);
+  const paint = (s: Severity, text: string) => colors[SEVERITY_STYLE[s]](text);
   const lines: string[] = [`payprobe audit: ${report.file}`];
   const groups = new Map<string, Finding[]>();
   for (const f of report.findings) {

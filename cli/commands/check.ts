@@ -1,12 +1,12 @@
 /**
- * `payprobe check --config FILE [--processor NAME]... [--json] [--junit FILE]`: probe now and report
- * (docs/cli.md "payprobe check"). Exit 0 when every probe passed, 1 when any failed, 2 on bad usage or an
- * invalid config.
+ * `payprobe check [--config FILE|-] [--processor NAME[,NAME]]... [--json [FILE|-]] [--junit FILE|-]`: probe now
+ * and report (docs/cli.md "payprobe check"). Exit 0 when every probe passed, 1 when any failed, 2 on bad
+ * usage or an invalid config. The command's options are defined in ./index.ts; this module is its
+ * implementation, loaded only when it runs.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import type { Command } from 'commander';
-import { type LoadedConfig, loadConfigFile, type ProcessorConfig } from '../../lambdas/core/config/load';
+
+import { suggest } from '../../lambdas/core/config/issues';
+import type { LoadedConfig, ProcessorConfig } from '../../lambdas/core/config/load';
 import { activeMaintenance } from '../../lambdas/core/config/maintenance';
 import type { EngineDeps, ManyEngine } from '../../lambdas/core/contract/engine';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
@@ -16,9 +16,10 @@ import { envProxySecrets } from '../../lambdas/core/engine/proxy-env';
 import { TokenCache } from '../../lambdas/core/engine/token-cache';
 import { awsSourcesUsed, credentialRefs, SecretSources } from '../../lambdas/core/secrets/sources';
 import { makeRedactor, type Redactor } from '../../lambdas/core/text/redact';
+import { readConfig } from '../config-input';
 import { type CliIo, EXIT, type OutputStream, UsageError } from '../io';
 import {
-  jsonDocument,
+  checkJsonDocument,
   junitXml,
   plainLine,
   redactingStream,
@@ -26,8 +27,7 @@ import {
   TableWriter,
   verdictText,
 } from '../output';
-
-export const DEFAULT_CONFIG_FILE = 'payprobe.yaml';
+import { oneOnStdout, type Palette, paletteFor, targetOf, writeDocument } from '../voice';
 
 /**
  * OAuth tokens for this process: `payprobe check` requests each token once per process (the engine reuses it
@@ -38,40 +38,10 @@ const processTokens = new TokenCache();
 export interface CheckOptions {
   readonly config?: string;
   readonly processor: string[];
-  readonly json?: boolean;
+  /** `true` (the flag alone) or `-`: the document on stdout instead of the table; a path: also to that file. */
+  readonly json?: string | boolean;
+  /** A file for JUnit XML, or `-` for stdout. */
   readonly junit?: string;
-}
-
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('check')
-    .description('probe the configured processors now and report each result')
-    .option(
-      '-c, --config <file>',
-      `config file (YAML or JSON); default: ${DEFAULT_CONFIG_FILE} in the current directory`,
-    )
-    .option('-p, --processor <name>', 'probe only this processor (repeatable)', collect, [] as string[])
-    .option('--json', 'print one JSON document { "results": [...] } instead of the table')
-    .option('--junit <file>', 'also write JUnit XML (one test case per processor) to this file')
-    .addHelpText(
-      'after',
-      '\nExit status: 0 every probe passed, 1 some probe failed, 2 bad usage or invalid config.\nWarnings (e.g. CERT_EXPIRING_SOON) do not fail a probe.',
-    )
-    .action(async (opts: CheckOptions) => {
-      io.exitCode = await check(opts, io);
-    });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** Finds the config file: --config (relative to the working directory), else payprobe.yaml there. */
-export function configPath(option: string | undefined, cwd: string): string {
-  if (option !== undefined) return path.resolve(cwd, option);
-  const fallback = path.resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (existsSync(fallback)) return fallback;
-  throw new UsageError(`no config file: pass --config FILE, or create ${DEFAULT_CONFIG_FILE} in ${cwd}`);
 }
 
 /** The processors named by --processor (all when none), in config order. Unknown names are a UsageError. */
@@ -80,8 +50,12 @@ export function selectProcessors(config: LoadedConfig, names: readonly string[])
   const known = config.processors.map((p) => p.name);
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
+    const hints = unknown.flatMap((n) => {
+      const hint = suggest(n, known);
+      return hint ? [`"${hint}"`] : [];
+    });
     throw new UsageError(
-      `unknown processor${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in ${config.file}; known: ${known.join(', ')}`,
+      `unknown processor${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in ${config.file}${hints.length > 0 ? `: did you mean ${hints.join(', ')}?` : ''}; known: ${known.join(', ')}`,
     );
   }
   return config.processors.filter((p) => names.includes(p.name));
@@ -196,8 +170,10 @@ export async function runProbes(run: CheckRun): Promise<ProbeResult[]> {
 
 /** `payprobe check`: returns the exit status. `engine` stands in for the probe engine in tests. */
 export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = probeMany): Promise<number> {
-  const file = configPath(opts.config, io.cwd);
-  const config = loadConfigFile(file);
+  const json = targetOf(opts.json, io.cwd);
+  const junit = targetOf(opts.junit, io.cwd);
+  oneOnStdout({ '--json': json, '--junit': junit });
+  const config = await readConfig(opts.config, io);
   const processors = selectProcessors(config, opts.processor);
   const secrets = cliSecretSources(processors, io.env);
   const redactor = credentialRedactor(processors, secrets, io.env);
@@ -214,33 +190,32 @@ export async function check(opts: CheckOptions, io: CliIo, engine: ManyEngine = 
       redactor,
       stdout,
       stderr,
-      json: opts.json === true,
-      color: useColor(io),
+      // A document on stdout replaces the table; the summary line still goes to stderr.
+      quiet: json?.kind === 'stdout' || junit?.kind === 'stdout',
+      palette: paletteFor(io.stdout, io.env),
       maintenance,
       verdict: verdictSettings(config.raw.verdict),
     });
   } finally {
     await secrets.destroy();
   }
-  if (opts.junit !== undefined) {
-    const junitFile = path.resolve(io.cwd, opts.junit);
-    try {
-      writeFileSync(junitFile, redactor().text(junitXml(results)));
-    } catch (err) {
-      throw new UsageError(
-        `cannot write --junit ${junitFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
-    }
+  if (json) {
+    const verdict = runVerdict(results, processors, verdictSettings(config.raw.verdict));
+    const document = checkJsonDocument(markMaintenance(results, maintenance), verdict);
+    writeDocument(json, redactor().text(document), io.stdout, '--json');
   }
+  if (junit) writeDocument(junit, redactor().text(junitXml(results)), io.stdout, '--junit');
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 }
 
 export interface ReportOptions extends Omit<CheckRun, 'onResult'> {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
-  readonly json: boolean;
-  readonly color: boolean;
-  /** Processors inside a maintenance window now: marked in the output. @default none */
+  /** Nothing on stdout (a document goes there instead): only the summary line, on stderr. */
+  readonly quiet: boolean;
+  /** Colours of the table (voice.ts paletteFor). */
+  readonly palette: Palette;
+  /** Processors inside a maintenance window now: noted on stderr (the JSON document marks them). @default none */
   readonly maintenance?: ReadonlyMap<string, MaintenanceMark>;
   /** The cross-processor verdict's settings (config `verdict`). @default verdictSettings() */
   readonly verdict?: VerdictSettings;
@@ -274,6 +249,17 @@ export function maintenanceMarks(
   return marks;
 }
 
+/** The results with each processor's maintenance mark, for the JSON document. */
+function markMaintenance(
+  results: readonly ProbeResult[],
+  marks: ReadonlyMap<string, MaintenanceMark>,
+): ProbeResult[] {
+  return results.map((r) => {
+    const m = marks.get(r.processor);
+    return m ? { ...r, maintenance: m } : r;
+  });
+}
+
 function noteMaintenance(o: ReportOptions): void {
   for (const [name, m] of o.maintenance ?? []) {
     o.stderr.write(
@@ -302,15 +288,13 @@ export function runVerdict(
   return correlate(observations, processors, { settings });
 }
 
-/** Probes and prints: JSON document at the end, or a table / plain lines as results arrive. */
+/** Probes and prints: a table or plain lines as results arrive, or (quiet) only the summary on stderr. */
 export async function report(o: ReportOptions): Promise<ProbeResult[]> {
-  if (o.json) {
+  if (o.quiet) {
     const results = await runProbes(o);
-    const marked = results.map((r) => {
-      const m = o.maintenance?.get(r.processor);
-      return m ? { ...r, maintenance: m } : r;
-    });
-    o.stdout.write(jsonDocument(marked, runVerdict(results, o.processors, o.verdict)));
+    o.stderr.write(`${summaryLine(results)}\n`);
+    const verdict = runVerdict(results, o.processors, o.verdict);
+    if (verdict) o.stderr.write(`${verdictText(verdict)}\n`);
     return results;
   }
   noteMaintenance(o);
@@ -318,7 +302,7 @@ export async function report(o: ReportOptions): Promise<ProbeResult[]> {
     const table = new TableWriter(
       o.stdout,
       o.processors.map((p) => p.name),
-      { color: o.color },
+      { palette: o.palette },
     );
     table.header();
     const results = await runProbes({ ...o, onResult: (r) => table.row(r) });
@@ -333,8 +317,4 @@ export async function report(o: ReportOptions): Promise<ProbeResult[]> {
   const verdict = runVerdict(results, o.processors, o.verdict);
   if (verdict) o.stderr.write(`${verdictText(verdict)}\n`);
   return results;
-}
-
-function useColor(io: CliIo): boolean {
-  return io.stdout.isTTY === true && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
 }

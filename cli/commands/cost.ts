@@ -1,10 +1,8 @@
 /**
- * `payprobe cost --config FILE [--json]`: the monthly AWS bill of a config before deploying it, per processor
- * (all regions) and in total, from the cost model in lambdas/core/cost/cost.ts. Exit 0; 2 on an invalid config.
+ * `payprobe cost [--config FILE|-] [--json [FILE|-]]`: the monthly AWS bill of a config before deploying it,
+ * per processor (all regions) and in total, from the cost model in lambdas/core/cost/cost.ts. Exit 0; 2 on an
+ * invalid config. The options are defined in ./index.ts; this module is the implementation.
  */
-import * as path from 'node:path';
-import type { Command } from 'commander';
-import { loadConfigFile } from '../../lambdas/core/config/load';
 import {
   type CostEstimate,
   type CostLine,
@@ -15,30 +13,36 @@ import {
 } from '../../lambdas/core/cost/cost';
 import { PRICES, type PriceKey } from '../../lambdas/core/cost/pricing';
 import { TOKEN_REFRESH_MS } from '../../lambdas/core/engine/token-cache';
-import type { CliIo } from '../io';
+import { readConfig } from '../config-input';
+import { type CliIo, EXIT } from '../io';
+import { jsonDocument, targetOf, writeDocument } from '../voice';
 
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('cost')
-    .description(
-      'estimate the monthly AWS cost of monitoring the configured processors (us-east-1 list prices)',
-    )
-    .option(
-      '-c, --config <file>',
-      'config file (YAML or JSON); default: payprobe.yaml in the current directory',
-    )
-    .option('--json', 'print one JSON document with every cost line, the usage behind it and the assumptions')
-    .action((opts: { config?: string; json?: boolean }) => {
-      const file = path.resolve(io.cwd, opts.config ?? 'payprobe.yaml');
-      const config = loadConfigFile(file);
-      const input = {
-        ...(config.raw.regions ? { regions: config.raw.regions } : {}),
-        ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
-      };
-      const estimate = estimateCost({ ...input, processors: config.processors });
-      io.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate));
-      io.exitCode = 0;
-    });
+export interface CostCliOptions {
+  readonly config?: string;
+  /** `true` (the flag alone) or `-`: the document on stdout instead of the table; a path: to that file. */
+  readonly json?: string | boolean;
+}
+
+/** `payprobe cost`: prints the estimate; exit 0 (2 on an invalid config, thrown as ConfigError). */
+export async function runCost(opts: CostCliOptions, io: CliIo): Promise<number> {
+  const json = targetOf(opts.json, io.cwd);
+  const config = await readConfig(opts.config, io);
+  const input = {
+    ...(config.raw.regions ? { regions: config.raw.regions } : {}),
+    ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
+  };
+  const estimate = estimateCost({ ...input, processors: config.processors });
+  if (json?.kind !== 'stdout') io.stdout.write(renderCost(estimate));
+  if (json) {
+    const summary = {
+      ok: true,
+      totalUsd: estimate.totalUsd,
+      processors: estimate.processors.length,
+      regions: estimate.regions.length,
+    };
+    writeDocument(json, jsonDocument('cost', summary, { ...estimate }), io.stdout, '--json');
+  }
+  return EXIT.ok;
 }
 
 /** Cost columns of the table: which price keys each one adds up. */

@@ -8,22 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Command } from 'commander';
 import { loadConfigFile } from '../../lambdas/core/config/load';
 import { SecretSources } from '../../lambdas/core/secrets/sources';
 import { type SimulatedProcessor, Testbed } from '../../testbed/servers';
 import { type CliIo, EXIT } from '../io';
 import { redactingStream } from '../output';
+import { paletteFor } from '../voice';
 import { credentialRedactor, report } from './check';
-
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('demo')
-    .description('probe a fleet of simulated processors on 127.0.0.1 (no AWS account needed)')
-    .action(async () => {
-      io.exitCode = await demo(io);
-    });
-}
 
 /** Environment variables the demo config reads its credentials from (set for the demo's resolver only). */
 const TOKEN_VAR = 'PAYPROBE_DEMO_API_KEY';
@@ -137,8 +128,8 @@ async function runDemo(io: CliIo, resources: DemoResources): Promise<string> {
     redactor,
     stdout,
     stderr,
-    json: false,
-    color: io.stdout.isTTY === true && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb',
+    quiet: false,
+    palette: paletteFor(io.stdout, io.env),
   });
 
   out.write('\nWhat each row shows:\n');

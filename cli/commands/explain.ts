@@ -4,9 +4,7 @@
  * config and processor, the commands name the processor's real host, server name and secret references.
  * Without CLASS, lists every class. Exit 0, or 2 for an unknown class (the valid ones are listed).
  */
-import * as path from 'node:path';
-import type { Command } from 'commander';
-import { loadConfigFile } from '../../lambdas/core/config/load';
+
 import { commandContext } from '../../lambdas/core/diagnosis/notification';
 import {
   type CommandContext,
@@ -17,29 +15,12 @@ import {
   runbookFor,
   runbookLink,
 } from '../../lambdas/core/diagnosis/runbooks';
+import { readConfig } from '../config-input';
 import { type CliIo, EXIT, UsageError } from '../io';
 
-interface ExplainOptions {
+export interface ExplainOptions {
   readonly config?: string;
   readonly processor?: string;
-}
-
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('explain')
-    .argument('[class]', 'a failure or warning class, e.g. CERT_UNTRUSTED (case and - vs _ do not matter)')
-    .description(
-      'print the runbook of a failure or warning class: meaning, causes, first check, commands, fix',
-    )
-    .option('-c, --config <file>', "fill the commands with this config file's values (with --processor)")
-    .option('-p, --processor <name>', 'the processor whose host, server name and references to use')
-    .addHelpText(
-      'after',
-      `\nClasses: ${RUNBOOK_CLASSES.join(', ')}.\nExit status: 0, or 2 for an unknown class.`,
-    )
-    .action((cls: string | undefined, opts: ExplainOptions) => {
-      explain(cls, opts, io);
-    });
 }
 
 /** Accepts `cert-untrusted`, `cert_untrusted`, `CERT_UNTRUSTED`. */
@@ -47,7 +28,8 @@ export function normalizeClass(input: string): string {
   return input.trim().toUpperCase().replace(/-/g, '_');
 }
 
-function explain(input: string | undefined, opts: ExplainOptions, io: CliIo): void {
+/** `payprobe explain`: prints a runbook or the list of classes; returns the exit status. */
+export async function explain(input: string | undefined, opts: ExplainOptions, io: CliIo): Promise<number> {
   if (input === undefined) {
     const width = Math.max(...RUNBOOK_CLASSES.map((c) => c.length));
     io.stdout.write('Failure and warning classes (payprobe explain CLASS prints the runbook):\n');
@@ -57,25 +39,23 @@ function explain(input: string | undefined, opts: ExplainOptions, io: CliIo): vo
         `  ${c.padEnd(width)}  ${rb.kind === 'warning' ? 'warning ' : `${rb.stage.padEnd(8)}`} ${rb.summary}\n`,
       );
     }
-    io.exitCode = EXIT.ok;
-    return;
+    return EXIT.ok;
   }
   const cls = normalizeClass(input);
   if (!isRunbookClass(cls)) {
     throw new UsageError(`unknown class "${input}". Valid classes:\n  ${RUNBOOK_CLASSES.join('\n  ')}`);
   }
-  const ctx = contextFrom(opts, cls, io);
+  const ctx = await contextFrom(opts, cls, io);
   io.stdout.write(`${renderRunbookText(runbookFor(cls), { ctx, link: runbookLink(cls), legend: true })}\n`);
-  io.exitCode = EXIT.ok;
+  return EXIT.ok;
 }
 
-function contextFrom(opts: ExplainOptions, cls: RunbookClass, io: CliIo): CommandContext {
+async function contextFrom(opts: ExplainOptions, cls: RunbookClass, io: CliIo): Promise<CommandContext> {
   if (opts.processor !== undefined && opts.config === undefined) {
     throw new UsageError('--processor needs --config FILE (the config that defines the processor)');
   }
   if (opts.config === undefined) return {};
-  const file = path.resolve(io.cwd, opts.config);
-  const loaded = loadConfigFile(file);
+  const loaded = await readConfig(opts.config, io);
   const name = opts.processor ?? (loaded.processors.length === 1 ? loaded.processors[0]?.name : undefined);
   if (name === undefined) {
     throw new UsageError(

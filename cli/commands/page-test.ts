@@ -1,20 +1,19 @@
 /**
- * `payprobe page-test --config FILE [--severity critical|warning] [--region R] [--stack-name NAME]`: publishes a
+ * `payprobe page-test [--config FILE|-] [--severity critical|warning] [--region R] [--stack-name NAME]`: publishes a
  * clearly marked test page through the deployed alert topic, found from the stack's outputs (CloudFormation
  * DescribeStacks, TOPIC_OUTPUTS), so on-call can confirm that the pager, e-mail and webhook subscribers receive
  * it. One region per stack: the config's `regions` (or --region), else the SDK's region. Exit 0 when every
  * publish succeeded; 1 naming the stack or topic when one could not be found or published to; 2 on bad usage
- * or an invalid config. AWS_ENDPOINT_URL and the usual credential chain apply (an emulator works too).
+ * or an invalid config. AWS_ENDPOINT_URL and the usual credential chain apply (an emulator works too). The
+ * command's options are defined in ./index.ts; this module is its implementation, loaded only when it runs.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Command } from 'commander';
-import { loadConfigFile } from '../../lambdas/core/config/load';
 import type { Severity } from '../../lambdas/core/contract/alarm-names';
 import { DEFAULT_STACK_NAME, stackNameFor, TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
 import { testPagePublish } from '../../lambdas/core/diagnosis/test-page';
+import { readConfig } from '../config-input';
 import { type CliIo, EXIT, UsageError } from '../io';
-import { configPath } from './check';
 
 export interface PageTestOptions {
   readonly config?: string;
@@ -30,27 +29,6 @@ export interface PageTestClients {
 }
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
-
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('page-test')
-    .description(
-      'publish a clearly marked test page through the deployed alert topic, to check the subscribers',
-    )
-    .option(
-      '-c, --config <file>',
-      'config file (YAML or JSON); default: payprobe.yaml in the current directory',
-    )
-    .option('--severity <severity>', 'which topic: critical (the pager) or warning', 'critical')
-    .option(
-      '--region <region>',
-      "the stack's region; default: every region in the config, else the SDK's region",
-    )
-    .option('--stack-name <name>', `base name of the deployed stacks (default ${DEFAULT_STACK_NAME})`)
-    .action(async (opts: PageTestOptions) => {
-      io.exitCode = await pageTest(opts, io);
-    });
-}
 
 function awsClients(): PageTestClients {
   return {
@@ -69,7 +47,7 @@ export async function pageTest(
   if (!SEVERITIES.includes(severity)) {
     throw new UsageError(`--severity ${opts.severity}: expected critical or warning`);
   }
-  const config = loadConfigFile(configPath(opts.config, io.cwd));
+  const config = await readConfig(opts.config, io);
   const configured = config.raw.regions;
   const fallback = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   const regions = opts.region ? [opts.region] : (configured ?? (fallback ? [fallback] : []));

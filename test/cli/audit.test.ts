@@ -1,7 +1,7 @@
 /**
  * `payprobe audit`: exit statuses 0 (no error finding), 1 (errors) and 2 (invalid input), the readable
  * report grouped by processor, the --json document, --local, and that secret values are never printed.
- * Runs the real CLI program in-process, and once as a real process through cli/payprobe.js.
+ * Runs the real CLI program in-process, and once as a real process (cli/payprobe.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import type { Finding } from '../../lambdas/core/audit';
+import { CLI_NODE_ARGS } from '../support/cli';
 
 const ROOT = path.join(__dirname, '../..');
 const TEST_KEY = 'sk_test_auditCliSecret0123456789';
@@ -215,14 +216,21 @@ describe('payprobe audit', () => {
 
   test('the installed command: exit statuses through a real process', async () => {
     const exec = promisify(execFile);
-    const bin = path.join(ROOT, 'cli/payprobe.js');
-    const ok = await exec(process.execPath, [bin, 'audit', '--config', 'payprobe.example.yaml'], {
-      cwd: ROOT,
-    });
+    const ok = await exec(
+      process.execPath,
+      [...CLI_NODE_ARGS, 'audit', '--config', 'payprobe.example.yaml'],
+      {
+        cwd: ROOT,
+      },
+    );
     expect(ok.stdout).toMatch(/: PASS\n$/);
-    const bad = await exec(process.execPath, [bin, 'audit', '--config', 'examples/bad.yaml', '--json'], {
-      cwd: ROOT,
-    }).catch((e: { code: number; stdout: string }) => e);
+    const bad = await exec(
+      process.execPath,
+      [...CLI_NODE_ARGS, 'audit', '--config', 'examples/bad.yaml', '--json'],
+      {
+        cwd: ROOT,
+      },
+    ).catch((e: { code: number; stdout: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
     expect((JSON.parse((bad as { stdout: string }).stdout) as AuditJson).summary.ok).toBe(false);
   }, 60_000);

@@ -1,7 +1,7 @@
 /**
  * `payprobe check` end to end against real HTTPS servers on 127.0.0.1: exit statuses, --json shape,
  * --processor selection, JUnit parsed back, progressive table, and no secret value in any output.
- * Most cases run the CLI in-process (run(args, io)); a few spawn the real `node cli/payprobe.js`.
+ * Most cases run the CLI in-process (run(args, io)); a few spawn the real executable (cli/payprobe.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,9 @@ import { XMLParser } from 'fast-xml-parser';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { createPki } from '../../testbed/pki';
+import { CLI_NODE_ARGS } from '../support/cli';
 import { ENV_TOKEN, ENV_TOKEN_VAR, type Fleet, startFleet, TOKEN } from '../support/fleet';
 
-const ROOT = path.resolve(__dirname, '../..');
 const SLOW_MS = 1200;
 
 interface Captured {
@@ -63,7 +63,7 @@ function spawnCli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(ROOT, 'cli/payprobe.js'), ...args],
+      [...CLI_NODE_ARGS, ...args],
       { env, cwd: fleet.dir },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
@@ -131,7 +131,9 @@ describe('exit status', () => {
   it('is 2 for a config file that does not exist', async () => {
     const r = await cli(['check', '--config', 'nope.yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`payprobe: cannot read ${path.join(fleet.dir, 'nope.yaml')}: no such file (ENOENT)\n`);
+    expect(r.stderr).toBe(
+      `payprobe: cannot read ${path.join(fleet.dir, 'nope.yaml')}: no such file (ENOENT)\n`,
+    );
   });
 
   it('is 2 for an unknown --processor, listing the known names', async () => {
@@ -152,7 +154,9 @@ describe('exit status', () => {
     mkdirSync(empty, { recursive: true });
     const r = await cli(['check'], { cwd: empty });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`no config file: pass --config FILE, or create payprobe.yaml in ${empty}`);
+    expect(r.stderr).toBe(
+      `payprobe: no config file: pass --config FILE (or - for stdin), or create payprobe.yaml in ${empty} with \`npx payprobe init\`\n`,
+    );
   });
 
   it('uses payprobe.yaml in the working directory by default', async () => {
@@ -167,7 +171,8 @@ describe('--json', () => {
     const r = await cli(['check', '--config', fleet.configFile, '--json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { results: JsonResult[] };
-    expect(Object.keys(doc)).toEqual(['results']);
+    // The envelope every --json document has, then the results (docs/contracts.md).
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'tool', 'command', 'summary', 'results']);
     expect(doc.results.map((x) => [x.processor, x.ok, x.stage, x.class])).toEqual([
       ['healthy', true, null, null],
       ['env-auth', true, null, null],
@@ -238,7 +243,7 @@ describe('the verdict across processors', () => {
     const r = await cli(['check', '--config', await sharedUntrustedCa(), '--json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { results: JsonResult[]; verdict: unknown };
-    expect(Object.keys(doc)).toEqual(['results', 'verdict']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'tool', 'command', 'summary', 'results', 'verdict']);
     expect(doc.verdict).toEqual({
       scope: 'ours',
       processors: ['healthy', 'env-auth', 'slow'],
@@ -261,7 +266,13 @@ describe('the verdict across processors', () => {
 
   it('has no verdict when only one processor fails', async () => {
     const r = await cli(['check', '--config', fleet.configFile, '--json']);
-    expect(Object.keys(JSON.parse(r.stdout) as object)).toEqual(['results']);
+    expect(Object.keys(JSON.parse(r.stdout) as object)).toEqual([
+      'schemaVersion',
+      'tool',
+      'command',
+      'summary',
+      'results',
+    ]);
     const t = await cli(['check', '--config', fleet.configFile], { tty: true });
     expect(t.stdout).not.toContain('verdict:');
   });

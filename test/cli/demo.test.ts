@@ -1,11 +1,12 @@
 /**
- * `payprobe demo` as a newcomer runs it (`npm run demo` = `node cli/payprobe.js demo`): real servers, real
+ * `payprobe demo` as a newcomer runs it (`npm run demo` runs cli/payprobe.ts `demo`): real servers, real
  * engine, the table, exit 0, no credential printed, everything cleaned up, also on Ctrl-C.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEMO_SECRET_PREFIX } from '../../cli/commands/demo';
+import { CLI_NODE_ARGS } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -17,7 +18,7 @@ interface Finished {
 }
 
 function startDemo(): { child: ChildProcess; done: Promise<Finished>; output: () => string } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'cli/payprobe.js'), 'demo'], {
+  const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'demo'], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -1,7 +1,8 @@
 /** Rendering of results: table, plain lines, JSON document, JUnit XML (parsed back), redaction. */
 import { XMLParser } from 'fast-xml-parser';
 import {
-  jsonDocument,
+  checkJsonDocument,
+  junitErrorXml,
   junitXml,
   plainLine,
   redactingStream,
@@ -9,6 +10,7 @@ import {
   TableWriter,
   verdict,
 } from '../../cli/output';
+import { palette } from '../../cli/voice';
 import { xmlEscape } from '../../lambdas/core/text/escape';
 import { makeRedactor, REDACTED } from '../../lambdas/core/text/redact';
 import { failed, passed } from '../support/results';
@@ -50,7 +52,7 @@ describe('table', () => {
     new TableWriter(plain, ['a']).row(failed('a'));
     expect(plain.text()).not.toContain('\x1b[');
     const coloured = sink();
-    new TableWriter(coloured, ['a'], { color: true }).row(failed('a'));
+    new TableWriter(coloured, ['a'], { palette: palette(true) }).row(failed('a'));
     expect(coloured.text()).toContain('\x1b[31mFAIL');
   });
 
@@ -87,11 +89,18 @@ describe('plain lines', () => {
 });
 
 describe('JSON document', () => {
-  it('has the documented shape (docs/cli.md)', () => {
-    const doc = JSON.parse(jsonDocument([passed('stripe'), failed('old')])) as {
+  it('has the documented shape (docs/cli.md): the envelope, then the results', () => {
+    const doc = JSON.parse(checkJsonDocument([passed('stripe'), warned, failed('old')])) as {
       results: Record<string, unknown>[];
     };
-    expect(Object.keys(doc)).toEqual(['results']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'tool', 'command', 'summary', 'results']);
+    expect(doc).toMatchObject({
+      schemaVersion: 1,
+      tool: { name: 'payprobe', version: (require('../../package.json') as { version: string }).version },
+      command: 'check',
+      summary: { ok: false, total: 3, passed: 2, warned: 1, failed: 1 },
+    });
+    doc.results.splice(1, 1);
     expect(doc.results).toHaveLength(2);
     for (const r of doc.results) {
       expect(r).toEqual(
@@ -148,6 +157,40 @@ describe('JUnit XML', () => {
     expect(cases[2]).not.toHaveProperty('failure');
     expect(cases[2]?.['system-out']).toContain(
       'warning CERT_EXPIRING_SOON: server certificate expires in 9 days',
+    );
+  });
+
+  it('a probe that could not run as configured (CONFIG_ERROR) is an <error>, a failed probe a <failure>', () => {
+    const unreadable = failed('vault', {
+      stage: 'config',
+      class: 'CONFIG_ERROR',
+      detail: '{ env: TOKEN } is not set',
+    });
+    const doc = parser.parse(junitXml([failed('old'), unreadable, passed('stripe')]));
+    expect(doc.testsuites).toMatchObject({ tests: '3', failures: '1', errors: '1' });
+    expect(doc.testsuites.testsuite).toMatchObject({ failures: '1', errors: '1' });
+    const [old, vault] = doc.testsuites.testsuite.testcase as Record<string, unknown>[];
+    expect(old).toHaveProperty('failure');
+    expect(old).not.toHaveProperty('error');
+    expect(vault).toMatchObject({
+      error: { type: 'CONFIG_ERROR', message: 'CONFIG_ERROR: { env: TOKEN } is not set' },
+    });
+    expect(vault).not.toHaveProperty('failure');
+  });
+
+  it('a run stopped by its config is one <error> test case listing every problem', () => {
+    const doc = parser.parse(
+      junitErrorXml('invalid config (2 problems)', [
+        { file: '/srv/payprobe.yaml', path: 'processors[0].timeoutMS', message: 'unknown field "timeoutMS"' },
+        { file: '/srv/payprobe.yaml', path: 'processors[1].name', message: 'duplicate processor name "a"' },
+      ]),
+    );
+    expect(doc.testsuites).toMatchObject({ tests: '1', failures: '0', errors: '1' });
+    const [config] = doc.testsuites.testsuite.testcase as { name: string; error: Record<string, string> }[];
+    expect(config?.name).toBe('config');
+    expect(config?.error.message).toBe('invalid config (2 problems)');
+    expect(config?.error['#text']).toBe(
+      '/srv/payprobe.yaml: processors[0].timeoutMS: unknown field "timeoutMS"\n/srv/payprobe.yaml: processors[1].name: duplicate processor name "a"',
     );
   });
 

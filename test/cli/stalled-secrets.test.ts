@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CLI_NODE_ARGS } from '../support/cli';
 
-const ROOT = path.resolve(__dirname, '../..');
 /** Generous for a loaded 2-core machine (a run at load 9 took 12.6 s), far below the kill timeout a hanging
  * process would reach. */
 const EXIT_WITHIN_MS = 20_000;
@@ -55,7 +55,7 @@ function spawnCli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(ROOT, 'cli/payprobe.js'), ...args],
+      [...CLI_NODE_ARGS, ...args],
       { env, cwd: dir, timeout: KILL_AFTER_MS },
       (error, stdout) => {
         const killed = error?.killed === true || (error?.signal ?? null) !== null;

@@ -15,6 +15,7 @@ import type { IConstruct } from 'constructs';
 import { ConfigError } from '../../lambdas/core/config/load';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
 import { fixture, REPO, resources, synthConfig, Template } from '../support/cdk';
+import { CLI_NODE_ARGS } from '../support/cli';
 
 describe('cdk-nag AWS Solutions', () => {
   test('the two-processor app has no unacknowledged finding, and every acknowledgement says why', () => {
@@ -194,15 +195,11 @@ processors:
   test('an invalid config stops the app with exactly the CLI’s message, and nothing is synthesized', () => {
     const file = path.relative(REPO, fixture('invalid.yaml'));
     const app = runApp(file);
-    const cli = spawnSync(
-      process.execPath,
-      [path.join(REPO, 'cli', 'payprobe.js'), 'check', '--config', file],
-      {
-        cwd: REPO,
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
+    const cli = spawnSync(process.execPath, [...CLI_NODE_ARGS, 'check', '--config', file], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(app.status).toBe(2);
     expect(app.stderr).toContain(
       `${fixture('invalid.yaml')}: processors[0].intervalSeconds: one of 10, 20, 30 or 60 (seconds)`,

@@ -12,10 +12,13 @@ export {
   formatConfigError,
   formatIssue,
   type LoadedConfig,
+  type LoadOptions,
   loadConfigFile,
   type ProcessorConfig,
   parseConfig,
   validateConfig,
+  validateConfigData,
 } from './load';
+export type { MaintenanceWindow } from './maintenance';
 export { PRESET_NAMES } from './presets';
 export type { RawConfig, SecretRef, Subscription } from './schema';

@@ -29,6 +29,12 @@ export interface LoadOptions {
    * a simulated clock passes its own. @default Date.now()
    */
   readonly now?: number;
+
+  /**
+   * The directory `{ file }` references are relative to: the working directory for a config read from stdin.
+   * @default - the directory of the config file
+   */
+  readonly baseDir?: string;
 }
 
 /** Reads and validates a YAML or JSON config file. Throws ConfigError listing every problem. */
@@ -85,7 +91,10 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return i;
 }
 
-/** Validates config text (YAML; JSON is YAML too). `file` names the source in messages. */
+/**
+ * Validates config text (YAML; JSON is YAML too). `file` names the source in messages; `{ file }`
+ * references are relative to `options.baseDir` (by default the directory of `file`).
+ */
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   const at = (offset: number | undefined): Pick<ConfigIssue, 'line' | 'col'> => {
@@ -138,13 +147,20 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError([{ file, path: '', message: unreadable(err) }]);
   }
-  let config: LoadedConfig;
   try {
-    config = validateConfig(data, file);
+    return validateConfigData(data, file, options);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError([{ file, path: '', message: unreadable(err) }]);
   }
+}
+
+/**
+ * Validates a parsed config (from a file, or written in code: defineConfig): the model's checks (model.ts),
+ * then the maintenance windows against the processors and the clock (maintenance.ts). Throws ConfigError.
+ */
+export function validateConfigData(data: unknown, file: string, options: LoadOptions = {}): LoadedConfig {
+  const config = validateConfig(data, file, options.baseDir);
   const { windows, issues } = resolveMaintenance(
     config.raw.maintenance,
     config.processors.map((p) => p.name),
