@@ -5,12 +5,10 @@
  * CLI creates them only when a config holds an AWS reference and tests pass mocked ones.
  */
 import * as path from 'node:path';
-import {
-  GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, type GetParameterCommandOutput, type SSMClient } from '@aws-sdk/client-ssm';
+// Types only: the SDK's command modules load on the first read of such a reference (a config without one
+// never loads the AWS SDK).
+import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetParameterCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
 import type { ProcessorConfig } from '../config/model';
 import { configReferences } from '../config/references';
 import type { SecretRef } from '../config/schema';
@@ -109,6 +107,7 @@ export class SecretSources implements SecretResolver {
     try {
       this.smClient ??= Promise.resolve(typeof source === 'function' ? source() : source);
       const client = await this.smClient;
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
       out = await client.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }), {
         abortSignal: this.pending.signal,
       });
@@ -132,6 +131,7 @@ export class SecretSources implements SecretResolver {
     try {
       this.ssmClient ??= Promise.resolve(typeof source === 'function' ? source() : source);
       const client = await this.ssmClient;
+      const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
       out = await client.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }), {
         abortSignal: this.pending.signal,
       });
