@@ -1,6 +1,7 @@
 /**
- * End-to-end tests against an AWS emulator (moto_server, started by testbed/aws/moto.ts): the
- * `*.e2e.test.ts` files under test/. Run with `npx jest -c jest.e2e.config.js`; jest.config.js leaves them out.
+ * End-to-end tests, the `*.e2e.test.ts` files under test/: against an AWS emulator (moto_server, started by
+ * testbed/aws/moto.ts), and the package as a user gets it (test/package/: `npm pack`, an offline install into
+ * a scratch CDK app, tsc and synth; a few minutes). Run with `npm run test:e2e`; jest.config.js leaves them out.
  * @type {import('jest').Config}
  */
 module.exports = {
