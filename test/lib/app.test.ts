@@ -6,12 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { CfnDashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { run } from '../../cli/main';
 import { ConfigError } from '../../lambdas/core/config/load';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
 import { fixture, REPO, resources, synthConfig, Template } from '../support/cdk';
@@ -177,12 +179,18 @@ processors:
   });
 
   // bin/app.ts as `cdk synth` runs it: a separate process, config from the context, output to CDK_OUTDIR.
-  function runApp(config: string): { status: number | null; stderr: string; written: string[] } {
+  function runApp(
+    config: string | undefined,
+    cwd = REPO,
+  ): { status: number | null; stderr: string; written: string[] } {
     const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-cdk-'));
+    // As `cdk synth` passes it, with bundling skipped (test/lib/bundle.test.ts bundles for real).
+    const context = { ...(config !== undefined ? { config } : {}), 'aws:cdk:bundling-stacks': [] };
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'bin', 'app.ts')], {
-        cwd: REPO,
-        env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ config }) },
+      const tsx = pathToFileURL(require.resolve('tsx')).href;
+      const r = spawnSync(process.execPath, ['--import', tsx, path.join(REPO, 'bin', 'app.ts')], {
+        cwd,
+        env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
         encoding: 'utf8',
         timeout: 60_000,
       });
@@ -207,6 +215,40 @@ processors:
     expect(app.stderr).toBe(cli.stderr);
     expect(cli.status).toBe(2);
     expect(app.written).toEqual([]);
+  });
+
+  test('without -c config= and without ./payprobe.yaml, the app stops and says how to create one', () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'payprobe-noconfig-'));
+    try {
+      const app = runApp(undefined, empty);
+      expect(app.status).toBe(2);
+      expect(app.stderr).toBe(
+        `payprobe: no config: ${path.join(empty, 'payprobe.yaml')} does not exist. Create it with \`npx payprobe init\` (add --preset stripe, --preset paypal, ...), or name one with \`npx cdk synth -c config=FILE\`.\n`,
+      );
+      expect(app.written).toEqual([]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('without -c config=, the app reads ./payprobe.yaml: the starter `payprobe init --preset stripe` writes synthesizes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-init-'));
+    try {
+      const io = { stdout: { write: () => true }, stderr: { write: () => true }, cwd: dir, env: {} };
+      expect(await run(['init', '--preset', 'stripe'], io)).toBe(0);
+      const app = runApp(undefined, dir);
+      expect(app.stderr).not.toMatch(/invalid config|no config/);
+      expect(app.status).toBe(0);
+      expect(app.written).toContain('PayProbe.template.json');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a config that cannot be read says so', () => {
+    const app = runApp('nope.yaml');
+    expect(app.status).toBe(2);
+    expect(app.stderr).toBe(`payprobe: cannot read ${path.join(REPO, 'nope.yaml')}: no such file (ENOENT)\n`);
   });
 
   test('an undeployable secret reference stops the app too', () => {
