@@ -7,6 +7,7 @@
  *   3 fan-out: probes/s and peak memory at N = 50, 200, 500   7 300 processors, 100 silent (bench/fleet.ts)
  *   4 Lambda artifact size and cold init                8 healthy mTLS handshake-only vs a bare handshake
  *   2p proxyMs through a forward proxy slow to answer CONNECT
+ *   9 CLI start: `payprobe --version` beside `node -e 0` (bench/cli-start.ts)
  * Options: --only 1,3 runs a subset; --json also prints every figure as one JSON document at the end.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { createPki, type Issued, type TestPki } from '../testbed/pki';
 import { startHostileProxy } from '../testbed/proxies/hostile';
 import { figureArtifacts } from './artifacts';
 import { runChild } from './child';
+import { builtCli, figureCliStart } from './cli-start';
 import { type Figure, REPO } from './common';
 import { figureSilentFleet } from './fleet';
 import { type Listening, startDelayProxy, startEndpoint } from './loopback';
@@ -289,10 +291,10 @@ function fanOutConfig(endpoints: readonly Listening[], withCa = true): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `payprobe check --json` as a user runs it, under /usr/bin/time -v when available. */
+/** `payprobe check --json` as a user runs it (the built CLI), under /usr/bin/time -v when available. */
 async function realCliRun(file: string, n: number): Promise<string | undefined> {
   const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-  const cliArgs = [path.join(REPO, 'cli', 'payprobe.js'), 'check', '--config', file, '--json'];
+  const cliArgs = [builtCli(), 'check', '--config', file, '--json'];
   const run = time
     ? await runChild(time, ['-v', process.execPath, ...cliArgs], { BENCH_TOKEN: TOKEN }, 120_000)
     : await runChild(process.execPath, cliArgs, { BENCH_TOKEN: TOKEN }, 120_000);
@@ -348,6 +350,7 @@ async function main(): Promise<void> {
     ['6', 'first probe of a fresh process', () => figureFreshProcess(pki, cert)],
     ['7', 'fleet with silent processors', () => figureSilentFleet(pki, cert)],
     ['8', 'healthy mTLS, handshake only', () => figureMtlsHandshake(pki, cert)],
+    ['9', 'CLI start', () => figureCliStart()],
   ];
   for (const [id, title, step] of steps) {
     if (only && !only.has(id)) continue;

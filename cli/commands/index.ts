@@ -2,7 +2,7 @@
  * The CLI's commands: each one's name, arguments, options and help, in one light module. A command's
  * implementation (./check.ts, ./audit.ts, ...) is imported only when that command runs, so `payprobe
  * --version` and `--help` load commander and this file, never the engine, the AWS SDK, zod or the YAML
- * parser (bench figure 6 measures it).
+ * parser (bench figure 9 measures it).
  *
  * To add a command (docs/cli.md "Writing a command"):
  * - put the implementation in ./<name>.ts, exporting a function `(opts, io) => Promise<number>` (the exit
