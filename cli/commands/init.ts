@@ -157,13 +157,14 @@ function presetProcessor(name: string, preset: string, p: Preset): string[] {
   }
   if (p.unverified) lines.push(`    # unverified: ${p.unverified}`);
   lines.push('    auth:');
-  if (p.request?.method === 'POST' && p.request.body === undefined) {
-    lines.push(
-      `      request: { path: ${p.request.path}, body: '{"merchantAccount":"YourMerchantAccount"}' }   # your merchant account`,
-    );
-  }
   lines.push(`      credentials: ${credentials(name, p.credentialType)}`);
+  // Fields the preset's request needs from you (Adyen: the merchant account it names).
+  for (const field of p.bodyFields ?? []) lines.push(`      ${field}: Your${capitalised(field)}   # yours`);
   return lines;
+}
+
+function capitalised(s: string): string {
+  return `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 }
 
 function credentials(name: string, type: Credentials['type']): string {

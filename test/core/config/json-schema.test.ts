@@ -18,7 +18,8 @@ import { schemaText } from '../../../scripts/gen-schema';
 import { REPO } from '../../support/paths';
 
 const shipped = readFileSync(path.join(REPO, SCHEMA_PATH), 'utf8');
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// Strict, but a type may be a list (`equals: string | number | boolean`), which JSON Schema allows.
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
 const validate = ajv.compile(JSON.parse(shipped) as object);
 
@@ -97,6 +98,11 @@ const INVALID: readonly [string, string][] = [
   ['an http webhook', `${ok}alerting: { critical: [{ https: "http://hooks.example.com/x" }] }\n`],
   ['a bare-string subscription', `${ok}alerting: { critical: ["oncall@example.com"] }\n`],
   ['a malformed region', `regions: [Ireland]\n${ok}`],
+  ['an empty body check', `${ok}    auth: { expectBody: { contains: "" } }\n`],
+  [
+    'an unknown token method',
+    `${ok}    auth: { credentials: { type: oauth2-client-credentials, tokenUrl: /t, clientId: x, clientSecret: { env: S }, tokenMethod: PUT } }\n`,
+  ],
 ];
 
 describe('invalid configs are rejected by both, at the loader’s field paths', () => {
