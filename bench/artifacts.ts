@@ -14,7 +14,7 @@ import { type Figure, REPO } from './common';
 import { median, round } from './stats';
 
 /**
- * The esbuild options of the CDK app's NodejsFunction bundling (lib/function/bundling.ts, the one bundling
+ * The esbuild options of every payprobe handler (lib/function/bundling.ts, the one bundling
  * configuration: minify, external source map without sources content, target node22, CJS, mainFields
  * module/main, AWS SDK bundled), which the bundle tests build with too.
  */

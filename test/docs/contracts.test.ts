@@ -1,13 +1,15 @@
 /**
  * docs/contracts.md is the project's own copy of its contracts. The parts that could drift are held to the
  * code here: the configuration tables to the schema (every field, no stale one), the failure classes and
- * their stages, the keys of the `check --json` document to the ProbeResult type, the metrics, and the alarm
+ * their stages, the keys of the `check --json` document to the ProbeResult type and the CLI's envelope, the metrics, and the alarm
  * kinds. The README's short class table, docs/lambda.md's metric table and the environment contract of the
  * deployed functions (docs/lambda.md, docs/diagnosis.md) are held to the same sources.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
+import { checkJsonDocument, checkSummary } from '../../cli/output';
+import { JSON_SCHEMA_VERSION } from '../../cli/voice';
 import { schemaAt } from '../../lambdas/core/config/issues';
 import { ConfigSchema } from '../../lambdas/core/config/schema';
 import { ALARM_KINDS } from '../../lambdas/core/contract/alarm-names';
@@ -20,6 +22,7 @@ import {
   METRIC_NAMESPACE,
   METRICS,
 } from '../../lambdas/core/contract/metric-names';
+import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { REPO } from '../support/paths';
 
 const read = (file: string) => readFileSync(path.join(REPO, file), 'utf8');
@@ -224,12 +227,26 @@ describe('`payprobe check --json`', () => {
   const probeResult = shapeOf(checker, checker.getTypeAtLocation(declaration as ts.InterfaceDeclaration));
 
   const block = /```json\n([\s\S]*?)```/.exec(section(contracts, '## `payprobe check --json`'))?.[1];
-  const documented = JSON.parse(block ?? 'null') as { results: unknown[] };
+  const documented = JSON.parse(block ?? 'null') as {
+    results: unknown[];
+    summary: Record<string, unknown>;
+    tool: Record<string, unknown>;
+    schemaVersion: number;
+    command: string;
+  };
 
   test('the documented example has exactly the keys of ProbeResult, at every level', () => {
     expect(Object.keys(probeResult)).toContain('timings');
-    expect(Object.keys(documented)).toEqual(['results']);
     expect(differences({ array: probeResult }, documented.results, 'results')).toEqual([]);
+  });
+
+  test('the documented example has the envelope the CLI writes, with a summary of its results', () => {
+    const written = JSON.parse(checkJsonDocument([])) as Record<string, unknown>;
+    expect(Object.keys(documented)).toEqual(Object.keys(written));
+    expect(documented.schemaVersion).toBe(JSON_SCHEMA_VERSION);
+    expect(documented.command).toBe('check');
+    expect(Object.keys(documented.tool)).toEqual(['name', 'version']);
+    expect(documented.summary).toEqual(checkSummary(documented.results as ProbeResult[]));
   });
 
   test('the comparison notices a missing, an extra and a misshapen key', () => {

@@ -1,8 +1,9 @@
 /**
- * The one test that bundles for real: local esbuild (no Docker), as `cdk synth` does. Checks what goes to
+ * The one test that bundles for real: local esbuild (no Docker), as `cdk synth` does in this repository (an
+ * app that installed the package copies the prebuilt handler instead: test/package/). Checks what goes to
  * Lambda: a minified CommonJS handler with its source map, and the processor's public CA file at the path
  * its `{ file }` reference names; and that the bundle tests, which build with PAYPROBE_ESBUILD_OPTIONS
- * (lib/function/bundling.ts) instead of CDK, build the very same handler.
+ * (lib/function/bundling.ts) outside CDK, build the very same handler.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ test('each function is bundled with local esbuild: minified handler, source map,
   expect(() => readFileSync(path.join(fast, 'certs', 'ca.pem'))).toThrow(/ENOENT/);
 });
 
-test('the bundle tests build the same handler as the stack: PAYPROBE_ESBUILD_OPTIONS translate the CDK bundling', async () => {
+test('the bundle tests build the same handler as the stack: one set of esbuild options for both', async () => {
   const own = path.join(outdir, 'own-build');
   await buildBundle('probe', own);
   expect(

@@ -112,8 +112,17 @@ const TSCONFIG = {
     types: ['node'],
     outDir: 'out',
   },
-  files: ['app.ts'],
+  files: ['app.ts', 'readme.ts'],
 };
+
+/** The README's "Use it in your CDK app" TypeScript, as printed there. */
+function readmeApp(): string {
+  const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use it in your CDK app'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error('README: no TypeScript under "Use it in your CDK app"');
+  return `${block}app.synth();\n`;
+}
 
 interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -198,9 +207,10 @@ describe.each<[string, (dir: string) => PayProbeSource]>([
   );
 
   test(
-    'tsc type-checks the app: the app’s own Topic is an ITopic, defineConfig types the config',
+    'tsc type-checks the app and the README’s: the app’s own Topic is an ITopic, defineConfig types the config',
     () => {
       writeFileSync(path.join(dir, 'app.ts'), APP);
+      writeFileSync(path.join(dir, 'readme.ts'), readmeApp());
       writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
       cpSync(path.join(REPO, 'test', 'lib', 'fixtures', 'two-processors.yaml'), path.join(dir, 'files.yaml'));
       cpSync(path.join(REPO, 'test', 'lib', 'fixtures', 'certs'), path.join(dir, 'certs'), {
