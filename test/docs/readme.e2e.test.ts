@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { REPO } from '../support/paths';
 
 type How =
-  | { readonly how: 'run'; readonly status: number; readonly then?: (out: Run, dir: string) => void }
+  | { readonly how: 'run'; readonly status: number; readonly verify?: (out: Run, dir: string) => void }
   | { readonly how: 'ci' | 'package' | 'aws' };
 
 interface Run {
@@ -37,39 +37,40 @@ const COMMANDS: Readonly<Record<string, How>> = {
   'npm run demo': {
     how: 'run',
     status: 0,
-    then: (r) => expect(r.stdout).toMatch(/healthy\s+PASS/),
+    verify: (r) => expect(r.stdout).toMatch(/healthy\s+PASS/),
   },
   'npm install payprobe aws-cdk-lib constructs': { how: 'package' },
   'npx payprobe init --preset stripe': {
     how: 'run',
     status: 0,
-    then: (_, dir) => expect(readFileSync(path.join(dir, 'payprobe.yaml'), 'utf8')).toMatch(/preset: stripe/),
+    verify: (_, dir) =>
+      expect(readFileSync(path.join(dir, 'payprobe.yaml'), 'utf8')).toMatch(/preset: stripe/),
   },
-  'npx payprobe check': { how: 'run', status: 1, then: noConfigError },
-  'npx payprobe audit': { how: 'run', status: 1, then: noConfigError },
+  'npx payprobe check': { how: 'run', status: 1, verify: noConfigError },
+  'npx payprobe audit': { how: 'run', status: 1, verify: noConfigError },
   'npx payprobe check --json': {
     how: 'run',
     status: 1,
-    then: (r) =>
+    verify: (r) =>
       expect(JSON.parse(r.stdout)).toMatchObject({ command: 'check', results: [{ class: 'CONFIG_ERROR' }] }),
   },
   'npx payprobe check --junit payprobe.xml': {
     how: 'run',
     status: 1,
-    then: (_, dir) => expect(readFileSync(path.join(dir, 'payprobe.xml'), 'utf8')).toMatch(/<error /),
+    verify: (_, dir) => expect(readFileSync(path.join(dir, 'payprobe.xml'), 'utf8')).toMatch(/<error /),
   },
-  'npx payprobe check --processor stripe': { how: 'run', status: 1, then: noConfigError },
+  'npx payprobe check --processor stripe': { how: 'run', status: 1, verify: noConfigError },
   'npx payprobe explain CERT_UNTRUSTED': { how: 'run', status: 0 },
-  'npx payprobe cost': { how: 'run', status: 0, then: (r) => expect(r.stdout).toMatch(/^payprobe cost/) },
+  'npx payprobe cost': { how: 'run', status: 0, verify: (r) => expect(r.stdout).toMatch(/^payprobe cost/) },
   'npx payprobe schema': {
     how: 'run',
     status: 0,
-    then: (r) => expect(JSON.parse(r.stdout)).toMatchObject({ title: 'payprobe config' }),
+    verify: (r) => expect(JSON.parse(r.stdout)).toMatchObject({ title: 'payprobe config' }),
   },
   'npx cdk synth --no-notices': {
     how: 'run',
     status: 0,
-    then: (_, dir) => expect(readdirSync(path.join(dir, 'cdk.out'))).toContain('PayProbe.template.json'),
+    verify: (_, dir) => expect(readdirSync(path.join(dir, 'cdk.out'))).toContain('PayProbe.template.json'),
   },
   'npx cdk bootstrap aws://ACCOUNT/REGION': { how: 'aws' },
   'npx cdk diff': { how: 'aws' },
@@ -131,7 +132,7 @@ describe('the commands a fresh clone runs offline, verbatim, in README order', (
         status: how.status,
         stderr: '',
       });
-      how.then?.(r, dir);
+      how.verify?.(r, dir);
     },
     6 * 60_000,
   );
