@@ -140,8 +140,9 @@ async function runDemo(io: CliIo, resources: DemoResources): Promise<string> {
     '',
     `A real \`payprobe check\` with these results would exit 1 (${failed} failed); the demo exits 0 because it worked.`,
     `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s; servers stopped, temporary files removed.`,
-    'Next: write a payprobe.yaml for your processors (docs: README "Configuration") and run',
-    '  npx payprobe check --config payprobe.yaml',
+    'Next: a payprobe.yaml for your processors, then probe them:',
+    '  npx payprobe init --preset stripe     # or your processor: --preset paypal, adyen, ... (README "Processor presets")',
+    '  npx payprobe check',
     '',
   ].join('\n');
 }
