@@ -182,6 +182,7 @@ processors:
   function runApp(
     config: string | undefined,
     cwd = REPO,
+    timeout = 60_000,
   ): { status: number | null; stderr: string; written: string[] } {
     const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-cdk-'));
     // As `cdk synth` passes it, with bundling skipped (test/lib/bundle.test.ts bundles for real).
@@ -192,7 +193,7 @@ processors:
         cwd,
         env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout,
       });
       return { status: r.status, stderr: r.stderr, written: readdirSync(outdir) };
     } finally {
@@ -236,14 +237,15 @@ processors:
     try {
       const io = { stdout: { write: () => true }, stderr: { write: () => true }, cwd: dir, env: {} };
       expect(await run(['init', '--preset', 'stripe'], io)).toBe(0);
-      const app = runApp(undefined, dir);
+      // A whole synthesis with cdk-nag in a fresh process: minutes on a loaded 2-core machine.
+      const app = runApp(undefined, dir, 240_000);
       expect(app.stderr).not.toMatch(/invalid config|no config/);
       expect(app.status).toBe(0);
       expect(app.written).toContain('PayProbe.template.json');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 
   test('a config that cannot be read says so', () => {
     const app = runApp('nope.yaml');
