@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -29,8 +30,12 @@ import type { StackTable } from './stack-functions';
 /** The SSM parameter with the gateway's CA bundle: every processor of the fleet references it. */
 export const GATEWAY_CA_PARAMETER = '/payprobe/gateway/ca-bundle';
 
-/** The payprobe command of this checkout (runs the TypeScript sources through tsx). */
-const PAYPROBE_CLI = path.join(__dirname, '..', '..', 'cli', 'payprobe.js');
+/** The payprobe command of this checkout: Node arguments that run its TypeScript sources through tsx. */
+const PAYPROBE_CLI = [
+  '--import',
+  pathToFileURL(require.resolve('tsx')).href,
+  path.join(__dirname, '..', '..', 'cli', 'payprobe.ts'),
+];
 
 /** One run of the payprobe CLI during a replay. */
 export interface CliRun {
@@ -249,7 +254,7 @@ export class ReplayWorld {
     return new Promise((resolve) => {
       execFile(
         process.execPath,
-        [PAYPROBE_CLI, ...argv],
+        [...PAYPROBE_CLI, ...argv],
         {
           env: {
             PATH: process.env.PATH ?? '',
