@@ -11,7 +11,7 @@
  * schema/payprobe.schema.json is committed (scripts/gen-schema.ts); the build checks it is current.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import {
@@ -62,47 +62,58 @@ function step(what: string, run: () => void): void {
   process.stdout.write(`build: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 
-/** The CLI bundle: dist/cli/payprobe.mjs and its chunks (the bench builds just this). */
-export function buildCli(): void {
-  rmSync(path.join(DIST, 'cli'), { recursive: true, force: true });
+/** The CLI bundle into `<dist>/cli`: payprobe.mjs and its chunks (the bench builds just this, into dist/). */
+export function buildCli(dist = DIST): void {
+  rmSync(path.join(dist, 'cli'), { recursive: true, force: true });
   buildSync({
     ...CLI_BUNDLE_OPTIONS,
     entryPoints: [path.join(ROOT, 'cli', 'payprobe.ts')],
-    outdir: path.join(DIST, 'cli'),
+    outdir: path.join(dist, 'cli'),
   });
-  chmodSync(path.join(ROOT, CLI_BIN), 0o755);
+  chmodSync(path.join(dist, 'cli', path.basename(CLI_BIN)), 0o755);
 }
 
-/** Everything: a clean dist/. */
+/**
+ * Everything, built into a directory of its own and then swapped for dist/: a failed build leaves the
+ * previous dist/ as it was, and whatever runs from dist/ meanwhile (the CLI, a linked app) never sees it
+ * half-built.
+ */
 export function build(): void {
-  rmSync(DIST, { recursive: true, force: true });
-  step('schema/payprobe.schema.json is current', () => {
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'scripts', 'gen-schema.ts'), '--check'],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
-  });
-  step('tsc: dist/lib, dist/lambdas/core with declarations', () => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'inherit',
+  const next = path.join(ROOT, `.dist-build-${process.pid}`);
+  rmSync(next, { recursive: true, force: true });
+  try {
+    step('schema/payprobe.schema.json is current', () => {
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(ROOT, 'scripts', 'gen-schema.ts'), '--check'],
+        { cwd: ROOT, stdio: 'inherit' },
+      );
     });
-  });
-  step(`esbuild: dist/handlers/{${PAYPROBE_HANDLERS.join(',')}}`, () => {
-    for (const handler of PAYPROBE_HANDLERS) {
-      buildSync({
-        ...PAYPROBE_ESBUILD_OPTIONS,
-        entryPoints: [handlerEntry(handler)],
-        outfile: path.join(prebuiltHandlerDir(handler, DIST), 'index.js'),
-        logLevel: 'warning',
-      });
-    }
-  });
-  step(`esbuild: ${CLI_BIN} and its chunks`, buildCli);
+    step('tsc: dist/lib, dist/lambdas/core with declarations', () => {
+      execFileSync(
+        process.execPath,
+        [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', next],
+        { cwd: ROOT, stdio: 'inherit' },
+      );
+    });
+    step(`esbuild: dist/handlers/{${PAYPROBE_HANDLERS.join(',')}}`, () => {
+      for (const handler of PAYPROBE_HANDLERS) {
+        buildSync({
+          ...PAYPROBE_ESBUILD_OPTIONS,
+          entryPoints: [handlerEntry(handler)],
+          outfile: path.join(prebuiltHandlerDir(handler, next), 'index.js'),
+          logLevel: 'warning',
+        });
+      }
+    });
+    step(`esbuild: ${CLI_BIN} and its chunks`, () => buildCli(next));
+    const previous = `${next}-previous`;
+    if (existsSync(DIST)) renameSync(DIST, previous);
+    renameSync(next, DIST);
+    rmSync(previous, { recursive: true, force: true });
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+  }
 }
 
 if (require.main === module) build();
