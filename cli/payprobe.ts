@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `payprobe` executable. The package ships it bundled (dist/cli/payprobe.js, built by scripts/build.ts
- * with esbuild: one file, each command's code loaded only when it runs); in this repository
+ * The `payprobe` executable. The package ships it bundled (dist/cli/payprobe.mjs, built by scripts/build.ts
+ * with esbuild: ES-module chunks, each command's code loaded only when it runs); in this repository
  * `npx tsx cli/payprobe.ts` runs the sources.
  */
 import { EXIT } from './io';

@@ -129,16 +129,23 @@ async function cli(
   config: 'each' | 'all',
   args: string[],
   tty: boolean,
-): Promise<{ code: number; output: string }> {
+): Promise<{ code: number; output: string; stdout: string }> {
   const out: string[] = [];
+  const stdout: string[] = [];
   const io: CliIo = {
-    stdout: { isTTY: tty, write: (s: string) => out.push(s) },
+    stdout: {
+      isTTY: tty,
+      write: (s: string) => {
+        stdout.push(s);
+        out.push(s);
+      },
+    },
     stderr: { write: (s: string) => out.push(s) },
     cwd: dir,
     env: Object.fromEntries(TYPES.map((t) => [envName(t), SECRETS[t]])),
   };
   const code = await run(['check', '--config', `${config}.yaml`, ...args], io);
-  return { code, output: out.join('') };
+  return { code, output: out.join(''), stdout: stdout.join('') };
 }
 
 /** Each answer holds every encoding: many masks per processor. */
@@ -150,11 +157,10 @@ describe('the CLI', () => {
   // A processor per credential type and encoding for --json and --junit, each result checked; the table and
   // logfmt lines get every encoding in one answer per credential type.
   it('writes no encoding of an echoed credential into --json or --junit', async () => {
-    const { output } = await cli('each', ['--json', '--junit', 'junit.xml'], false);
+    const { output, stdout } = await cli('each', ['--json', '--junit', 'junit.xml'], false);
     const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
     expectEveryEchoHeldTheSecret();
-    const results = (JSON.parse(output.slice(0, output.lastIndexOf('}') + 1)) as { results: ProbeResult[] })
-      .results;
+    const results = (JSON.parse(stdout) as { results: ProbeResult[] }).results;
     // Each probe saw the redirect (the echo reached the detail) and the detail was masked there.
     expect(results).toHaveLength(PROCESSORS);
     for (const r of results) {

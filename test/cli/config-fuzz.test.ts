@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
-import { EXAMPLE_CONFIG, REPO } from '../support/paths';
+import { CLI_NODE_ARGS } from '../support/cli';
+import { EXAMPLE_CONFIG } from '../support/paths';
 
 const EXAMPLE = readFileSync(EXAMPLE_CONFIG);
 
@@ -254,7 +255,7 @@ test('the payprobe binary exits 2 without a stack trace on an alias bomb and on 
       const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
         execFile(
           process.execPath,
-          [path.join(REPO, 'cli/payprobe.js'), 'cost', '--config', file],
+          [...CLI_NODE_ARGS, 'cost', '--config', file],
           { cwd: dir },
           (error, _stdout, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr: err }),
         );

@@ -1,6 +1,6 @@
 /**
  * The real `payprobe` executable from the sources, for the tests that spawn it as a process: Node with tsx
- * running cli/payprobe.ts (the package runs the same module bundled, dist/cli/payprobe.js).
+ * running cli/payprobe.ts (the package runs the same module bundled, dist/cli/payprobe.mjs).
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
