@@ -215,21 +215,29 @@ describe('the probe Lambda', () => {
 });
 
 describe('the CLI', () => {
-  async function cli(args: string[], tty: boolean): Promise<string> {
+  /** Everything the CLI printed, and stdout alone (with a document on stdout, a summary goes to stderr). */
+  async function cli(args: string[], tty: boolean): Promise<{ output: string; stdout: string }> {
     const out: string[] = [];
+    const stdout: string[] = [];
     const io: CliIo = {
-      stdout: { isTTY: tty, write: (s: string) => out.push(s) },
+      stdout: {
+        isTTY: tty,
+        write: (s: string) => {
+          stdout.push(s);
+          out.push(s);
+        },
+      },
       stderr: { write: (s: string) => out.push(s) },
       cwd: dir,
       env: {},
     };
     expect(await run(['check', ...args], io)).toBe(1);
-    return out.join('');
+    return { output: out.join(''), stdout: stdout.join('') };
   }
 
   it('prints hostile certificate text escaped and bounded in the table and logfmt lines', async () => {
     for (const tty of [true, false]) {
-      const output = await cli([], tty);
+      const { output } = await cli([], tty);
       expect(rawHostile(output)).toEqual([]);
       for (const [, shown] of HOSTILE) expect(output).toContain(shown);
       for (const line of output.split('\n')) expect(Buffer.byteLength(line)).toBeLessThan(4096 + 200);
@@ -238,13 +246,12 @@ describe('the CLI', () => {
   });
 
   it('writes JSON that parses to the exact subject and JUnit with the subject escaped', async () => {
-    const output = await cli(['--json', '--junit', 'junit.xml'], false);
+    const { output, stdout } = await cli(['--json', '--junit', 'junit.xml'], false);
     const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
     expect(rawHostile(output)).toEqual([]);
     expect(rawHostile(junit)).toEqual([]);
     expect(junit).toContain('\\u202e');
-    const results = (JSON.parse(output.slice(0, output.lastIndexOf('}') + 1)) as { results: ProbeResult[] })
-      .results;
+    const results = (JSON.parse(stdout) as { results: ProbeResult[] }).results;
     const hostile = results.find((r) => r.processor === 'hostile');
     expect(hostile?.tls?.serverCert?.subject).toContain(HOSTILE_CN);
     // --json keeps values whole: the 64 KB subject is all there.
