@@ -8,6 +8,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.e2e.test.ts'],
+  // dist/ from the current sources, once, before any test (the package and README tests use it).
+  globalSetup: '<rootDir>/test/support/build-dist.ts',
   transform: {
     // Type checking runs once in `npm run build`; jest only transpiles (as in jest.config.js).
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

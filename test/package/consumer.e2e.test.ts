@@ -1,5 +1,6 @@
 /**
- * payprobe as a user gets it: `npm pack` (which builds dist/ through `prepare`), then a scratch CDK app with
+ * payprobe as a user gets it: `npm pack` of dist/ (built by the e2e run's global setup, as `prepare` builds it
+ * for `npm pack` and `npm publish`), then a scratch CDK app with
  * its own aws-cdk-lib and constructs installs it offline from the npm cache, once from the tarball and once
  * linked (`file:` the repository), type-checks with tsc (NodeNext, as `cdk init` sets it up), and
  * synthesizes three stacks with plain Node (no esbuild, no TypeScript at synth): a config written inline
@@ -28,8 +29,8 @@ interface Packed {
 let packed: Packed;
 
 beforeAll(() => {
-  // `prepare` builds dist/ first, as it does for `npm publish`.
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+  // dist/ is fresh (test/support/build-dist.ts): packed as it is, without building it a second time.
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
     cwd: REPO,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
