@@ -19,7 +19,7 @@ import { startHostileProxy } from '../testbed/proxies/hostile';
 import { figureArtifacts } from './artifacts';
 import { runChild } from './child';
 import { builtCli, figureCliStart } from './cli-start';
-import { type Figure, REPO } from './common';
+import type { Figure } from './common';
 import { figureSilentFleet } from './fleet';
 import { type Listening, startDelayProxy, startEndpoint } from './loopback';
 import { median, quantile, round } from './stats';
