@@ -39,6 +39,13 @@ export function configJsonSchema(): Json {
       // zod names its string checks as formats; `starts_with` is not one of JSON Schema's (the pattern
       // it comes with says the same).
       if (jsonSchema.format === 'starts_with') delete jsonSchema.format;
+      // A removed field (schema.ts keeps it only to say so: any value fails its check) accepts nothing here
+      // either, and its description is the loader's message.
+      const removed = removedFieldMessage(zodSchema);
+      if (removed !== undefined) {
+        jsonSchema.not = {};
+        jsonSchema.description = removed;
+      }
     },
   }) as Json;
   const { $schema, ...rest } = generated;
@@ -49,6 +56,15 @@ export function configJsonSchema(): Json {
       'A payprobe config file (YAML or JSON): processors to probe, probe settings, alerting. Every field: docs/contracts.md "Configuration".',
     ...rest,
   }) as Json;
+}
+
+/** The message of a field that accepts no value at all (an `unknown` whose check always fails), else undefined. */
+function removedFieldMessage(schema: z.core.$ZodType): string | undefined {
+  const def = schema._zod.def as { type: string; checks?: unknown[] };
+  if (def.type !== 'unknown' || !def.checks?.length) return undefined;
+  const results = [null, 0, 'x', {}, []].map((value) => z.safeParse(schema, value));
+  if (results.some((r) => r.success)) return undefined;
+  return results[0]?.error?.issues[0]?.message;
 }
 
 /**

@@ -85,7 +85,12 @@ const INVALID: readonly [string, string][] = [
   ['an interval that is not 10, 20, 30 or 60', `${ok}    intervalSeconds: 45\n`],
   ['a timeout below the minimum', `${ok}    timeoutMs: 50\n`],
   ['a fraction for a whole number', `${ok}    maxBodyBytes: 1.5\n`],
-  ['an unknown metrics mode', `${ok}    metrics: minimal\n`],
+  ['the removed metrics field', `${ok}    metrics: minimal\n`],
+  ['a maintenance window without a reason', `${ok}maintenance: [{ processors: [a], cron: "0 3 * * SUN" }]\n`],
+  [
+    'a maintenance window with a misspelt field',
+    `${ok}maintenance: [{ processors: [a], reason: r, tz: UTC }]\n`,
+  ],
   ['an invalid processor name', 'processors:\n  - { name: Stripe, endpoint: https://a.example }\n'],
   ['a non-HTTP endpoint', 'processors:\n  - { name: a, endpoint: "ftp://a.example" }\n'],
   ['an inline secret', `${ok}    auth: { credentials: { type: bearer, token: sk_live_abc } }\n`],
