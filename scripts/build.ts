@@ -6,7 +6,7 @@
  *   configuration (lib/function/bundling.ts), as aws-cdk-lib ships its custom-resource handlers: a
  *   consumer's `cdk synth` copies them, with no esbuild and no sources of ours;
  * - dist/cli/payprobe.mjs: the `payprobe` executable, bundled with esbuild with its dependencies (commander,
- *   yaml, zod, the AWS SDK clients, the demo's certificate library): an ES module split into chunks, so a
+ *   yaml, zod, croner, the AWS SDK clients, the demo's certificate library): an ES module split into chunks, so a
  *   command loads only its own code and `payprobe --version` loads almost nothing (bench figure 9).
  * schema/payprobe.schema.json is committed (scripts/gen-schema.ts); the build checks it is current.
  */
