@@ -111,7 +111,7 @@ test('the gateway alarm sums FailingProcessors of this gateway, pages at 2 proce
     EvaluationPeriods: 15,
     DatapointsToAlarm: 1,
     TreatMissingData: 'notBreaching',
-    AlarmActions: [{ Ref: logical(stack.alerting.criticalTopic) }],
+    AlarmActions: [{ Ref: logical(must(stack.alerting, 'the alert topics').criticalTopic) }],
     OKActions: Match.absent(),
   });
   expect(alarm.gateway).toBe(stack.stackName);
