@@ -91,6 +91,12 @@ const INVALID: readonly [string, string][] = [
     'a maintenance window with a misspelt field',
     `${ok}maintenance: [{ processors: [a], reason: r, tz: UTC }]\n`,
   ],
+  ['a proxy that is neither env, none nor a mapping', `${ok}    proxy: direct\n`],
+  ['a proxy with a misspelt field', `${ok}    proxy: { url: "http://proxy.example:3128", user: x }\n`],
+  [
+    'a malformed subnet id',
+    `${ok}    network: { vpc: { vpcId: vpc-0abc12345def67890, subnetIds: [net-1] } }\n`,
+  ],
   ['an invalid processor name', 'processors:\n  - { name: Stripe, endpoint: https://a.example }\n'],
   ['a non-HTTP endpoint', 'processors:\n  - { name: a, endpoint: "ftp://a.example" }\n'],
   ['an inline secret', `${ok}    auth: { credentials: { type: bearer, token: sk_live_abc } }\n`],
