@@ -103,25 +103,37 @@ function expectProxyEchoed(atLeast: number): void {
   expect(proxy.requests.filter((r) => r.headers['proxy-authorization'] !== sent)).toEqual([]);
 }
 
-async function cli(config: 'each' | 'all', args: string[], tty: boolean): Promise<string> {
+/** Everything the CLI wrote (`output`), and stdout alone (`stdout`: a --json document; the summary goes to stderr). */
+async function cli(
+  config: 'each' | 'all',
+  args: string[],
+  tty: boolean,
+): Promise<{ output: string; stdout: string }> {
   const out: string[] = [];
+  const stdout: string[] = [];
   const io: CliIo = {
-    stdout: { isTTY: tty, write: (s: string) => out.push(s) },
+    stdout: {
+      isTTY: tty,
+      write: (s: string) => {
+        out.push(s);
+        stdout.push(s);
+      },
+    },
     stderr: { write: (s: string) => out.push(s) },
     cwd: dir,
     env: { PROXY_PASSWORD: PASSWORD, NO_COLOR: '1' },
   };
   const code = await run(['check', '--config', `${config}.yaml`, ...args], io);
   expect(code).toBe(1);
-  return out.join('');
+  return { output: out.join(''), stdout: stdout.join('') };
 }
 
 describe('the CLI', () => {
   it('writes no encoding of the echoed proxy password into --json or --junit', async () => {
-    const output = await cli('each', ['--json', '--junit', 'junit.xml'], false);
+    const { output, stdout } = await cli('each', ['--json', '--junit', 'junit.xml'], false);
     const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
     expectProxyEchoed(ENCODINGS.length);
-    const { results } = JSON.parse(output.slice(0, output.lastIndexOf('}') + 1)) as {
+    const { results } = JSON.parse(stdout) as {
       results: ProbeResult[];
     };
     expect(results).toHaveLength(ENCODINGS.length);
@@ -141,7 +153,7 @@ describe('the CLI', () => {
 
   it('prints no encoding of the echoed proxy password in the table or logfmt lines', async () => {
     for (const tty of [true, false]) {
-      const output = await cli('all', [], tty);
+      const { output } = await cli('all', [], tty);
       expect(output).toContain('PROXY_AUTH_REQUIRED');
       expect(output).toContain(REDACTED);
       expectNoLeak(output);

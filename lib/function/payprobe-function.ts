@@ -267,7 +267,7 @@ export class PayProbeFunction extends Construct implements IGrantable {
           'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets work only on Resource "*" (Lambda reads the interfaces it manages in the VPC); they reveal no data.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:network-interface/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:ec2:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:network-interface/*]`,
         reason:
           "Lambda creates and deletes the function's network interfaces itself, with ids nobody knows in advance: network interfaces of this account and region (Lambda's guide asks for all of them for DeleteNetworkInterface); creating one is further limited to the function's subnets and security groups.",
       },

@@ -56,14 +56,22 @@ function config(proxyYaml: string): string {
 
 async function cli(args: string[], env: NodeJS.ProcessEnv, tty = false) {
   const out: string[] = [];
+  const stdout: string[] = [];
   const io: CliIo = {
-    stdout: { isTTY: tty, write: (s: string) => out.push(s) },
+    stdout: {
+      isTTY: tty,
+      write: (s: string) => {
+        out.push(s);
+        stdout.push(s);
+      },
+    },
     stderr: { write: (s: string) => out.push(s) },
     cwd: dir,
     env: { ACQUIRER_TOKEN: TOKEN, ...env },
   };
   const code = await run(['check', ...args], io);
-  return { code, output: out.join('') };
+  // `output` is everything written; `stdout` alone holds a --json document (the summary goes to stderr).
+  return { code, output: out.join(''), stdout: stdout.join('') };
 }
 
 describe('payprobe check through a forward proxy', () => {
@@ -71,9 +79,11 @@ describe('payprobe check through a forward proxy', () => {
     const file = config(
       `    proxy: { url: ${proxy.url}, credentials: { username: ${ACCOUNT.username}, password: { env: PROXY_PASS } } }`,
     );
-    const { code, output } = await cli(['--config', file, '--json'], { PROXY_PASS: ACCOUNT.password });
+    const { code, output, stdout } = await cli(['--config', file, '--json'], {
+      PROXY_PASS: ACCOUNT.password,
+    });
     expect(code).toBe(0);
-    const [r] = (JSON.parse(output) as { results: ProbeResult[] }).results;
+    const [r] = (JSON.parse(stdout) as { results: ProbeResult[] }).results;
     expect(r).toMatchObject({ ok: true, proxy: { url: proxy.url } });
     expect(r?.timings.proxyMs).toEqual(expect.any(Number));
     expect(proxy.log()).toContain(`CONNECT 127.0.0.1:${api.port}`);

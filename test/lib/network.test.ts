@@ -164,19 +164,20 @@ describe('network.vpc from the config', () => {
     ) as { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] };
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     const arn = (r: string) => `arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${r}`;
+    // Actions and resources in sorted order (cdk.json's @aws-cdk/aws-iam:minimizePolicies sorts them).
     expect(bySid.CreateVpcNetworkInterfaces).toMatchObject({
       Action: 'ec2:CreateNetworkInterface',
       Resource: [
         arn('network-interface/*'),
+        arn('security-group/sg-0aaa0001'),
         arn('subnet/subnet-0aaa0001'),
         arn('subnet/subnet-0aaa0002'),
-        arn('security-group/sg-0aaa0001'),
       ],
     });
     expect(bySid.ManageVpcNetworkInterfaces).toMatchObject({
       Action: [
-        'ec2:DeleteNetworkInterface',
         'ec2:AssignPrivateIpAddresses',
+        'ec2:DeleteNetworkInterface',
         'ec2:UnassignPrivateIpAddresses',
       ],
       Resource: arn('network-interface/*'),
