@@ -166,7 +166,7 @@ export async function runLiveAudit(
           ),
         }),
       );
-      pageId = out.MessageId ?? '';
+      pageId = out?.MessageId ?? '';
     } catch (err) {
       return fail('publishing the audit page', err, base);
     }
