@@ -7,7 +7,7 @@
  * stack's region before anything is added (lib/deploy/validate.ts): every processor's problems come in one
  * ConfigError, and no construct error is ever caught. PayProbeStack is a Stack around this construct.
  */
-import { Annotations, CfnOutput, type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -26,6 +26,7 @@ import { ProbeDashboard } from './dashboard';
 import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
 import { GatewayAlarm } from './gateway-alarm';
 import { History } from './history';
+import { DEFAULT_AUDIT_EVERY_HOURS, LiveAudit } from './live-audit';
 import { MaintenanceWindows } from './maintenance';
 import { knownRegion, type ProbingOptions } from './options';
 import { Preflight } from './preflight';
@@ -139,6 +140,8 @@ export class PayProbe extends Construct {
   public readonly preflight?: Preflight;
   /** One preflight per network placement with `preflight: true`, in config order (the first is `preflight`). */
   public readonly preflights: readonly Preflight[];
+  /** The live audit of every processor's settings, unless the config sets `audit.live: false`. */
+  public readonly liveAudit?: LiveAudit;
 
   constructor(scope: Construct, id: string, props: PayProbeProps) {
     // Validate first: the props, then every processor's problems at once, like the CLI.
@@ -293,5 +296,19 @@ export class PayProbe extends Construct {
           )
         : [];
     this.preflight = this.preflights[0];
+
+    // The live audit: each probe function audits its processor's live settings on a schedule (daily by default)
+    // and after an input change, and pages new findings on the warning topic (docs/audit.md "Live audit").
+    const audit = props.config.raw.audit;
+    if (audit?.live !== false) {
+      this.liveAudit = new LiveAudit(this, 'LiveAudit', {
+        monitors,
+        warningTopic: this.warningTopic,
+        every: Duration.hours(audit?.everyHours ?? DEFAULT_AUDIT_EVERY_HOURS),
+        schedulerRole: this.schedulerRole,
+        ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}),
+        ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+      });
+    }
   }
 }
