@@ -90,6 +90,7 @@ describe('deployment rules', () => {
 
 describe('synthesized IAM grants', () => {
   interface Statement {
+    Sid?: string;
     Action: string | string[];
     Resource: unknown;
   }
