@@ -82,7 +82,8 @@ test('a warning alarm on AuditFindings per processor, ALARM to the warning topic
 test('the probe function knows its audit topic (the warning topic) and state parameter', () => {
   for (const [i, m] of monitors.entries()) {
     const fn = must(resources(template, 'AWS::Lambda::Function')[id(m.probeFunction)], 'function');
-    const env = fn.Properties.Environment.Variables;
+    const env = (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+      .Variables;
     expect(env.PAYPROBE_AUDIT_TOPIC_ARN).toEqual({ Ref: id(stack.alerting.warningTopic) });
     expect(env.PAYPROBE_AUDIT_STATE_PARAMETER).toEqual({ Ref: id(must(audits[i], 'audit').state) });
   }
