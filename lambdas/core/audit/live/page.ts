@@ -79,7 +79,7 @@ interface PageFinding {
 const TRIGGERS: Record<AuditTrigger, string> = {
   schedule: 'the scheduled live audit',
   'input-changed': 'the live audit run after a probe saw an input change',
-  drill: 'a payprobe drill (training: nothing is deployed)',
+  drill: 'the live audit (in a payprobe drill: nothing is deployed)',
 };
 
 function ref(r: FindingReference | null): string {
