@@ -7,7 +7,7 @@
  * tells what happened, shows the runbook and the fix, applies the fix and probes once more. Every listener is
  * stopped and nothing is written to disk, also on Ctrl-C. Exit 0 for the right answer, 1 for a wrong one.
  */
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { buildAuditPage } from '../../lambdas/core/audit/live/page';
 import { auditLive } from '../../lambdas/core/audit/live/run';
 import type { ProcessorConfig } from '../../lambdas/core/config/model';
@@ -225,16 +225,17 @@ async function play(
   return right && restored ? EXIT.ok : EXIT.failed;
 }
 
-/** Asks on the terminal (or reads one line from a pipe) until the answer is ours or theirs. */
+/** Asks on the terminal (or reads lines from a pipe) until the answer is ours or theirs. */
 async function ask(out: OutputStream, input: NodeJS.ReadableStream): Promise<Side> {
   const rl = createInterface({ input, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
   try {
     for (;;) {
       out.write('   ours or theirs? ');
-      const reply = (await rl.question('')).trim().toLowerCase();
+      const next = await lines.next();
+      if (next.done) throw new UsageError('no answer: run again and answer ours or theirs, or pass --answer');
+      const reply = String(next.value).trim().toLowerCase();
       if (reply === 'ours' || reply === 'theirs') return reply;
-      if (reply === '')
-        throw new UsageError('no answer: run again and answer ours or theirs, or pass --answer');
       out.write('   (type ours or theirs)\n');
     }
   } finally {
