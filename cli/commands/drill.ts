@@ -15,7 +15,10 @@ import { type AlarmKindName, alarmName } from '../../lambdas/core/contract/alarm
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { buildDiagnosisNotification, commandContext } from '../../lambdas/core/diagnosis/notification';
 import { renderRunbookText, runbookFor, runbookLink } from '../../lambdas/core/diagnosis/runbooks';
+import { rankChanges, snapshotChanges, snapshotOf } from '../../lambdas/core/diagnosis/snapshot';
+import { correlate, verdictLine, verdictSettings } from '../../lambdas/core/diagnosis/verdict';
 import { probe } from '../../lambdas/core/engine/probe';
+import { SHOWN_MAX_BYTES, showUntrusted } from '../../lambdas/core/text/escape';
 import { makeRedactor } from '../../lambdas/core/text/redact';
 import { presentedChain } from '../../lambdas/probe/audit';
 import {
@@ -138,6 +141,25 @@ async function play(
   w(
     `2. Something changed. ${failing.length} page${failing.length === 1 ? '' : 's'} arrive${failing.length === 1 ? 's' : ''}, as on-call receives them:`,
   );
+  // The cross-processor verdict, as the diagnose Lambda and `payprobe check` reach it: the failures, and what
+  // changed since each processor's healthy run (its last-good snapshot).
+  const verdict = correlate(
+    broken.map((r) => {
+      const before = healthy.find((h) => h.processor === r.processor);
+      return {
+        processor: r.processor,
+        ok: r.ok,
+        stage: r.stage,
+        class: r.class,
+        since: r.ok ? null : r.startedAt,
+        changes: before ? snapshotChanges(snapshotOf(before), snapshotOf(r)) : null,
+        inputs: r.inputs,
+        inputDates: r.inputDates ?? {},
+      };
+    }),
+    stage.processors,
+    { settings: verdictSettings() },
+  );
   for (const [i, r] of failing.entries()) {
     const config = stage.processors.find((p) => p.name === r.processor) as ProcessorConfig;
     const kind = alarmKindFor(r);
@@ -159,12 +181,28 @@ async function play(
       result: r,
       config,
       baseline: before ? { inputs: before.inputs, at: before.startedAt } : null,
+      // What the history store would hold: the healthy run as the last good probe.
+      history: before
+        ? {
+            status: 'known',
+            lastGoodAt: before.startedAt,
+            lastPassAt: before.startedAt,
+            onset: r.startedAt,
+            changes: rankChanges(snapshotChanges(snapshotOf(before), snapshotOf(r)), r.startedAt),
+          }
+        : { status: 'none' },
+      verdict,
     });
     w('');
     w(`----- page ${i + 1} of ${failing.length}: subject "${page.subject}" -----`);
     // Later pages up to their runbook, which is the first page's (and is shown again after your answer).
     const cut = i === 0 ? -1 : page.text.indexOf('\nRUNBOOK: ');
     w(cut < 0 ? page.text : `${page.text.slice(0, cut)}\n(the runbook follows, as on page 1)`);
+  }
+  if (verdict) {
+    w('');
+    w('----- the verdict across processors -----');
+    w(`verdict: ${showUntrusted(verdictLine(verdict), SHOWN_MAX_BYTES.detail)}`);
   }
   // The live audit over the broken settings: what it would page on the warning topic.
   const auditPages: string[] = [];

@@ -5,7 +5,7 @@
  * as a user runs it, through the command (the issue's "done when").
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -50,12 +50,29 @@ async function settled(to: number): Promise<number> {
   return network();
 }
 
-const EXPECTED: Record<string, { answer: string; classes: string[]; pages: number }> = {
-  seed: { answer: 'ours', classes: ['CERT_UNTRUSTED'], pages: 3 },
-  'expired-server-cert': { answer: 'theirs', classes: ['CERT_EXPIRED'], pages: 1 },
-  'unregistered-client-cert': { answer: 'ours', classes: ['CLIENT_CERT_REJECTED'], pages: 1 },
-  'rotated-credentials': { answer: 'ours', classes: ['AUTH_REJECTED'], pages: 1 },
-};
+const EXPECTED: Record<string, { answer: string; classes: string[]; pages: number; verdict: string | null }> =
+  {
+    seed: {
+      answer: 'ours',
+      classes: ['CERT_UNTRUSTED'],
+      pages: 3,
+      verdict:
+        'verdict: 3 of 3 processors fail alike at stage tls (CERT_UNTRUSTED): the cause is most likely on our side; common factor: tls.ca: secretsManager drill/gateway/ca-bundle (version v1 -> v2; changed nearest the onset)',
+    },
+    'expired-server-cert': {
+      answer: 'theirs',
+      classes: ['CERT_EXPIRED'],
+      pages: 1,
+      verdict: "verdict: acme fails at stage tls (CERT_EXPIRED): the change is on the processor's side",
+    },
+    'unregistered-client-cert': {
+      answer: 'ours',
+      classes: ['CLIENT_CERT_REJECTED'],
+      pages: 1,
+      verdict: null,
+    },
+    'rotated-credentials': { answer: 'ours', classes: ['AUTH_REJECTED'], pages: 1, verdict: null },
+  };
 
 test('every scenario has its expectation here', () => {
   expect(SCENARIOS.map((s) => s.id).sort()).toEqual(Object.keys(EXPECTED).sort());
@@ -66,24 +83,39 @@ describe.each(SCENARIOS.map((s) => [s.id] as const))('payprobe drill %s --answer
     const expected = EXPECTED[id] as (typeof EXPECTED)[string];
     const before = await settled(0);
     const listening = await listeners();
-    const files = readdirSync(tmpdir()).length;
+    // A temp folder of its own (the machine's is shared with other runs): the drill must leave it empty.
+    const tmp = mkdtempSync(path.join(tmpdir(), 'payprobe-drill-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     const c = capture();
-    const code = await run(['drill', id, '--answer', expected.answer], c.io);
+    let code: number;
+    try {
+      code = await run(['drill', id, '--answer', expected.answer], c.io);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
     const out = c.out();
     expect({ code, err: c.err() }).toEqual({ code: 0, err: '' });
     expect(out.match(/^----- page \d+ of \d+: subject "\[CRITICAL\] /gm)).toHaveLength(expected.pages);
     for (const cls of expected.classes) {
-      expect(out).toContain(`- ${cls}" -----`);
+      expect(out).toMatch(
+        new RegExp(`^----- page 1 of \\d+: subject ".* - ${cls}( \\(processor's side\\))?" -----$`, 'm'),
+      );
       expect(out).toContain(`----- runbook: ${cls} -----`);
     }
-    expect(out).toContain("WHAT CHANGED IN THE PROBE'S INPUTS");
+    expect(out).toContain('WHAT CHANGED SINCE THE LAST GOOD PROBE');
+    // The cross-processor verdict (lambdas/core/diagnosis/verdict.ts) where it has one.
+    if (expected.verdict) expect(out).toContain(expected.verdict);
+    else expect(out).not.toContain('----- the verdict across processors -----');
     expect(out).toContain(`Your answer: ${expected.answer}. Right.`);
     expect(out).toMatch(/4\. The fix: .+\n( {2}\S+: pass \(.+\)\n)+/);
     expect(out).toMatch(/Drill passed in [\d.]+ s; every processor healthy again; listeners stopped/);
     expect(out).not.toContain(DRILL_SECRET_PREFIX);
     expect(await listeners()).toBe(listening);
     expect(await settled(before)).toBe(before);
-    expect(readdirSync(tmpdir()).length).toBe(files);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true, force: true });
   });
 });
 
@@ -142,6 +174,9 @@ test('npx payprobe drill seed --answer ours: the page, the answer and the runboo
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('[CRITICAL] acme: TLS handshake failing - CERT_UNTRUSTED');
+  expect(r.stdout).toContain(
+    'verdict: 3 of 3 processors fail alike at stage tls (CERT_UNTRUSTED): the cause is most likely on our side',
+  );
   expect(r.stdout).toContain('Your answer: ours. Right.');
   expect(r.stdout).toContain('----- runbook: CERT_UNTRUSTED -----');
 });
