@@ -8,6 +8,7 @@
  * stopped and nothing is written to disk, also on Ctrl-C. Exit 0 for the right answer, 1 for a wrong one.
  */
 import { createInterface } from 'node:readline';
+import { presentedChain } from '../../lambdas/core/audit/live/chain';
 import { buildAuditPage } from '../../lambdas/core/audit/live/page';
 import { auditLive } from '../../lambdas/core/audit/live/run';
 import type { ProcessorConfig } from '../../lambdas/core/config/model';
@@ -20,7 +21,6 @@ import { correlate, verdictLine, verdictSettings } from '../../lambdas/core/diag
 import { probe } from '../../lambdas/core/engine/probe';
 import { SHOWN_MAX_BYTES, showUntrusted } from '../../lambdas/core/text/escape';
 import { makeRedactor } from '../../lambdas/core/text/redact';
-import { presentedChain } from '../../lambdas/probe/audit';
 import {
   type DrillScenario,
   type DrillStage,

@@ -16,7 +16,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { PresentedCert } from '../core/audit/catalog';
+import { presentedChain } from '../core/audit/live/chain';
 import { type AuditTrigger, auditPageMessage, buildAuditPage } from '../core/audit/live/page';
 import { auditLive, type LiveAuditOptions } from '../core/audit/live/run';
 import { compare, decodeState, encodeState } from '../core/audit/live/state';
@@ -24,7 +24,6 @@ import type { ProcessorConfig } from '../core/config/model';
 import { AUDIT_FINDINGS_METRIC, DIMENSION_PROCESSOR, METRIC_NAMESPACE } from '../core/contract/metric-names';
 import type { ProbeResult } from '../core/contract/result';
 import { errorName, errorText } from '../core/contract/result';
-import { chainCertByFingerprint } from '../core/engine/chain';
 import type { SecretResolver } from '../core/secrets/resolver';
 
 export interface LiveAuditDeps {
@@ -56,19 +55,6 @@ export interface LiveAuditOutcome {
   readonly pageId: string | null;
   /** What went wrong, when something did (logged too). */
   readonly error: string | null;
-}
-
-/** The chain a probe result saw, with the pins of the certificates this process parsed. */
-export function presentedChain(result: ProbeResult | undefined): PresentedCert[] | undefined {
-  const chain = result?.tls?.chain;
-  if (!chain || chain.length === 0) return undefined;
-  const out: PresentedCert[] = [];
-  for (const c of chain) {
-    const cert = chainCertByFingerprint(c.fingerprint256);
-    if (!cert) return undefined;
-    out.push({ subject: c.subject, issuer: c.issuer, pin: cert.pin });
-  }
-  return out;
 }
 
 /** One live audit run. Never throws. */
