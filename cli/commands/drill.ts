@@ -13,6 +13,7 @@ import { buildAuditPage } from '../../lambdas/core/audit/live/page';
 import { auditLive } from '../../lambdas/core/audit/live/run';
 import type { ProcessorConfig } from '../../lambdas/core/config/model';
 import { type AlarmKindName, alarmName } from '../../lambdas/core/contract/alarm-names';
+import { isHandshakeStage } from '../../lambdas/core/contract/classes';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { buildDiagnosisNotification, commandContext } from '../../lambdas/core/diagnosis/notification';
 import { renderRunbookText, runbookFor, runbookLink } from '../../lambdas/core/diagnosis/runbooks';
@@ -73,7 +74,8 @@ export function listScenarios(): string {
 
 /** The alarm that pages a failure of this stage (lambdas/core/contract/alarm-names.ts). */
 function alarmKindFor(result: ProbeResult): AlarmKindName {
-  if (result.stage === 'tls') return 'HandshakeFailing';
+  // Proxy failures count as handshake failures (HANDSHAKE_STAGES) and page through HandshakeFailing.
+  if (isHandshakeStage(result.stage)) return 'HandshakeFailing';
   if (result.stage === 'auth') return 'AuthRejected';
   return 'AvailabilityLow';
 }

@@ -72,6 +72,7 @@ const EXPECTED: Record<string, { answer: string; classes: string[]; pages: numbe
       verdict: null,
     },
     'rotated-credentials': { answer: 'ours', classes: ['AUTH_REJECTED'], pages: 1, verdict: null },
+    'proxy-refusing': { answer: 'ours', classes: ['PROXY_REFUSED'], pages: 1, verdict: null },
   };
 
 test('every scenario has its expectation here', () => {

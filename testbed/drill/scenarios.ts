@@ -12,6 +12,7 @@ import { DAY_MS } from '../../lambdas/core/checks/expiry';
 import type { ProcessorConfig } from '../../lambdas/core/config/model';
 import { MemorySecrets } from '../memory-secrets';
 import { createPki, type TestPki } from '../pki';
+import { DrillProxy } from './proxy';
 import { DrillServer } from './server';
 
 export type Side = 'ours' | 'theirs';
@@ -64,9 +65,10 @@ export function drillCredentials(): readonly string[] {
 function processor(
   name: string,
   url: string,
-  refs: { ca: string; token: string; clientCert?: string; clientKey?: string },
+  refs: { ca: string; token: string; clientCert?: string; clientKey?: string; proxy?: string },
 ): ProcessorConfig {
   return {
+    ...(refs.proxy ? { proxy: { url: refs.proxy } } : {}),
     name,
     environment: 'production',
     endpoint: url,
@@ -255,11 +257,47 @@ const rotatedCredentials: DrillScenario = {
   },
 };
 
+const proxyRefusing: DrillScenario = {
+  id: 'proxy-refusing',
+  title: "the gateway's forward proxy refuses the processor",
+  setting:
+    "One processor (acme) is reached the way the gateway reaches it: through the gateway's forward proxy (HTTP CONNECT).",
+  answer: 'ours',
+  story:
+    "A change to the forward proxy's access list dropped acme's host: the proxy answers CONNECT with 403 (X-Squid-Error: ERR_ACCESS_DENIED), PROXY_REFUSED at stage proxy. The processor was never reached; none of the probe's inputs changed. Ours: the proxy is in our path (the page names the route and the proxy's answer); restore the allow-list entry and find the change.",
+  fix: "put acme's host back on the proxy's allow-list (the drill's proxy tunnels again).",
+  async setup() {
+    const pki = await createPki({ name: 'Drill Payments' });
+    const cert = await pki.serverCert();
+    const secrets = new MemorySecrets();
+    const t = token();
+    const [server, proxy] = await Promise.all([DrillServer.start({ cert, token: t }), DrillProxy.start()]);
+    secrets.put('drill/acme/api-key', t, 'v1');
+    secrets.put('drill/acme/ca-bundle', pki.caPem, 'v1');
+    return {
+      processors: [
+        processor('acme', server.url, {
+          ca: 'drill/acme/ca-bundle',
+          token: 'drill/acme/api-key',
+          proxy: proxy.url,
+        }),
+      ],
+      secrets,
+      breakIt: () => proxy.refuse(true),
+      restore: () => proxy.refuse(false),
+      close: async () => {
+        await Promise.all([proxy.close(), server.close()]);
+      },
+    };
+  },
+};
+
 /** Every scenario, in the order --list shows them. */
 export const SCENARIOS: readonly DrillScenario[] = [
   seed,
   expiredServerCert,
   unregisteredClientCert,
+  proxyRefusing,
   rotatedCredentials,
 ];
 
