@@ -9,8 +9,8 @@
  * bundle: every line is escaped and bounded, so text cannot forge a section of the page.
  */
 
-import { fitSubject } from '../../diagnosis/notification';
 import { JSON_PROTOCOLS } from '../../diagnosis/page-size';
+import { fitSubject } from '../../diagnosis/subject';
 import { capBytes, escapeUntrusted, safeJson } from '../../text/escape';
 import type { FindingReference, LiveFinding } from './run';
 import type { OpenFinding } from './state';
