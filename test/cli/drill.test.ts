@@ -13,6 +13,7 @@ import { drill } from '../../cli/commands/drill';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { DRILL_SECRET_PREFIX, SCENARIOS, scenarioNamed } from '../../testbed/drill/scenarios';
+import { CLI_NODE_ARGS } from '../support/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -162,16 +163,12 @@ test('--list names every scenario; an unknown one and a bad answer are usage err
 });
 
 test('npx payprobe drill seed --answer ours: the page, the answer and the runbook, exit 0', () => {
-  const r = spawnSync(
-    process.execPath,
-    [path.join(ROOT, 'cli/payprobe.js'), 'drill', 'seed', '--answer', 'ours'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
+  const r = spawnSync(process.execPath, [...CLI_NODE_ARGS, 'drill', 'seed', '--answer', 'ours'], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('[CRITICAL] acme: TLS handshake failing - CERT_UNTRUSTED');

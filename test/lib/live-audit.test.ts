@@ -60,7 +60,7 @@ test('audit.everyHours sets the schedule', () => {
 });
 
 test('a warning alarm on AuditFindings per processor, ALARM to the warning topic only', () => {
-  const warningTopic = id(stack.alerting.warningTopic);
+  const warningTopic = id(stack.payprobe.warningTopic);
   for (const m of monitors) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: `PayProbe-AuditFindings-${m.processor.name}`,
@@ -84,7 +84,7 @@ test('the probe function knows its audit topic (the warning topic) and state par
     const fn = must(resources(template, 'AWS::Lambda::Function')[id(m.probeFunction)], 'function');
     const env = (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
       .Variables;
-    expect(env.PAYPROBE_AUDIT_TOPIC_ARN).toEqual({ Ref: id(stack.alerting.warningTopic) });
+    expect(env.PAYPROBE_AUDIT_TOPIC_ARN).toEqual({ Ref: id(stack.payprobe.warningTopic) });
     expect(env.PAYPROBE_AUDIT_STATE_PARAMETER).toEqual({ Ref: id(must(audits[i], 'audit').state) });
   }
   template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: 'none', Tier: 'Standard' });
@@ -111,11 +111,11 @@ test('least privilege: each probe publishes only to the warning topic and uses o
       }),
     ]);
     const publish = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));
-    expect(publish).toEqual([expect.objectContaining({ Resource: `<${id(stack.alerting.warningTopic)}>` })]);
+    expect(publish).toEqual([expect.objectContaining({ Resource: `<${id(stack.payprobe.warningTopic)}>` })]);
     // No other state parameter, no critical topic.
     const others = audits.filter((_, j) => j !== i).map((a) => id(a.state));
     for (const other of others) expect(JSON.stringify(statements)).not.toContain(other);
-    expect(JSON.stringify(statements)).not.toContain(id(stack.alerting.criticalTopic));
+    expect(JSON.stringify(statements)).not.toContain(id(stack.payprobe.criticalTopic));
   }
 });
 
