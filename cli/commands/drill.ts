@@ -15,10 +15,17 @@ import type { ProcessorConfig } from '../../lambdas/core/config/model';
 import { type AlarmKindName, alarmName } from '../../lambdas/core/contract/alarm-names';
 import { isHandshakeStage } from '../../lambdas/core/contract/classes';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
-import { buildDiagnosisNotification, commandContext } from '../../lambdas/core/diagnosis/notification';
+import { onAlarm } from '../../lambdas/core/diagnosis/incident';
+import { buildIncidentNotification } from '../../lambdas/core/diagnosis/incident-page';
+import {
+  type AlarmStateChange,
+  buildDiagnosisNotification,
+  commandContext,
+} from '../../lambdas/core/diagnosis/notification';
 import { renderRunbookText, runbookFor, runbookLink } from '../../lambdas/core/diagnosis/runbooks';
 import { rankChanges, snapshotChanges, snapshotOf } from '../../lambdas/core/diagnosis/snapshot';
 import { correlate, verdictLine, verdictSettings } from '../../lambdas/core/diagnosis/verdict';
+import type { HistoryView } from '../../lambdas/core/diagnosis/what-changed';
 import { probe } from '../../lambdas/core/engine/probe';
 import { SHOWN_MAX_BYTES, showUntrusted } from '../../lambdas/core/text/escape';
 import { makeRedactor } from '../../lambdas/core/text/redact';
@@ -139,10 +146,6 @@ async function play(
   await stage.breakIt();
   const broken = await probeAll(stage);
   const failing = broken.filter((r) => !r.ok);
-  w('');
-  w(
-    `2. Something changed. ${failing.length} page${failing.length === 1 ? '' : 's'} arrive${failing.length === 1 ? 's' : ''}, as on-call receives them:`,
-  );
   // The cross-processor verdict, as the diagnose Lambda and `payprobe check` reach it: the failures, and what
   // changed since each processor's healthy run (its last-good snapshot).
   const verdict = correlate(
@@ -162,41 +165,79 @@ async function play(
     stage.processors,
     { settings: verdictSettings() },
   );
-  for (const [i, r] of failing.entries()) {
+  // The page the deployed diagnose function sends for each failing processor's alarm.
+  const pageOf = (r: ProbeResult) => {
     const config = stage.processors.find((p) => p.name === r.processor) as ProcessorConfig;
     const kind = alarmKindFor(r);
     const before = healthy.find((h) => h.processor === r.processor);
     const now = new Date().toISOString();
-    const page = buildDiagnosisNotification({
-      alarm: {
-        alarmName: alarmName(r.processor, kind),
-        time: now,
-        state: { value: 'ALARM', reason: 'payprobe drill: the probe failed', timestamp: now },
-        previousState: {
-          value: 'OK',
-          reason: 'payprobe drill: healthy',
-          timestamp: before?.startedAt ?? now,
-        },
+    const alarm: AlarmStateChange = {
+      alarmName: alarmName(r.processor, kind),
+      time: now,
+      state: { value: 'ALARM', reason: 'payprobe drill: the probe failed', timestamp: now },
+      previousState: {
+        value: 'OK',
+        reason: 'payprobe drill: healthy',
+        timestamp: before?.startedAt ?? now,
       },
+    };
+    // What the history store would hold: the healthy run as the last good probe.
+    const history: HistoryView = before
+      ? {
+          status: 'known',
+          lastGoodAt: before.startedAt,
+          lastPassAt: before.startedAt,
+          onset: r.startedAt,
+          changes: rankChanges(snapshotChanges(snapshotOf(before), snapshotOf(r)), r.startedAt),
+        }
+      : { status: 'none' };
+    const page = buildDiagnosisNotification({
+      alarm,
       kind,
       processor: r.processor,
       result: r,
       config,
       baseline: before ? { inputs: before.inputs, at: before.startedAt } : null,
-      // What the history store would hold: the healthy run as the last good probe.
-      history: before
-        ? {
-            status: 'known',
-            lastGoodAt: before.startedAt,
-            lastPassAt: before.startedAt,
-            onset: r.startedAt,
-            changes: rankChanges(snapshotChanges(snapshotOf(before), snapshotOf(r)), r.startedAt),
-          }
-        : { status: 'none' },
+      history,
       verdict,
     });
+    return { page, config, history, alarm };
+  };
+  // As deployed: processors failing alike open one incident (lambdas/core/diagnosis/incident.ts) and their
+  // alarms fold into its one page; otherwise each failing processor pages alone.
+  const first = failing[0];
+  const opening = first ? pageOf(first) : undefined;
+  const decision =
+    first && opening
+      ? onAlarm(new Map(), {
+          alarm: opening.alarm.alarmName,
+          processor: first.processor,
+          verdict,
+          now: new Date().toISOString(),
+        })
+      : { action: 'none' as const };
+  const pages =
+    decision.action === 'open' && verdict && first && opening
+      ? [
+          buildIncidentNotification({
+            event: 'incident',
+            incident: decision.next,
+            verdict,
+            joined: decision.added,
+            members: failing.map((r) => ({ processor: r.processor, class: r.class, since: r.startedAt })),
+            others: stage.processors.map((p) => p.name).filter((n) => !verdict.processors.includes(n)),
+            alarm: opening.alarm,
+            subject: { result: first, config: opening.config, history: opening.history },
+          }),
+        ]
+      : failing.map((r) => pageOf(r).page);
+  w('');
+  w(
+    `2. Something changed. ${pages.length} page${pages.length === 1 ? '' : 's'} arrive${pages.length === 1 ? 's' : ''}, as on-call receives them${pages.length < failing.length ? ` (${failing.length} processors failing alike fold into one incident)` : ''}:`,
+  );
+  for (const [i, page] of pages.entries()) {
     w('');
-    w(`----- page ${i + 1} of ${failing.length}: subject "${page.subject}" -----`);
+    w(`----- page ${i + 1} of ${pages.length}: subject "${page.subject}" -----`);
     // Later pages up to their runbook, which is the first page's (and is shown again after your answer).
     const cut = i === 0 ? -1 : page.text.indexOf('\nRUNBOOK: ');
     w(cut < 0 ? page.text : `${page.text.slice(0, cut)}\n(the runbook follows, as on page 1)`);
