@@ -11,6 +11,7 @@
  * #12's target, EXPECTED_SEED_PAGES).
  */
 import { testPageSubject } from '../../lambdas/core/diagnosis/test-page';
+import { describePage } from '../../testbed/aws/pages';
 import type { ReplayResult, Scenario } from '../../testbed/aws/replay';
 import { at, intermittent, rotateCredential, runCli, serve, setParameter } from '../../testbed/aws/replay';
 import { GATEWAY_CA_PARAMETER } from '../../testbed/aws/replay-world';
@@ -52,9 +53,14 @@ export const EXPECTED_FIRST_DEPLOY_PAGES: readonly string[] = [];
  * function (no OK actions).
  */
 export const EXPECTED_SEED_PAGES: readonly (string | RegExp)[] = [
+  // The live audit (issue #17), run by each probe right after its input changed: the sandbox root in the
+  // production bundle, on the warning topic, before any handshake alarm (the order among the three varies).
+  ...FLEET.map(() => /^\+0m warning other: \[WARNING\] (acme|bolt|coral)-pay: live audit - 1 new finding$/),
   ...FLEET.map((p) => critical(1, 'ALARM', p, 'HandshakeFailing')),
   '+1m critical alarm: ALARM: "PayProbe-ProcessorsFailing-PayProbe" in EU (Ireland)',
+  ...FLEET.map((p) => `+1m warning alarm: ALARM: "PayProbe-AuditFindings-${p}" in EU (Ireland)`),
   `+1m critical diagnose: [CRITICAL] 3 of 3 processors failing (tls CERT_UNTRUSTED): ssm ${GATEWAY_CA_PARAMETER} changed [incident CERT_UNTRUSTED]`,
+  ...FLEET.map(() => /^\+10m warning other: \[RESOLVED\] (acme|bolt|coral)-pay: live audit - 1 resolved$/),
   /^\+2\dm critical diagnose: \[RESOLVED\] 3 processors OK again after 2\d min \(tls incident tls-\d{8}T\d{6}Z\) \[incident-resolved OK\]$/,
 ];
 
@@ -121,8 +127,15 @@ export const REPLAYS: readonly ReplayCase[] = [
       ],
     },
     pages: EXPECTED_SEED_PAGES,
-    firstPageAfterMinutes: 1,
+    // The live audit's warning page comes first (+0m); the first critical page at +1m.
+    firstPageAfterMinutes: 0,
     check: (r) => {
+      // One live audit page per processor, each naming the sandbox root finding's processor once.
+      const audited = r.pages
+        .map((p) => /\] (\S+): live audit - 1 new finding/.exec(describePage(p, r.onset))?.[1])
+        .filter((n): n is string => n !== undefined)
+        .sort();
+      expect(audited).toEqual([...FLEET]);
       const incident = diagnosisPages(r).filter((p) => p.event === 'incident');
       expect(incident).toHaveLength(1);
       const [page] = incident;

@@ -25,7 +25,7 @@ import { createPki } from '../pki';
 import { type SimKind, type SimulatedProcessor, Testbed } from '../servers';
 import { type Switchboard, startSwitchboard } from '../switchboard';
 import type { MotoClientConfig } from './moto';
-import type { StackTable } from './stack-functions';
+import type { StackParameter, StackTable } from './stack-functions';
 
 /** The SSM parameter with the gateway's CA bundle: every processor of the fleet references it. */
 export const GATEWAY_CA_PARAMETER = '/payprobe/gateway/ca-bundle';
@@ -204,6 +204,8 @@ export class ReplayWorld {
     parameters: Iterable<string>;
     /** The stack's DynamoDB tables (the history table), created empty as CloudFormation would. */
     tables?: Iterable<StackTable>;
+    /** The SSM parameters the stack creates (the live audit's state), with their template values. */
+    stackParameters?: Iterable<StackParameter>;
   }): Promise<void> {
     const dynamo = new DynamoDb({ env: { ...this.aws.env }, credentials: this.aws.clientConfig.credentials });
     for (const t of grants.tables ?? []) {
@@ -220,7 +222,13 @@ export class ReplayWorld {
       if (value === undefined) throw new Error(`the replay world has no value for secret ${id}`);
       await this.secretsManager.send(new CreateSecretCommand({ Name: id, SecretString: value }));
     }
+    const owned = new Set<string>();
+    for (const p of grants.stackParameters ?? []) {
+      await this.setParameter(p.name, p.value);
+      owned.add(p.name.replace(/^\//, ''));
+    }
     for (const arnName of new Set(grants.parameters)) {
+      if (owned.has(arnName)) continue;
       const name = [...initial.parameters.keys()].find((n) => n.replace(/^\//, '') === arnName);
       if (name === undefined) throw new Error(`the replay world has no value for parameter ${arnName}`);
       await this.setParameter(name, initial.parameters.get(name) as string);

@@ -49,7 +49,13 @@ import { type MotoServer, startMoto } from './moto';
 import { describePage, maxPagesPerProcessor, type Page, PageCollector, type PageTopic } from './pages';
 import { type CliRun, ReplayFleet, ReplayWorld } from './replay-world';
 import { AwsSim, MOTO_ACCOUNT } from './sim';
-import { type StackFunction, stackFunctions, stackTables, uncoveredReads } from './stack-functions';
+import {
+  type StackFunction,
+  stackFunctions,
+  stackParameters,
+  stackTables,
+  uncoveredReads,
+} from './stack-functions';
 import { recordStack, resolvedOutputs } from './stack-record';
 import { startSubscriber } from './subscriber';
 
@@ -348,6 +354,7 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
       secrets: fns.flatMap((f) => f.grants.secrets),
       parameters: fns.flatMap((f) => f.grants.parameters),
       tables: stackTables(template, ctx),
+      stackParameters: stackParameters(template, ctx),
     });
     router = new EventRouter(fns);
     collector = await PageCollector.create(env.moto, sim, subscriber, topicSeverities(fns));

@@ -151,7 +151,17 @@ export class AwsSim {
     );
     const alarms = alarmsFromTemplate(options.template, ctx);
     for (const a of alarms) {
-      if (a.kind === 'metric') await cloudWatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(a)));
+      if (a.kind !== 'metric') continue;
+      await cloudWatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(a)));
+      // CloudWatch creates an alarm in INSUFFICIENT_DATA; moto starts it in OK. An alarm that never gets data
+      // (the daily live audit's, in a short run) must read the same in both.
+      await cloudWatch.send(
+        new SetAlarmStateCommand({
+          AlarmName: a.name,
+          StateValue: 'INSUFFICIENT_DATA',
+          StateReason: 'created (as CloudWatch creates an alarm)',
+        }),
+      );
     }
     // moto has no alarm mute rules: the template's are the evaluator's.
     const muteRules = [

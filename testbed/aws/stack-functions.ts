@@ -54,6 +54,22 @@ export function stackTables(template: CfnTemplate, ctx: IntrinsicContext): Stack
     }));
 }
 
+/** An SSM parameter the stack itself creates (the live audit's state), with its initial value. */
+export interface StackParameter {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Every AWS::SSM::Parameter of the template, its name resolved by `ctx`, as CloudFormation creates it. */
+export function stackParameters(template: CfnTemplate, ctx: IntrinsicContext): StackParameter[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::SSM::Parameter')
+    .map(([id, r]) => ({
+      name: String(resolveIntrinsics({ Ref: id }, ctx, id)),
+      value: String(r.Properties?.Value ?? ''),
+    }));
+}
+
 /** Every AWS::Lambda::Function of the template, with its environment resolved by `ctx`. */
 export function stackFunctions(template: CfnTemplate, ctx: IntrinsicContext): StackFunction[] {
   const resources = template.Resources ?? {};
