@@ -11,13 +11,13 @@ import { type App, CfnResource, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { alarmName } from '../../lambdas/core/contract/alarm-names';
+import { deploymentShape, MAIN_STACK_PROCESSORS, shardId, shardOf } from '../../lambdas/core/policy/sharding';
 import { ALARM_STATUS_WIDGET_MAX_ALARMS, DASHBOARD_LIMITS } from '../../lib/constructs/dashboard';
 import type { PayProbeStack } from '../../lib/constructs/payprobe-stack';
 import { countStack } from '../../lib/constructs/stack-limits';
-import { MAIN_STACK_PROCESSORS, shardId, shardOf } from '../../lib/deploy/sharding';
 import { STACK_LIMITS } from '../../lib/deploy/stack-limits';
+import { fleetProcessorName, writeFleetConfig } from '../../testbed/generated-fleet';
 import { must, synthConfig } from '../support/cdk';
-import { fleetProcessorName, writeFleetConfig } from '../support/generated-fleet';
 
 const BUILD_TIMEOUT = 300_000;
 
@@ -201,8 +201,9 @@ describe('500 processors in one region', () => {
 
   test('dashboards stay inside CloudWatch limits: a fleet overview, and one dashboard per group', () => {
     const all = [...templates.values()].flatMap(dashboards);
-    // Main group, 32 shard groups, the fleet overview.
+    // Main group, 32 shard groups, the fleet overview: what `payprobe cost` counts.
     expect(all).toHaveLength(34);
+    expect(deploymentShape(stack.monitors.map((m) => m.processor.name)).dashboards).toBe(34);
     for (const widgets of all) {
       expect(widgets.length).toBeLessThanOrEqual(DASHBOARD_LIMITS.widgets);
       let metrics = 0;

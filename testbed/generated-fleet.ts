@@ -1,5 +1,5 @@
 /**
- * Generated configs of many processors, for the scale tests and the bench: N processors probed every 60 s
+ * Generated configs of many processors, for the scale tests, the bench and the docs: N processors probed every 60 s
  * with a bearer token in Secrets Manager each (so every function's role has a secret of its own to read),
  * no extras. Written to a temporary file because the stack builds from a loaded config file.
  */

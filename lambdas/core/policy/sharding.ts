@@ -1,6 +1,7 @@
 /**
  * Where each processor's resources live when a config is larger than one CloudFormation stack can hold, as
- * plain rules (no CDK): the stack, the tests, the bench and docs/deploy.md ("Limits and sharding") agree.
+ * plain rules (no CDK): the stack (lib/), `payprobe cost`, the bench and docs/deploy.md ("Limits and sharding")
+ * agree.
  *
  * A processor's resources can never move between stacks once deployed: CloudFormation would create them in
  * the new stack before deleting them from the old one, and the alarms have fixed names
@@ -90,4 +91,28 @@ export function planShards(names: readonly string[], options: ShardingOptions = 
     shards.set(shard, list);
   });
   return { main, shards: new Map([...shards.entries()].sort(([a], [b]) => a - b)) };
+}
+
+/** The shape of a deployment: what its cost and its docs count. */
+export interface DeploymentShape {
+  /** Processors in the main stack. */
+  readonly mainStackProcessors: number;
+  /** Shards (nested stacks) with processors. */
+  readonly shards: number;
+  /** Groups of processors with their own diagnose function and dashboard: the main stack's and each shard's. */
+  readonly groups: number;
+  /** Dashboards: one per group, and the fleet overview when there are shards. */
+  readonly dashboards: number;
+}
+
+/** The deployment shape of a config's processors (names in config order). */
+export function deploymentShape(names: readonly string[], options: ShardingOptions = {}): DeploymentShape {
+  const plan = planShards(names, options);
+  const shards = plan.shards.size;
+  return {
+    mainStackProcessors: plan.main.length,
+    shards,
+    groups: 1 + shards,
+    dashboards: 1 + shards + (shards > 0 ? 1 : 0),
+  };
 }
