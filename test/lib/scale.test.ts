@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { type App, CfnResource, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { alarmName } from '../../lambdas/core/contract/alarm-names';
+import { alarmName, gatewayAlarmName } from '../../lambdas/core/contract/alarm-names';
+import { ENV_GATEWAY, ENV_HISTORY_TABLE } from '../../lambdas/core/contract/env-names';
 import { deploymentShape, MAIN_STACK_PROCESSORS, shardId, shardOf } from '../../lambdas/core/policy/sharding';
 import { ALARM_STATUS_WIDGET_MAX_ALARMS, DASHBOARD_LIMITS } from '../../lib/constructs/dashboard';
 import type { PayProbeStack } from '../../lib/constructs/payprobe-stack';
@@ -184,6 +185,35 @@ describe('500 processors in one region', () => {
       const others = stack.monitors.filter((m) => !s.monitors.includes(m));
       for (const m of others.slice(0, 40)) expect(policy).not.toContain(`payprobe/${m.processor.name}/token`);
     }
+  });
+
+  test('the verdict sees every processor: one gateway, one history table, one function diagnosing the gateway alarm', () => {
+    const gateway = gatewayAlarmName(stack.stackName);
+    let probes = 0;
+    let rulesWithGateway = 0;
+    for (const t of templates.values()) {
+      for (const r of Object.values(t.Resources)) {
+        const vars = (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables;
+        if (r.Type === 'AWS::Lambda::Function' && vars?.PAYPROBE_PROCESSOR !== undefined) {
+          probes++;
+          expect(vars[ENV_GATEWAY]).toBe(stack.stackName);
+          expect(vars[ENV_HISTORY_TABLE]).toBeDefined();
+        }
+        if (r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties?.EventPattern).includes(gateway)) {
+          rulesWithGateway++;
+        }
+      }
+    }
+    expect(probes).toBe(500);
+    expect(rulesWithGateway).toBe(1);
+    const mainAlarms = Object.values(must(templates.get(stack.node.path), 'main').Resources).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(mainAlarms.map((r) => r.Properties?.AlarmName)).toContain(gateway);
+    // The table is the main stack's: a shard takes its name as a parameter.
+    for (const s of stack.shards)
+      expect(Object.keys(templates.get(s.node.path)?.Parameters ?? {}).join()).toMatch(/History/);
   });
 
   test('every alarm keeps its contract name, wherever its processor lives', () => {
