@@ -31,6 +31,7 @@ export * from './constructs/dashboard';
 export * from './constructs/diagnosis';
 export * from './constructs/gateway-alarm';
 export * from './constructs/history';
+export * from './constructs/live-audit';
 export * from './constructs/options';
 export * from './constructs/payprobe';
 export * from './constructs/payprobe-app';

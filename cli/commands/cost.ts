@@ -30,6 +30,7 @@ export async function runCost(opts: CostCliOptions, io: CliIo): Promise<number> 
   const input = {
     ...(config.raw.regions ? { regions: config.raw.regions } : {}),
     ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
+    ...(config.raw.audit ? { audit: config.raw.audit } : {}),
   };
   const estimate = estimateCost({ ...input, processors: config.processors });
   if (json?.kind !== 'stdout') io.stdout.write(renderCost(estimate));
@@ -66,8 +67,15 @@ export function usd(n: number): string {
   return `$${n.toFixed(2)}`;
 }
 
+/** The live audit's lines (lambdas/core/cost/audit-cost.ts): a column of their own. */
+const isAudit = (l: CostLine) => l.item.startsWith('live audit:');
+
 function columnSum(lines: readonly CostLine[], prices: readonly PriceKey[]): number {
-  return lines.filter((l) => prices.includes(l.price)).reduce((n, l) => n + l.usd, 0);
+  return lines.filter((l) => !isAudit(l) && prices.includes(l.price)).reduce((n, l) => n + l.usd, 0);
+}
+
+function auditSum(lines: readonly CostLine[]): number {
+  return lines.filter(isAudit).reduce((n, l) => n + l.usd, 0);
 }
 
 /** The human-readable table, totals, the Synthetics comparison and the assumptions. */
@@ -88,11 +96,12 @@ export function renderCost(e: CostEstimate): string {
     );
   }
   out.push('');
-  const header = ['PROCESSOR', 'INTERVAL', ...COLUMNS.map((c) => c.title), 'PER REGION', 'MONTH'];
+  const header = ['PROCESSOR', 'INTERVAL', ...COLUMNS.map((c) => c.title), 'AUDIT', 'PER REGION', 'MONTH'];
   const rows: string[][] = e.processors.map((p) => [
     p.processor,
     `${p.intervalSeconds} s`,
     ...COLUMNS.map((c) => usd(columnSum(p.lines, c.prices))),
+    usd(auditSum(p.lines)),
     usd(p.usdPerRegion),
     usd(p.usd),
   ]);
@@ -100,7 +109,7 @@ export function renderCost(e: CostEstimate): string {
     .filter((l) => l.quantity > 0)
     .map((l) => `${l.item} ${usd(l.usd)}`)
     .join(', ');
-  const blank = COLUMNS.map(() => '');
+  const blank = [...COLUMNS, 'AUDIT'].map(() => '');
   rows.push(['shared', '', ...blank, usd(e.shared.usdPerRegion), usd(e.shared.usd)]);
   rows.push(['TOTAL', '', ...blank, '', usd(e.totalUsd)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -113,6 +122,17 @@ export function renderCost(e: CostEstimate): string {
   for (const r of rows) out.push(fmt(r));
   out.push('');
   out.push(`shared, per region: ${sharedDetail || 'nothing'}`);
+  const audited = e.processors.find((p) => p.usage.audit);
+  if (audited?.usage.audit) {
+    const u = audited.usage.audit;
+    const alarm = audited.lines.find((l) => isAudit(l) && l.price === 'alarmStandardMonth')?.usd ?? 0;
+    const total = auditSum(audited.lines);
+    out.push(
+      `live audit (AUDIT), per processor and region: ${usd(total)} (${total.toFixed(4)}): its AuditFindings alarm ${usd(alarm)}, ` +
+        `the rest ${(total - alarm).toFixed(4)} for ${formatRate(u.runsPerMonth)} audit runs a month (AuditFindings, Lambda, Scheduler, pages); ` +
+        'no always-on resource (the probe function audits itself; its state is a free SSM parameter).',
+    );
+  }
   out.push(
     `For comparison: a 1-minute CloudWatch Synthetics canary costs ${usd(e.synthetics.usdPerProcessor)} a month per ` +
       `processor and region in canary runs alone (${e.synthetics.runsPerMonth.toLocaleString('en-US')} runs at ` +

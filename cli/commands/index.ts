@@ -147,6 +147,23 @@ const demo: CommandModule = {
   },
 };
 
+const drill: CommandModule = {
+  register(program, io) {
+    program
+      .command('drill')
+      .description(
+        'practise an incident on 127.0.0.1: the real pages, your call (ours or theirs), the runbook, the fix',
+      )
+      .argument('[scenario]', 'which incident to play (see --list)')
+      .option('--list', 'list the scenarios')
+      .option('--answer <side>', 'answer without asking: ours or theirs (for scripts)')
+      .addHelpText('after', '\nExit status: 0 the right answer, 1 a wrong one, 2 bad usage.')
+      .action((scenario: string | undefined, opts: import('./drill').DrillOptions) =>
+        runs(io, async () => (await import('./drill')).runDrill(scenario, opts, io)),
+      );
+  },
+};
+
 const cost: CommandModule = {
   register(program, io) {
     program
@@ -241,4 +258,14 @@ const pageTest: CommandModule = {
   },
 };
 
-export const COMMANDS: readonly CommandModule[] = [check, audit, demo, cost, explain, pageTest, init, schema];
+export const COMMANDS: readonly CommandModule[] = [
+  check,
+  audit,
+  demo,
+  drill,
+  cost,
+  explain,
+  pageTest,
+  init,
+  schema,
+];

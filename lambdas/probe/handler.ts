@@ -15,10 +15,18 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ConfigError, formatIssue } from '../core/config/model';
 import type { Engine } from '../core/contract/engine';
-import { failureResult } from '../core/contract/result';
+import {
+  ENV_AUDIT_STATE_PARAMETER,
+  ENV_AUDIT_TOPIC_ARN,
+  ENV_RUNBOOK_BASE_URL,
+  isAuditEvent,
+} from '../core/contract/env-names';
+import { failureResult, type ProbeResult } from '../core/contract/result';
 import { type HistoryStore, SnapshotRecorder } from '../core/diagnosis/history';
 import { InputTracker } from '../core/diagnosis/input-changes';
 import { probe } from '../core/engine/probe';
@@ -26,6 +34,7 @@ import { TokenCache } from '../core/engine/token-cache';
 import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
 import { processorNameFromEnv } from '../shared/deployed-config';
 import { DynamoHistoryStore } from '../shared/history-table';
+import { type LiveAuditDeps, type LiveAuditOutcome, runLiveAudit } from './audit';
 import { readProbeEnv } from './env';
 import { buildMetricData } from './metrics';
 import {
@@ -38,11 +47,15 @@ import {
   systemClock,
 } from './run';
 
+/** What an invocation did: its probe runs, and the live audit when one ran (schedule or input change). */
+export type HandlerSummary = InvocationSummary & { readonly audit?: LiveAuditOutcome };
+
 export type ProbeHandler = (
-  /** EventBridge Scheduler sends no event body by default; a scheduled rule's event is accepted too. */
-  event: Partial<ScheduledEvent> | undefined,
+  /** EventBridge Scheduler sends no event body by default; a scheduled rule's event is accepted too; the live
+   * audit's schedule sends AUDIT_EVENT. */
+  event: Partial<ScheduledEvent> | { readonly payprobe: 'audit' } | undefined,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
-) => Promise<InvocationSummary>;
+) => Promise<HandlerSummary>;
 
 export interface HandlerOptions extends SecretClients {
   /** @default process.env */
@@ -61,6 +74,10 @@ export interface HandlerOptions extends SecretClients {
   readonly confirmPauseMs?: number;
   /** The history store. @default the table PAYPROBE_HISTORY_TABLE names, none when it is unset */
   readonly history?: HistoryStore;
+  /** @default an SNSClient from the function's environment (the live audit's page) */
+  readonly sns?: SNSClient;
+  /** The live audit's clock. @default () => new Date() */
+  readonly now?: () => Date;
 }
 
 /**
@@ -72,6 +89,9 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'payprobe-probe' });
   let cloudwatch: CloudWatchClient | undefined = options.cloudwatch;
   let deps: RunnerDeps | undefined;
+  let audit: LiveAuditDeps | undefined;
+  /** The latest probe result: its chain is what the live audit after an input change judges. */
+  let last: ProbeResult | undefined;
 
   const init = async (): Promise<RunnerDeps> => {
     cloudwatch = awsClient(cloudwatch, CloudWatchClient);
@@ -83,10 +103,32 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
       throw err;
     }
     logger.appendPersistentKeys({ processor: config.processor.name });
+    const engine = options.engine ?? probe;
+    const secrets = handlerSecrets(options, config.secretTtlSeconds);
+    const topicArn = env[ENV_AUDIT_TOPIC_ARN];
+    const stateParameter = env[ENV_AUDIT_STATE_PARAMETER];
+    // Without both variables (a stack built without the live audit) the function only probes.
+    if (topicArn && stateParameter) {
+      audit = {
+        processor: config.processor,
+        secrets,
+        cloudwatch,
+        sns: awsClient(options.sns, SNSClient),
+        ssm: awsClient(options.ssm, SSMClient),
+        topicArn,
+        stateParameter,
+        logger,
+        ...(options.now ? { now: options.now } : {}),
+        ...(env[ENV_RUNBOOK_BASE_URL] ? { docsBaseUrl: env[ENV_RUNBOOK_BASE_URL] } : {}),
+      };
+    }
     return {
       processor: config.processor,
-      engine: options.engine ?? probe,
-      secrets: handlerSecrets(options, config.secretTtlSeconds),
+      engine: async (p, d) => {
+        last = await engine(p, d);
+        return last;
+      },
+      secrets,
       cloudwatch,
       logger,
       inputs: new InputTracker(),
@@ -119,11 +161,32 @@ export function createHandler(options: HandlerOptions = {}): ProbeHandler {
     // A real Lambda context adds function name, request id and cold_start to every log line.
     if ('functionName' in context) logger.addContext(context as Context);
     deps ??= await init();
-    logger.debug('scheduled probe invocation', { eventId: event?.id, eventTime: event?.time });
-    return runInvocation(deps, {
+    if (isAuditEvent(event)) {
+      const summary: HandlerSummary = { processor: deps.processor.name, runs: [], skipped: 0 };
+      if (!audit) {
+        logger.warn(
+          'live audit event, but the function has no audit topic or state parameter: nothing audited',
+          {
+            variables: [ENV_AUDIT_TOPIC_ARN, ENV_AUDIT_STATE_PARAMETER],
+          },
+        );
+        return summary;
+      }
+      // One probe to see the server's chain as the probe sees it; the minute's own probe publishes metrics.
+      const result = await deps.engine(deps.processor, { secrets: deps.secrets }).catch(() => undefined);
+      return { ...summary, audit: await runLiveAudit(audit, 'schedule', result) };
+    }
+    const e = event as Partial<ScheduledEvent> | undefined;
+    logger.debug('scheduled probe invocation', { eventId: e?.id, eventTime: e?.time });
+    last = undefined;
+    const summary = await runInvocation(deps, {
       ...options.schedule,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
+    if (audit && summary.runs.some((r) => r.inputsChanged.length > 0)) {
+      return { ...summary, audit: await runLiveAudit(audit, 'input-changed', last) };
+    }
+    return summary;
   };
 }
 

@@ -6,7 +6,7 @@
  * role for 500 processors' secrets would not fit IAM's policy size limits), the preflight and the dashboard.
  * The construct ids are those the stack used before sharding, so the main stack's logical IDs stay.
  */
-import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, type Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -21,6 +21,7 @@ import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
 import type { History } from './history';
+import { LiveAudit } from './live-audit';
 import { MaintenanceWindows } from './maintenance';
 import type { ProbingOptions } from './options';
 import { Preflight } from './preflight';
@@ -51,6 +52,12 @@ export interface MonitorGroupProps extends ProbingOptions {
   readonly topicKey?: IKey;
   /** Every maintenance window of the config (each group mutes the alarms of its own processors). */
   readonly maintenance: readonly MaintenanceWindow[];
+  /**
+   * Time between scheduled live audits of the group's processors (docs/audit.md "Live audit").
+   *
+   * @default - no live audit (the config sets `audit.live: false`)
+   */
+  readonly liveAuditEvery?: Duration;
   /** Whether to run the preflight for the group's processors during deployment. */
   readonly preflight: boolean;
   /**
@@ -134,6 +141,12 @@ export interface MonitorGroup {
   readonly preflight?: Preflight;
   /** The group's preflights, one per network placement with `preflight: true`. */
   readonly preflights: readonly Preflight[];
+  /**
+   * The live audit of the group's processors.
+   *
+   * @default - none: the config sets `audit.live: false`
+   */
+  readonly liveAudit?: LiveAudit;
 }
 
 /** Builds a group's constructs in `scope` (a stack) under the ids the main stack has always used. */
@@ -229,6 +242,19 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
       )
     : [];
 
+  // The live audit: each probe function audits its processor's live settings on a schedule (daily by default)
+  // and after an input change, and pages new findings on the warning topic (docs/audit.md "Live audit").
+  const liveAudit = props.liveAuditEvery
+    ? new LiveAudit(scope, 'LiveAudit', {
+        monitors,
+        warningTopic: props.warningTopic,
+        every: props.liveAuditEvery,
+        schedulerRole,
+        ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}),
+        ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+      })
+    : undefined;
+
   return {
     schedulerRole,
     monitors,
@@ -239,5 +265,6 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     diagnoses,
     ...(preflights[0] ? { preflight: preflights[0] } : {}),
     preflights,
+    ...(liveAudit ? { liveAudit } : {}),
   };
 }

@@ -101,4 +101,8 @@ export class PayProbeStack extends Stack {
   public get preflights(): PayProbe['preflights'] {
     return this.payprobe.preflights;
   }
+  /** The live audit, unless the config sets `audit.live: false`. */
+  public get liveAudit(): PayProbe['liveAudit'] {
+    return this.payprobe.liveAudit;
+  }
 }

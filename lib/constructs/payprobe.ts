@@ -7,7 +7,7 @@
  * stack's region before anything is added (lib/deploy/validate.ts): every processor's problems come in one
  * ConfigError, and no construct error is ever caught. PayProbeStack is a Stack around this construct.
  */
-import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -26,6 +26,7 @@ import type { Diagnosis } from './diagnosis';
 import { FleetDashboard } from './fleet-dashboard';
 import { GatewayAlarm } from './gateway-alarm';
 import { History } from './history';
+import { DEFAULT_AUDIT_EVERY_HOURS, type LiveAudit } from './live-audit';
 import type { MaintenanceWindows } from './maintenance';
 import { addMonitorGroup } from './monitor-group';
 import { knownRegion, type ProbingOptions } from './options';
@@ -162,6 +163,8 @@ export class PayProbe extends Construct {
   public readonly preflight?: Preflight;
   /** One preflight per network placement with `preflight: true`, in config order (the first is `preflight`). */
   public readonly preflights: readonly Preflight[];
+  /** The live audit of every processor's settings, unless the config sets `audit.live: false`. */
+  public readonly liveAudit?: LiveAudit;
 
   constructor(scope: Construct, id: string, props: PayProbeProps) {
     // Validate first: the props, then every processor's problems at once, like the CLI.
@@ -219,6 +222,11 @@ export class PayProbe extends Construct {
       criticalTopic: this.criticalTopic,
       warningTopic: this.warningTopic,
       ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+      ...(props.config.raw.audit?.live === false
+        ? {}
+        : {
+            liveAuditEvery: Duration.hours(props.config.raw.audit?.everyHours ?? DEFAULT_AUDIT_EVERY_HOURS),
+          }),
       maintenance: props.config.maintenance ?? [],
       preflight: props.config.raw.preflight === true,
       runbookBaseUrl,
@@ -247,6 +255,7 @@ export class PayProbe extends Construct {
     this.diagnoses = main.diagnoses;
     this.preflight = main.preflight;
     this.preflights = main.preflights;
+    if (main.liveAudit) this.liveAudit = main.liveAudit;
     const dashboardName = props.dashboardName ?? defaultDashboardName(stack);
     const shardDashboardName = (shard: number) => `${dashboardName}-${shardId(shard)}`;
     this.shards = [...plan.shards.entries()].map(

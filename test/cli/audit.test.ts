@@ -60,6 +60,7 @@ const BAD_FINDINGS: [string, string][] = [
   ['endpoint-not-https', 'processors[2].endpoint'],
   ['tls-verify-disabled', 'processors[2].tls.verify'],
   ['weak-ciphers', 'processors[2].tls.ciphers'],
+  ['ciphers-no-forward-secrecy', 'processors[2].tls.ciphers'],
   ['secret-inline', 'processors[2].auth.request.headers.Authorization'],
   ['secret-inline', 'processors[2].auth.request.path'],
   ['expect-status-accepts-rejection', 'processors[2].auth.expectStatus'],
@@ -109,7 +110,7 @@ describe('payprobe audit', () => {
       ]);
       expect(f.fix).not.toBe('');
     }
-    expect(doc.summary).toEqual({ processors: 5, errors: 22, warnings: 6, infos: 3, ok: false });
+    expect(doc.summary).toEqual({ processors: 5, errors: 22, warnings: 7, infos: 3, ok: false });
     expect(r.stdout).not.toContain(TEST_KEY);
   });
 
@@ -125,7 +126,7 @@ describe('payprobe audit', () => {
       'acme',
       'acme-again',
       'adyen',
-      '5 processors, 22 errors, 6 warnings, 3 infos: FAIL',
+      '5 processors, 22 errors, 7 warnings, 3 infos: FAIL',
     ]);
     expect(r.stdout).toContain(
       [

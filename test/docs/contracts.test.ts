@@ -15,6 +15,7 @@ import { ConfigSchema } from '../../lambdas/core/config/schema';
 import { ALARM_KINDS } from '../../lambdas/core/contract/alarm-names';
 import { FAILURE_CLASSES, STAGES, WARNING_CLASSES } from '../../lambdas/core/contract/classes';
 import {
+  AUDIT_FINDINGS_METRIC,
   DIMENSION_CLASS,
   DIMENSION_GATEWAY,
   DIMENSION_PROCESSOR,
@@ -275,7 +276,7 @@ describe('metrics', () => {
       dimensions: names(row[3] ?? ''),
     }));
     expect(sorted(rows.map((r) => String(r.metric)))).toEqual(
-      sorted([...Object.values(METRICS), GATEWAY_METRIC]),
+      sorted([...Object.values(METRICS), GATEWAY_METRIC, AUDIT_FINDINGS_METRIC]),
     );
     for (const { metric, dimensions } of rows) {
       expect({ metric, dimensions }).toEqual({

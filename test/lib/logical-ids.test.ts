@@ -6,6 +6,8 @@
  * Change the fixture only for a change that means to replace resources, and say so in its release notes.
  * Issue #13 did: the scheduled EventBridge rules and their Lambda permissions became EventBridge Scheduler
  * schedules (`<Processor>ProbeSchedule`) with one `SchedulerRole` (docs/deploy.md "Upgrading to this version").
+ * Issue #17 added resources and replaced none: per processor `LiveAudit<Processor>State`, `...Schedule` and
+ * `...Alarm` (the live audit, docs/audit.md "Live audit").
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,6 +4,7 @@
  * table is written from this catalogue. The rules themselves live in rules/*.ts, grouped by concern.
  */
 import type { SecretResolver } from '../secrets/resolver';
+import type { CaChange } from './ca-changes';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -60,6 +61,12 @@ export const RULES = {
     why: 'these suites are broken; PCI DSS 4.0 Req 4.2.1 requires strong cryptography, and a probe that negotiates them does not reflect a compliant integration',
     fix: 'remove the weak suites from tls.ciphers or exclude them with "!", e.g. "HIGH:!aNULL:!MD5:!RC4:!3DES"',
   },
+  'ciphers-no-forward-secrecy': {
+    severity: 'warning',
+    what: 'tls.ciphers allows TLS 1.2 suites with RSA key exchange (no forward secrecy) or CBC (no AEAD), as OpenSSL expands the list',
+    why: 'a recorded session with RSA key exchange can be decrypted later by anyone who obtains the server key, and CBC suites are the ones padding-oracle attacks (Lucky13, POODLE-style) target; PCI DSS 4.0 Req 4.2.1 requires strong cryptography',
+    fix: 'allow only forward-secret AEAD suites, e.g. tls.ciphers "ECDHE+AESGCM:ECDHE+CHACHA20" (TLS 1.3 suites are not affected)',
+  },
   'pin-without-backup': {
     severity: 'warning',
     what: 'tls.pins holds a single pin',
@@ -83,6 +90,12 @@ export const RULES = {
     what: 'proxy: env takes the proxy from HTTPS_PROXY/NO_PROXY of the process that probes',
     why: 'it probes the way tools on the gateway host connect, but only there: a deployed probe function has no HTTPS_PROXY and refuses to deploy with it',
     fix: "for a deployed monitor, set proxy.url to the gateway's proxy (a { ssm: ... } reference reads the integration's own setting)",
+  },
+  'pin-not-presented': {
+    severity: 'warning',
+    what: 'a pin in tls.pins matches no certificate the server presents now (live audit: the chain the probe saw)',
+    why: 'a backup pin for a key that is gone protects nothing: at the next key rotation the remaining pins may match nothing and every handshake fails with CERT_PIN_MISMATCH',
+    fix: 'replace the stale pin with the pin of a key the processor uses or has announced (its next key, or its issuing CA key)',
   },
   'sandbox-host-in-production': {
     severity: 'error',
@@ -150,11 +163,35 @@ export const RULES = {
     why: 'the handshake cannot be completed: every probe fails with CONFIG_ERROR (often after a renewal that replaced only one of the two)',
     fix: 'store the key that belongs to the certificate (or the certificate that belongs to the key)',
   },
+  'client-cert-weak': {
+    severity: 'error',
+    what: 'our client certificate has a weak key (RSA under 2048 bits, EC under 256) or a SHA-1/MD5 signature',
+    why: 'processors refuse such certificates (OpenSSL at security level 2 and above does), and PCI DSS 4.0 Req 4.2.1 requires strong cryptography: a renewal with the same weak parameters fails at the first handshake',
+    fix: 'request a new client certificate with an RSA 2048+ or EC P-256+ key signed with SHA-256 or better, register it with the processor, and store it with its key',
+  },
   'ca-invalid': {
     severity: 'error',
     what: 'tls.ca holds no valid PEM certificate',
     why: 'the extra trust would be ignored or fail to load: probes fail with CONFIG_ERROR or CERT_UNTRUSTED',
     fix: 'store one or more PEM certificates ("-----BEGIN CERTIFICATE-----") in the referenced CA bundle',
+  },
+  'ca-test-root': {
+    severity: 'error',
+    what: 'tls.ca trusts a sandbox/test root (its name says test, sandbox, staging, fake ...) for a processor marked production',
+    why: 'a test root signs whatever its owner wants: the integration would accept a server certificate nobody vouches for; PCI DSS 4.0 Req 4.2.1 allows only trusted keys and certificates',
+    fix: 'remove the test root from the CA bundle the integration reads (or point the reference back at the production bundle)',
+  },
+  'ca-expired': {
+    severity: 'warning',
+    what: 'tls.ca holds an expired certificate',
+    why: 'an expired root or intermediate trusts nothing any more: if the processor still chains to it, handshakes fail with CERT_UNTRUSTED or CERT_EXPIRED; PCI DSS 4.0 Req 4.2.1 asks for certificates that are valid and not expired',
+    fix: 'replace the expired certificate in the CA bundle with its successor (the processor or CA publishes it)',
+  },
+  'ca-change-announced': {
+    severity: 'warning',
+    what: 'the processor announced a change of certificate authority that falls inside the warning window (tls.certExpiryWarningDays, at least 30 days)',
+    why: 'integrations with their own CA bundle or pins broke at each of these changes (Braintree 2020 and 2024, Worldpay 2023, Authorize.net 2024-25, Stripe 2025): the day the processor switches, every handshake fails',
+    fix: "add the new CA's root to the CA bundle the integration reads before the change (keep the old one until it is done), and replace pins of the old CA",
   },
   'referenced-value-invalid': {
     severity: 'error',
@@ -273,4 +310,19 @@ export interface AuditOptions {
   readonly deployed?: boolean;
   /** Give up reading one secret after this long and report it as not checked. @default 5000 */
   readonly secretTimeoutMs?: number;
+  /**
+   * The chain the server presented to the probe, leaf first (live audit): the pin-not-presented and
+   * ca-change-announced rules judge it. @default none: those rules are skipped
+   */
+  readonly serverChain?: readonly PresentedCert[];
+  /** Announced certificate-authority changes. @default CA_CHANGES (./ca-changes.ts) */
+  readonly caChanges?: readonly CaChange[];
+}
+
+/** A certificate of the chain a probe saw: its names and its public-key pin. */
+export interface PresentedCert {
+  readonly subject: string;
+  readonly issuer: string;
+  /** "sha256/BASE64" of its SubjectPublicKeyInfo. */
+  readonly pin: string;
 }

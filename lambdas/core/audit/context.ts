@@ -8,7 +8,15 @@ import type { LoadedConfig, ProcessorConfig } from '../config/load';
 import type { Checked } from '../config/referenced-values';
 import type { SecretRef } from '../config/schema';
 import { describeRef, isSecretRef } from '../secrets/resolver';
-import { type AuditOptions, type Finding, RULES, type RuleId, type Severity } from './catalog';
+import { CA_CHANGES, type CaChange } from './ca-changes';
+import {
+  type AuditOptions,
+  type Finding,
+  type PresentedCert,
+  RULES,
+  type RuleId,
+  type Severity,
+} from './catalog';
 
 export type Read = { ok: true; value: string } | { ok: false };
 
@@ -19,6 +27,10 @@ export class AuditContext {
   readonly deployed: boolean;
   /** Resolved endpoint URL per processor index (after reading an endpoint reference). */
   readonly endpoints = new Map<number, string>();
+  /** The chain the probe saw (live audit), leaf first. */
+  readonly serverChain: readonly PresentedCert[] | undefined;
+  /** Announced certificate-authority changes. */
+  readonly caChanges: readonly CaChange[];
   private readonly timeoutMs: number;
 
   constructor(
@@ -28,6 +40,8 @@ export class AuditContext {
     this.now = (options.now ?? (() => new Date()))();
     this.deployed = options.deployed ?? true;
     this.timeoutMs = options.secretTimeoutMs ?? 5000;
+    this.serverChain = options.serverChain;
+    this.caChanges = options.caChanges ?? CA_CHANGES;
   }
 
   add(

@@ -18,12 +18,14 @@ import { AuditContext } from './context';
 import { alertingRules } from './rules/alerting';
 import { authRules } from './rules/auth';
 import { caRules, clientCertRules } from './rules/certificates';
+import { caChangeRules } from './rules/chain';
 import { duplicateRules, presetRules, timingRules } from './rules/config';
 import { inlineRequestRules, keyModeRules, sourceRules } from './rules/credentials';
 import { endpointRules, environmentRules, tokenUrlRules } from './rules/endpoint';
 import { proxyRules } from './rules/proxy';
 import { tlsRules } from './rules/tls';
 
+export * from './ca-changes';
 export * from './catalog';
 export { refsOf } from './rules/credentials';
 export { weakCiphers } from './rules/tls';
@@ -58,6 +60,7 @@ async function auditProcessor(ctx: AuditContext, p: ProcessorConfig, i: number):
   await proxyRules(ctx, p, i);
   await tlsRules(ctx, p, i);
   environmentRules(ctx, p, i, endpoint);
+  caChangeRules(ctx, p, i);
   authRules(ctx, p, i);
   inlineRequestRules(ctx, p, i);
   timingRules(ctx, p, i);

@@ -495,6 +495,15 @@ export const ConfigSchema = z.strictObject({
   ),
   /** Run every probe during `cdk deploy` and roll back on a critical failure. @default false */
   preflight: z.optional(z.boolean()),
+  /** The live audit of the deployed processors' settings (docs/audit.md "Live audit"). */
+  audit: z.optional(
+    z.strictObject({
+      /** Audit the live settings in the deployed stack. @default true */
+      live: z.optional(z.boolean()),
+      /** Hours between scheduled live audits (an input change also starts one). @default 24 */
+      everyHours: z.optional(z.number().check(z.int(), z.gte(1), z.lte(168))),
+    }),
+  ),
   alerting: z.optional(
     z.strictObject({
       critical: z.optional(z.array(SubscriptionSchema)),

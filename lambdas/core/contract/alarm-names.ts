@@ -97,3 +97,14 @@ export function parseAlarmName(name: string): { processor: string; kind: AlarmKi
   }
   return undefined;
 }
+
+/**
+ * The live audit's warning alarm on AuditFindings: `PayProbe-AuditFindings-<processor>`. Not an ALARM_KINDS
+ * entry: the diagnose Lambda's rule matches `PayProbe-<processor>-*`, and a live-audit finding needs no
+ * re-probe (the audit run pages the findings itself, lambdas/probe/audit.ts).
+ */
+export const AUDIT_ALARM_KIND = 'AuditFindings';
+
+export function auditAlarmName(processor: string): string {
+  return `${ALARM_NAME_PREFIX}-${AUDIT_ALARM_KIND}-${processor}`;
+}

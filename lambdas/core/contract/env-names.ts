@@ -7,6 +7,22 @@
 /** Probe function: JSON of one deployed processor config (defaults and preset merged, baseDir in the bundle). */
 export const ENV_PROCESSOR = 'PAYPROBE_PROCESSOR';
 
+/** Probe function (live audit): the SNS topic that receives the live audit's pages (the warning topic). */
+export const ENV_AUDIT_TOPIC_ARN = 'PAYPROBE_AUDIT_TOPIC_ARN';
+
+/** Probe function (live audit): the SSM parameter that remembers which findings were paged. */
+export const ENV_AUDIT_STATE_PARAMETER = 'PAYPROBE_AUDIT_STATE_PARAMETER';
+
+/** The input of the live audit's schedule: the probe function audits instead of probing (lambdas/probe/audit.ts). */
+export const AUDIT_EVENT = { payprobe: 'audit' } as const;
+
+/** Whether a probe function's event is the live audit's. */
+export function isAuditEvent(event: unknown): boolean {
+  return (
+    typeof event === 'object' && event !== null && (event as { payprobe?: unknown }).payprobe === 'audit'
+  );
+}
+
 /** Probe and diagnose functions: seconds Secrets Manager and SSM values stay cached (0 to MAX_SECRET_TTL_SECONDS). */
 export const ENV_SECRET_TTL_SECONDS = 'PAYPROBE_SECRET_TTL_SECONDS';
 

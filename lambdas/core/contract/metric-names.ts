@@ -27,6 +27,13 @@ export const METRICS = {
   inputChanged: 'InputChanged',
 } as const;
 
+/**
+ * Findings of warning severity or worse in the processor's live settings (dimension Processor), published by
+ * every live audit run (lambdas/probe/audit.ts), never by a probe run: apart from METRICS, whose names are
+ * what a probe run publishes.
+ */
+export const AUDIT_FINDINGS_METRIC = 'AuditFindings';
+
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
 /** Dimension of the gateway-wide metric: the gateway (by default the stack name; shards of one gateway share it). */

@@ -44,7 +44,7 @@ import type { ProcessorConfig } from '../config/model';
 import { PRESETS } from '../config/presets';
 import { configReferences } from '../config/references';
 import type { RawConfig, Subscription } from '../config/schema';
-import { ALARM_KINDS, type AlarmKindName, parseAlarmName } from '../contract/alarm-names';
+import { ALARM_KINDS, type AlarmKindName, auditAlarmName, parseAlarmName } from '../contract/alarm-names';
 import { ENV_PROCESSOR } from '../contract/env-names';
 import { METRICS, type MetricName } from '../contract/metric-names';
 import { HEARTBEAT_MS, MIN_WRITE_GAP_MS } from '../diagnosis/history';
@@ -53,6 +53,7 @@ import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../polic
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
 import { PUBLISHING, type PublishRule } from '../policy/publishing';
 import { type DeploymentShape, deploymentShape } from '../policy/sharding';
+import { type AuditUsage, auditUsage, priceAuditUsage } from './audit-cost';
 import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
 
 export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
@@ -162,6 +163,8 @@ export interface CostInput {
   /** Regions from the config; @default one region */
   readonly regions?: readonly string[];
   readonly alerting?: RawConfig['alerting'];
+  /** The config's live audit settings. @default the live audit on, daily */
+  readonly audit?: RawConfig['audit'];
 }
 
 export interface CostLine {
@@ -208,6 +211,8 @@ export interface ProcessorUsage {
     readonly readUnits: number;
     readonly storedGb: number;
   };
+  /** The live audit (./audit-cost.ts); null when the config turns it off. */
+  readonly audit: AuditUsage | null;
 }
 
 export interface ProcessorCost {
@@ -375,6 +380,7 @@ export function processorUsage(
   deployed: DeployedProcessorFacts = {},
   /** Processors in the stack: the diagnose Lambda reads every one's history item on each alarm event. */
   fleetSize = 1,
+  audit?: RawConfig['audit'],
 ): ProcessorUsage {
   const invocations = MINUTES_PER_MONTH;
   const perInvocation = probesPerInvocation(p.intervalSeconds);
@@ -446,6 +452,7 @@ export function processorUsage(
     secretsManagerCalls: secretsManagerRefs * fetchesPerRef,
     tokenRequestsPerHour: oauthTokenRequestsPerHour(p),
     history: historyUsage(a, fleetSize),
+    audit: auditUsage(audit, alerting?.warning, memoryMb, a.inputChangeHoursPerMonth),
   };
 }
 
@@ -510,6 +517,7 @@ export function priceUsage(u: ProcessorUsage): CostLine[] {
     line('history table reads (RRU)', u.history.readUnits, 'dynamoDbReadUnit'),
     line('history table storage (GB-month)', u.history.storedGb, 'dynamoDbStorageGbMonth'),
     line('EventBridge Scheduler invocations', u.invocations, 'schedulerInvocation'),
+    ...priceAuditUsage(u.audit),
   ];
 }
 
@@ -534,6 +542,7 @@ export function estimateCost(
       a,
       deployed.processors?.[p.name],
       input.processors.length,
+      input.audit,
     );
     const lines = priceUsage(usage);
     const usdPerRegion = sum(lines);
@@ -639,6 +648,8 @@ export function deployedFactsFromTemplate(template: { readonly Resources?: Recor
       if (retention !== undefined) e.logRetentionDays = Number(retention);
     } else if (r.Type === 'AWS::CloudWatch::Alarm') {
       const { metrics, periodSeconds } = alarmMetrics(props);
+      // The live audit's AuditFindings alarms are priced with the audit (./audit-cost.ts).
+      if (typeof props.AlarmName === 'string' && props.AlarmName.startsWith(auditAlarmName(''))) continue;
       const parsed = typeof props.AlarmName === 'string' ? parseAlarmName(props.AlarmName) : undefined;
       const bucket = parsed ? entry(parsed.processor) : shared.alarms;
       if (periodSeconds < 60) bucket.highResolution += metrics;

@@ -34,6 +34,9 @@ import { type Verdict, type VerdictJson, verdictJson, verdictLine } from './verd
 import { type HistoryDoc, type HistoryView, historyDoc, whatChangedSection } from './what-changed';
 
 export { JSON_PROTOCOLS, MESSAGE_MAX_BYTES, structuredMessage } from './page-size';
+export { fitSubject, SUBJECT_MAX } from './subject';
+
+import { fitSubject } from './subject';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -176,9 +179,6 @@ export interface IncidentDoc {
 /** The gateway alarm's title, as a page names it. */
 export const GATEWAY_ALARM_TITLE = 'processors failing at once';
 
-/** SNS rejects or rewrites subjects of 100 characters or more, and with non-ASCII characters. */
-export const SUBJECT_MAX = 99;
-
 const KIND_WARNING: Partial<Record<AlarmKindName, RunbookClass>> = {
   CertExpiring: 'CERT_EXPIRING_SOON',
   ClientCertExpiring: 'CLIENT_CERT_EXPIRING_SOON',
@@ -209,20 +209,6 @@ export function formatDuration(ms: number): string {
   const rest = m % 60;
   if (h < 48) return rest ? `${h} h ${rest} min` : `${h} h`;
   return `${Math.floor(h / 24)} d ${h % 24} h`;
-}
-
-/** Printable ASCII, one line, at most SUBJECT_MAX characters. */
-export function fitSubject(prefix: string, rest: string): string {
-  const clean = (s: string) =>
-    s
-      .replace(/\s+/g, ' ')
-      .replace(/[\u2013\u2014]/g, '-')
-      .replace(/[^\x20-\x7e]/g, '?');
-  const p = clean(prefix);
-  const r = clean(rest).trimEnd();
-  const full = `${p}${r}`;
-  if (full.length <= SUBJECT_MAX) return full;
-  return `${p}${r.slice(0, Math.max(0, SUBJECT_MAX - p.length - 3))}...`.slice(0, SUBJECT_MAX);
 }
 
 export function compareInputs(

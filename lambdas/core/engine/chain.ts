@@ -107,3 +107,11 @@ export function peerChain(socket: TLSSocket, detailed?: PeerCertificate): ChainC
   }
   return out;
 }
+
+/**
+ * A certificate this process parsed from a server's chain, by its SHA-256 fingerprint (as a result's chain
+ * names it), for the live audit's pins; undefined when it is no longer kept.
+ */
+export function chainCertByFingerprint(fingerprint256: string): ChainCert | undefined {
+  return parsed.get(fingerprint256);
+}

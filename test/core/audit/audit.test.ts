@@ -13,11 +13,17 @@ import { EXAMPLE_CONFIG } from '../../support/paths';
 import { AUTH_ALERTING_CONFIG_CASES } from './cases/auth-alerting-config';
 import { CREDENTIAL_CERTIFICATE_CASES } from './cases/credentials-certificates';
 import { ENDPOINT_TLS_CASES } from './cases/endpoint-tls';
+import { LIVE_RULE_CASES } from './cases/live';
 import { fx, load, MapSecrets, mtls, p0, run, stripe, useAuditFixtures, withSecrets } from './fixtures';
 
 useAuditFixtures();
 
-const CASES = [...ENDPOINT_TLS_CASES, ...CREDENTIAL_CERTIFICATE_CASES, ...AUTH_ALERTING_CONFIG_CASES];
+const CASES = [
+  ...ENDPOINT_TLS_CASES,
+  ...CREDENTIAL_CERTIFICATE_CASES,
+  ...AUTH_ALERTING_CONFIG_CASES,
+  ...LIVE_RULE_CASES,
+];
 
 describe('audit rules', () => {
   test.each(CASES.map((c) => [c.name, c] as const))('fires on %s', async (_name, c) => {

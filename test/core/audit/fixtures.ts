@@ -24,6 +24,7 @@ export const fx = {} as {
   expired: Issued;
   notYet: Issued;
   expiring: Issued;
+  weak: Issued;
 };
 
 /** Creates the fixtures before a test file's tests and removes the folder after them. */
@@ -32,12 +33,13 @@ export function useAuditFixtures(): void {
     fx.dir = mkdtempSync(path.join(tmpdir(), 'payprobe-audit-'));
     fx.file = path.join(fx.dir, 'payprobe.yaml');
     fx.pki = await createPki();
-    [fx.good, fx.other, fx.expired, fx.notYet, fx.expiring] = await Promise.all([
+    [fx.good, fx.other, fx.expired, fx.notYet, fx.expiring, fx.weak] = await Promise.all([
       fx.pki.clientCert(),
       fx.pki.clientCert(),
       fx.pki.clientCert({ expired: true }),
       fx.pki.clientCert({ notYetValid: true }),
       fx.pki.clientCert({ validDays: 11 }),
+      fx.pki.clientCert({ weak: 'sha1' }),
     ]);
     writeFileSync(path.join(fx.dir, 'ca.pem'), fx.pki.caPem);
   });

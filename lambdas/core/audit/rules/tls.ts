@@ -7,6 +7,11 @@ import type { ProcessorConfig } from '../../config/load';
 import { checkCipherList, checkPins, checkTlsVersion } from '../../config/referenced-values';
 import { TLS_VERSIONS, type TlsVersion } from '../../config/schema';
 import { type AuditContext, hostIn } from '../context';
+import { presentedPinRules } from './chain';
+import { judgeCipherList } from './cipher-suites';
+
+/** Suites a message names before it says how many more there are. */
+const NAMED_SUITES = 4;
 
 /** Processors whose documentation advises against certificate pinning (docs/audit.md "pinning-discouraged"). */
 const PINNING_DISCOURAGED: readonly {
@@ -102,8 +107,28 @@ export async function tlsRules(ctx: AuditContext, p: ProcessorConfig, i: number)
         `tls.ciphers${cipherSetting.source} enables weak suites: ${weak.join(', ')}`,
       );
     }
+    const verdict = await judgeCipherList(
+      cipherSetting.value,
+      minSetting && min !== undefined && min >= rank('TLSv1.2') ? minSetting.value : 'TLSv1.2',
+      maxSetting && rank(maxSetting.value) >= rank('TLSv1.2') ? maxSetting.value : 'TLSv1.3',
+    );
+    const problems = [
+      ...(verdict && verdict.rsaKeyExchange.length > 0
+        ? [`RSA key exchange (no forward secrecy): ${someOf(verdict.rsaKeyExchange)}`]
+        : []),
+      ...(verdict && verdict.cbc.length > 0 ? [`CBC: ${someOf(verdict.cbc)}`] : []),
+    ];
+    if (problems.length > 0) {
+      ctx.add(
+        'ciphers-no-forward-secrecy',
+        p.name,
+        ctx.origin(i, 'tls.ciphers'),
+        `tls.ciphers${cipherSetting.source} allows TLS 1.2 suites with ${problems.join('; ')}`,
+      );
+    }
   }
   const pins = pinSetting?.value ?? [];
+  presentedPinRules(ctx, p, i, pins);
   if (pins.length > 0 && new Set(pins).size === 1) {
     ctx.add(
       'pin-without-backup',
@@ -140,4 +165,10 @@ export function weakCiphers(list: string): string[] {
     if (parts.some((part) => WEAK_CIPHER_TOKENS.has(part) || part === 'CBC3')) weak.push(name);
   }
   return weak;
+}
+
+/** The first few suite names and how many more. */
+function someOf(names: readonly string[]): string {
+  const shown = names.slice(0, NAMED_SUITES).join(', ');
+  return names.length > NAMED_SUITES ? `${shown} and ${names.length - NAMED_SUITES} more` : shown;
 }
