@@ -105,7 +105,7 @@ export interface PayProbeProps extends ProbingOptions {
    * How many processors, the first in config order, the construct's own stack holds; the others go to shards
    * (nested stacks). Changing it moves processors between stacks, which replaces their resources: set it once.
    *
-   * @default 30 (MAIN_STACK_PROCESSORS)
+   * @default 25 (MAIN_STACK_PROCESSORS)
    */
   readonly mainStackProcessors?: number;
 

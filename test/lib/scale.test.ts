@@ -154,10 +154,10 @@ describe('500 processors in one region', () => {
     expect(counted.templateBytes).toBe(sizes.get(stack.node.path));
   });
 
-  test('resources per processor: about 12, everything shared counted in', () => {
+  test('resources per processor: about 15 (12 for the probe and its alarms, 3 for its live audit), everything shared counted in', () => {
     const total = [...templates.values()].reduce((n, t) => n + Object.keys(t.Resources).length, 0);
-    expect(total / 500).toBeGreaterThan(11);
-    expect(total / 500).toBeLessThan(13.5);
+    expect(total / 500).toBeGreaterThan(14);
+    expect(total / 500).toBeLessThan(17);
     // Each monitor: function, role, policy, log group, invoke config, schedule and six alarms.
     const m = must(stack.monitors[499], 'a sharded monitor');
     expect(m.node.findAll().filter((c) => CfnResource.isCfnResource(c))).toHaveLength(12);
@@ -283,9 +283,9 @@ describe('500 processors in one region', () => {
 describe('smaller configs', () => {
   test.each([
     [1, 0],
-    [37, 7],
-    [38, 8],
-    [200, 170],
+    [37, 12],
+    [38, 13],
+    [200, 175],
   ])(
     '%i processors: %i in shards, every stack under the ceilings',
     (count, sharded) => {

@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 
 /** How many processors (the first, in config order) the main stack holds before any goes to a shard. */
-export const MAIN_STACK_PROCESSORS = 30;
+export const MAIN_STACK_PROCESSORS = 25;
 
 /** Nested shard stacks the later processors are spread over. Changing it moves every sharded processor. */
 export const DEFAULT_SHARD_COUNT = 32;
