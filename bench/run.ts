@@ -8,6 +8,7 @@
  *   4 Lambda artifact size and cold init                8 healthy mTLS handshake-only vs a bare handshake
  *   2p proxyMs through a forward proxy slow to answer CONNECT
  *   9 CLI start: `payprobe --version` beside `node -e 0` (bench/cli-start.ts)
+ *  10 500 processors in one region: synth time, bundles, stacks, resources per processor, cost (bench/scale.ts)
  * Options: --only 1,3 runs a subset; --json also prints every figure as one JSON document at the end.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { builtCli, figureCliStart } from './cli-start';
 import type { Figure } from './common';
 import { figureSilentFleet } from './fleet';
 import { type Listening, startDelayProxy, startEndpoint } from './loopback';
+import { figureScale } from './scale';
 import { median, quantile, round } from './stats';
 import { figureDetectionAndCost } from './template';
 import { figureFreshProcess, figureMtlsHandshake } from './timings';
@@ -351,6 +353,7 @@ async function main(): Promise<void> {
     ['7', 'fleet with silent processors', () => figureSilentFleet(pki, cert)],
     ['8', 'healthy mTLS, handshake only', () => figureMtlsHandshake(pki, cert)],
     ['9', 'CLI start', () => figureCliStart()],
+    ['10', '500 processors in one region', () => figureScale(500)],
   ];
   for (const [id, title, step] of steps) {
     if (only && !only.has(id)) continue;

@@ -88,6 +88,13 @@ export function renderCost(e: CostEstimate): string {
   out.push(
     `regions: ${e.regions.join(', ')} (every item below is per region, MONTH covers all ${e.regions.length})`,
   );
+  const d = e.deployment;
+  if (d.shards > 0) {
+    out.push(
+      `stacks: the main stack (${d.mainStackProcessors} processors) and ${d.shards} shard stacks (${e.processors.length - d.mainStackProcessors} processors), ` +
+        `${d.groups} diagnose functions, ${d.dashboards} dashboards (docs/deploy.md "Limits and sharding")`,
+    );
+  }
   out.push('');
   const header = ['PROCESSOR', 'INTERVAL', ...COLUMNS.map((c) => c.title), 'AUDIT', 'PER REGION', 'MONTH'];
   const rows: string[][] = e.processors.map((p) => [

@@ -61,6 +61,23 @@ export function phaseTimingsQuery(): string {
   ].join(' | ');
 }
 
+/** CloudWatch's limit of alarms in one alarm status widget. */
+export const ALARM_STATUS_WIDGET_MAX_ALARMS = 100;
+
+/** CloudWatch's dashboard quotas (docs/deploy.md "Limits and sharding"). */
+export const DASHBOARD_LIMITS = {
+  widgets: 500,
+  metricsPerWidget: 500,
+  metricsPerDashboard: 2500,
+} as const;
+
+/** A stack's dashboard name: the stack name, with `-<region>` appended unless it already ends with it. */
+export function defaultDashboardName(stack: Stack): string {
+  return !Token.isUnresolved(stack.region) && stack.stackName.endsWith(`-${stack.region}`)
+    ? stack.stackName
+    : `${stack.stackName}-${stack.region}`;
+}
+
 /** The payprobe dashboard. */
 export class ProbeDashboard extends Construct {
   public readonly dashboard: Dashboard;
@@ -69,11 +86,7 @@ export class ProbeDashboard extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.dashboard = new Dashboard(this, 'Resource', {
-      dashboardName:
-        props.dashboardName ??
-        (!Token.isUnresolved(stack.region) && stack.stackName.endsWith(`-${stack.region}`)
-          ? stack.stackName
-          : `${stack.stackName}-${stack.region}`),
+      dashboardName: props.dashboardName ?? defaultDashboardName(stack),
       defaultInterval: props.defaultInterval ?? Duration.hours(3),
     });
 
@@ -85,14 +98,25 @@ export class ProbeDashboard extends Construct {
     const critical = monitors.flatMap((m) =>
       m.alarms.filter((a) => a.severity === 'critical').map((a) => a.alarm),
     );
+    // One widget holds at most 100 alarms: more processors get more widgets.
+    const chunks: (typeof critical)[] = [];
+    for (let i = 0; i < critical.length; i += ALARM_STATUS_WIDGET_MAX_ALARMS) {
+      chunks.push(critical.slice(i, i + ALARM_STATUS_WIDGET_MAX_ALARMS));
+    }
     return [
-      new AlarmStatusWidget({
-        title: 'Processors: critical alarms (red = paging now)',
-        alarms: critical,
-        sortBy: AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
-        width: FULL,
-        height: Math.min(2 + Math.ceil(critical.length / 4), 8),
-      }),
+      ...chunks.map(
+        (alarms, i) =>
+          new AlarmStatusWidget({
+            title:
+              chunks.length === 1
+                ? 'Processors: critical alarms (red = paging now)'
+                : `Processors: critical alarms (red = paging now), ${i + 1} of ${chunks.length}`,
+            alarms,
+            sortBy: AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+            width: FULL,
+            height: Math.min(2 + Math.ceil(alarms.length / 4), 8),
+          }),
+      ),
       new SingleValueWidget({
         title: 'Availability over the time range (% of probes that passed)',
         // One expression per processor; ids must differ within a widget.

@@ -57,6 +57,14 @@ export class PayProbeStack extends Stack {
   public get alarms(): PayProbe['alarms'] {
     return this.payprobe.alarms;
   }
+  /** The shards (nested stacks) of the processors beyond the main stack's. */
+  public get shards(): PayProbe['shards'] {
+    return this.payprobe.shards;
+  }
+  /** The fleet overview, when the config has shards. */
+  public get fleetDashboard(): PayProbe['fleetDashboard'] {
+    return this.payprobe.fleetDashboard;
+  }
   /** The one role EventBridge Scheduler assumes for every probe schedule of the stack. */
   public get schedulerRole(): PayProbe['schedulerRole'] {
     return this.payprobe.schedulerRole;

@@ -7,30 +7,33 @@
  * stack's region before anything is added (lib/deploy/validate.ts): every processor's problems come in one
  * ConfigError, and no construct error is ever caught. PayProbeStack is a Stack around this construct.
  */
-import { Annotations, CfnOutput, type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ConfigError, type LoadedConfig } from '../../lambdas/core/config/load';
+import { ConfigError, type LoadedConfig, type ProcessorConfig } from '../../lambdas/core/config/load';
 import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
 import { DEFAULT_VERDICT } from '../../lambdas/core/diagnosis/verdict';
+import { planShards, shardId, shardingIssues } from '../../lambdas/core/policy/sharding';
 import { reservedConcurrencyWarning } from '../deploy/concurrency';
-import { processorConstructId } from '../deploy/ids';
-import { placementId, placements } from '../deploy/placement';
 import { validateStackConfig } from '../deploy/validate';
 import { type FunctionNetwork, functionNetworkProblem } from '../function/network';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { Alerting } from './alerting';
-import { ProbeDashboard } from './dashboard';
-import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
+import { defaultDashboardName, type ProbeDashboard } from './dashboard';
+import type { Diagnosis } from './diagnosis';
+import { FleetDashboard } from './fleet-dashboard';
 import { GatewayAlarm } from './gateway-alarm';
 import { History } from './history';
-import { DEFAULT_AUDIT_EVERY_HOURS, LiveAudit } from './live-audit';
-import { MaintenanceWindows } from './maintenance';
+import { DEFAULT_AUDIT_EVERY_HOURS, type LiveAudit } from './live-audit';
+import type { MaintenanceWindows } from './maintenance';
+import { addMonitorGroup } from './monitor-group';
 import { knownRegion, type ProbingOptions } from './options';
-import { Preflight } from './preflight';
-import { type ProbeAlarm, ProcessorMonitor } from './processor-monitor';
+import type { Preflight } from './preflight';
+import type { ProbeAlarm, ProcessorMonitor } from './processor-monitor';
+import { ProbeShard } from './shard';
+import { checkStackLimits } from './stack-limits';
 
 export interface PayProbeProps extends ProbingOptions {
   /** The validated config: `loadConfigFile('payprobe.yaml')` or `defineConfig({ ... })` (payprobe/config). */
@@ -97,6 +100,22 @@ export interface PayProbeProps extends ProbingOptions {
    * @default - the stack name, with `-<region>` appended unless it already ends with it
    */
   readonly dashboardName?: string;
+
+  /**
+   * How many processors, the first in config order, the construct's own stack holds; the others go to shards
+   * (nested stacks). Changing it moves processors between stacks, which replaces their resources: set it once.
+   *
+   * @default 25 (MAIN_STACK_PROCESSORS)
+   */
+  readonly mainStackProcessors?: number;
+
+  /**
+   * Shards (nested stacks) for the processors beyond `mainStackProcessors`: each goes to shard
+   * `sha256(name) mod shardCount`. Changing it moves nearly every sharded processor: set it once.
+   *
+   * @default 32 (DEFAULT_SHARD_COUNT)
+   */
+  readonly shardCount?: number;
 }
 
 /** Warning id when the probe functions reserve more than an account's default quota leaves reservable. */
@@ -115,15 +134,19 @@ export class PayProbe extends Construct {
   public readonly criticalTopic: ITopic;
   /** Warning alarms and their diagnoses notify this topic. */
   public readonly warningTopic: ITopic;
-  /** One monitor per processor, in config order. */
+  /** One monitor per processor, in config order (in the main stack or a shard). */
   public readonly monitors: readonly ProcessorMonitor[];
+  /** The shards (nested stacks) of the processors beyond the main stack's, by shard number. */
+  public readonly shards: readonly ProbeShard[];
+  /** The overview of every processor and group, when the config has shards. */
+  public readonly fleetDashboard?: FleetDashboard;
   /** Every alarm of every monitor. */
   public readonly alarms: readonly ProbeAlarm[];
-  /** The one role EventBridge Scheduler assumes for every probe schedule of the monitor. */
+  /** The role EventBridge Scheduler assumes for the main stack's probe schedules (each shard has its own). */
   public readonly schedulerRole: Role;
   /** The config's maintenance windows, as alarm mute rules (none without `maintenance:`). */
   public readonly maintenance: MaintenanceWindows;
-  /** The dashboard. */
+  /** The dashboard of the main stack's processors. */
   public readonly dashboard: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis (first placement). */
   public readonly diagnosis: Diagnosis;
@@ -154,6 +177,8 @@ export class PayProbe extends Construct {
     if (issues.length > 0) throw new ConfigError(issues);
     const problem = functionNetworkProblem(props.network);
     if (problem) throw new Error(`PayProbe ${id}: ${problem}`);
+    const shardingProblems = shardingIssues(props);
+    if (shardingProblems.length > 0) throw new Error(`PayProbe ${id}: ${shardingProblems.join('; ')}`);
     super(scope, id);
     this.config = props.config;
     const file = props.config.file;
@@ -171,57 +196,11 @@ export class PayProbe extends Construct {
       this.warningTopic = this.alerting.warningTopic;
     }
 
-    // One role for every schedule: each monitor adds lambda:InvokeFunction on its own function to it, and no
-    // function needs a resource policy for the scheduler.
     const stack = Stack.of(this);
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: 'payprobe: EventBridge Scheduler runs the probe functions once a minute',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    });
-
     this.history = new History(this, 'History');
-    // The gateway-wide count of failing processors: the stack name names the gateway.
+    // The gateway-wide count of failing processors: the stack name names the gateway, for every shard too.
     const gateway = stack.stackName;
     const verdict = props.config.raw.verdict;
-
-    const monitors = props.config.processors.map(
-      (processor, index) =>
-        new ProcessorMonitor(this, processorConstructId(processor.name), {
-          processor,
-          configLocation: { file, path: `processors[${index}]` },
-          criticalTopic: this.criticalTopic,
-          warningTopic: this.warningTopic,
-          schedulerRole: this.schedulerRole,
-          reserveConcurrency: props.reserveConcurrency,
-          runbookBaseUrl,
-          secretCacheTtl,
-          logRetention,
-          entry: props.probeEntry,
-          // The config's network.vpc wins; the app's network is the default.
-          ...(processor.network ? {} : { network: props.network }),
-          history: this.history,
-          gateway,
-        }),
-    );
-    this.monitors = monitors;
-    this.alarms = monitors.flatMap((m) => m.alarms);
-    for (const m of monitors) {
-      Validations.of(this.schedulerRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(m.probeFunction.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: `The scheduler role may invoke ${m.processor.name}'s probe function and its versions (lambda grantInvoke); nothing else.`,
-      });
-    }
-    const warning = reservedConcurrencyWarning(monitors.reduce((n, m) => n + m.reservedConcurrency, 0));
-    if (warning) Annotations.of(this).addWarningV2(RESERVED_CONCURRENCY_WARNING, warning);
-
-    // Pages held back in maintenance windows; probes and metrics go on.
-    this.maintenance = new MaintenanceWindows(this, 'Maintenance', {
-      windows: props.config.maintenance ?? [],
-      alarms: this.alarms,
-    });
-
     const minProcessors = verdict?.minProcessors ?? DEFAULT_VERDICT.minProcessors;
     if (props.config.processors.length >= minProcessors) {
       this.gatewayAlarm = new GatewayAlarm(this, 'GatewayAlarm', {
@@ -231,10 +210,99 @@ export class PayProbe extends Construct {
       });
     }
 
-    this.dashboard = new ProbeDashboard(this, 'Dashboard', {
-      monitors,
+    // The first processors live in this stack under the ids they always had; the rest go to shards
+    // (lambdas/core/policy/sharding.ts: an assignment that never moves a deployed processor).
+    const processors = props.config.processors;
+    const plan = planShards(
+      processors.map((p) => p.name),
+      props,
+    );
+    const groupProps = {
+      configFile: file,
+      criticalTopic: this.criticalTopic,
+      warningTopic: this.warningTopic,
+      ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+      ...(props.config.raw.audit?.live === false
+        ? {}
+        : {
+            liveAuditEvery: Duration.hours(props.config.raw.audit?.everyHours ?? DEFAULT_AUDIT_EVERY_HOURS),
+          }),
+      maintenance: props.config.maintenance ?? [],
+      preflight: props.config.raw.preflight === true,
+      runbookBaseUrl,
+      secretCacheTtl,
+      logRetention,
+      probeEntry: props.probeEntry,
+      reserveConcurrency: props.reserveConcurrency,
+      history: this.history,
+      gateway,
+      ...(verdict ? { verdict } : {}),
+      ...(props.network ? { network: props.network } : {}),
+    };
+    const entries = (indexes: readonly number[]) =>
+      indexes.map((index) => ({ processor: processors[index] as ProcessorConfig, index }));
+    // The main group's diagnose function also diagnoses the gateway alarm (one function must own it).
+    const main = addMonitorGroup(this, {
+      ...groupProps,
+      diagnosesGateway: this.gatewayAlarm !== undefined,
+      processors: entries(plan.main),
       ...(props.dashboardName !== undefined ? { dashboardName: props.dashboardName } : {}),
     });
+    this.schedulerRole = main.schedulerRole;
+    this.maintenance = main.maintenance;
+    this.dashboard = main.dashboard;
+    this.diagnosis = main.diagnosis;
+    this.diagnoses = main.diagnoses;
+    this.preflight = main.preflight;
+    this.preflights = main.preflights;
+    if (main.liveAudit) this.liveAudit = main.liveAudit;
+    const dashboardName = props.dashboardName ?? defaultDashboardName(stack);
+    const shardDashboardName = (shard: number) => `${dashboardName}-${shardId(shard)}`;
+    this.shards = [...plan.shards.entries()].map(
+      ([shard, indexes]) =>
+        new ProbeShard(this, shardId(shard), {
+          ...groupProps,
+          shard,
+          processors: entries(indexes),
+          dashboardName: shardDashboardName(shard),
+        }),
+    );
+    const byIndex = new Map<number, ProcessorMonitor>();
+    for (const [i, m] of main.monitors.entries()) byIndex.set(plan.main[i] as number, m);
+    for (const s of this.shards) {
+      const indexes = plan.shards.get(s.shard) ?? [];
+      for (const [i, m] of s.monitors.entries()) byIndex.set(indexes[i] as number, m);
+    }
+    this.monitors = processors.map((_, i) => byIndex.get(i) as ProcessorMonitor);
+    this.alarms = this.monitors.flatMap((m) => m.alarms);
+    const warning = reservedConcurrencyWarning(this.monitors.reduce((n, m) => n + m.reservedConcurrency, 0));
+    if (warning) Annotations.of(this).addWarningV2(RESERVED_CONCURRENCY_WARNING, warning);
+
+    // Sharded: one overview of the whole fleet, linking each group's dashboard.
+    if (this.shards.length > 0) {
+      this.fleetDashboard = new FleetDashboard(this, 'FleetDashboard', {
+        dashboardName: `${dashboardName}-fleet`,
+        groups: [
+          {
+            title: 'main stack',
+            dashboardName: main.dashboard.dashboard.dashboardName,
+            processors: main.monitors.map((m) => m.processor.name),
+          },
+          ...this.shards.map((s) => ({
+            title: shardId(s.shard),
+            dashboardName: shardDashboardName(s.shard),
+            processors: s.monitors.map((m) => m.processor.name),
+          })),
+        ],
+      });
+    }
+
+    // Every stack within CloudFormation's limits, checked at synth (lib/constructs/stack-limits.ts).
+    const fix =
+      'Its processors: the first processors of the config stay in the main stack (mainStackProcessors), the others go ' +
+      'to shards by a hash of their name (shardCount); see docs/deploy.md "Limits and sharding".';
+    checkStackLimits(stack, stack.stackName, fix);
+    for (const s of this.shards) checkStackLimits(s, `${stack.stackName}/${s.node.id}`, fix);
 
     // `payprobe page-test` finds the topics by these outputs.
     new CfnOutput(this, TOPIC_OUTPUTS.critical, {
@@ -245,70 +313,20 @@ export class PayProbe extends Construct {
       description: 'Warnings: certificates expiring, latency above budget',
       value: this.warningTopic.topicArn,
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'The payprobe dashboard',
-      value: `https://console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
-    });
-
-    // Alarm state changes -> re-probe -> a page with the diagnosis (the alarms' own actions page regardless).
-    // The re-probe runs where the probe runs: one diagnose function per network placement, so a re-probe is
-    // never a false "it works from here". The first keeps the ids a single placement always had.
-    const groups = placements(props.config.processors);
-    const suffix = (i: number, key: string) => (i === 0 ? '' : placementId(key));
-    this.diagnoses = groups.map(
-      (g, i) =>
-        new Diagnosis(this, `Diagnosis${suffix(i, g.key)}`, {
-          processors: g.processors,
-          criticalTopic: this.criticalTopic,
-          warningTopic: this.warningTopic,
-          ...(props.topicKey ? { topicKey: props.topicKey } : {}),
-          maintenance: props.config.maintenance,
-          configFile: file,
-          runbookBaseUrl,
-          secretCacheTtl,
-          logRetention,
-          // Every diagnosis reads the one history table (the verdict spans placements); the gateway
-          // alarm's state changes go to the first only, so one incident page opens, not one per placement.
-          history: this.history,
-          ...(i === 0 && this.gatewayAlarm ? { gateway } : {}),
-          ...(verdict ? { verdict } : {}),
-          ...(g.network ? {} : { network: props.network }),
-          ...(i === 0
-            ? {}
-            : { errorsAlarmName: `${diagnoseErrorsAlarmName(stack.stackName)}-${suffix(i, g.key)}` }),
-        }),
-    );
-    this.diagnosis = this.diagnoses[0] as Diagnosis;
-
-    // With `preflight: true`, probe every processor during `cdk deploy`, after the monitors; any failure
-    // class fails the deployment and CloudFormation rolls it back. From each placement, like the diagnosis.
-    this.preflights =
-      props.config.raw.preflight === true
-        ? groups.map(
-            (g, i) =>
-              new Preflight(this, `Preflight${suffix(i, g.key)}`, {
-                processors: g.processors,
-                configFile: file,
-                executeAfter: [...monitors],
-                logRetention,
-                ...(g.network ? {} : { network: props.network }),
-              }),
-          )
-        : [];
-    this.preflight = this.preflights[0];
-
-    // The live audit: each probe function audits its processor's live settings on a schedule (daily by default)
-    // and after an input change, and pages new findings on the warning topic (docs/audit.md "Live audit").
-    const audit = props.config.raw.audit;
-    if (audit?.live !== false) {
-      this.liveAudit = new LiveAudit(this, 'LiveAudit', {
-        monitors,
-        warningTopic: this.warningTopic,
-        every: Duration.hours(audit?.everyHours ?? DEFAULT_AUDIT_EVERY_HOURS),
-        schedulerRole: this.schedulerRole,
-        ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}),
-        ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+    if (this.fleetDashboard) {
+      new CfnOutput(this, 'FleetDashboardUrl', {
+        description: 'The payprobe fleet overview: every processor, and a dashboard per group',
+        value: dashboardUrl(stack.region, this.fleetDashboard.dashboard.dashboardName),
       });
     }
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The payprobe dashboard',
+      value: dashboardUrl(stack.region, this.dashboard.dashboard.dashboardName),
+    });
   }
+}
+
+/** The console address of a dashboard. */
+function dashboardUrl(region: string, name: string): string {
+  return `https://console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${name}`;
 }

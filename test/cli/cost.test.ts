@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import type { CostEstimate } from '../../lambdas/core/cost/cost';
+import { fleetYaml } from '../../testbed/generated-fleet';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -98,5 +99,25 @@ describe('payprobe cost', () => {
     const io = memIo(dir);
     expect(await run(['cost', '--config', 'missing.yaml'], io)).toBe(2);
     expect(io.err()).toContain('missing.yaml');
+  });
+
+  it('says how a 500-processor config is deployed: the main stack, the shards, the dashboards', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'payprobe-cost-'));
+    try {
+      writeFileSync(path.join(dir, 'payprobe.yaml'), fleetYaml(500));
+      const io = memIo(dir);
+      expect(await run(['cost'], io)).toBe(0);
+      expect(io.out()).toContain(
+        'stacks: the main stack (30 processors) and 32 shard stacks (470 processors), 33 diagnose functions, 34 dashboards',
+      );
+      expect(
+        io
+          .out()
+          .split('\n')
+          .filter((r) => r.startsWith('acquirer-')),
+      ).toHaveLength(500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,12 +36,19 @@ export interface Synthesized {
 /** Builds the app for a config file. Bundling is skipped (no esbuild) unless `bundle` is true. */
 export function synthConfig(
   file: string,
-  options: PayProbeStacksOptions & { bundle?: boolean; outdir?: string; now?: number } = {},
+  options: PayProbeStacksOptions & {
+    bundle?: boolean;
+    outdir?: string;
+    now?: number;
+    /** aws-cdk-lib's built-in template validation (slow on large templates). @default true */
+    validation?: boolean;
+  } = {},
 ): Synthesized {
-  const { bundle = false, outdir, now, ...stackOptions } = options;
+  const { bundle = false, outdir, now, validation = true, ...stackOptions } = options;
   const app = new App({
     context: { ...cdkJsonContext(), ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
     ...(outdir ? { outdir } : {}),
+    ...(validation ? {} : { builtinCloudFormationValidation: false }),
   });
   const config = loadConfigFile(file, now === undefined ? {} : { now });
   const stacks = addPayProbeStacks(app, config, { account: '111122223333', ...stackOptions });

@@ -52,6 +52,7 @@ import { tokenRequestsPerHour } from '../engine/token-cache';
 import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../policy/deployment';
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
 import { PUBLISHING, type PublishRule } from '../policy/publishing';
+import { type DeploymentShape, deploymentShape } from '../policy/sharding';
 import { type AuditUsage, auditUsage, priceAuditUsage } from './audit-cost';
 import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
 
@@ -88,14 +89,17 @@ export interface CostAssumptions {
   readonly dashboardRangeHours: number;
   /** Secrets and parameters cache TTL in the Lambda, seconds (the probe Lambda's PAYPROBE_SECRET_TTL_SECONDS default). */
   readonly secretCacheTtlSeconds: number;
-  /** Dashboards per region (one, shared by all processors). */
+  /**
+   * Dashboards per group of processors (one group unless the config is sharded: then the main stack's and each
+   * shard's, plus the fleet overview; lambdas/core/policy/sharding.ts).
+   */
   readonly dashboardsPerRegion: number;
   /** Customer-managed KMS keys per region (the encrypted SNS topics). */
   readonly kmsKeysPerRegion: number;
   /**
    * Alarm metrics per region not tied to one processor: the diagnose Lambda's own alarm watches its Errors,
    * its AsyncEventsDropped and its rule's FailedInvocations, and the gateway alarm its one metric; CloudWatch
-   * bills an alarm per metric.
+   * bills an alarm per metric. A sharded config adds each shard's diagnose alarm (DIAGNOSE_ALARM_METRICS).
    */
   readonly sharedAlarmsPerRegion: number;
   /** Custom metrics per region not tied to one processor: the gateway's FailingProcessors. */
@@ -109,6 +113,9 @@ export interface CostAssumptions {
   /** Bytes of a processor's history item while it fails (the snapshot and the failing run's facts). */
   readonly historyFailingItemBytes: number;
 }
+
+/** Metrics the diagnose function's own alarm bills: its Errors, AsyncEventsDropped and rule FailedInvocations. */
+export const DIAGNOSE_ALARM_METRICS = 3;
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   memoryMb: DEFAULT_FUNCTION_MEMORY_MB,
@@ -229,6 +236,8 @@ export interface CostEstimate {
   readonly regions: readonly string[];
   readonly assumptions: CostAssumptions;
   readonly processors: readonly ProcessorCost[];
+  /** Where the processors go (lambdas/core/policy/sharding.ts): one stack, or the main stack and shards. */
+  readonly deployment: DeploymentShape;
   /** Per-region items shared by all processors. */
   readonly shared: {
     readonly lines: readonly CostLine[];
@@ -548,9 +557,14 @@ export function estimateCost(
     };
   });
   const s = deployed.shared;
-  const sharedAlarms = s?.alarms ?? { standard: a.sharedAlarmsPerRegion, highResolution: 0 };
+  const deployment = deploymentShape(input.processors.map((p) => p.name));
+  const sharedAlarms = s?.alarms ?? {
+    standard: a.sharedAlarmsPerRegion + DIAGNOSE_ALARM_METRICS * deployment.shards,
+    highResolution: 0,
+  };
+  const dashboards = a.dashboardsPerRegion * deployment.groups + (deployment.shards > 0 ? 1 : 0);
   const sharedLines = [
-    line('dashboards', s?.dashboards ?? a.dashboardsPerRegion, 'dashboardMonth'),
+    line('dashboards', s?.dashboards ?? dashboards, 'dashboardMonth'),
     line('KMS keys (encrypted topics)', s?.kmsKeys ?? a.kmsKeysPerRegion, 'kmsKeyMonth'),
     line('gateway metric (FailingProcessors)', a.sharedMetricsPerRegion, 'customMetricMonth'),
     line('shared alarms, standard resolution', sharedAlarms.standard, 'alarmStandardMonth'),
@@ -568,6 +582,7 @@ export function estimateCost(
     regions,
     assumptions: a,
     processors,
+    deployment,
     shared: { lines: sharedLines, usdPerRegion: sharedPerRegion, usd: sharedPerRegion * n },
     totalUsd: processorsUsd + sharedPerRegion * n,
     synthetics: { runsPerMonth, usdPerProcessor: canary, usd: canary * processors.length * n },

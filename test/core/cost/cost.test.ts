@@ -22,6 +22,7 @@ import { DEFAULT_FUNCTION_MEMORY_MB } from '../../../lambdas/core/policy/deploym
 import { CONFIRM_PAUSE_MS } from '../../../lambdas/core/policy/probe-policy';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
 import { addPayProbeStacks } from '../../../lib/constructs/payprobe-app';
+import { fleetYaml } from '../../../testbed/generated-fleet';
 import { EXAMPLE_CONFIG } from '../../support/paths';
 
 function load(yaml: string) {
@@ -437,5 +438,22 @@ describe('cost model from a synthesized template', () => {
     }
     expect(facts.shared.dashboards).toBe(DEFAULT_ASSUMPTIONS.dashboardsPerRegion);
     expect(facts.shared.kmsKeys).toBe(DEFAULT_ASSUMPTIONS.kmsKeysPerRegion);
+  });
+});
+
+describe('cost model: a sharded config (500 processors)', () => {
+  test('each shard adds its dashboard and its diagnose alarm, and the fleet overview is one more dashboard', () => {
+    const config = load(fleetYaml(500));
+    const e = estimateCost({ processors: config.processors });
+    expect(e.deployment).toEqual({ mainStackProcessors: 30, shards: 32, groups: 33, dashboards: 34 });
+    const shared = (price: PriceKey) => e.shared.lines.find((l) => l.price === price)?.quantity;
+    expect(shared('dashboardMonth')).toBe(34);
+    expect(shared('alarmStandardMonth')).toBe(DEFAULT_ASSUMPTIONS.sharedAlarmsPerRegion + 3 * 32);
+    // Per processor the bill is about what one processor costs alone (the diagnosis reads the whole fleet's
+    // history, a fraction of a cent): sharding changes the shared items.
+    const one = estimateCost({ processors: load(fleetYaml(1)).processors });
+    expect(one.deployment).toEqual({ mainStackProcessors: 1, shards: 0, groups: 1, dashboards: 1 });
+    expect(e.processors[499]?.usd).toBeCloseTo(one.processors[0]?.usd ?? 0, 2);
+    expect(e.totalUsd).toBeCloseTo(e.processors.reduce((n, p) => n + p.usd, 0) + e.shared.usd, 6);
   });
 });
