@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import type { CostEstimate } from '../../lambdas/core/cost/cost';
+import { MAIN_STACK_PROCESSORS } from '../../lambdas/core/policy/sharding';
 import { fleetYaml } from '../../testbed/generated-fleet';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -108,7 +109,7 @@ describe('payprobe cost', () => {
       const io = memIo(dir);
       expect(await run(['cost'], io)).toBe(0);
       expect(io.out()).toContain(
-        'stacks: the main stack (30 processors) and 32 shard stacks (470 processors), 33 diagnose functions, 34 dashboards',
+        `stacks: the main stack (${MAIN_STACK_PROCESSORS} processors) and 32 shard stacks (${500 - MAIN_STACK_PROCESSORS} processors), 33 diagnose functions, 34 dashboards`,
       );
       expect(
         io

@@ -20,6 +20,7 @@ import {
 import { HOURS_PER_MONTH, PRICES, type PriceKey } from '../../../lambdas/core/cost/pricing';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../../../lambdas/core/policy/deployment';
 import { CONFIRM_PAUSE_MS } from '../../../lambdas/core/policy/probe-policy';
+import { MAIN_STACK_PROCESSORS } from '../../../lambdas/core/policy/sharding';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
 import { addPayProbeStacks } from '../../../lib/constructs/payprobe-app';
 import { fleetYaml } from '../../../testbed/generated-fleet';
@@ -445,7 +446,12 @@ describe('cost model: a sharded config (500 processors)', () => {
   test('each shard adds its dashboard and its diagnose alarm, and the fleet overview is one more dashboard', () => {
     const config = load(fleetYaml(500));
     const e = estimateCost({ processors: config.processors });
-    expect(e.deployment).toEqual({ mainStackProcessors: 30, shards: 32, groups: 33, dashboards: 34 });
+    expect(e.deployment).toEqual({
+      mainStackProcessors: MAIN_STACK_PROCESSORS,
+      shards: 32,
+      groups: 33,
+      dashboards: 34,
+    });
     const shared = (price: PriceKey) => e.shared.lines.find((l) => l.price === price)?.quantity;
     expect(shared('dashboardMonth')).toBe(34);
     expect(shared('alarmStandardMonth')).toBe(DEFAULT_ASSUMPTIONS.sharedAlarmsPerRegion + 3 * 32);
