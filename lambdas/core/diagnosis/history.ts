@@ -14,6 +14,7 @@
  */
 import type { FailureClass, Stage } from '../contract/classes';
 import type { ProbeResult } from '../contract/result';
+import { bounded } from '../engine/bounded';
 import { factsDigest, type Snapshot, snapshotOf } from './snapshot';
 
 /**
@@ -79,22 +80,9 @@ export class HistoryTimeout extends Error {
   }
 }
 
-/** `work`, or a HistoryTimeout after `ms`. The timer never keeps the process alive. */
+/** `work`, or a HistoryTimeout after `ms` (the engine's time limit, ../engine/bounded.ts). */
 export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new HistoryTimeout(what, ms)), ms);
-    timer.unref?.();
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
+  return bounded(work, ms, () => new HistoryTimeout(what, ms));
 }
 
 /** A passing processor's item is rewritten at least this often while nothing changes. */

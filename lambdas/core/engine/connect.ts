@@ -8,7 +8,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import { describeError } from '../checks/errors';
-import { bounded, Fail, type RunState } from './run-state';
+import { bounded } from './bounded';
+import { Fail, type RunState } from './run-state';
 import type { Target } from './target';
 import { type Classified, classifyConnectError } from './tls-errors';
 

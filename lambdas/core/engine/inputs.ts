@@ -25,9 +25,10 @@ import {
   type ValueOrRef,
 } from '../config/schema';
 import { describeRef, isSecretRef, type ResolvedValue, SecretError } from '../secrets/resolver';
+import { bounded } from './bounded';
 import { publicFingerprint, publicUrl, secretFingerprint } from './fingerprints';
 import { type ProxyChoice, resolveProxy } from './proxy-inputs';
-import { bounded, Fail, type RunState } from './run-state';
+import { Fail, type RunState } from './run-state';
 
 /** Everything a run connects and authenticates with, as read on this run. */
 export interface Inputs {

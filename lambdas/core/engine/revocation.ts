@@ -12,12 +12,13 @@
 import type { X509Certificate } from 'node:crypto';
 import { describeError } from '../checks/errors';
 import { checkOcspResponse, OcspError, type OcspVerdict, ocspRequest, ocspUrls } from '../checks/ocsp';
+import { bounded } from './bounded';
 import type { ChainCert } from './chain';
 import { connectTcp, resolveTarget } from './connect';
 import { ExchangeError, exchange } from './http-request';
 import { dialProxy, proxyAuthorization } from './proxy';
 import { type ProxyChoice, proxyFor, type ResolvedProxy } from './proxy-inputs';
-import { bounded, Fail, type RunState } from './run-state';
+import { Fail, type RunState } from './run-state';
 import { hostHeader, targetOf } from './target';
 
 /** The largest responder answer read (responses are a few KB; a responder is untrusted). */

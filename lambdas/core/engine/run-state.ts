@@ -150,20 +150,3 @@ export class RunState {
     return makeRedactor([...this.secretValues]).text(text);
   }
 }
-
-/** `work`, or `onTimeout()`'s failure if it has not settled within `ms`. */
-export function bounded<T>(work: Promise<T>, ms: number, onTimeout: () => Fail): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
