@@ -227,7 +227,12 @@ async function play(
             members: failing.map((r) => ({ processor: r.processor, class: r.class, since: r.startedAt })),
             others: stage.processors.map((p) => p.name).filter((n) => !verdict.processors.includes(n)),
             alarm: opening.alarm,
-            subject: { result: first, config: opening.config, history: opening.history },
+            subject: {
+              processor: first.processor,
+              config: opening.config,
+              history: opening.history,
+              inputs: first.inputs,
+            },
           }),
         ]
       : failing.map((r) => pageOf(r).page);

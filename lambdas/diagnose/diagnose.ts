@@ -36,10 +36,7 @@ import type { Engine } from '../core/contract/engine';
 import { crashResult, type ProbeResult } from '../core/contract/result';
 import type { HistoryStore } from '../core/diagnosis/history';
 import { onAlarm, onOk } from '../core/diagnosis/incident';
-import {
-  buildIncidentNotification,
-  buildIncidentResolvedNotification,
-} from '../core/diagnosis/incident-page';
+import { buildIncidentResolvedNotification } from '../core/diagnosis/incident-page';
 import {
   type AlarmStateChange,
   buildDiagnosisNotification,
@@ -55,7 +52,7 @@ import { makeRedactor } from '../core/text/redact';
 import { parseAlarmEvent } from './alarm-event';
 import { handleGatewayAlarm } from './gateway';
 import { observations, readHistory, type Subject, settle, subjectOf } from './incidents';
-import { folded, ignored, publish } from './publish';
+import { folded, ignored, publish, publishIncident } from './publish';
 
 /** A resolver that can list the secret values it read, for the last-line redaction of the page. */
 export type DiagnoseSecrets = SecretResolver & { sensitiveValues?(): readonly string[] };
@@ -224,29 +221,15 @@ async function diagnose(
         reason: settled.reason,
       });
     } else if (settled.status === 'written') {
-      const d = settled.decision;
-      if ((d.action === 'open' || d.action === 'update') && verdict) {
-        const obs = observations(configs, read.records, nowMs, subject);
-        outcome = await publish(
-          deps,
-          'critical',
-          buildIncidentNotification({
-            event: d.action === 'open' ? 'incident' : 'incident-update',
-            incident: d.next,
-            verdict,
-            joined: d.added,
-            members: obs
-              .filter((o) => verdict.processors.includes(o.processor))
-              .map((o) => ({ processor: o.processor, class: o.class, since: o.since ?? null })),
-            others: configs.map((c) => c.name).filter((n) => !verdict.processors.includes(n)),
-            alarm,
-            subject: { result, config, history: subject.view },
-            ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
-          }),
-        );
-      } else {
-        outcome = folded(deps, d.next.id, `${alarm.alarmName} joined incident ${d.next.id} (${d.action})`);
-      }
+      outcome = await publishIncident(deps, {
+        decision: settled.decision,
+        verdict,
+        alarm,
+        configs,
+        records: read.records,
+        observations: observations(configs, read.records, nowMs, subject),
+        nowMs,
+      });
     }
   }
   outcome ??= await publish(

@@ -3,14 +3,14 @@
  * gateway-alarm.ts): it fires when several processors fail in the same minute, possibly before any
  * processor's own alarm has decided. Nothing to re-probe: the verdict comes from the history table's records
  * (lambdas/core/diagnosis/verdict.ts, the largest group failing alike), and the alarm opens or joins the
- * incident like a processor's alarm does (lambdas/core/diagnosis/incident.ts). Without a verdict (history
+ * incident like a processor's alarm does (lambdas/core/diagnosis/incident.ts), with the same page
+ * (./publish.ts publishIncident). Without a verdict (history
  * unavailable, or no group failing alike in it), the alarm's own page goes out, saying why; on OK it leaves
  * the incident, or gets its own RESOLVED.
  */
 import { onAlarm, onOk } from '../core/diagnosis/incident';
 import {
   buildGatewayNotification,
-  buildIncidentNotification,
   buildIncidentResolvedNotification,
   type MemberLine,
 } from '../core/diagnosis/incident-page';
@@ -18,7 +18,7 @@ import type { AlarmStateChange } from '../core/diagnosis/notification';
 import { correlate, verdictSettings } from '../core/diagnosis/verdict';
 import type { DiagnoseDeps, DiagnoseOutcome } from './diagnose';
 import { observations, readHistory, settle } from './incidents';
-import { folded, ignored, publish } from './publish';
+import { folded, ignored, publish, publishIncident } from './publish';
 
 export async function handleGatewayAlarm(
   alarm: AlarmStateChange,
@@ -73,24 +73,15 @@ export async function handleGatewayAlarm(
     }),
   );
   if (settled.status === 'written') {
-    const d = settled.decision;
-    if ((d.action === 'open' || d.action === 'update') && verdict) {
-      return publish(
-        deps,
-        'critical',
-        buildIncidentNotification({
-          event: d.action === 'open' ? 'incident' : 'incident-update',
-          incident: d.next,
-          verdict,
-          joined: d.added,
-          members: failing.filter((m) => verdict.processors.includes(m.processor)),
-          others: configs.map((c) => c.name).filter((n) => !verdict.processors.includes(n)),
-          alarm,
-          ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
-        }),
-      );
-    }
-    return folded(deps, d.next.id, `${alarm.alarmName} joined incident ${d.next.id}`);
+    return publishIncident(deps, {
+      decision: settled.decision,
+      verdict,
+      alarm,
+      configs,
+      records: read.records,
+      observations: obs,
+      nowMs,
+    });
   }
   const why =
     settled.status === 'unavailable'

@@ -10,7 +10,7 @@
  * processor alone, saying the history is unavailable.
  */
 import type { ProcessorConfig } from '../core/config/model';
-import { STAGES } from '../core/contract/classes';
+import { FAILURE_CLASS_NAMES } from '../core/contract/classes';
 import type { ProbeResult } from '../core/contract/result';
 import {
   failingNow,
@@ -20,6 +20,7 @@ import {
   within,
 } from '../core/diagnosis/history';
 import { type IncidentDecision, type IncidentRecord, incidentKey } from '../core/diagnosis/incident';
+import type { IncidentSubject } from '../core/diagnosis/incident-page';
 import { rankChanges, type Snapshot, snapshotChanges, snapshotOf } from '../core/diagnosis/snapshot';
 import type { Observation } from '../core/diagnosis/verdict';
 import type { HistoryView } from '../core/diagnosis/what-changed';
@@ -31,8 +32,8 @@ export const INCIDENT_DEADLINE_MS = 5000;
 /** Rounds of read-decide-write before giving up on a contended record. */
 const ROUNDS = 4;
 
-/** Every incident key (one per stage). */
-export const INCIDENT_KEYS: readonly string[] = STAGES.map(incidentKey);
+/** Every incident key (one per failure class). */
+export const INCIDENT_KEYS: readonly string[] = FAILURE_CLASS_NAMES.map(incidentKey);
 
 export type HistoryRead =
   | { readonly status: 'off' }
@@ -142,6 +143,34 @@ export function observations(
   });
 }
 
+/**
+ * A failing member as an incident page shows it (lambdas/core/diagnosis/incident-page.ts IncidentSubject):
+ * what changed between its last passing probe and its recorded failing run, from the history table, so the page
+ * is the same whichever alarm opened the incident; its observation when no failing run is recorded yet.
+ */
+export function memberSubject(
+  configs: readonly ProcessorConfig[],
+  records: ReadonlyMap<string, ProcessorRecord>,
+  member: Observation,
+  nowMs: number,
+): IncidentSubject {
+  const record = records.get(member.processor);
+  const config = configs.find((c) => c.name === member.processor);
+  const f = record && failingNow(record, nowMs) ? record.failing : null;
+  const onset = f?.since ?? member.since ?? null;
+  const inputs = f?.snapshot.inputs ?? member.inputs ?? {};
+  const history: HistoryView = record?.good
+    ? {
+        status: 'known',
+        lastGoodAt: record.good.at,
+        lastPassAt: f?.lastPassAt ?? null,
+        onset,
+        changes: f ? rankChanges(snapshotChanges(record.good, f.snapshot), f.since) : (member.changes ?? []),
+      }
+    : { status: 'none' };
+  return { processor: member.processor, ...(config ? { config } : {}), history, inputs };
+}
+
 export type Settled =
   | { readonly status: 'written'; readonly decision: Exclude<IncidentDecision, { action: 'none' }> }
   | { readonly status: 'none' }
@@ -170,7 +199,7 @@ export async function settle(
       const decision = decide(incidents);
       if (decision.action === 'none') return { status: 'none' };
       const written = await within(
-        store.writeIncident(incidentKey(decision.next.stage), decision.next, decision.expected),
+        store.writeIncident(incidentKey(decision.next.class), decision.next, decision.expected),
         left(),
         'the incident write',
       );

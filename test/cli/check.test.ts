@@ -250,6 +250,8 @@ describe('the verdict across processors', () => {
       stage: 'tls',
       classes: ['CERT_UNTRUSTED'],
       commonFactors: ['tls.ca: file other-ca.pem'],
+      weakFactors: [],
+      otherGroups: [],
     });
   });
 

@@ -13,6 +13,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ProcessorConfig } from '../../lambdas/core/config/load';
+import { gatewayAlarmName } from '../../lambdas/core/contract/alarm-names';
 import { createHandler as createDiagnose } from '../../lambdas/diagnose/handler';
 import { HISTORY_TIMEOUT_MS } from '../../lambdas/diagnose/incidents';
 import { createHandler as createProbe } from '../../lambdas/probe/handler';
@@ -217,6 +218,48 @@ test("a processor joining an open incident sends one update page; its members' o
     (await d.diagnose(alarmEvent('PayProbe-bolt-AvailabilityLow', 'ALARM', 'OK', { state: stamp() }))).action,
   ).toBe('folded');
   expect(pages()).toHaveLength(2);
+});
+
+test("the incident page is the same whichever alarm opens it: the gateway alarm or a processor's, about the first to fail", async () => {
+  /** The page body without what differs by nature: the alarm that sent it and the times. */
+  const body = (text: string) =>
+    text
+      .replace(/\nALARM\n(?: {2}.*\n)+/, '\nALARM\n')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
+      .replace(/-\d{8}T\d{6}Z/g, '-<time>');
+  const opened = async (first: 'gateway' | 'acme') => {
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    parameter = { value: bed.pki.caPem, version: 1, modified: new Date(Date.now() - 86_400_000) };
+    const d = deployment(new MemoryHistory());
+    await d.minute();
+    putParameter(sandboxCaPem, new Date(Date.now() - 30_000));
+    // coral's probe runs first after the change: it is the first to fail, though acme comes first by name.
+    await d.minute(['coral']);
+    await d.minute(['acme', 'bolt']);
+    const gateway = alarmEvent(gatewayAlarmName('PayProbe'), 'ALARM', 'OK', { state: stamp() });
+    const order =
+      first === 'gateway' ? [gateway, alarm('acme', 'ALARM', 'OK')] : [alarm('acme', 'ALARM', 'OK'), gateway];
+    const outcomes = [];
+    for (const e of order) outcomes.push((await d.diagnose(e)).action);
+    expect(outcomes).toEqual(['published', 'folded']);
+    const [page] = pages();
+    if (!page) throw new Error('no page');
+    return page;
+  };
+  const byGateway = await opened('gateway');
+  const byProcessor = await opened('acme');
+  expect(byGateway.text).toContain('WHAT CHANGED SINCE THE LAST GOOD PROBE (coral, the first to fail)');
+  expect(byGateway.text).toContain(`1. tls.ca (ssm ${CA_PARAMETER}): version 1 -> 2, changed `);
+  expect(byGateway.document.history).toMatchObject({
+    status: 'known',
+    changes: [{ field: 'tls.ca', side: 'ours' }],
+  });
+  expect(body(byProcessor.text)).toBe(body(byGateway.text));
+  expect(byProcessor.input.Subject).toBe(byGateway.input.Subject);
+  expect(body(JSON.stringify(byProcessor.document.history))).toBe(
+    body(JSON.stringify(byGateway.document.history)),
+  );
 });
 
 test('three alarms at once in three diagnose containers still make one page: the incident record is written conditionally', async () => {

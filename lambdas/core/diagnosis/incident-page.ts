@@ -7,7 +7,6 @@
  */
 import type { ProcessorConfig } from '../config/model';
 import { type AlarmKindName, GATEWAY_ALARM_KIND, parseAlarmName } from '../contract/alarm-names';
-import type { ProbeResult } from '../contract/result';
 import type { IncidentRecord } from './incident';
 import {
   type AlarmStateChange,
@@ -25,6 +24,15 @@ import { renderProse, runbookFor, runbookLink, VERDICT_GUIDE } from './runbooks'
 import { describeChange } from './snapshot';
 import { factorText, type Verdict, verdictJson, verdictLine } from './verdict';
 import { type HistoryView, historyDoc, whatChangedSection } from './what-changed';
+
+/** The member whose "what changed" an incident page shows, as its history record has it. */
+export interface IncidentSubject {
+  readonly processor: string;
+  readonly config?: ProcessorConfig;
+  readonly history: HistoryView;
+  /** Its input fingerprints on the failing run (never values). */
+  readonly inputs: Readonly<Record<string, string>>;
+}
 
 /** One failing processor as the incident page lists it. */
 export interface MemberLine {
@@ -46,12 +54,11 @@ export interface IncidentPageParams {
   readonly others: readonly string[];
   /** The alarm whose state change produced this page. */
   readonly alarm: AlarmStateChange;
-  /** The diagnosed processor (absent for the gateway alarm): its re-probe and what changed. */
-  readonly subject?: {
-    readonly result: ProbeResult;
-    readonly config?: ProcessorConfig;
-    readonly history: HistoryView;
-  };
+  /**
+   * The first failing member (verdict.ts firstFailing: earliest onset, then name) and what changed for it, from
+   * the history table: the same whichever alarm opened the incident.
+   */
+  readonly subject?: IncidentSubject;
   readonly runbookBaseUrl?: string;
 }
 
@@ -106,6 +113,7 @@ function firstCheck(v: Verdict): string {
   if (v.scope === 'theirs') {
     return `${VERDICT_GUIDE.theirs[0]}`;
   }
+  if (v.scope === 'unknown') return VERDICT_GUIDE.unknown[0] as string;
   const nearest = v.factors.find((f) => f.nearest);
   if (nearest?.change) {
     return `look at what changed in ${nearest.label}: ${describeChange(nearest.change)}. Every processor failing here reads it: roll the change back or fix it.`;
@@ -126,11 +134,13 @@ export function buildIncidentNotification(p: IncidentPageParams): Notification {
   const cause =
     v.scope === 'theirs'
       ? "processor's side"
-      : nearest
-        ? `${shortLabel(nearest.label)} changed`
-        : v.factors[0]
-          ? `shared ${shortLabel(v.factors[0].label)}`
-          : 'no shared setting';
+      : v.scope === 'unknown'
+        ? 'cause unclear'
+        : nearest
+          ? `${shortLabel(nearest.label)} changed`
+          : v.factors[0]
+            ? `shared ${shortLabel(v.factors[0].label)}`
+            : 'no shared setting';
   const head = p.event === 'incident-update' ? '[CRITICAL] UPDATE ' : '[CRITICAL] ';
   const subject = fitSubject(
     head,
@@ -161,7 +171,7 @@ export function buildIncidentNotification(p: IncidentPageParams): Notification {
   lines.push(`  ${p.others.length > 0 ? p.others.join(', ') : 'none'}`);
   lines.push('');
   lines.push('SETTINGS THEY SHARE (the common factor first)');
-  if (v.factors.length === 0) {
+  if (v.factors.length === 0 && v.weakFactors.length === 0) {
     lines.push(
       v.scope === 'theirs'
         ? `  none needed: ${v.theirChanges.length} server-side change(s) explain it`
@@ -169,18 +179,16 @@ export function buildIncidentNotification(p: IncidentPageParams): Notification {
     );
   }
   for (const f of v.factors) lines.push(`  ${f.nearest ? '*' : '-'} ${factorText(f)}`);
+  for (const f of v.weakFactors) lines.push(`  ~ weak context, not the cause: ${factorText(f)}`);
+  if (v.others.length > 0) {
+    lines.push('');
+    lines.push('ALSO FAILING ALIKE (another class: its own incident)');
+    for (const g of v.others) lines.push(`  ${g.stage} ${g.class}: ${g.processors.join(', ')}`);
+  }
   if (p.subject) {
     lines.push('');
-    const heading = whatChangedSection(
-      p.subject.history,
-      p.subject.config,
-      p.subject.result.inputs,
-      p.subject.result.ok,
-    );
-    lines.push(
-      `${heading[0]} (${p.subject.result.processor}, whose alarm sent this page)`,
-      ...heading.slice(1),
-    );
+    const heading = whatChangedSection(p.subject.history, p.subject.config, p.subject.inputs, false);
+    lines.push(`${heading[0]} (${p.subject.processor}, the first to fail)`, ...heading.slice(1));
   }
   if (rb && cls) {
     lines.push('');
@@ -216,13 +224,13 @@ export function buildIncidentNotification(p: IncidentPageParams): Notification {
         ? {
             stage: inc.stage,
             class: cls,
-            detail: p.subject && !p.subject.result.ok ? p.subject.result.detail : null,
+            detail: null,
             summary: rb.summary,
             firstCheck: firstCheck(v),
             runbook: runbookLink(cls, p.runbookBaseUrl),
           }
         : null,
-    result: p.subject?.result ?? null,
+    result: null,
     inputs: null,
     history: p.subject ? historyDoc(p.subject.history, p.subject.config) : null,
     verdict: { ...verdictJson(v), line: verdictLine(v) },

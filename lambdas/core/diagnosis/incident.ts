@@ -1,8 +1,9 @@
 /**
  * One incident, one page: the state machine of a cross-processor incident (docs/diagnosis.md "Incident
- * pages"), pure, over the record the history store keeps per stage (key `~incident#<stage>`).
+ * pages"), pure, over the record the history store keeps per failure class (key `~incident#<class>`): processors
+ * failing with another class are another cause, so another incident (./verdict.ts).
  *
- * - open: an alarm fires, the verdict says two or more processors fail alike, and no incident of that stage
+ * - open: an alarm fires, the verdict says two or more processors fail alike, and no incident of that class
  *   is open: the incident opens with the verdict's processors and this alarm. One page.
  * - update: an alarm fires and the verdict names a processor the open incident does not have (or one that had
  *   recovered): it joins. One page, only because the set of failing processors changed.
@@ -15,7 +16,7 @@
  * the winner wrote. So exactly one invocation opens an incident, one adds a given processor, one resolves it.
  */
 import { parseAlarmName } from '../contract/alarm-names';
-import type { Stage } from '../contract/classes';
+import type { FailureClass, Stage } from '../contract/classes';
 import type { Versioned } from './history';
 import { type Verdict, verdictJson } from './verdict';
 
@@ -23,6 +24,8 @@ export interface IncidentRecord {
   /** `<stage>-<onset or open time, compact>`: names the incident in pages and logs. */
   readonly id: string;
   readonly stage: Stage;
+  /** The class its processors fail with (the store key's). */
+  readonly class: FailureClass;
   readonly status: 'open' | 'resolved';
   readonly scope: Verdict['scope'];
   /** When it was opened (ISO 8601). */
@@ -45,9 +48,9 @@ export interface IncidentRecord {
   readonly resolvedAt: string | null;
 }
 
-/** The store key of a stage's incident. */
-export function incidentKey(stage: Stage): string {
-  return `${INCIDENT_KEY_PREFIX}${stage}`;
+/** The store key of a failure class's incident. */
+export function incidentKey(cls: FailureClass): string {
+  return `${INCIDENT_KEY_PREFIX}${cls}`;
 }
 
 /** Incident keys start with a character no processor name has, so they never clash with processor items. */
@@ -74,11 +77,17 @@ function open(r: Versioned<IncidentRecord> | null | undefined): Versioned<Incide
   return r && r.value.status === 'open' ? r : null;
 }
 
+/** The class a verdict is about (one: a group fails alike only with the same class). */
+export function verdictClass(verdict: Verdict): FailureClass {
+  return verdict.classes[0] as FailureClass;
+}
+
 /** The record a verdict opens. */
 function opened(verdict: Verdict, alarm: string, now: string): IncidentRecord {
   return {
     id: `${verdict.stage}-${compactTime(verdict.since ?? now)}`,
     stage: verdict.stage,
+    class: verdictClass(verdict),
     status: 'open',
     scope: verdict.scope,
     openedAt: now,
@@ -106,7 +115,7 @@ export interface AlarmContext {
 }
 
 /**
- * What an alarm going to ALARM does to the incidents (by stage key, as read with their versions). `none`: it
+ * What an alarm going to ALARM does to the incidents (by class key, as read with their versions). `none`: it
  * is no incident's business: the per-processor page goes out.
  */
 export function onAlarm(
@@ -114,7 +123,8 @@ export function onAlarm(
   ctx: AlarmContext,
 ): IncidentDecision {
   const { verdict, processor, alarm } = ctx;
-  const current = verdict ? open(incidents.get(incidentKey(verdict.stage))) : null;
+  const cls = verdict ? verdictClass(verdict) : null;
+  const current = cls ? open(incidents.get(incidentKey(cls))) : null;
   // A member's alarm, in whichever incident holds it.
   const holding =
     processor === null
@@ -122,8 +132,8 @@ export function onAlarm(
       : [...incidents.values()].find(
           (r) => open(r) && r.value.processors.includes(processor) && !r.value.recovered.includes(processor),
         );
-  if (holding && (!verdict || verdict.stage === holding.value.stage || !current)) {
-    return fold(holding, alarm, verdict?.stage === holding.value.stage ? verdict : null);
+  if (holding && (!verdict || cls === holding.value.class || !current)) {
+    return fold(holding, alarm, cls === holding.value.class ? verdict : null);
   }
   if (!verdict || verdict.processors.length < 2) {
     // The gateway alarm with no verdict of its own joins any open incident.
@@ -131,7 +141,7 @@ export function onAlarm(
     return any ? fold(any, alarm, null) : { action: 'none' };
   }
   if (current) return fold(current, alarm, verdict);
-  const stored = incidents.get(incidentKey(verdict.stage));
+  const stored = incidents.get(incidentKey(verdictClass(verdict)));
   return {
     action: 'open',
     next: opened(verdict, alarm, ctx.now),

@@ -163,7 +163,7 @@ export interface InputComparison {
 export interface IncidentDoc {
   readonly id: string;
   readonly status: 'open' | 'resolved';
-  readonly scope: 'ours' | 'theirs';
+  readonly scope: 'ours' | 'theirs' | 'unknown';
   readonly stage: string;
   readonly processors: readonly string[];
   /** Processors that joined with this page (all of them on the opening page). */

@@ -207,6 +207,10 @@ export function renderRunbookIndex(): string {
   out.push('');
   for (const p of VERDICT_GUIDE.theirs) out.push(`- ${p}`);
   out.push('');
+  out.push('When it says **nothing points to our side yet** (they fail alike, the cause is unclear):');
+  out.push('');
+  for (const p of VERDICT_GUIDE.unknown) out.push(`- ${p}`);
+  out.push('');
   out.push('Where it can be wrong:');
   out.push('');
   for (const p of VERDICT_GUIDE.limits) out.push(`- ${p}`);

@@ -11,6 +11,8 @@ export interface VerdictGuide {
   readonly ours: readonly string[];
   /** What to do when it says the processor's side. */
   readonly theirs: readonly string[];
+  /** What to do when they fail alike but nothing they share points to a cause. */
+  readonly unknown: readonly string[];
   /** Where it can be wrong. */
   readonly limits: readonly string[];
 }
@@ -18,8 +20,8 @@ export interface VerdictGuide {
 export const VERDICT_GUIDE: VerdictGuide = {
   reached: [
     'Each probe function records its last passing probe (input fingerprints and versions, the address, protocol and cipher, the server chain, our client certificate, the HTTP status) and when it started failing, in the history table.',
-    "When an alarm fires, the diagnose function re-probes its processor and reads every processor's record: processors failing at the same stage whose failures started within the verdict window (config `verdict.windowMinutes`, 10 by default) fail alike. With `verdict.minProcessors` (2 by default) or more, that is one incident: one page, naming how many fail, since when, with which classes, and the settings they all read.",
-    'The common factor is a setting every failing processor reads (the same SSM parameter, secret or file, the proxy, the VPC); the one whose version changed nearest before the onset is marked. A setting that processors still passing also read is less likely the cause, and the page says how many do.',
+    "When an alarm fires, the diagnose function re-probes its processor and reads every processor's record: processors failing with the same class whose failures started within the verdict window (config `verdict.windowMinutes`, 10 by default) fail alike; another class is another cause. With `verdict.minProcessors` (2 by default) or more, that is one incident: one page, naming how many fail, since when, with which class, and the settings they all read.",
+    'The page says our side only when a setting every failing processor reads (the same SSM parameter, secret or file, the proxy, the VPC) changed near the onset, marked, or no passing processor reads it. A shared setting that passing processors also read and that did not change is named only as weak context, never as the cause.',
     "A single failing processor whose server facts changed since its last passing probe (a new leaf certificate or issuer, new addresses) while nothing of ours did is on the processor's side.",
   ],
   ours: [
@@ -30,6 +32,9 @@ export const VERDICT_GUIDE: VerdictGuide = {
   theirs: [
     'The processor changed something its side: tell them what the page shows (the new issuer or leaf, the new addresses), and check their status page and change notices.',
     'If the new chain is legitimate but from a CA we do not trust, add that CA to the CA bundle the integration and the probe read.',
+  ],
+  unknown: [
+    'They fail alike, but nothing of ours changed near the onset and what they share works for processors that pass: look at what the failing processors have in common outside the config (a hosting provider, a CA that re-issued their certificates, a region), check their status pages, and compare the detail of each failure.',
   ],
   limits: [
     'Only what the config names is a factor: a cause the processors share outside it (the region\'s network, a resolver, a proxy not in the config) shows as "no shared setting".',
