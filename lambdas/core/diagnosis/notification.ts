@@ -14,13 +14,13 @@
 
 import type { ProcessorConfig } from '../config/model';
 import { configReferences } from '../config/references';
-import type { SecretRef } from '../config/schema';
 import { ALARM_KINDS, type AlarmKindName, GATEWAY_ALARM_KIND, type Severity } from '../contract/alarm-names';
 import { FAILURE_CLASS_NAMES } from '../contract/classes';
-import type { CertSummary, ProbeResult } from '../contract/result';
-import { escapeUntrusted, SHOWN_MAX_BYTES, showUntrusted } from '../text/escape';
-import { boundedResult, CHAIN_SHOWN } from './page-size';
-import { proxyCommandContext, routeLines, timingsLine } from './route';
+import type { ProbeResult } from '../contract/result';
+import { escapeUntrusted } from '../text/escape';
+import { boundedResult } from './page-size';
+import { chainSection, clientCertSection, refId, timingsSection } from './result-sections';
+import { proxyCommandContext, routeLines } from './route';
 import {
   ALARM_KIND_GUIDES,
   type CommandContext,
@@ -226,8 +226,6 @@ export function compareInputs(
   return { baselineAt: baseline.at, changes, current };
 }
 
-const refId = (ref: SecretRef): string => Object.values(ref)[0] ?? '';
-
 /** Values for the runbook commands from the processor's config (plain values only, never a secret). */
 export function commandContext(
   cfg: ProcessorConfig | undefined,
@@ -302,68 +300,6 @@ export function evaluatedWindowStart(state: AlarmState): string | null {
 }
 
 const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
-
-function certLines(c: CertSummary, i: number): string[] {
-  const days =
-    c.daysToExpiry < 0
-      ? `EXPIRED ${-c.daysToExpiry} day${c.daysToExpiry === -1 ? '' : 's'} ago`
-      : `${c.daysToExpiry} days left`;
-  return [
-    `  [${i}] subject ${showUntrusted(c.subject, SHOWN_MAX_BYTES.name)}`,
-    `      issuer  ${showUntrusted(c.issuer, SHOWN_MAX_BYTES.name)}`,
-    `      valid   ${c.validFrom} to ${c.validTo} (${days})`,
-    `      sha256  ${c.fingerprint256}`,
-  ];
-}
-
-/** `presented`: how many certificates the server sent (the result's chain may be bounded). */
-function chainSection(result: ProbeResult, presented: number): string[] {
-  const out = ['SERVER CERTIFICATE CHAIN (as presented, leaf first)'];
-  const tls = result.tls;
-  const chain = tls?.chain.length ? tls.chain : tls?.serverCert ? [tls.serverCert] : [];
-  if (chain.length === 0) {
-    const why =
-      result.stage === 'dns' ||
-      result.stage === 'connect' ||
-      result.stage === 'config' ||
-      result.stage === 'proxy'
-        ? `not reached: the probe stopped at stage ${result.stage}`
-        : 'not captured: the handshake ended before the server certificate could be read';
-    out.push(`  ${why}`);
-  } else {
-    chain.slice(0, CHAIN_SHOWN).forEach((c, i) => {
-      out.push(...certLines(c, i));
-    });
-    if (presented > CHAIN_SHOWN) out.push(`  ... and ${presented - CHAIN_SHOWN} more (not shown)`);
-  }
-  if (tls?.protocol || tls?.cipher) out.push(`  negotiated: ${tls.protocol ?? '-'}, ${tls.cipher ?? '-'}`);
-  return out;
-}
-
-function clientCertSection(result: ProbeResult, cfg: ProcessorConfig | undefined): string[] {
-  const out = ['OUR CLIENT CERTIFICATE'];
-  const cc = result.tls?.clientCert;
-  if (cc) {
-    const state =
-      cc.daysToExpiry < 0 ? `EXPIRED ${-cc.daysToExpiry} days ago` : `${cc.daysToExpiry} days left`;
-    out.push(`  valid to ${cc.validTo} (${state})`);
-  } else if (cfg?.tls.clientCert) {
-    out.push(
-      `  configured (${Object.keys(cfg.tls.clientCert)[0]} ${refId(cfg.tls.clientCert)}) but not read: the probe stopped at stage ${result.stage ?? '-'}`,
-    );
-  } else {
-    out.push('  none configured (no mutual TLS)');
-  }
-  return out;
-}
-
-function timingsSection(result: ProbeResult): string[] {
-  return [
-    'PHASE TIMINGS',
-    `  ${timingsLine(result.timings)}`,
-    ...(result.http?.status != null ? [`  http status ${result.http.status}`] : []),
-  ];
-}
 
 export interface DiagnosisParams {
   readonly alarm: AlarmStateChange;
