@@ -86,6 +86,6 @@ export async function handleGatewayAlarm(
   const why =
     settled.status === 'unavailable'
       ? `the incident record is unavailable (${settled.reason})`
-      : `the history table shows fewer than ${settings.minProcessors} processors failing alike (their probes may not have recorded the failure yet)`;
+      : `the history table shows fewer than ${settings.minProcessors} processors failing alike (with one class; their probes may not have recorded the failure yet)`;
   return publish(deps, 'critical', buildGatewayNotification({ alarm, gateway, why, failing }));
 }

@@ -1,7 +1,7 @@
 /**
  * The history store (lambdas/core/diagnosis/history.ts) in a DynamoDB table (lib/constructs/history.ts): one
- * item per processor, key `pk` = the processor's name, and one per stage for the open incident, key
- * `~incident#<stage>`. Probe functions may write only their own processor's item (IAM dynamodb:LeadingKeys);
+ * item per processor, key `pk` = the processor's name, and one per failure class for the open incident, key
+ * `~incident#<class>`. Probe functions may write only their own processor's item (IAM dynamodb:LeadingKeys);
  * the diagnose function reads every item and writes only incident items.
  *
  * A processor's item: `good` (the last passing snapshot, JSON) and `goodAt` from a passing run, which replaces

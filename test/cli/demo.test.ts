@@ -55,6 +55,8 @@ describe('payprobe demo', () => {
     expect(row('slow')).toMatch(/^slow\s+WARN\s+SLOW_RESPONSE\s/);
     expect(r.stdout).toContain('What each row shows:');
     expect(r.stdout).toContain('would exit 1 (3 failed); the demo exits 0');
+    // Two TLS failures of different classes (expired certificate, refused client certificate) are two causes.
+    expect(r.stdout).not.toContain('verdict:');
     expect(r.stdout).not.toContain(DEMO_SECRET_PREFIX);
     expect(existsSync(configDir(r.stdout))).toBe(false);
   });
