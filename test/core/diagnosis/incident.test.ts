@@ -34,16 +34,17 @@ const OBS = [
   fails('delta', 'CLIENT_CERT_REJECTED'),
 ];
 const settings = verdictSettings();
-const verdictFor = (subject: string) => correlate(OBS, FLEET, { settings, subject });
+/** The alarm of a processor's HandshakeFailing, with the verdict about its failure. */
+const alarmOf = (processor: string) => ({
+  alarm: `PayProbe-${processor}-HandshakeFailing`,
+  processor,
+  verdict: correlate(OBS, FLEET, { settings, subject: processor }),
+  now: SINCE,
+});
 
 test('two classes failing at one stage open two incidents, keyed by class; neither joins the other', () => {
   const incidents = new Map<string, Versioned<IncidentRecord>>();
-  const first = onAlarm(incidents, {
-    alarm: 'PayProbe-acme-HandshakeFailing',
-    processor: 'acme',
-    verdict: verdictFor('acme'),
-    now: SINCE,
-  });
+  const first = onAlarm(incidents, alarmOf('acme'));
   expect(first).toMatchObject({
     action: 'open',
     next: { class: 'CERT_EXPIRED', processors: ['acme', 'bolt'] },
@@ -51,12 +52,7 @@ test('two classes failing at one stage open two incidents, keyed by class; neith
   if (first.action === 'none') throw new Error('no decision');
   incidents.set(incidentKey('CERT_EXPIRED'), { value: first.next, version: 1 });
 
-  const second = onAlarm(incidents, {
-    alarm: 'PayProbe-coral-HandshakeFailing',
-    processor: 'coral',
-    verdict: verdictFor('coral'),
-    now: SINCE,
-  });
+  const second = onAlarm(incidents, alarmOf('coral'));
   expect(second).toMatchObject({
     action: 'open',
     expected: null,
@@ -66,12 +62,8 @@ test('two classes failing at one stage open two incidents, keyed by class; neith
   incidents.set(incidentKey('CLIENT_CERT_REJECTED'), { value: second.next, version: 1 });
 
   // bolt's alarm folds into its own group's incident, silently.
-  expect(
-    onAlarm(incidents, {
-      alarm: 'PayProbe-bolt-HandshakeFailing',
-      processor: 'bolt',
-      verdict: verdictFor('bolt'),
-      now: SINCE,
-    }),
-  ).toMatchObject({ action: 'fold', next: { class: 'CERT_EXPIRED', processors: ['acme', 'bolt'] } });
+  expect(onAlarm(incidents, alarmOf('bolt'))).toMatchObject({
+    action: 'fold',
+    next: { class: 'CERT_EXPIRED', processors: ['acme', 'bolt'] },
+  });
 });
