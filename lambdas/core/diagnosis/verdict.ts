@@ -192,10 +192,12 @@ function factorsOf(
   since: string | null,
   settings: VerdictSettings,
   nowMs: number,
+  passing: ReadonlySet<string>,
 ): Factor[] {
   const names = new Set(members.map((m) => m.processor));
   const memberConfigs = configs.filter((c) => names.has(c.name));
-  const others = configs.filter((c) => !names.has(c.name));
+  // Only processors that pass weaken a factor: one failing with another class says nothing about it.
+  const others = configs.filter((c) => passing.has(c.name));
   const onset = ms(since);
   // Without a known onset (the CLI: no history), "near the onset" means near this run.
   const near = Number.isNaN(onset) ? nowMs : onset;
@@ -291,7 +293,8 @@ export function correlate(
   };
   if (members.length >= settings.minProcessors) {
     const allTheirs = members.every((m) => m.changes && sideOf(m.changes) === 'theirs');
-    const factors = factorsOf(members, configs, since, settings, options.now ?? Date.now());
+    const passing = new Set(observations.filter((o) => o.ok).map((o) => o.processor));
+    const factors = factorsOf(members, configs, since, settings, options.now ?? Date.now(), passing);
     const strong = factors.filter((f) => f.weight !== 'weak');
     return {
       ...base,
@@ -344,7 +347,7 @@ export function factorText(f: Factor): string {
   }
   if (f.nearest) notes.push('changed nearest the onset');
   if (f.alsoUsedBy > 0)
-    notes.push(`also read by ${f.alsoUsedBy} processor${f.alsoUsedBy === 1 ? '' : 's'} not failing alike`);
+    notes.push(`also read by ${f.alsoUsedBy} passing processor${f.alsoUsedBy === 1 ? '' : 's'}`);
   return notes.length > 0 ? `${f.label} (${notes.join('; ')})` : f.label;
 }
 
