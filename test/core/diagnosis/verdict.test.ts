@@ -233,9 +233,7 @@ describe('the verdict across processors', () => {
         expect.stringMatching(/^tls\.clientCert: ssm \/gw\/client/),
         'tls.clientKey: secretsManager gw/client-key',
       ],
-      weakFactors: [
-        expect.stringMatching(/^tls\.ca: ssm \/gw\/ca .*also read by 1 passing processor\)$/),
-      ],
+      weakFactors: [expect.stringMatching(/^tls\.ca: ssm \/gw\/ca .*also read by 1 passing processor\)$/)],
     });
   });
 });
