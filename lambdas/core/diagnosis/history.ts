@@ -80,9 +80,9 @@ export class HistoryTimeout extends Error {
   }
 }
 
-/** `work`, or a HistoryTimeout after `ms` (the engine's time limit, ../engine/bounded.ts). */
+/** `work`, or a HistoryTimeout after `ms` (the engine's time limit, ../engine/bounded.ts). The timer never keeps the process alive. */
 export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return bounded(work, ms, () => new HistoryTimeout(what, ms));
+  return bounded(work, ms, () => new HistoryTimeout(what, ms), { unref: true });
 }
 
 /** A passing processor's item is rewritten at least this often while nothing changes. */

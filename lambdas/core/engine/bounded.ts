@@ -5,10 +5,25 @@
  * core module can use it.
  */
 
+export interface BoundedOptions {
+  /**
+   * Let the process exit while the timer runs (best-effort calls beside the real work: the history store).
+   * The probe's phases keep it: a probe must end with its result, never by the process leaving.
+   * @default false
+   */
+  readonly unref?: boolean;
+}
+
 /** `work`, or `onTimeout()`'s error if it has not settled within `ms`. */
-export function bounded<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+export function bounded<T>(
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  options: BoundedOptions = {},
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), ms);
+    if (options.unref) timer.unref?.();
     work.then(
       (v) => {
         clearTimeout(timer);
