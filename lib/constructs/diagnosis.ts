@@ -3,8 +3,15 @@
  * invokes the function, which re-probes the processor at once and publishes the diagnosis (class, detail,
  * chain, timings, input changes, runbook) to the alarm's severity topic, or a RESOLVED page on return to OK.
  *
- * The alarms keep their own SNS actions: a page never depends on this function. If the function fails, its
- * own alarm tells the critical topic that pages still arrive, without diagnosis.
+ * This function is the one pager of the alarms it diagnoses (one page per incident): they have no SNS actions of
+ * their own unless PayProbeProps.directAlarmNotifications asks for CloudWatch's notifications too. A page
+ * still never depends on it working:
+ * - an invocation that fails (an error, a timeout, a broken environment) or cannot run in time (throttled
+ *   past the event's maximum age) goes to the function's on-failure destination, the critical topic: Lambda
+ *   publishes the invocation record, which carries the alarm's state-change event (name, state, reason), so
+ *   the pager gets the alarm raw instead of diagnosed;
+ * - the function's own alarm (DiagnoseErrors, with its direct SNS action on the critical topic) fires on any
+ *   error, dropped event, failed delivery by EventBridge, or failed delivery to the destination.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
@@ -21,6 +28,7 @@ import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
@@ -64,11 +72,22 @@ export function diagnoseErrorsAlarmName(stackName: string): string {
 /** Seconds beyond the longest probe budget: SNS publish and secret reads. */
 const TIMEOUT_MARGIN_SECONDS = 30;
 
+/**
+ * How long Lambda keeps trying to run an alarm's event (while the function is throttled) before it gives the
+ * event to the failure destination: the pager then gets the alarm raw, at most this long after the change.
+ * Lambda's minimum is 60 s; 2 minutes leaves room for one throttled burst (every alarm of an incident at once)
+ * and keeps a raw page within a few minutes of the alarm.
+ */
+export const DIAGNOSE_MAX_EVENT_AGE = Duration.minutes(2);
+
 export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions {
   /** The processors to diagnose (defaults and presets merged). The function reads only their secrets. */
   readonly processors: readonly ProcessorConfig[];
 
-  /** The critical topic: diagnoses of critical alarms, and this function's own error alarm. */
+  /**
+   * The critical topic: diagnoses of critical alarms, this function's own error alarm, and its failure
+   * destination (the raw alarm event of an invocation that failed).
+   */
   readonly criticalTopic: ITopic;
 
   /** The warning topic: diagnoses of warning alarms. */
@@ -147,7 +166,7 @@ export class Diagnosis extends Construct {
   public readonly function: lambda.Function;
   /** The rule that sends alarm state changes to the function. */
   public readonly rule: Rule;
-  /** Fires (critical) when the function fails: pages still arrive, without diagnosis. */
+  /** Fires (critical, its own SNS action) when the function fails: the alarm events reach the pager raw. */
   public readonly errorsAlarm: Alarm;
   /** What was deployed: each processor's config, the bundled files, the secrets and parameters it reads. */
   public readonly deployed: DeployedProcessors;
@@ -192,9 +211,6 @@ export class Diagnosis extends Construct {
       timeout: Duration.seconds(Math.min(900, Math.ceil(maxBudgetMs / 1000) + TIMEOUT_MARGIN_SECONDS)),
       description: 'payprobe: re-probes a processor when its alarm changes state and publishes the diagnosis',
       roleDescription: `payprobe diagnose: re-probes ${props.processors.map((p) => p.name).join(', ')} on alarm and publishes the diagnosis`,
-      // A diagnosis delivered late is stale and a retry would page twice: no retries.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
       environment: {
         ...(inEnvironment ? { [ENV.processors]: processorsJson } : { [ENV.processorsFile]: PROCESSORS_FILE }),
         [ENV.topicCritical]: props.criticalTopic.topicArn,
@@ -219,10 +235,20 @@ export class Diagnosis extends Construct {
       ],
       network: this.network,
     });
+    // The pages, and the failure destination's publish (Lambda publishes it with this role): sns:Publish on
+    // both topics and kms:GenerateDataKey*/Decrypt on their key (publishStatements).
     this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
     this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
     props.history?.grantDiagnose(this.diagnose);
     this.function = this.diagnose.function;
+    // No retries: the function records an incident before it publishes the page, so a retry after a failed
+    // publish would find the alarm already in the incident and page nothing, and a retry after a published
+    // page would page twice. A failed or expired event goes to the critical topic at once, raw.
+    this.function.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: DIAGNOSE_MAX_EVENT_AGE,
+      onFailure: new PreGrantedSnsDestination(props.criticalTopic),
+    });
 
     const processorNames = props.processors.map((p) => p.name);
     this.rule = new Rule(this, 'AlarmStateChange', {
@@ -251,19 +277,23 @@ export class Diagnosis extends Construct {
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
       alarmName: props.errorsAlarmName ?? diagnoseErrorsAlarmName(Stack.of(this).stackName),
       alarmDescription:
-        'payprobe diagnose Lambda failing - pages still arrive, without diagnosis. The alarms notify the topics directly; ' +
-        "this function adds the re-probe and runbook. Check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?); " +
-        "with no error logged, look at its AsyncEventsDropped (throttled or older than 5 minutes; no retries) and the AlarmStateChange rule's FailedInvocations.",
-      // Errors alone miss the events that never ran: with no retries and a 5-minute max age, a throttled or
-      // delayed event is dropped by Lambda's async queue (AsyncEventsDropped), and one EventBridge could not
-      // deliver counts against the rule (FailedInvocations); neither makes an Errors datapoint. A dead-letter
-      // queue would keep them, but a diagnosis delivered late is stale and nobody would replay it: counting
-      // them in this alarm is what matters (the page itself never depends on this function).
+        'payprobe diagnose Lambda failing - it is the pager of the payprobe alarms. An alarm event it could not handle reaches this topic raw ' +
+        "(Lambda's invocation record: the alarm's name, state and reason, without diagnosis); check the payprobe alarms in the console. " +
+        "Then check its log group for the error (SNS publish denied? a processor's secret unreadable? timeout?); with no error logged, look at its " +
+        "AsyncEventsDropped (throttled past 2 minutes; no retries), DestinationDeliveryFailures and the AlarmStateChange rule's FailedInvocations.",
+      // Errors alone miss the events that never ran: a throttled event older than the max age leaves Lambda's
+      // async queue (AsyncEventsDropped; the failure destination gets it), one EventBridge could not deliver
+      // counts against the rule (FailedInvocations: no destination sees it), and a failure the destination could
+      // not publish counts as DestinationDeliveryFailures (the last line: nobody else was told).
       metric: new MathExpression({
-        expression: 'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)',
+        expression:
+          'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0) + FILL(destinationFailures, 0)',
         usingMetrics: {
           errors: this.function.metricErrors({ statistic: Stats.SUM }),
           dropped: this.function.metric('AsyncEventsDropped', { statistic: Stats.SUM }),
+          destinationFailures: this.function.metric('DestinationDeliveryFailures', {
+            statistic: Stats.SUM,
+          }),
           undelivered: new Metric({
             namespace: 'AWS/Events',
             metricName: 'FailedInvocations',
@@ -283,5 +313,24 @@ export class Diagnosis extends Construct {
     });
     // ALARM only: an OK action would also notify on the INSUFFICIENT_DATA -> OK of every first deploy.
     this.errorsAlarm.addAlarmAction(new SnsAction(props.criticalTopic));
+  }
+}
+
+/**
+ * aws-lambda-destinations' SnsDestination without its grant: SnsDestination.bind calls topic.grantPublish, which
+ * on an encrypted Topic adds kms:GenerateDataKey* (a wildcard action) beside sns:Publish. The diagnose role
+ * already holds exactly what a publisher needs (sns:Publish on the topic, kms:GenerateDataKey and kms:Decrypt
+ * on its key: PayProbeFunction.grantPublish), and Lambda publishes the failure record with that role.
+ */
+class PreGrantedSnsDestination extends SnsDestination {
+  private readonly topicArn: string;
+
+  constructor(topic: ITopic) {
+    super(topic);
+    this.topicArn = topic.topicArn;
+  }
+
+  public override bind(_scope: Construct, _fn: lambda.IFunction): lambda.DestinationConfig {
+    return { destination: this.topicArn };
   }
 }

@@ -38,9 +38,11 @@ export interface GatewayAlarmProps {
   readonly minProcessors?: number;
 
   /**
-   * Where its ALARM notification goes (no OK action: the diagnose function sends the RESOLVED).
+   * Where CloudWatch's own ALARM notification goes (no OK action: the diagnose function sends the RESOLVED).
+   * The diagnose function pages for this alarm (the incident page); give a topic only for CloudWatch's raw
+   * notification beside it (PayProbeProps.directAlarmNotifications).
    *
-   * @default - no actions: the diagnose function still sees the state changes
+   * @default - no actions: the diagnose function, which sees the state changes, is the pager
    */
   readonly criticalTopic?: ITopic;
 }

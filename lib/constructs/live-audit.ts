@@ -5,7 +5,8 @@
  * an input change. Per processor: the schedule, one SSM String parameter (standard tier, free) remembering the
  * findings already paged, the AuditFindings warning alarm, and the least privilege the probe's role needs
  * (sns:Publish on the warning topic, ssm:GetParameter and ssm:PutParameter on its own state parameter). One
- * scheduler role invokes every probe function of the stack for its audits.
+ * scheduler role invokes every probe function of the stack for its audits. The audit run pages its findings
+ * itself: the alarm has no action unless `directAlarmNotifications` asks for CloudWatch's notification too.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -43,8 +44,16 @@ export interface LiveAuditProps {
   /** The monitors whose processors are audited. */
   readonly monitors: readonly ProcessorMonitor[];
 
-  /** The warning topic: the audit's pages and the AuditFindings alarms. */
+  /** The warning topic: the audit's pages (and, with `directAlarmNotifications`, the AuditFindings alarms'). */
   readonly warningTopic: ITopic;
+
+  /**
+   * Also send CloudWatch's own ALARM notification of each AuditFindings alarm to the warning topic. The audit
+   * run already pages its new and resolved findings there itself (one page, naming rule, field and fix).
+   *
+   * @default false
+   */
+  readonly directAlarmNotifications?: boolean;
 
   /**
    * The KMS key that encrypts the warning topic when it is imported (a Topic's own `masterKey` is granted
@@ -167,8 +176,9 @@ export class LiveAudit extends Construct {
       // One datapoint per audit run: between runs the alarm keeps its state; the next run's count decides.
       treatMissingData: TreatMissingData.IGNORE,
     });
-    // ALARM only, like every payprobe alarm: the audit page itself reports a fix as resolved.
-    alarm.addAlarmAction(new SnsAction(props.warningTopic));
+    // The audit run is this alarm's pager (its page names the rule, field and fix; a fix is reported
+    // resolved): CloudWatch's own notification only on request, ALARM only like every payprobe alarm.
+    if (props.directAlarmNotifications) alarm.addAlarmAction(new SnsAction(props.warningTopic));
     return { processor: name, schedule, state, alarm };
   }
 }

@@ -45,6 +45,13 @@ export interface MonitorGroupProps extends ProbingOptions {
   /** Warning alarms and diagnoses go here. */
   readonly warningTopic: ITopic;
   /**
+   * Send CloudWatch's own ALARM notifications of the processors' and the live audit's alarms to the topics too
+   * (PayProbeProps.directAlarmNotifications).
+   *
+   * @default false: the diagnose function pages for the processors' alarms, the live audit for its findings
+   */
+  readonly directAlarmNotifications?: boolean;
+  /**
    * The topics' key when it is not visible on them (see DiagnosisProps.topicKey).
    *
    * @default - no extra key grant
@@ -168,8 +175,10 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
       new ProcessorMonitor(scope, processorConstructId(processor.name), {
         processor,
         configLocation: { file: configFile, path: `processors[${index}]` },
-        criticalTopic: props.criticalTopic,
-        warningTopic: props.warningTopic,
+        // The alarms' own actions only on request: the diagnose function below pages for them.
+        ...(props.directAlarmNotifications
+          ? { criticalTopic: props.criticalTopic, warningTopic: props.warningTopic }
+          : {}),
         schedulerRole,
         reserveConcurrency: props.reserveConcurrency,
         runbookBaseUrl,
@@ -198,7 +207,8 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     ...(props.dashboardName !== undefined ? { dashboardName: props.dashboardName } : {}),
   });
 
-  // Alarm state changes -> re-probe -> a page with the diagnosis (the alarms' own actions page regardless).
+  // Alarm state changes -> re-probe -> a page with the diagnosis: the one pager of these alarms (with
+  // `directAlarmNotifications`, CloudWatch's own notifications too).
   // The re-probe runs where the probe runs: one diagnose function per network placement, so a re-probe is
   // never a false "it works from here". The first keeps the ids a single placement always had.
   const groups = placements(props.processors.map((p) => p.processor));
@@ -248,6 +258,7 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     ? new LiveAudit(scope, 'LiveAudit', {
         monitors,
         warningTopic: props.warningTopic,
+        directAlarmNotifications: props.directAlarmNotifications ?? false,
         every: props.liveAuditEvery,
         schedulerRole,
         ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}),

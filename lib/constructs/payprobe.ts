@@ -65,6 +65,18 @@ export interface PayProbeProps extends ProbingOptions {
   readonly topicKey?: IKey;
 
   /**
+   * Also send CloudWatch's own ALARM notifications of the processors', the gateway's and the live audit's
+   * alarms to the topics, beside the diagnose function's pages: for a pager integration that wants
+   * CloudWatch's format (e.g. PagerDuty's CloudWatch integration). Each incident then pages once per alarm
+   * plus the diagnosis; split them with a subscription filter policy on the `event` attribute (docs/deploy.md
+   * "Who pages"). Overrides the config's `alerting.directAlarmNotifications` when set.
+   *
+   * @default - the config's `alerting.directAlarmNotifications`, else false: the diagnose function is the one
+   * pager (one page per incident), with the DiagnoseErrors alarm and its failure destination as fallbacks
+   */
+  readonly directAlarmNotifications?: boolean;
+
+  /**
    * Retention of the log group of every payprobe function.
    *
    * @default RetentionDays.ONE_MONTH
@@ -130,9 +142,9 @@ export class PayProbe extends Construct {
   public readonly config: LoadedConfig;
   /** The critical and warning topics and their key, when the construct created them. */
   public readonly alerting?: Alerting;
-  /** Critical alarms and the diagnosis of critical alarms notify this topic. */
+  /** The pager: the diagnose function's critical pages, the DiagnoseErrors alarm and its failure destination. */
   public readonly criticalTopic: ITopic;
-  /** Warning alarms and their diagnoses notify this topic. */
+  /** The diagnose function's warning pages and the live audit's pages. */
   public readonly warningTopic: ITopic;
   /** One monitor per processor, in config order (in the main stack or a shard). */
   public readonly monitors: readonly ProcessorMonitor[];
@@ -202,11 +214,14 @@ export class PayProbe extends Construct {
     const gateway = stack.stackName;
     const verdict = props.config.raw.verdict;
     const minProcessors = verdict?.minProcessors ?? DEFAULT_VERDICT.minProcessors;
+    // The diagnose function pages for every alarm below; CloudWatch's own notifications only on request.
+    const direct =
+      props.directAlarmNotifications ?? props.config.raw.alerting?.directAlarmNotifications ?? false;
     if (props.config.processors.length >= minProcessors) {
       this.gatewayAlarm = new GatewayAlarm(this, 'GatewayAlarm', {
         gateway,
         minProcessors,
-        criticalTopic: this.criticalTopic,
+        ...(direct ? { criticalTopic: this.criticalTopic } : {}),
       });
     }
 
@@ -221,6 +236,7 @@ export class PayProbe extends Construct {
       configFile: file,
       criticalTopic: this.criticalTopic,
       warningTopic: this.warningTopic,
+      directAlarmNotifications: direct,
       ...(props.topicKey ? { topicKey: props.topicKey } : {}),
       ...(props.config.raw.audit?.live === false
         ? {}

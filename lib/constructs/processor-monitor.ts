@@ -2,8 +2,9 @@
  * ProcessorMonitor: everything that watches one payment processor. The probe function (bundled locally
  * with esbuild, with reserved concurrency), its once-a-minute EventBridge Scheduler schedule, its log group, a
  * least-privilege role, and the processor's alarms, named and described from lambdas/core/contract/alarm-names.ts
- * so the diagnose Lambda can parse them. Alarms notify their topic on ALARM only: an OK (also the
- * INSUFFICIENT_DATA -> OK of a first deploy) notifies nobody; the diagnose Lambda sends RESOLVED for ALARM -> OK.
+ * so the diagnose Lambda can parse them. The diagnose Lambda pages for them (one page per incident, RESOLVED for
+ * ALARM -> OK); the alarms notify a topic themselves only when given one, on ALARM only: an OK (also the
+ * INSUFFICIENT_DATA -> OK of a first deploy) notifies nobody.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
@@ -74,17 +75,19 @@ export interface ProcessorMonitorProps extends PayProbeFunctionOptions, ProbingO
   readonly processor: ProcessorConfig;
 
   /**
-   * Topic for critical alarms (HandshakeFailing, AuthRejected, AvailabilityLow, ProbeNotRunning): the
-   * pager. Receives ALARM notifications only (RESOLVED comes from the diagnose Lambda).
+   * Where CloudWatch's own ALARM notifications of the critical alarms (HandshakeFailing, AuthRejected,
+   * AvailabilityLow, ProbeNotRunning) go. The diagnose Lambda (Diagnosis) pages for these alarms; give a topic
+   * only when the pager wants CloudWatch's raw notification too (PayProbeProps.directAlarmNotifications).
    *
-   * @default - critical alarms have no actions
+   * @default - critical alarms have no actions: the diagnose Lambda pages
    */
   readonly criticalTopic?: ITopic;
 
   /**
-   * Topic for warning alarms (LatencyHigh, CertExpiring, ClientCertExpiring). Receives ALARM notifications.
+   * Where CloudWatch's own ALARM notifications of the warning alarms (LatencyHigh, CertExpiring,
+   * ClientCertExpiring) go, as `criticalTopic`.
    *
-   * @default - warning alarms have no actions
+   * @default - warning alarms have no actions: the diagnose Lambda pages
    */
   readonly warningTopic?: ITopic;
 
@@ -134,7 +137,7 @@ export interface ProbeAlarm {
   readonly processor: string;
   /** Which of the processor's alarms (lambdas/core/contract/alarm-names.ts). */
   readonly kind: AlarmKindName;
-  /** Which topic it notifies. */
+  /** Its severity: which topic its pages go to. */
   readonly severity: Severity;
   /** The CloudWatch alarm. */
   readonly alarm: Alarm;
@@ -406,8 +409,8 @@ export class ProcessorMonitor extends Construct {
           onlyStartEvaluatingAfterWarmUpPeriodEnds: true,
         };
       }
-      // ALARM only: an OK action would also fire on INSUFFICIENT_DATA -> OK (every first deploy). RESOLVED for
-      // ALARM -> OK is the diagnose Lambda's (lib/constructs/diagnosis.ts).
+      // The diagnose Lambda pages (lib/constructs/diagnosis.ts); CloudWatch's notification only when a topic is
+      // given, ALARM only: an OK action would also fire on INSUFFICIENT_DATA -> OK (every first deploy).
       const topic = kind.severity === 'critical' ? props.criticalTopic : props.warningTopic;
       if (topic) alarm.addAlarmAction(new SnsAction(topic));
       return { processor: p.name, kind: spec.kind, severity: kind.severity, alarm };

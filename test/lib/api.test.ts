@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import ts from 'typescript';
 import type {
@@ -48,14 +49,23 @@ test('the whole monitor as one construct in an app’s own stack, paging through
   const monitor = new payprobe.PayProbe(stack, 'PayProbe', props);
   expect(monitor.alerting).toBeUndefined();
   const template = Template.fromStack(stack);
-  // No topics of payprobe's own: the two of the app, and every critical alarm notifies the app's pager.
+  // No topics of payprobe's own: the two of the app; the diagnose function pages the app's pager, and its
+  // fallbacks (its failure destination, its own error alarm) go there too.
   expect(Object.keys(resources(template, 'AWS::SNS::Topic'))).toEqual([
     stack.getLogicalId(critical.node.defaultChild as never),
     stack.getLogicalId(warning.node.defaultChild as never),
   ]);
+  const pager = { Ref: stack.getLogicalId(critical.node.defaultChild as never) };
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     AlarmName: payprobe.alarmName('acme-pay', 'HandshakeFailing'),
-    AlarmActions: [{ Ref: stack.getLogicalId(critical.node.defaultChild as never) }],
+    AlarmActions: Match.absent(),
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'PayProbe-DiagnoseErrors-Mine',
+    AlarmActions: [pager],
+  });
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    DestinationConfig: { OnFailure: { Destination: pager } },
   });
   expect(monitor.monitors.map((m) => m.processor.name)).toEqual(['acme-pay', 'fastpay']);
   expect(() => new payprobe.PayProbe(stack, 'Half', { ...props, warningTopic: undefined })).toThrow(

@@ -195,6 +195,7 @@ test('it may publish to both topics and use their key', () => {
   const key = ref(template, 'AWS::KMS::Key', 'TopicKey');
   const all = statements(template);
   const publish = all.filter((s) => s.Action === 'sns:Publish');
+  // The pages, and Lambda's publish of a failure record to the critical topic (the same role, the same grant).
   expect(publish.map((s) => s.Resource)).toEqual([[{ Ref: critical }, { Ref: warning }]]);
   // Exactly what SNS needs from a publisher to an encrypted topic: no kms:GenerateDataKey* wildcard.
   const kms = all.filter((s) => JSON.stringify(s.Action).includes('kms:GenerateDataKey'));
@@ -217,6 +218,10 @@ test('an imported topic key is granted through topicKey', () => {
   expect(all.filter((s) => s.Action === 'sns:Publish').map((s) => s.Resource)).toEqual([
     ['arn:aws:sns:eu-west-1:123456789012:pages', 'arn:aws:sns:eu-west-1:123456789012:warnings'],
   ]);
+  // The failure destination is the imported pager.
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    DestinationConfig: { OnFailure: { Destination: 'arn:aws:sns:eu-west-1:123456789012:pages' } },
+  });
   expect(all).toContainEqual(
     expect.objectContaining({
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -267,13 +272,13 @@ test("it may read exactly the diagnosed processors' secrets and parameters, noth
   );
 });
 
-test('its own error alarm tells the critical topic that pages arrive without diagnosis', () => {
+test('its own error alarm tells the critical topic directly that its pager is failing', () => {
   const { template } = synth();
   const critical = ref(template, 'AWS::SNS::Topic', 'Critical');
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     AlarmName: 'PayProbe-DiagnoseErrors-Test',
     AlarmDescription: Match.stringLikeRegexp(
-      '^payprobe diagnose Lambda failing - pages still arrive, without diagnosis',
+      '^payprobe diagnose Lambda failing - it is the pager of the payprobe alarms. An alarm event it could not handle reaches this topic raw',
     ),
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -288,19 +293,24 @@ test('its own error alarm tells the critical topic that pages arrive without dia
   expect(diagnoseErrorsAlarmName('PayProbeStaging')).toBe('PayProbe-DiagnoseErrors-PayProbeStaging');
 });
 
-test('its own alarm also counts the events that never ran: dropped by Lambda (no retries, 5-min max age) or not delivered by the rule', () => {
+test('a failed or expired event goes to the critical topic raw, and its own alarm counts events that never ran or never reached the topic', () => {
   const { template } = synth();
   const fn = ref(template, 'AWS::Lambda::Function', 'DiagnosisFunction');
   const rule = ref(template, 'AWS::Events::Rule', 'DiagnosisAlarmStateChange');
-  // The target and the function drop rather than retry (a late diagnosis is stale)...
+  const critical = ref(template, 'AWS::SNS::Topic', 'Critical');
+  // The function never retries (a retry would page twice, or fold into an incident it already joined): a failed
+  // invocation, or an event throttled past 2 minutes, goes to the critical topic as Lambda's invocation record...
   template.hasResourceProperties('AWS::Events::Rule', {
     Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 } })],
   });
   template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    FunctionName: { Ref: fn },
+    Qualifier: '$LATEST',
     MaximumRetryAttempts: 0,
-    MaximumEventAgeInSeconds: 300,
+    MaximumEventAgeInSeconds: 120,
+    DestinationConfig: { OnFailure: { Destination: { Ref: critical } } },
   });
-  // ...so a dropped or undelivered event, which makes no Errors datapoint, must still reach the alarm.
+  // ...and a dropped, undelivered or unpublished event, which makes no Errors datapoint, still reaches the alarm.
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
     (a) => a.Properties.AlarmName === 'PayProbe-DiagnoseErrors-Test',
   );
@@ -318,7 +328,9 @@ test('its own alarm also counts the events that never ran: dropped by Lambda (no
   const stat = (id: string) => metrics.find((m) => m.Id === id)?.MetricStat;
   const returned = metrics.filter((m) => m.ReturnData !== false);
   expect(returned).toHaveLength(1);
-  expect(returned[0]?.Expression).toBe('FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)');
+  expect(returned[0]?.Expression).toBe(
+    'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0) + FILL(destinationFailures, 0)',
+  );
   expect(stat('errors')).toEqual({
     Metric: {
       Namespace: 'AWS/Lambda',
@@ -342,6 +354,15 @@ test('its own alarm also counts the events that never ran: dropped by Lambda (no
       Namespace: 'AWS/Events',
       MetricName: 'FailedInvocations',
       Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }],
+    },
+    Period: 300,
+    Stat: 'Sum',
+  });
+  expect(stat('destinationFailures')).toEqual({
+    Metric: {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
     },
     Period: 300,
     Stat: 'Sum',
@@ -430,10 +451,10 @@ describe('in the PayProbe stack', () => {
         ]),
       },
     });
-    // The processors' alarms keep their own SNS actions: a page never depends on the diagnose function.
+    // The diagnose function is the processors' alarms' one pager: they have no SNS actions of their own.
     for (const a of stack.alarms) {
       const cfn = a.alarm.node.defaultChild as { alarmActions?: unknown[] };
-      expect(cfn.alarmActions).toHaveLength(1);
+      expect(stack.resolve(cfn.alarmActions)).toBeUndefined();
     }
   });
 

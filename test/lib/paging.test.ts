@@ -2,7 +2,9 @@
  * Template tests of paging hygiene (issue #13): no OK notification for INSUFFICIENT_DATA -> OK (no alarm has OK
  * actions), the warm-up on the missing-data alarm, reserved concurrency on the probe functions, EventBridge
  * Scheduler schedules with one role, 20-s alarm periods at a 20-s interval, and maintenance windows wired as
- * alarm mute rules (and into the diagnose Lambda). One synthesis of a config with a window of each kind.
+ * alarm mute rules (and into the diagnose Lambda). One synthesis of a config with a window of each kind. And
+ * one pager per incident: the diagnose function pages for the alarms (no SNS actions of their own unless
+ * `directAlarmNotifications`), with its failure destination and its DiagnoseErrors alarm as the fallbacks.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,14 +50,128 @@ const [stripe, adyen, paypal] = stack.monitors as [ProcessorMonitor, ProcessorMo
 const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
 const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
-test('no alarm has OK actions, so a first deploy (INSUFFICIENT_DATA -> OK) notifies nobody; ALARM still pages', () => {
+test('no alarm has OK actions, so a first deploy (INSUFFICIENT_DATA -> OK) notifies nobody', () => {
   expect(alarms.length).toBeGreaterThan(15);
   for (const a of alarms) {
     expect({ alarm: a.AlarmName, ok: a.OKActions }).toEqual({ alarm: a.AlarmName, ok: undefined });
-    expect((a.AlarmActions as unknown[]).length).toBe(1);
   }
 });
 
+const critical = `<${id(must(stack.payprobe.alerting, 'alerting').criticalTopic)}>`;
+const diagnoseErrors = `PayProbe-DiagnoseErrors-${stack.stackName}`;
+/** Each alarm's AlarmActions by name, Refs flattened. */
+const actionsOf = (t: Template) =>
+  Object.fromEntries(
+    Object.values(resources(t, 'AWS::CloudWatch::Alarm')).map((a) => [
+      String(a.Properties.AlarmName),
+      flatten(a.Properties.AlarmActions),
+    ]),
+  );
+
+test('one pager by default: the diagnose function pages for the alarms, which notify no topic themselves', () => {
+  const actions = actionsOf(template);
+  // Every processor alarm, the gateway alarm and the live audit's alarms: no action (diagnose and the audit page).
+  const silent = Object.keys(actions).filter((n) => n !== diagnoseErrors);
+  expect(silent.length).toBe(alarms.length - 1);
+  expect(silent.filter((n) => parseAlarmName(n))).toHaveLength(3 * 6);
+  expect(silent).toContain(`PayProbe-ProcessorsFailing-${stack.stackName}`);
+  expect(silent).toContain('PayProbe-AuditFindings-stripe');
+  for (const n of silent) expect({ n, actions: actions[n] }).toEqual({ n, actions: undefined });
+  // The fallback that pages when the diagnose function itself fails keeps its direct action.
+  expect(actions[diagnoseErrors]).toEqual([critical]);
+});
+
+test('an event the diagnose function could not handle goes to the critical topic raw: no retry, 2-minute max age', () => {
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    FunctionName: { Ref: id(stack.payprobe.diagnosis.function) },
+    MaximumRetryAttempts: 0,
+    MaximumEventAgeInSeconds: 120,
+    DestinationConfig: {
+      OnFailure: { Destination: { Ref: id(must(stack.payprobe.alerting, 'alerting').criticalTopic) } },
+    },
+  });
+  // Lambda publishes the record with the function's role: sns:Publish on the critical topic and its key.
+  const policies = Object.values(resources(template, 'AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as { Ref: string }[]).some(
+      (r) => r.Ref === id(stack.payprobe.diagnosis.diagnose.role),
+    ),
+  );
+  const statements = policies.flatMap(
+    (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+  );
+  const onCritical = statements.filter(
+    (s) => s.Action === 'sns:Publish' && JSON.stringify(flatten(s.Resource)).includes(critical),
+  );
+  expect(onCritical.length).toBeGreaterThan(0);
+  const key = id(must(stack.payprobe.alerting, 'alerting').masterKey as never);
+  expect(statements).toContainEqual(
+    expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: { 'Fn::GetAtt': [key, 'Arn'] },
+    }),
+  );
+  // The DiagnoseErrors alarm also counts a failure record the destination could not publish.
+  const errors = alarms.find((a) => a.AlarmName === diagnoseErrors);
+  expect(JSON.stringify(errors?.Metrics)).toContain('DestinationDeliveryFailures');
+});
+
+describe("directAlarmNotifications: CloudWatch's own notifications too, for pagers that want its format", () => {
+  const base = `processors:
+  - { name: stripe, endpoint: https://api.stripe.com }
+  - { name: adyen, endpoint: https://api.adyen.com }
+`;
+  let n = 0;
+  /** Each alarm's actions, as 'critical', 'warning' or undefined. */
+  const synthesized = (yaml: string, options: { directAlarmNotifications?: boolean } = {}) => {
+    const s = must(synthConfig(write(`direct-${n++}.yaml`, yaml), options).stacks[0], 'stack');
+    const alerting = must(s.payprobe.alerting, 'alerting');
+    const names: Record<string, string> = {
+      [`<${s.getLogicalId(alerting.criticalTopic.node.defaultChild as never)}>`]: 'critical',
+      [`<${s.getLogicalId(alerting.warningTopic.node.defaultChild as never)}>`]: 'warning',
+    };
+    return Object.fromEntries(
+      Object.entries(actionsOf(Template.fromStack(s))).map(([alarm, actions]) => [
+        alarm,
+        actions === undefined ? undefined : (actions as string[]).map((a) => names[a] ?? a),
+      ]),
+    );
+  };
+  const warningKinds = new Set(['LatencyHigh', 'CertExpiring', 'ClientCertExpiring']);
+  const expectedTopic = (alarm: string) => {
+    const parsed = parseAlarmName(alarm);
+    if (parsed) return warningKinds.has(parsed.kind) ? 'warning' : 'critical';
+    return alarm.startsWith('PayProbe-AuditFindings-') ? 'warning' : 'critical';
+  };
+
+  test('alerting.directAlarmNotifications: every alarm also notifies its severity topic on ALARM', () => {
+    const actions = synthesized(
+      `alerting: { critical: [{ email: oncall@example.com }], directAlarmNotifications: true }\n${base}`,
+    );
+    // 6 per processor, the gateway alarm, 2 live audit alarms, DiagnoseErrors.
+    expect(Object.keys(actions)).toHaveLength(2 * 6 + 1 + 2 + 1);
+    for (const [alarm, topics] of Object.entries(actions)) {
+      expect({ alarm, topics }).toEqual({ alarm, topics: [expectedTopic(alarm)] });
+    }
+  });
+
+  test('the construct prop wins over the config', () => {
+    const off = synthesized(
+      `alerting: { critical: [{ email: oncall@example.com }], directAlarmNotifications: true }\n${base}`,
+      {
+        directAlarmNotifications: false,
+      },
+    );
+    expect(Object.entries(off).filter(([, a]) => a !== undefined)).toEqual([
+      [expect.stringMatching(/^PayProbe-DiagnoseErrors-/), ['critical']],
+    ]);
+    const on = synthesized(`alerting: { critical: [{ email: oncall@example.com }] }\n${base}`, {
+      directAlarmNotifications: true,
+    });
+    for (const [alarm, topics] of Object.entries(on)) {
+      expect({ alarm, topics }).toEqual({ alarm, topics: [expectedTopic(alarm)] });
+    }
+  });
+});
 test('ProbeNotRunning (missing data breaching) warms up for 5 minutes before it evaluates; no other alarm needs it', () => {
   for (const m of stack.monitors) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -534,13 +534,19 @@ describe('alarms', () => {
     expect(probeAlarms).toHaveLength(13);
   });
 
-  test('critical alarms page the critical topic and warnings go to the warning topic, on ALARM only', () => {
+  test('the alarms notify no topic themselves: the diagnose function pages each on its severity topic', () => {
     for (const a of stack.alarms) {
       const props = alarm(a.processor, a.kind);
-      const topic = ALARM_KINDS[a.kind].severity === 'critical' ? criticalTopic : warningTopic;
-      expect(props.AlarmActions).toEqual([topic]);
+      expect(props.AlarmActions).toBeUndefined();
       expect(props.OKActions).toBeUndefined();
     }
+    const diagnose = must(
+      resources(template, 'AWS::Lambda::Function')[id(stack.diagnosis.function)],
+      'the diagnose function',
+    );
+    const env = flatten(diagnose.Properties.Environment) as { Variables: Record<string, unknown> };
+    expect(env.Variables.PAYPROBE_TOPIC_CRITICAL_ARN).toEqual(criticalTopic);
+    expect(env.Variables.PAYPROBE_TOPIC_WARNING_ARN).toEqual(warningTopic);
   });
 
   test('names parse back to processor and kind; descriptions say what failed, what to check and which runbook', () => {

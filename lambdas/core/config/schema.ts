@@ -508,6 +508,12 @@ export const ConfigSchema = z.strictObject({
     z.strictObject({
       critical: z.optional(z.array(SubscriptionSchema)),
       warning: z.optional(z.array(SubscriptionSchema)),
+      /**
+       * Also send CloudWatch's own alarm notifications to the topics, beside the diagnose function's one page
+       * per incident (for a pager integration that reads CloudWatch's format, e.g. PagerDuty's CloudWatch
+       * integration): docs/deploy.md "Who pages". @default false
+       */
+      directAlarmNotifications: z.optional(z.boolean()),
     }),
   ),
   /**
