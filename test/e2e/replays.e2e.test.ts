@@ -5,7 +5,9 @@
  * function containers, prints its report (time from onset to first page, pages) and asserts every page.
  *
  * Invariants of every replay, besides its own expectations: the functions never threw (a failed probe is
- * data), no secret appears in any page or log line in any encoding, and after the warm-up every alarm is OK.
+ * data; a replay that breaks a function on purpose: each failure reached its failure destination), no alarm
+ * but the diagnose function's own notified a topic (one pager), no secret appears in any page or log line in
+ * any encoding, and after the warm-up every alarm is OK.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnTemplate } from '../../testbed/aws/alarm-model';
@@ -74,8 +76,17 @@ describe.each(REPLAYS.map((c) => [c.scenario.name, c] as const))('replay: %s', (
   );
 
   it('runs every function without an error: a failed probe is data', () => {
-    expect(r.invocations.filter((i) => !i.ok)).toEqual([]);
+    const failed = r.invocations.filter((i) => !i.ok);
+    // A function broken on purpose: each failure went to its failure destination (the pager, raw).
+    expect(failed.filter((i) => i.role !== c.failingRole || !i.destinationMessageId)).toEqual([]);
+    if (c.failingRole) expect(failed.length).toBeGreaterThan(0);
     expect(r.invocations.some((i) => i.role === 'probe')).toBe(true);
+  });
+
+  it('pages through one pager: no CloudWatch notification of an alarm the diagnose function pages for', () => {
+    // Only the diagnose function's own alarm notifies a topic directly (the fallback when it fails).
+    const raw = r.pages.filter((p) => p.source === 'alarm').map((p) => p.alarmName);
+    expect(raw.filter((n) => !n?.startsWith('PayProbe-DiagnoseErrors-'))).toEqual([]);
   });
 
   it('puts no secret in any page, log line or CLI output', () => {

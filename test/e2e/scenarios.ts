@@ -27,14 +27,19 @@ export interface ReplayCase {
   readonly firstPageAfterMinutes: number | null;
   /** The issue whose feature changes this expectation: the pages above are today's baseline, not the target. */
   readonly baselineUntil?: string;
+  /**
+   * The function role whose invocations fail on purpose in this replay (every failure must have reached its
+   * failure destination). @default none: every function runs without an error
+   */
+  readonly failingRole?: 'diagnose';
   /** Checks on the contents (classes, attributes, runbooks, text, logs, CLI output). */
   readonly check?: (r: ReplayResult) => void;
 }
 
-const critical = (minute: number, state: 'ALARM' | 'OK', processor: string, kind: string) =>
-  `+${minute}m critical alarm: ${state}: "PayProbe-${processor}-${kind}" in EU (Ireland)`;
-const warning = (minute: number, state: 'ALARM' | 'OK', processor: string, kind: string) =>
-  `+${minute}m warning alarm: ${state}: "PayProbe-${processor}-${kind}" in EU (Ireland)`;
+/** The environment a broken deploy left the diagnose function with: its processors are not JSON. */
+export const BROKEN_DIAGNOSE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  PAYPROBE_PROCESSORS: '{"bolt-pay": ',
+};
 
 /**
  * The first deploy pages nobody (issue #13): ProbeNotRunning (missing data breaching) warms up for 5 minutes
@@ -45,26 +50,18 @@ const warning = (minute: number, state: 'ALARM' | 'OK', processor: string, kind:
 export const EXPECTED_FIRST_DEPLOY_PAGES: readonly string[] = [];
 
 /**
- * The seed incident with the cross-processor verdict (issue #12): CloudWatch's own ALARM notifications of the
- * three processors' HandshakeFailing alarms and of the gateway alarm (their alarm actions), and from the
- * diagnose function exactly one critical incident page that says all three fail alike, the cause is on our
- * side and the CA bundle parameter changed (version 1 -> 2). The alarms recover only after 15 minutes without
- * a failure (issue #13's damping), so the replay runs until then: exactly one RESOLVED, from the diagnose
- * function (no OK actions).
+ * The seed incident with the cross-processor verdict (issue #12), one pager per incident: the critical topic
+ * gets exactly one incident page from the diagnose function, saying all three fail alike, the cause is on our
+ * side and the CA bundle parameter changed (version 1 -> 2), and no CloudWatch notification of the three
+ * HandshakeFailing alarms or the gateway alarm (the alarms have no SNS actions: the diagnose function is their
+ * pager). The alarms recover only after 15 minutes without a failure (issue #13's damping), so the replay runs
+ * until then: exactly one RESOLVED, from the diagnose function. Before the single pager the critical topic also
+ * got 4 raw ALARM notifications, and the warning topic 3 AuditFindings notifications beside the audit pages.
  */
 export const EXPECTED_SEED_PAGES: readonly (string | RegExp)[] = [
   // The live audit (issue #17), run by each probe right after its input changed: the sandbox root in the
   // production bundle, on the warning topic, before any handshake alarm (the order among the three varies).
   ...FLEET.map(() => /^\+0m warning other: \[WARNING\] (acme|bolt|coral)-pay: live audit - 1 new finding$/),
-  // CloudWatch's own notifications of the minute, in the order the evaluator happens to publish them (the
-  // check below holds the set: every processor's HandshakeFailing, the gateway alarm, every AuditFindings).
-  ...[...FLEET, 'gateway'].map(
-    () =>
-      /^\+1m critical alarm: ALARM: "PayProbe-((acme|bolt|coral)-pay-HandshakeFailing|ProcessorsFailing-PayProbe)" in EU \(Ireland\)$/,
-  ),
-  ...FLEET.map(
-    () => /^\+1m warning alarm: ALARM: "PayProbe-AuditFindings-(acme|bolt|coral)-pay" in EU \(Ireland\)$/,
-  ),
   `+1m critical diagnose: [CRITICAL] 3 of 3 processors failing (tls CERT_UNTRUSTED): ssm ${GATEWAY_CA_PARAMETER} changed [incident CERT_UNTRUSTED]`,
   ...FLEET.map(() => /^\+10m warning other: \[RESOLVED\] (acme|bolt|coral)-pay: live audit - 1 resolved$/),
   /^\+2\dm critical diagnose: \[RESOLVED\] 3 processors OK again after 2\d min \(tls incident tls-\d{8}T\d{6}Z\) \[incident-resolved OK\]$/,
@@ -79,12 +76,12 @@ export const FLAP_PATTERN = 'x..x.xx..x...x.x..x.';
 
 /**
  * The flapping endpoint pages once (issue #13): HandshakeFailing fires on the first failed minute, as before,
- * and stays in ALARM while failures keep coming (1 of the last 15 probes): one incident, the alarm's
- * notification and one diagnosis page that says it is intermittent. Before #13 every flip was an alarm
- * notification, a diagnosis page, an OK notification and a RESOLVED: 28 pages in 20 minutes, 7 incidents.
+ * and stays in ALARM while failures keep coming (1 of the last 15 probes): one incident, one diagnosis page
+ * that says it is intermittent (and, with the single pager, no CloudWatch notification beside it). Before #13
+ * every flip was an alarm notification, a diagnosis page, an OK notification and a RESOLVED: 28 pages in 20
+ * minutes, 7 incidents.
  */
 export const EXPECTED_FLAP_PAGES: readonly (string | RegExp)[] = [
-  critical(1, 'ALARM', 'coral-pay', 'HandshakeFailing'),
   /^\+1m critical diagnose: \[CRITICAL\] coral-pay: TLS handshake failing - intermittent: 1 of \d+ probes failing \[reprobe-passed OK\]$/,
 ];
 
@@ -142,17 +139,21 @@ export const REPLAYS: readonly ReplayCase[] = [
         .filter((n): n is string => n !== undefined)
         .sort();
       expect(audited).toEqual([...FLEET]);
-      const notified = r.pages
-        .map((p) => /^\+1m \w+ alarm: ALARM: "(\S+)"/.exec(describePage(p, r.onset))?.[1])
-        .filter((n): n is string => n !== undefined)
+      // One pager: the alarms went to ALARM (every HandshakeFailing, the gateway alarm, every AuditFindings)
+      // and none of them notified a topic itself.
+      expect(r.pages.filter((p) => p.source === 'alarm')).toEqual([]);
+      const alarmed = r.transitions
+        .filter((t) => t.current.value === 'ALARM' && t.at >= r.onset)
+        .map((t) => t.alarm.name)
         .sort();
-      expect(notified).toEqual(
+      expect(alarmed).toEqual(
         [
           ...FLEET.map((p) => `PayProbe-${p}-HandshakeFailing`),
           'PayProbe-ProcessorsFailing-PayProbe',
           ...FLEET.map((p) => `PayProbe-AuditFindings-${p}`),
         ].sort(),
       );
+      expect(r.pages.filter((p) => p.topic === 'critical')).toHaveLength(2);
       const incident = diagnosisPages(r).filter((p) => p.event === 'incident');
       expect(incident).toHaveLength(1);
       const [page] = incident;
@@ -219,11 +220,8 @@ export const REPLAYS: readonly ReplayCase[] = [
       minutes: 5,
       timeline: [at(0, serve('bolt-pay', 'expired'))],
     },
-    // One page with CERT_EXPIRED on the critical topic (with CloudWatch's own notification beside it); the
-    // warning topic gets the CertExpiring alarm and its diagnosis.
+    // One page with CERT_EXPIRED on the critical topic; the warning topic gets the CertExpiring diagnosis.
     pages: [
-      critical(1, 'ALARM', 'bolt-pay', 'HandshakeFailing'),
-      warning(1, 'ALARM', 'bolt-pay', 'CertExpiring'),
       // The replay swaps bolt-pay's backend, so the leaf is new since the last good probe: their side.
       "+1m critical diagnose: [CRITICAL] bolt-pay: TLS handshake failing - CERT_EXPIRED (processor's side) [diagnosis CERT_EXPIRED]",
       "+1m warning diagnose: [WARNING] bolt-pay: server certificate expiring - CERT_EXPIRED (processor's side) [diagnosis CERT_EXPIRED]",
@@ -254,7 +252,6 @@ export const REPLAYS: readonly ReplayCase[] = [
     },
     // One processor fails alone and only its server's chain changed: the page says the processor's side.
     pages: [
-      critical(1, 'ALARM', 'bolt-pay', 'HandshakeFailing'),
       "+1m critical diagnose: [CRITICAL] bolt-pay: TLS handshake failing - CERT_UNTRUSTED (processor's side) [diagnosis CERT_UNTRUSTED]",
     ],
     firstPageAfterMinutes: 1,
@@ -285,12 +282,11 @@ export const REPLAYS: readonly ReplayCase[] = [
     pages: EXPECTED_FLAP_PAGES,
     firstPageAfterMinutes: 1,
     check: (r) => {
-      // One incident per processor in any 15 minutes: one alarm notification and one diagnosis page.
+      // One incident per processor in any 15 minutes: exactly one page, the diagnosis.
       const fifteen = 15 * 60_000;
-      for (const source of ['alarm', 'diagnose'] as const) {
-        const times = r.pages.filter((p) => p.source === source).map((p) => p.at);
-        for (const t of times) expect(times.filter((u) => u >= t && u < t + fifteen)).toHaveLength(1);
-      }
+      const times = r.pages.map((p) => p.at);
+      for (const t of times) expect(times.filter((u) => u >= t && u < t + fifteen)).toHaveLength(1);
+      expect(r.pages.every((p) => p.source === 'diagnose')).toBe(true);
       // Damped, not blind: the endpoint kept failing in later minutes and the alarm held ALARM throughout.
       const handshake = r.transitions.filter(
         (t) => t.alarm.name === 'PayProbe-coral-pay-HandshakeFailing' && t.at >= r.onset,
@@ -314,6 +310,82 @@ export const REPLAYS: readonly ReplayCase[] = [
       expect(transient.map((l) => l.processor)).toEqual(['bolt-pay']);
       const changed = logLines(r).filter((l) => l.message === 'probe inputs changed since the last run');
       expect(changed.map((l) => l.processor).sort()).toEqual(['acme-pay', 'bolt-pay']);
+    },
+  },
+  {
+    scenario: {
+      name: 'a risky live setting: a sandbox root added to the production CA bundle',
+      minutes: 3,
+      // Every handshake still passes (the gateway root is still there); only the live audit notices.
+      timeline: [
+        at(
+          0,
+          setParameter(
+            GATEWAY_CA_PARAMETER,
+            (f) => `${f.gatewayCa.trim()}\n${f.sandboxCa.trim()}\n`,
+            'a sandbox root is appended to the gateway CA bundle',
+          ),
+        ),
+      ],
+    },
+    // One warning page per processor, from its live audit, and no CloudWatch notification of AuditFindings.
+    pages: FLEET.map(
+      () => /^\+0m warning other: \[WARNING\] (acme|bolt|coral)-pay: live audit - 1 new finding$/,
+    ),
+    firstPageAfterMinutes: 0,
+    check: (r) => {
+      const alarmed = r.transitions.filter((t) => t.current.value === 'ALARM' && t.at >= r.onset);
+      expect(alarmed.map((t) => t.alarm.name).sort()).toEqual(
+        FLEET.map((p) => `PayProbe-AuditFindings-${p}`).sort(),
+      );
+      expect(r.pages.map((p) => p.processor ?? /\] (\S+): live/.exec(p.subject)?.[1]).sort()).toEqual([
+        ...FLEET,
+      ]);
+    },
+  },
+  {
+    scenario: {
+      name: 'the diagnose function is broken when a certificate expires: the page still arrives',
+      minutes: 8,
+      diagnoseEnvironment: {
+        at: 0,
+        what: "a deploy breaks the diagnose function's environment",
+        environment: BROKEN_DIAGNOSE_ENVIRONMENT,
+      },
+      timeline: [at(0, serve('bolt-pay', 'expired'))],
+    },
+    // Each alarm event the function could not handle reaches the critical topic raw, through its failure
+    // destination (Lambda's invocation record, in the order the alarms changed), and the function's own alarm
+    // pages once its 5-minute period is evaluated.
+    pages: [
+      /^\+1m critical diagnose-failed: \(no subject\) \[PayProbe-bolt-pay-(HandshakeFailing|CertExpiring) ALARM\]$/,
+      /^\+1m critical diagnose-failed: \(no subject\) \[PayProbe-bolt-pay-(HandshakeFailing|CertExpiring) ALARM\]$/,
+      /^\+\dm critical alarm: ALARM: "PayProbe-DiagnoseErrors-PayProbe" in EU \(Ireland\)$/,
+    ],
+    firstPageAfterMinutes: 1,
+    failingRole: 'diagnose',
+    check: (r) => {
+      const raw = r.pages.filter((p) => p.source === 'diagnose-failed');
+      expect(raw.map((p) => p.alarmName).sort()).toEqual([
+        'PayProbe-bolt-pay-CertExpiring',
+        'PayProbe-bolt-pay-HandshakeFailing',
+      ]);
+      for (const p of raw) {
+        const record = JSON.parse(p.message) as {
+          requestContext: { condition: string; approximateInvokeCount: number };
+          requestPayload: { detail: { alarmName: string; state: { value: string; reason: string } } };
+          responsePayload: { errorType: string; errorMessage: string };
+        };
+        // What on-call reads: which alarm, its state and CloudWatch's reason, and why diagnose failed.
+        expect(record.requestContext).toMatchObject({
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 1,
+        });
+        expect(record.requestPayload.detail.state.value).toBe('ALARM');
+        expect(record.requestPayload.detail.state.reason).toMatch(/^Threshold Crossed/);
+        expect(record.responsePayload.errorType).toBe('ConfigError');
+        expect(record.responsePayload.errorMessage).toContain('PAYPROBE_PROCESSORS');
+      }
     },
   },
   {

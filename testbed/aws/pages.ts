@@ -3,8 +3,10 @@
  * receives it (the loopback HTTP subscriber, ./subscriber.ts) joined with its message attributes (an SQS
  * queue subscribed to the same topics: moto leaves attributes out of HTTP deliveries, while SNS's envelope
  * to SQS carries them, as in AWS). Each notification becomes a Page: which topic (critical or warning),
- * whether CloudWatch sent it (an alarm action) or the diagnose function (the diagnosis page), its subject,
- * and for a diagnosis page the class, runbook, attributes, email text and webhook document.
+ * whether CloudWatch sent it (an alarm action), the diagnose function (the diagnosis page) or Lambda for a
+ * diagnose invocation that failed (the invocation record its failure destination publishes, with the alarm's
+ * event inside), its subject, and for a diagnosis page the class, runbook, attributes, email text and webhook
+ * document.
  *
  * Per protocol, moto delivers what SNS would for a Publish with MessageStructure json: the `http` key to an
  * HTTP endpoint, the `sqs` key inside the SQS envelope, `default` where a protocol has no key. Email is not
@@ -23,14 +25,18 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseAlarmName } from '../../lambdas/core/contract/alarm-names';
 import type { NotificationDocument } from '../../lambdas/core/diagnosis/notification';
+import { isInvocationRecord } from './async-invoke';
 import type { MotoClientConfig } from './moto';
 import type { AwsSim } from './sim';
 import type { SnsNotification, SnsSubscriber } from './subscriber';
 
 export type PageTopic = 'critical' | 'warning' | 'other';
 
-/** Who published the notification: CloudWatch, the diagnose function, `payprobe page-test`, or another. */
-export type PageSource = 'alarm' | 'diagnose' | 'page-test' | 'other';
+/**
+ * Who published the notification: CloudWatch, the diagnose function, Lambda's failure destination of the
+ * diagnose function (`diagnose-failed`), `payprobe page-test`, or another.
+ */
+export type PageSource = 'alarm' | 'diagnose' | 'diagnose-failed' | 'page-test' | 'other';
 
 export interface Page {
   /** Simulated time of the publish (epoch ms). */
@@ -44,7 +50,7 @@ export interface Page {
   readonly alarmName?: string;
   /** The processor of that alarm (from its name, lambdas/core/contract/alarm-names.ts). */
   readonly processor?: string;
-  /** An alarm notification's new state. */
+  /** An alarm notification's new state (for `diagnose-failed`, the state in the alarm's event). */
   readonly state?: string;
   /** A diagnosis page's event: diagnosis, reprobe-passed, resolved. */
   readonly event?: string;
@@ -151,6 +157,19 @@ export class PageCollector {
         document: doc,
       };
     }
+    if (isInvocationRecord(body)) {
+      const detail = (
+        body.requestPayload as { detail?: { alarmName?: unknown; state?: { value?: unknown } } }
+      )?.detail;
+      const alarmName = typeof detail?.alarmName === 'string' ? detail.alarmName : undefined;
+      return {
+        ...base,
+        source: 'diagnose-failed',
+        ...(alarmName ? { alarmName, ...processorOf(alarmName) } : {}),
+        ...(typeof detail?.state?.value === 'string' ? { state: detail.state.value } : {}),
+        text: m.message,
+      };
+    }
     if (body && typeof body.AlarmName === 'string' && typeof body.NewStateValue === 'string') {
       return {
         ...base,
@@ -211,11 +230,16 @@ export function maxPagesPerProcessor(pages: readonly Page[], minutes: number): n
 
 /**
  * One line per page, for exact assertions and the replay report: minutes from `origin` (+2m), topic,
- * source, subject, and for a diagnosis page its event and class.
+ * source, subject, and for a diagnosis page its event and class; for a failure record, the alarm and state.
  */
 export function describePage(p: Page, origin: number): string {
   const minutes = (p.at - origin) / 60_000;
   const when = `${minutes >= 0 ? '+' : ''}${Number.isInteger(minutes) ? minutes : minutes.toFixed(2)}m`;
-  const extra = p.source === 'diagnose' ? ` [${p.event} ${p.class ?? p.attributes.class ?? '-'}]` : '';
+  const extra =
+    p.source === 'diagnose'
+      ? ` [${p.event} ${p.class ?? p.attributes.class ?? '-'}]`
+      : p.source === 'diagnose-failed'
+        ? `${p.subject ? '' : '(no subject)'} [${p.alarmName ?? '-'} ${p.state ?? '-'}]`
+        : '';
   return `${when} ${p.topic} ${p.source}: ${p.subject}${extra}`;
 }

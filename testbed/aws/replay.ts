@@ -3,7 +3,8 @@
  * bundles the stack deploys (./lambda-runtime.ts), probing a loopback fleet (./replay-world.ts) on a
  * simulated clock; their metrics go to moto; the stack's alarms are evaluated as CloudWatch documents it
  * (./sim.ts); alarm state changes go through the stack's EventBridge rule (./event-routing.ts) to the
- * diagnose function; every notification the topics deliver is collected as a page (./pages.ts).
+ * diagnose function, invoked asynchronously as EventBridge does (a failed invocation goes to its on-failure
+ * destination, ./async-invoke.ts); every notification the topics deliver is collected as a page (./pages.ts).
  *
  * A scenario is declarative: minutes of healthy probing after the deploy (the warm-up), then a timeline of
  * steps at minutes from the onset (change the CA bundle parameter, let a certificate expire, rotate a
@@ -43,6 +44,7 @@ import { DEFAULT_STACK_NAME } from '../../lambdas/core/contract/stack';
 import type { AlarmTransition } from './alarm-evaluator';
 import type { AlarmStateChangeEvent } from './alarm-events';
 import { type CfnTemplate, templateContext } from './alarm-model';
+import { invokeAsync } from './async-invoke';
 import { EventRouter } from './event-routing';
 import { type Invocation, LambdaFunctionRuntime } from './lambda-runtime';
 import { type MotoServer, startMoto } from './moto';
@@ -95,6 +97,15 @@ export interface Scenario {
    * stack synthesized with them (its alarm mute rules, the diagnose function's windows). @default none
    */
   readonly maintenance?: readonly ReplayMaintenance[];
+  /**
+   * From minute `at` of the onset on, the diagnose functions run with these environment variables changed (a
+   * deploy that broke them): their containers restart cold with it. @default never
+   */
+  readonly diagnoseEnvironment?: {
+    readonly at: number;
+    readonly what: string;
+    readonly environment: Readonly<Record<string, string>>;
+  };
 }
 
 /** A one-off maintenance window of a scenario, in whole minutes from the onset (`from` may be negative). */
@@ -264,6 +275,8 @@ export interface InvocationRecord {
   readonly ok: boolean;
   readonly response?: unknown;
   readonly error?: string;
+  /** The message id of the invocation record its failure destination received (asynchronous invocations). */
+  readonly destinationMessageId?: string;
 }
 
 export interface ReplayResult {
@@ -358,22 +371,23 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
     });
     router = new EventRouter(fns);
     collector = await PageCollector.create(env.moto, sim, subscriber, topicSeverities(fns));
-    await Promise.all(
-      fns.map(async (fn) => {
-        const runtime = await LambdaFunctionRuntime.start(
-          {
-            name: fn.name,
-            codeDir: fn.role === 'probe' ? env.bundles.probe : env.bundles.diagnose,
-            environment: fn.environment,
-            timeoutSeconds: fn.timeoutSeconds,
-            memoryMb: fn.memoryMb,
-            entry: fn.role === 'probe' ? 'createHandler:clock' : 'handler',
-          },
-          { awsEnv: env.moto.env, account: MOTO_ACCOUNT },
-        );
-        runtimes.set(fn.name, runtime);
-      }),
-    );
+    const startRuntime = async (fn: StackFunction, overrides: Readonly<Record<string, string>> = {}) => {
+      await runtimes.get(fn.name)?.stop();
+      const runtime = await LambdaFunctionRuntime.start(
+        {
+          name: fn.name,
+          codeDir: fn.role === 'probe' ? env.bundles.probe : env.bundles.diagnose,
+          environment: { ...fn.environment, ...overrides },
+          timeoutSeconds: fn.timeoutSeconds,
+          memoryMb: fn.memoryMb,
+          entry: fn.role === 'probe' ? 'createHandler:clock' : 'handler',
+        },
+        { awsEnv: env.moto.env, account: MOTO_ACCOUNT },
+      );
+      runtimes.set(fn.name, runtime);
+    };
+    await Promise.all(fns.map((fn) => startRuntime(fn)));
+    const broken = scenario.diagnoseEnvironment;
 
     const scheduled = fns.flatMap((fn) => fn.schedules.map((s) => ({ fn, everyMs: s.everyMs })));
     const steps: { at: number; what: string }[] = [];
@@ -382,6 +396,12 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
       for (const s of scenario.timeline.filter((x) => onset + x.at * MIN === t)) {
         await s.apply(world);
         steps.push({ at: s.at, what: s.what });
+      }
+      if (broken && onset + broken.at * MIN === t) {
+        await Promise.all(
+          fns.filter((f) => f.role === 'diagnose').map((f) => startRuntime(f, broken.environment)),
+        );
+        steps.push({ at: broken.at, what: broken.what });
       }
       await sim.run(evaluatedTo + 1, t);
       evaluatedTo = t;
@@ -437,13 +457,27 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
     event: unknown,
     when: number,
   ): Promise<InvocationRecord> {
-    const r: Invocation = await runtime.invoke(event, when);
+    // The diagnose function is invoked asynchronously (EventBridge): Lambda's retries and failure destination
+    // apply. The probes' schedules are asynchronous too, but their config sets no destination.
+    const { last: r, destinationMessageId }: { last: Invocation; destinationMessageId?: string } =
+      fn.role === 'probe' || !sim
+        ? { last: await runtime.invoke(event, when) }
+        : await invokeAsync({
+            config: fn.async,
+            functionName: fn.name,
+            region: env.moto.region,
+            account: MOTO_ACCOUNT,
+            event,
+            sns: sim.sns,
+            run: () => runtime.invoke(event, when),
+          });
     const record: InvocationRecord = {
       function: fn.name,
       role: fn.role,
       at: when,
       ok: r.ok,
       ...(r.ok ? { response: r.response } : { error: `${r.error?.name}: ${r.error?.message}` }),
+      ...(destinationMessageId ? { destinationMessageId } : {}),
     };
     if (fn.role !== 'probe' && sim) await publishLambdaMetrics(sim, [record]);
     return record;
@@ -489,7 +523,8 @@ export function formatReport(r: ReplayResult): string {
     r.firstPageAfterMinutes === null ? 'no page' : `first page after ${r.firstPageAfterMinutes} min`;
   return [
     `replay "${r.scenario}": ${first} (simulated), ${r.pages.length} pages ` +
-      `(${bySource('alarm')} alarm notifications, ${bySource('diagnose')} diagnosis pages; ` +
+      `(${bySource('alarm')} alarm notifications, ${bySource('diagnose')} diagnosis pages, ` +
+      `${bySource('diagnose-failed')} failure records; ` +
       `at most ${maxPagesPerProcessor(r.pages, 15)} per processor in 15 min; ${(r.realMs / 1000).toFixed(1)} s real)`,
     ...r.steps.map((s) => `  step +${s.at}m ${s.what}`),
     ...r.pages.map((p) => `  ${describePage(p, r.onset)}`),

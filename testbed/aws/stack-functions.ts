@@ -2,7 +2,8 @@
  * The Lambda functions of a synthesized payprobe template, as the end-to-end harness needs them to run the
  * built bundles the way Lambda would: each function's environment (intrinsics resolved to the emulator's
  * names and ARNs), timeout and memory, what invokes it (schedule rules with a rate, event rules with a
- * pattern) and which Secrets Manager secrets and SSM parameters its role may read.
+ * pattern), where Lambda sends an asynchronous invocation that failed (its on-failure destination) and which
+ * Secrets Manager secrets and SSM parameters its role may read.
  *
  * A function is a probe when its environment carries PAYPROBE_PROCESSOR and the diagnose function when it
  * carries PAYPROBE_PROCESSORS (the names in lambdas/core/contract/env-names.ts), so the harness follows the
@@ -30,11 +31,23 @@ export interface StackFunction {
   readonly schedules: readonly { readonly ruleId: string; readonly everyMs: number }[];
   /** Event rules that invoke it, with their event pattern. */
   readonly eventRules: readonly { readonly ruleId: string; readonly pattern: unknown }[];
+  /** Its asynchronous invocation config (AWS::Lambda::EventInvokeConfig), when the template sets one. */
+  readonly async?: AsyncInvokeConfig;
   /** What its role may read: secret names (without the 6-character ARN suffix) and parameter names (as in the ARN). */
   readonly grants: { readonly secrets: readonly string[]; readonly parameters: readonly string[] };
 }
 
 type Resource = NonNullable<CfnTemplate['Resources']>[string];
+
+/** What Lambda does with an asynchronous invocation's event (AWS::Lambda::EventInvokeConfig). */
+export interface AsyncInvokeConfig {
+  /** MaximumRetryAttempts (Lambda's default: 2). */
+  readonly retryAttempts: number;
+  /** MaximumEventAgeInSeconds (Lambda's default: 6 hours). */
+  readonly maxEventAgeSeconds: number;
+  /** The on-failure destination's ARN (an SNS topic, an SQS queue, a function, an event bus), resolved. */
+  readonly onFailure?: string;
+}
 
 /** A DynamoDB table of the template (the history table), as CreateTable needs it. */
 export interface StackTable {
@@ -112,10 +125,37 @@ export function stackFunctions(template: CfnTemplate, ctx: IntrinsicContext): St
       timeoutSeconds: typeof p.Timeout === 'number' ? p.Timeout : 3,
       memoryMb: typeof p.MemorySize === 'number' ? p.MemorySize : 128,
       ...rulesFor(id, resources),
+      ...asyncConfigOf(id, resources, ctx),
       grants: grantsOf(p.Role, resources, ctx, id),
     });
   }
   return out;
+}
+
+/** The function's AWS::Lambda::EventInvokeConfig ($LATEST), its destination resolved by `ctx`. */
+function asyncConfigOf(
+  fnId: string,
+  resources: NonNullable<CfnTemplate['Resources']>,
+  ctx: IntrinsicContext,
+): { async?: AsyncInvokeConfig } {
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Lambda::EventInvokeConfig') continue;
+    const p = r.Properties ?? {};
+    if ((p.FunctionName as { Ref?: string } | undefined)?.Ref !== fnId) continue;
+    const destination = (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+      ?.OnFailure?.Destination;
+    return {
+      async: {
+        retryAttempts: typeof p.MaximumRetryAttempts === 'number' ? p.MaximumRetryAttempts : 2,
+        maxEventAgeSeconds:
+          typeof p.MaximumEventAgeInSeconds === 'number' ? p.MaximumEventAgeInSeconds : 21600,
+        ...(destination === undefined
+          ? {}
+          : { onFailure: String(resolveIntrinsics(destination, ctx, `${id}.DestinationConfig`)) }),
+      },
+    };
+  }
+  return {};
 }
 
 /** Milliseconds between runs of an EventBridge `rate(...)` expression; throws on anything else. */
