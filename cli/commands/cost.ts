@@ -184,7 +184,8 @@ export function renderCost(e: CostEstimate): string {
   );
   out.push(
     `  ${a.criticalIncidentsPerMonth} critical + ${a.warningIncidentsPerMonth} warning alarm incidents a month, each ` +
-      `${PUBLISHES_PER_INCIDENT} publishes to every subscriber (the alarm's ALARM notification, the diagnose page, its RESOLVED)`,
+      `${PUBLISHES_PER_INCIDENT} publishes to every subscriber (the diagnose page and its RESOLVED; ` +
+      "one more, the alarm's own notification, with alerting.directAlarmNotifications)",
   );
   out.push(
     `  logs ${a.logBytesPerProbe} B a probe + ${a.logBytesPerInvocation} B an invocation, kept ${a.logRetentionDays} days; ` +

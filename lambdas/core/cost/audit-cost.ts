@@ -2,8 +2,9 @@
  * What the live audit adds to a processor's monthly cost (docs/audit.md "Live audit", `payprobe cost`):
  * audit runs on the schedule (730 / audit.everyHours a month) and after input changes, each an invocation
  * of the probe function that probes once, reads its state parameter and publishes one AuditFindings
- * datapoint; the AuditFindings alarm (standard resolution); the pages (a new finding's alarm notification and
- * audit page, and its resolved page) delivered to the warning subscribers. The state parameter is a standard
+ * datapoint; the AuditFindings alarm (standard resolution); the pages (a new finding's audit page and its
+ * resolved page; the alarm's own notification only with alerting.directAlarmNotifications) delivered to the
+ * warning subscribers. The state parameter is a standard
  * SSM parameter (free, and its API calls at standard throughput are free). Nothing runs between audits.
  */
 import type { RawConfig, Subscription } from '../config/schema';
@@ -14,12 +15,12 @@ export const AUDIT_COST_DEFAULTS = {
   everyHours: 24,
   /** Billed seconds of one audit run: one probe and the state read, datapoint, state write. */
   runSeconds: 1.2,
-  /** New findings a processor's live settings show in a month (each: alarm + audit page, then a resolved page). */
+  /** New findings a processor's live settings show in a month (each: an audit page, then a resolved page). */
   findingsPerMonth: 0.5,
 } as const;
 
-/** Publishes per finding: the alarm's ALARM notification, the audit page, the resolved page. */
-const PUBLISHES_PER_FINDING = 3;
+/** Publishes per finding: the audit page and the resolved page (+1, the alarm's, with directAlarmNotifications). */
+const PUBLISHES_PER_FINDING = 2;
 
 export interface AuditUsage {
   readonly runsPerMonth: number;
@@ -48,12 +49,14 @@ export function auditUsage(
   warning: readonly Subscription[] | undefined,
   memoryMb: number,
   inputChangeHoursPerMonth: number,
+  directAlarmNotifications = false,
 ): AuditUsage | null {
   if (audit?.live === false) return null;
   const every = audit?.everyHours ?? AUDIT_COST_DEFAULTS.everyHours;
   const scheduled = HOURS_PER_MONTH / every;
   const runsPerMonth = scheduled + inputChangeHoursPerMonth;
-  const publishes = AUDIT_COST_DEFAULTS.findingsPerMonth * PUBLISHES_PER_FINDING;
+  const publishes =
+    AUDIT_COST_DEFAULTS.findingsPerMonth * (PUBLISHES_PER_FINDING + (directAlarmNotifications ? 1 : 0));
   return {
     runsPerMonth,
     gbSeconds: (memoryMb / 1024) * runsPerMonth * AUDIT_COST_DEFAULTS.runSeconds,

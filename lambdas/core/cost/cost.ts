@@ -19,8 +19,9 @@
  *   two). The probe-period alarms (handshake, auth, availability, latency) use the probe interval as their
  *   period: high-resolution below 60 s. Not-running and certificate alarms are standard resolution.
  *   ClientCertExpiring only with mTLS. Maintenance windows are alarm mute rules, which CloudWatch does not bill.
- * - SNS: each critical alarm incident is one ALARM publish by the alarm plus one page and one RESOLVED by the
- *   diagnose Lambda (no alarm has OK actions), delivered to every subscriber of that severity's topic.
+ * - SNS: each alarm incident is one page and one RESOLVED by the diagnose Lambda, the one pager (no alarm has
+ *   an SNS action; with alerting.directAlarmNotifications also the alarm's own ALARM notification), delivered
+ *   to every subscriber of that severity's topic.
  * - Logs: one structured line per probe plus Lambda's START/END/REPORT lines per invocation; stored for the
  *   retention period, uncompressed (an over-estimate). The dashboard's phase-timing widgets query the probe
  *   logs with Logs Insights, billed per GB scanned: each view of the dashboard scans its time range.
@@ -339,8 +340,13 @@ export function metricHours(p: ProcessorConfig, a: CostAssumptions): { name: str
   ];
 }
 
-/** SNS publishes per alarm incident: the alarm's ALARM action, the diagnose page, the diagnose RESOLVED. */
-export const PUBLISHES_PER_INCIDENT = 3;
+/** SNS publishes per alarm incident: the diagnose page and its RESOLVED (the diagnose Lambda is the pager). */
+export const PUBLISHES_PER_INCIDENT = 2;
+
+/** Publishes per incident for a config: one more, the alarm's notification, with directAlarmNotifications. */
+export function publishesPerIncident(alerting: RawConfig['alerting']): number {
+  return PUBLISHES_PER_INCIDENT + (alerting?.directAlarmNotifications ? 1 : 0);
+}
 
 /** Re-probes a month: at an interval that confirms failures, every run in the failing hours. */
 export function reprobesPerMonth(intervalSeconds: number, a: CostAssumptions): number {
@@ -404,10 +410,10 @@ export function processorUsage(
     plan.filter((x) => x.highResolution === high).reduce((n, x) => n + x.metrics, 0);
   const alarms = deployed.alarms ?? { standard: billed(false), highResolution: billed(true) };
 
-  // Each incident: the alarm's ALARM notification, the diagnose page and the diagnose RESOLVED (no OK actions).
+  // Each incident: the diagnose page and its RESOLVED (and the alarm's notification with directAlarmNotifications).
   const critical = subscribers(alerting?.critical);
   const warning = subscribers(alerting?.warning);
-  const publishes = (incidentsOfSeverity: number) => PUBLISHES_PER_INCIDENT * incidentsOfSeverity;
+  const publishes = (incidentsOfSeverity: number) => publishesPerIncident(alerting) * incidentsOfSeverity;
   const snsPublishes = publishes(a.criticalIncidentsPerMonth) + publishes(a.warningIncidentsPerMonth);
   const deliveries = {
     email:
@@ -452,7 +458,13 @@ export function processorUsage(
     secretsManagerCalls: secretsManagerRefs * fetchesPerRef,
     tokenRequestsPerHour: oauthTokenRequestsPerHour(p),
     history: historyUsage(a, fleetSize),
-    audit: auditUsage(audit, alerting?.warning, memoryMb, a.inputChangeHoursPerMonth),
+    audit: auditUsage(
+      audit,
+      alerting?.warning,
+      memoryMb,
+      a.inputChangeHoursPerMonth,
+      alerting?.directAlarmNotifications,
+    ),
   };
 }
 

@@ -254,7 +254,7 @@ describe('cost model: metrics and alarms', () => {
 });
 
 describe('cost model: notifications, secrets, regions and totals', () => {
-  it('delivers each incident three times (the ALARM action, the diagnose page, its RESOLVED) to every subscriber of its severity', () => {
+  it('delivers each incident twice (the diagnose page, its RESOLVED) to every subscriber of its severity', () => {
     const cfg = load(`
 alerting:
   critical: [{ email: a@example.com }, { email: b@example.com }, { sms: "+14155550100" }]
@@ -262,11 +262,34 @@ alerting:
 ${ONE_AT(60)}`);
     const a: Partial<CostAssumptions> = { criticalIncidentsPerMonth: 5, warningIncidentsPerMonth: 3 };
     const p = estimateCost({ processors: cfg.processors, alerting: cfg.raw.alerting }, a).processors[0];
-    expect(PUBLISHES_PER_INCIDENT).toBe(3);
-    expect(p?.usage.snsPublishes).toBe(3 * (5 + 3));
-    expect(p?.usage.deliveries).toEqual({ email: 3 * 5 * 2, https: 3 * 3, sms: 3 * 5 });
+    // The diagnose function is the one pager: the alarms publish nothing themselves.
+    expect(PUBLISHES_PER_INCIDENT).toBe(2);
+    expect(p?.usage.snsPublishes).toBe(2 * (5 + 3));
+    expect(p?.usage.deliveries).toEqual({ email: 2 * 5 * 2, https: 2 * 3, sms: 2 * 5 });
     expect(p?.usage.diagnoseInvocations).toBe(2 * (5 + 3));
-    expect(lineUsd(p?.lines ?? [], 'snsSmsUs')).toBeCloseTo(15 * PRICES.snsSmsUs.usd, 9);
+    expect(lineUsd(p?.lines ?? [], 'snsSmsUs')).toBeCloseTo(10 * PRICES.snsSmsUs.usd, 9);
+  });
+
+  it("adds the alarm's own notification to each incident and audit finding with directAlarmNotifications", () => {
+    const yaml = (direct: boolean) => `
+alerting:
+  critical: [{ sms: "+14155550100" }]
+  warning: [{ https: https://hooks.example.com/x }]
+  directAlarmNotifications: ${direct}
+${ONE_AT(60)}`;
+    const a: Partial<CostAssumptions> = { criticalIncidentsPerMonth: 5, warningIncidentsPerMonth: 3 };
+    const usage = (direct: boolean) => {
+      const cfg = load(yaml(direct));
+      return estimateCost({ processors: cfg.processors, alerting: cfg.raw.alerting }, a).processors[0]?.usage;
+    };
+    expect(usage(true)?.snsPublishes).toBe(3 * (5 + 3));
+    expect(usage(true)?.deliveries).toEqual({ email: 0, https: 3 * 3, sms: 3 * 5 });
+    expect(usage(false)?.snsPublishes).toBe(2 * (5 + 3));
+    // The live audit: a finding's page and resolved page, plus the AuditFindings alarm's notification.
+    expect((usage(true)?.audit?.snsPublishes ?? 0) / (usage(false)?.audit?.snsPublishes ?? 1)).toBeCloseTo(
+      1.5,
+      9,
+    );
   });
 
   it('charges Secrets Manager reads per reference and cache TTL, and none for SSM or env references', () => {
