@@ -170,13 +170,18 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     }),
   });
 
+  // The alarms' own actions only on request: the diagnose function below pages for them. Except for a processor
+  // with maintenance windows: the diagnose function holds an ALARM inside a window and is not told when the
+  // window ends, while CloudWatch runs an action the window's mute rule held back when it ends with the alarm
+  // still in ALARM. Those alarms keep their actions, so a failure that outlasts the maintenance still pages
+  // (beside the diagnosis outside windows: docs/deploy.md "Maintenance windows").
+  const maintained = new Set(props.maintenance.flatMap((w) => w.processors));
   const monitors = props.processors.map(
     ({ processor, index }) =>
       new ProcessorMonitor(scope, processorConstructId(processor.name), {
         processor,
         configLocation: { file: configFile, path: `processors[${index}]` },
-        // The alarms' own actions only on request: the diagnose function below pages for them.
-        ...(props.directAlarmNotifications
+        ...(props.directAlarmNotifications || maintained.has(processor.name)
           ? { criticalTopic: props.criticalTopic, warningTopic: props.warningTopic }
           : {}),
         schedulerRole,

@@ -67,18 +67,70 @@ const actionsOf = (t: Template) =>
       flatten(a.Properties.AlarmActions),
     ]),
   );
+/** Two processors, no maintenance windows. */
+const base = `processors:
+  - { name: stripe, endpoint: https://api.stripe.com }
+  - { name: adyen, endpoint: https://api.adyen.com }
+`;
+const pager = 'alerting: { critical: [{ email: oncall@example.com }] }';
+let synthesizedFiles = 0;
+/** Each alarm's actions of a config's stack, as 'critical', 'warning' or undefined. */
+function synthesized(yaml: string, options: { directAlarmNotifications?: boolean } = {}) {
+  const s = must(synthConfig(write(`direct-${synthesizedFiles++}.yaml`, yaml), options).stacks[0], 'stack');
+  const alerting = must(s.payprobe.alerting, 'alerting');
+  const names: Record<string, string> = {
+    [`<${s.getLogicalId(alerting.criticalTopic.node.defaultChild as never)}>`]: 'critical',
+    [`<${s.getLogicalId(alerting.warningTopic.node.defaultChild as never)}>`]: 'warning',
+  };
+  return Object.fromEntries(
+    Object.entries(actionsOf(Template.fromStack(s))).map(([alarm, actions]) => [
+      alarm,
+      actions === undefined ? undefined : (actions as string[]).map((a) => names[a] ?? a),
+    ]),
+  );
+}
+const warningKinds = new Set(['LatencyHigh', 'CertExpiring', 'ClientCertExpiring']);
+/** The topic an alarm's own notification goes to, when it has one. */
+const expectedTopic = (alarm: string) => {
+  const parsed = parseAlarmName(alarm);
+  if (parsed) return warningKinds.has(parsed.kind) ? 'warning' : 'critical';
+  return alarm.startsWith('PayProbe-AuditFindings-') ? 'warning' : 'critical';
+};
 
 test('one pager by default: the diagnose function pages for the alarms, which notify no topic themselves', () => {
-  const actions = actionsOf(template);
-  // Every processor alarm, the gateway alarm and the live audit's alarms: no action (diagnose and the audit page).
-  const silent = Object.keys(actions).filter((n) => n !== diagnoseErrors);
-  expect(silent.length).toBe(alarms.length - 1);
-  expect(silent.filter((n) => parseAlarmName(n))).toHaveLength(3 * 6);
-  expect(silent).toContain(`PayProbe-ProcessorsFailing-${stack.stackName}`);
+  const actions = synthesized(`${pager}\n${base}`);
+  // 6 per processor, the gateway alarm, 2 live audit alarms: no action (the diagnose function and the audit page).
+  const silent = Object.keys(actions).filter((n) => !n.startsWith('PayProbe-DiagnoseErrors-'));
+  expect(silent).toHaveLength(2 * 6 + 1 + 2);
+  expect(silent.filter((n) => parseAlarmName(n))).toHaveLength(2 * 6);
   expect(silent).toContain('PayProbe-AuditFindings-stripe');
+  expect(silent.filter((n) => n.startsWith('PayProbe-ProcessorsFailing-'))).toHaveLength(1);
   for (const n of silent) expect({ n, actions: actions[n] }).toEqual({ n, actions: undefined });
   // The fallback that pages when the diagnose function itself fails keeps its direct action.
-  expect(actions[diagnoseErrors]).toEqual([critical]);
+  expect(Object.entries(actions).filter(([n]) => !silent.includes(n))).toEqual([
+    [expect.stringMatching(/^PayProbe-DiagnoseErrors-/), ['critical']],
+  ]);
+});
+
+test("a processor with a maintenance window keeps its alarms' actions: CloudWatch pages a failure that outlasts the window", () => {
+  // Every processor of this config has a window; the gateway and live audit alarms are not muted: no action.
+  const actions = actionsOf(template);
+  const topics = {
+    [critical]: 'critical',
+    [`<${id(must(stack.payprobe.alerting, 'alerting').warningTopic)}>`]: 'warning',
+  };
+  for (const [alarm, list] of Object.entries(actions)) {
+    const expected = parseAlarmName(alarm) || alarm === diagnoseErrors ? [expectedTopic(alarm)] : undefined;
+    const got = list === undefined ? undefined : (list as string[]).map((a) => topics[a] ?? a);
+    expect({ alarm, got }).toEqual({ alarm, got: expected });
+  }
+  // A processor without a window in the same config pages through the diagnose function alone.
+  const mixed = synthesized(`${pager}
+${base}maintenance:
+  - { processors: [stripe], start: "${START}", end: "${END}", reason: Stripe certificate rotation }
+`);
+  expect(mixed['PayProbe-stripe-HandshakeFailing']).toEqual(['critical']);
+  expect(mixed['PayProbe-adyen-HandshakeFailing']).toBeUndefined();
 });
 
 test('an event the diagnose function could not handle goes to the critical topic raw: no retry, 2-minute max age', () => {
@@ -116,33 +168,6 @@ test('an event the diagnose function could not handle goes to the critical topic
 });
 
 describe("directAlarmNotifications: CloudWatch's own notifications too, for pagers that want its format", () => {
-  const base = `processors:
-  - { name: stripe, endpoint: https://api.stripe.com }
-  - { name: adyen, endpoint: https://api.adyen.com }
-`;
-  let n = 0;
-  /** Each alarm's actions, as 'critical', 'warning' or undefined. */
-  const synthesized = (yaml: string, options: { directAlarmNotifications?: boolean } = {}) => {
-    const s = must(synthConfig(write(`direct-${n++}.yaml`, yaml), options).stacks[0], 'stack');
-    const alerting = must(s.payprobe.alerting, 'alerting');
-    const names: Record<string, string> = {
-      [`<${s.getLogicalId(alerting.criticalTopic.node.defaultChild as never)}>`]: 'critical',
-      [`<${s.getLogicalId(alerting.warningTopic.node.defaultChild as never)}>`]: 'warning',
-    };
-    return Object.fromEntries(
-      Object.entries(actionsOf(Template.fromStack(s))).map(([alarm, actions]) => [
-        alarm,
-        actions === undefined ? undefined : (actions as string[]).map((a) => names[a] ?? a),
-      ]),
-    );
-  };
-  const warningKinds = new Set(['LatencyHigh', 'CertExpiring', 'ClientCertExpiring']);
-  const expectedTopic = (alarm: string) => {
-    const parsed = parseAlarmName(alarm);
-    if (parsed) return warningKinds.has(parsed.kind) ? 'warning' : 'critical';
-    return alarm.startsWith('PayProbe-AuditFindings-') ? 'warning' : 'critical';
-  };
-
   test('alerting.directAlarmNotifications: every alarm also notifies its severity topic on ALARM', () => {
     const actions = synthesized(
       `alerting: { critical: [{ email: oncall@example.com }], directAlarmNotifications: true }\n${base}`,
@@ -157,21 +182,18 @@ describe("directAlarmNotifications: CloudWatch's own notifications too, for page
   test('the construct prop wins over the config', () => {
     const off = synthesized(
       `alerting: { critical: [{ email: oncall@example.com }], directAlarmNotifications: true }\n${base}`,
-      {
-        directAlarmNotifications: false,
-      },
+      { directAlarmNotifications: false },
     );
     expect(Object.entries(off).filter(([, a]) => a !== undefined)).toEqual([
       [expect.stringMatching(/^PayProbe-DiagnoseErrors-/), ['critical']],
     ]);
-    const on = synthesized(`alerting: { critical: [{ email: oncall@example.com }] }\n${base}`, {
-      directAlarmNotifications: true,
-    });
+    const on = synthesized(`${pager}\n${base}`, { directAlarmNotifications: true });
     for (const [alarm, topics] of Object.entries(on)) {
       expect({ alarm, topics }).toEqual({ alarm, topics: [expectedTopic(alarm)] });
     }
   });
 });
+
 test('ProbeNotRunning (missing data breaching) warms up for 5 minutes before it evaluates; no other alarm needs it', () => {
   for (const m of stack.monitors) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

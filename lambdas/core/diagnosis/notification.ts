@@ -429,7 +429,7 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   if (url) lines.push(`  ${url}`);
   lines.push('');
   lines.push(
-    '-- payprobe diagnose: this page adds a re-probe to the alarm notification sent to the same topic.',
+    '-- payprobe diagnose: the processor was re-probed when its alarm changed state (docs/diagnosis.md).',
   );
   const text = lines.join('\n');
 
