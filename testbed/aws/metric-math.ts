@@ -17,7 +17,7 @@
  *   series (a scalar over the whole range).
  * Every other function (REPEAT/LINEAR fills, METRICS(), SEARCH, RATE, ...) fails with a message naming it.
  * Stack expressions in use: `100 * (success + handshake + auth)`, `IF(FILL(runs, 0) < 1 OR FILL(errors, 0) > 0,
- * 1, 0)`, `FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)`.
+ * 1, 0)`, `FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0) + FILL(destinationFailures, 0)`.
  */
 
 /** A sparse time series: period start (epoch ms) → value. */

@@ -6,6 +6,7 @@
  * failure. The same series against the former windows show the storm the damping removes.
  */
 import { Template } from 'aws-cdk-lib/assertions';
+import { ALARM_KINDS, parseAlarmName } from '../../../lambdas/core/contract/alarm-names';
 import type { ProbeResult } from '../../../lambdas/core/contract/result';
 import { buildMetricData } from '../../../lambdas/probe/metrics';
 import { DAMPING_WINDOW_SECONDS } from '../../../lib/alarms/alarm-policy';
@@ -48,7 +49,10 @@ function random(seed: number): () => number {
 type Failing = (slot: number, t: number) => boolean;
 
 interface Outcome {
-  /** ALARM actions to the critical topic for the processor, epoch ms. */
+  /**
+   * Critical pages for the processor, epoch ms: each transition of one of its critical alarms to ALARM (the
+   * diagnose function pages once per such state change; the alarms have no actions of their own).
+   */
   readonly pages: number[];
   /** When the processor's HandshakeFailing returned to OK after the flapping stopped, if it did. */
   readonly recoveredAt?: number;
@@ -83,9 +87,12 @@ function simulate(
   }
   const ev = new AlarmEvaluator(mine, { region: REGION, account: ACCOUNT, createdAt: T0 - 30 * MIN });
   const r = ev.run(T0, END, store);
-  const pages = r.actions
-    .filter((a) => a.state === 'ALARM' && a.actions.some((arn) => arn.includes('CriticalTopic')))
-    .map((a) => a.at);
+  const pages = r.transitions
+    .filter((t) => {
+      const parsed = parseAlarmName(t.alarm.name);
+      return t.current.value === 'ALARM' && parsed && ALARM_KINDS[parsed.kind].severity === 'critical';
+    })
+    .map((t) => t.at);
   const handshake = `PayProbe-${processor}-HandshakeFailing`;
   const recovered = r.transitions.find(
     (t) => t.alarm.name === handshake && t.current.value === 'OK' && t.previous.value === 'ALARM',

@@ -154,9 +154,14 @@ describe("the stack's expressions", () => {
   });
 
   it('DiagnoseErrors: errors + dropped events + failed deliveries, each missing value filled with 0', () => {
-    const e = 'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)';
-    expect(run(e, { errors: ts(1), dropped: ts(undefined, 2), undelivered: new Map() })).toEqual([
-      1, 2, 0, 0, 0,
-    ]);
+    const e = 'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0) + FILL(destinationFailures, 0)';
+    expect(
+      run(e, {
+        errors: ts(1),
+        dropped: ts(undefined, 2),
+        undelivered: new Map(),
+        destinationFailures: ts(undefined, undefined, 4),
+      }),
+    ).toEqual([1, 2, 4, 0, 0]);
   });
 });

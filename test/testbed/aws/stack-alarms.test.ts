@@ -74,7 +74,6 @@ describe('alarms of the synthesized two-processor stack', () => {
   const alarms = alarmsFromTemplate(template, ctx);
   const byName = new Map(alarms.map((a) => [a.name, a]));
   const critical = `arn:aws:sns:${REGION}:${ACCOUNT}:AlertingCriticalTopic1F1DA58F`;
-  const warning = `arn:aws:sns:${REGION}:${ACCOUNT}:AlertingWarningTopic9493435D`;
 
   it('reads every alarm with its actions resolved to the topics', () => {
     expect([...byName.keys()].sort()).toEqual(
@@ -95,17 +94,16 @@ describe('alarms of the synthesized two-processor stack', () => {
         'PayProbe-AuditFindings-fastpay',
       ].sort(),
     );
+    // The diagnose function pages for the processors' alarms: no actions of their own. Its own alarm notifies.
     expect(byName.get('PayProbe-fastpay-HandshakeFailing')).toMatchObject({
       period: 10,
       evaluationPeriods: 90,
       datapointsToAlarm: 3,
-      alarmActions: [critical],
+      alarmActions: [],
       okActions: [],
     });
-    expect(byName.get('PayProbe-acme-pay-LatencyHigh')).toMatchObject({
-      alarmActions: [warning],
-      period: 60,
-    });
+    expect(byName.get('PayProbe-acme-pay-LatencyHigh')).toMatchObject({ alarmActions: [], period: 60 });
+    expect(byName.get('PayProbe-DiagnoseErrors-PayProbe')).toMatchObject({ alarmActions: [critical] });
     expect(byName.get('PayProbe-acme-pay-ProbeNotRunning')).toMatchObject({
       warmUp: { minutes: 5, onlyAfterPeriodEnds: true },
     });
@@ -127,7 +125,7 @@ describe('alarms of the synthesized two-processor stack', () => {
     );
     expect([...expressions].sort()).toEqual([
       '100 * (success + handshake + auth)',
-      'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0)',
+      'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0) + FILL(destinationFailures, 0)',
       'IF(FILL(runs, 0) < 1 OR FILL(errors, 0) > 0, 1, 0)',
     ]);
     for (const e of expressions) {
@@ -195,14 +193,15 @@ describe('alarms of the synthesized two-processor stack', () => {
       expect(ev.state('PayProbe-acme-pay-ClientCertExpiring').value).toBe('INSUFFICIENT_DATA');
     });
 
-    it('pages the critical topic for the handshake and warns on the warning topic for the certificate', () => {
-      const actions = r.actions
-        .filter((a) => a.state !== 'OK')
-        .map((a) => [a.alarmName, a.state, (a.at - T0) / 1000, a.actions]);
-      expect(actions).toEqual([
-        ['PayProbe-fastpay-HandshakeFailing', 'ALARM', 330, [critical]],
-        ['PayProbe-fastpay-CertExpiring', 'ALARM', 360, [warning]],
+    it('raises the handshake and certificate alarms for the diagnose function to page, and notifies no topic itself', () => {
+      const alarmed = r.transitions
+        .filter((t) => t.current.value === 'ALARM')
+        .map((t) => [t.alarm.name, (t.at - T0) / 1000, t.event['detail-type']]);
+      expect(alarmed).toEqual([
+        ['PayProbe-fastpay-HandshakeFailing', 330, 'CloudWatch Alarm State Change'],
+        ['PayProbe-fastpay-CertExpiring', 360, 'CloudWatch Alarm State Change'],
       ]);
+      expect(r.actions).toEqual([]);
     });
   });
 });
