@@ -236,7 +236,7 @@ export class Diagnosis extends Construct {
       network: this.network,
     });
     // The pages, and the failure destination's publish (Lambda publishes it with this role): sns:Publish on
-    // both topics and kms:GenerateDataKey*/Decrypt on their key (publishStatements).
+    // both topics and kms:GenerateDataKey and kms:Decrypt on their key (publishStatements).
     this.diagnose.grantPublish([props.criticalTopic, props.warningTopic], props.topicKey);
     this.diagnose.grantReadSecrets(deployed, { sid: 'Diagnosed', owner: "the diagnosed processors'" });
     props.history?.grantDiagnose(this.diagnose);

@@ -256,7 +256,14 @@ describe.each<[string, (dir: string) => PayProbeSource]>([
       const handshake = resourcesOf(inline, 'AWS::CloudWatch::Alarm').find(
         ([, r]) => r.Properties.AlarmName === 'PayProbe-inline-pay-HandshakeFailing',
       );
-      expect(handshake?.[1].Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
+      // The diagnose function pages the app's pager (no action on the alarm); its fallbacks go there directly.
+      expect(handshake?.[1].Properties.AlarmActions).toBeUndefined();
+      const fallback = resourcesOf(inline, 'AWS::Lambda::EventInvokeConfig').find(
+        ([, r]) => r.Properties.DestinationConfig !== undefined,
+      );
+      expect(fallback?.[1].Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { Ref: topics[0] } },
+      });
 
       const starter = templates.Starter as Template;
       expect(payprobeFunctions(starter)).toHaveLength(2);
