@@ -2,8 +2,9 @@
  * The AWS clients of the Lambda handlers, set up once for all of them: the same network limits everywhere
  * (a hung call must not eat the whole invocation) and the Secrets Manager/SSM resolver every handler reads
  * its processors' references through. Region, credentials and endpoint come from the function's environment
- * as the AWS SDK reads them: AWS_REGION, the execution role, and AWS_ENDPOINT_URL (or
- * AWS_ENDPOINT_URL_<SERVICE>) where an emulator such as moto_server stands in for AWS.
+ * as the AWS SDK reads them: AWS_REGION, the execution role's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+ * AWS_SESSION_TOKEN (the bundles read credentials from the environment only: lambda-credentials.ts), and
+ * AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) where an emulator such as moto_server stands in for AWS.
  *
  * Handlers take clients in (tests pass mocked ones) and fall back to these.
  */

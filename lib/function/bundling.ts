@@ -53,7 +53,16 @@ export interface PayProbeEsbuildOptions {
   readonly mainFields: string[];
   /** Packages left out of the bundle. */
   readonly external: string[];
+  /** Imports replaced by another module (an absolute path, resolved as esbuild resolves an import). */
+  readonly alias: Readonly<Record<string, string>>;
 }
+
+/**
+ * The module the Lambda bundles take their AWS credentials from, in place of the SDK's default chain
+ * (lambdas/shared/lambda-credentials.ts; in the package dist/lambdas/shared/, beside dist/lib/). Without an
+ * extension: esbuild picks the .ts source or the compiled .js.
+ */
+const LAMBDA_CREDENTIALS = path.join(__dirname, '..', '..', 'lambdas', 'shared', 'lambda-credentials');
 
 /** The one bundling configuration: the package build, synth from source, the bundle tests and the bench. */
 export const PAYPROBE_ESBUILD_OPTIONS: PayProbeEsbuildOptions = {
@@ -68,6 +77,9 @@ export const PAYPROBE_ESBUILD_OPTIONS: PayProbeEsbuildOptions = {
   mainFields: ['module', 'main'],
   // The AWS SDK is bundled: the versions tested here are the versions that run (see docs/deploy.md).
   external: [],
+  // A Lambda's credentials are in its environment: the SDK's full default chain (SSO, INI, process, web
+  // identity, container; about 100 KB) is replaced by the environment provider (docs/performance.md, figure 4).
+  alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
 };
 
 /** The file names a handler's bundle consists of. */
