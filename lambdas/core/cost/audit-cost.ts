@@ -8,7 +8,7 @@
  * SSM parameter (free, and its API calls at standard throughput are free). Nothing runs between audits.
  */
 import type { RawConfig, Subscription } from '../config/schema';
-import { HOURS_PER_MONTH, PRICES, type PriceKey } from './pricing';
+import { type CostLine, HOURS_PER_MONTH, costLine as line } from './pricing';
 
 /** The live audit's defaults, as lib/constructs/live-audit.ts deploys them. */
 export const AUDIT_COST_DEFAULTS = {
@@ -35,13 +35,8 @@ export interface AuditUsage {
   readonly schedulerInvocations: number;
 }
 
-export interface AuditCostLine {
-  readonly item: string;
-  readonly quantity: number;
-  readonly unit: string;
-  readonly price: PriceKey;
-  readonly usd: number;
-}
+/** A cost line of the live audit (./pricing.ts CostLine). */
+export type AuditCostLine = CostLine;
 
 /** The live audit's usage for one processor in one region; null when `audit.live` is false. */
 export function auditUsage(
@@ -67,10 +62,6 @@ export function auditUsage(
     deliveries: publishes * (warning?.length ?? 0),
     schedulerInvocations: scheduled,
   };
-}
-
-function line(item: string, quantity: number, price: PriceKey): AuditCostLine {
-  return { item, quantity, unit: PRICES[price].unit, price, usd: quantity * PRICES[price].usd };
 }
 
 /** The live audit's cost lines (deliveries priced as e-mail, the dearest common subscriber but SMS). */

@@ -33,8 +33,9 @@
  *   failure episode and every MIN_WRITE_GAP_MS while it fails; items of HISTORY_ITEM_BYTES (a write costs one
  *   unit per KB, an update the larger of the item before and after). Read by the diagnose Lambda: every
  *   processor's item on every alarm state change of the fleet, strongly consistent, plus the incident items.
- * - Shared per region (not per processor): the dashboard, the customer-managed KMS key of the encrypted
- *   topics, the diagnose Lambda's own alarm, the gateway alarm and its one FailingProcessors metric.
+ * - Shared per region (not per processor; ./deployment-cost.ts, by the config's stacks and shards): the
+ *   dashboard, the customer-managed KMS key of the encrypted topics, the diagnose Lambda's own alarm, the
+ *   gateway alarm and its one FailingProcessors metric.
  * - Scheduling: one EventBridge Scheduler invocation a minute (list price; the first 14 million a month in an
  *   account are free); SSM standard parameters are free.
  * Regions multiply every per-processor and shared item. The figures are list prices: the free tier (10
@@ -45,21 +46,36 @@ import type { ProcessorConfig } from '../config/model';
 import { PRESETS } from '../config/presets';
 import { configReferences } from '../config/references';
 import type { RawConfig, Subscription } from '../config/schema';
-import { ALARM_KINDS, type AlarmKindName, auditAlarmName, parseAlarmName } from '../contract/alarm-names';
-import { ENV_PROCESSOR } from '../contract/env-names';
+import { ALARM_KINDS, type AlarmKindName } from '../contract/alarm-names';
 import { METRICS, type MetricName } from '../contract/metric-names';
 import { HEARTBEAT_MS, MIN_WRITE_GAP_MS } from '../diagnosis/history';
 import { tokenRequestsPerHour } from '../engine/token-cache';
 import { DEFAULT_FUNCTION_MEMORY_MB, DEFAULT_SECRET_TTL_SECONDS } from '../policy/deployment';
 import { CONFIRM_PAUSE_MS, confirmsFailures } from '../policy/probe-policy';
 import { PUBLISHING, type PublishRule } from '../policy/publishing';
-import { type DeploymentShape, deploymentShape } from '../policy/sharding';
+import type { DeploymentShape } from '../policy/sharding';
 import { type AuditUsage, auditUsage, priceAuditUsage } from './audit-cost';
-import { HOURS_PER_MONTH, PRICES, PRICING_REGION, type PriceKey } from './pricing';
+import {
+  type DeployedProcessorFacts,
+  type DeployedSharedFacts,
+  type SharedAssumptions,
+  sharedItems,
+} from './deployment-cost';
+import { type CostLine, HOURS_PER_MONTH, costLine as line, PRICES, PRICING_REGION } from './pricing';
+
+// The deployment's share (./deployment-cost.ts) and the cost line (./pricing.ts), where callers found them.
+export {
+  type DeployedProcessorFacts,
+  type DeployedSharedFacts,
+  DIAGNOSE_ALARM_METRICS,
+  deployedFactsFromTemplate,
+  type SharedAssumptions,
+} from './deployment-cost';
+export type { CostLine } from './pricing';
 
 export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
 
-export interface CostAssumptions {
+export interface CostAssumptions extends SharedAssumptions {
   /** Probe Lambda memory in MB. @default DEFAULT_FUNCTION_MEMORY_MB, the size lib/ deploys */
   readonly memoryMb: number;
   /** Wall time of one healthy probe against an internet endpoint (DNS + TCP + TLS + one request). */
@@ -90,21 +106,6 @@ export interface CostAssumptions {
   readonly dashboardRangeHours: number;
   /** Secrets and parameters cache TTL in the Lambda, seconds (the probe Lambda's PAYPROBE_SECRET_TTL_SECONDS default). */
   readonly secretCacheTtlSeconds: number;
-  /**
-   * Dashboards per group of processors (one group unless the config is sharded: then the main stack's and each
-   * shard's, plus the fleet overview; lambdas/core/policy/sharding.ts).
-   */
-  readonly dashboardsPerRegion: number;
-  /** Customer-managed KMS keys per region (the encrypted SNS topics). */
-  readonly kmsKeysPerRegion: number;
-  /**
-   * Alarm metrics per region not tied to one processor: the diagnose Lambda's own alarm watches its Errors,
-   * its AsyncEventsDropped and its rule's FailedInvocations, and the gateway alarm its one metric; CloudWatch
-   * bills an alarm per metric. A sharded config adds each shard's diagnose alarm (DIAGNOSE_ALARM_METRICS).
-   */
-  readonly sharedAlarmsPerRegion: number;
-  /** Custom metrics per region not tied to one processor: the gateway's FailingProcessors. */
-  readonly sharedMetricsPerRegion: number;
   /** Cold starts of a probe function a month (each writes its processor's history item once). */
   readonly coldStartsPerMonth: number;
   /** Changes a month of what a passing probe sees (a certificate renewal, a rotated secret). */
@@ -114,9 +115,6 @@ export interface CostAssumptions {
   /** Bytes of a processor's history item while it fails (the snapshot and the failing run's facts). */
   readonly historyFailingItemBytes: number;
 }
-
-/** Metrics the diagnose function's own alarm bills: its Errors, AsyncEventsDropped and rule FailedInvocations. */
-export const DIAGNOSE_ALARM_METRICS = 3;
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   memoryMb: DEFAULT_FUNCTION_MEMORY_MB,
@@ -144,21 +142,6 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   historyFailingItemBytes: 4096,
 };
 
-/** Facts read from a synthesized stack that replace the assumptions above for one processor. */
-export interface DeployedProcessorFacts {
-  readonly memoryMb?: number;
-  /** Billed alarm metrics by resolution, as the template has them. */
-  readonly alarms?: { readonly standard: number; readonly highResolution: number };
-  readonly logRetentionDays?: number;
-}
-
-/** Facts read from a synthesized stack for the shared, per-region items. */
-export interface DeployedSharedFacts {
-  readonly dashboards?: number;
-  readonly kmsKeys?: number;
-  readonly alarms?: { readonly standard: number; readonly highResolution: number };
-}
-
 export interface CostInput {
   readonly processors: readonly ProcessorConfig[];
   /** Regions from the config; @default one region */
@@ -166,14 +149,6 @@ export interface CostInput {
   readonly alerting?: RawConfig['alerting'];
   /** The config's live audit settings. @default the live audit on, daily */
   readonly audit?: RawConfig['audit'];
-}
-
-export interface CostLine {
-  readonly item: string;
-  readonly quantity: number;
-  readonly unit: string;
-  readonly price: PriceKey;
-  readonly usd: number;
 }
 
 export interface ProcessorUsage {
@@ -504,10 +479,6 @@ export function oauthTokenRequestsPerHour(p: ProcessorConfig): number {
   return tokenRequestsPerHour(p.intervalSeconds, preset?.tokenLifetimeSeconds);
 }
 
-function line(item: string, quantity: number, price: PriceKey): CostLine {
-  return { item, quantity, unit: PRICES[price].unit, price, usd: quantity * PRICES[price].usd };
-}
-
 /** Prices one region's usage of a processor. Lines with zero quantity are kept (the table shows them). */
 export function priceUsage(u: ProcessorUsage): CostLine[] {
   return [
@@ -568,20 +539,11 @@ export function estimateCost(
       usd: usdPerRegion * n,
     };
   });
-  const s = deployed.shared;
-  const deployment = deploymentShape(input.processors.map((p) => p.name));
-  const sharedAlarms = s?.alarms ?? {
-    standard: a.sharedAlarmsPerRegion + DIAGNOSE_ALARM_METRICS * deployment.shards,
-    highResolution: 0,
-  };
-  const dashboards = a.dashboardsPerRegion * deployment.groups + (deployment.shards > 0 ? 1 : 0);
-  const sharedLines = [
-    line('dashboards', s?.dashboards ?? dashboards, 'dashboardMonth'),
-    line('KMS keys (encrypted topics)', s?.kmsKeys ?? a.kmsKeysPerRegion, 'kmsKeyMonth'),
-    line('gateway metric (FailingProcessors)', a.sharedMetricsPerRegion, 'customMetricMonth'),
-    line('shared alarms, standard resolution', sharedAlarms.standard, 'alarmStandardMonth'),
-    line('shared alarms, high resolution', sharedAlarms.highResolution, 'alarmHighResolutionMonth'),
-  ];
+  const { deployment, lines: sharedLines } = sharedItems(
+    input.processors.map((p) => p.name),
+    a,
+    deployed.shared,
+  );
   const sharedPerRegion = sum(sharedLines);
   const processorsUsd = processors.reduce((t, p) => t + p.usd, 0);
   const runsPerMonth = MINUTES_PER_MONTH;
@@ -606,79 +568,4 @@ function latestCheck(): string {
     .map((p) => p.checked)
     .sort()
     .at(-1) as string;
-}
-
-/** A CloudFormation resource as a synthesized template holds it. */
-interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-}
-
-/** Default Lambda memory when a template leaves MemorySize out. */
-const CFN_DEFAULT_MEMORY_MB = 128;
-
-/** Billed metrics of one alarm (each MetricStat of a metric-math alarm counts) and its shortest period. */
-function alarmMetrics(props: Record<string, unknown>): { metrics: number; periodSeconds: number } {
-  const list = props.Metrics as { MetricStat?: { Period?: number } }[] | undefined;
-  if (!list) return { metrics: 1, periodSeconds: Number(props.Period ?? 60) };
-  const stats = list.filter((m) => m.MetricStat !== undefined);
-  const periods = stats.map((m) => Number(m.MetricStat?.Period ?? 60));
-  return { metrics: Math.max(1, stats.length), periodSeconds: Math.min(60, ...periods) };
-}
-
-/**
- * The facts of a synthesized payprobe stack that the cost model would otherwise assume: each probe
- * function's memory and log retention (by processor, from its PAYPROBE_PROCESSOR), each processor's alarms
- * by resolution (alarm names as alarm-names.ts makes them; high-resolution when the period is below 60 s),
- * and the shared alarms, dashboards and KMS keys.
- */
-export function deployedFactsFromTemplate(template: { readonly Resources?: Record<string, CfnResource> }): {
-  processors: Record<string, DeployedProcessorFacts>;
-  shared: DeployedSharedFacts;
-} {
-  const resources = template.Resources ?? {};
-  const processors: Record<
-    string,
-    { memoryMb?: number; logRetentionDays?: number; standard: number; highResolution: number }
-  > = {};
-  const entry = (name: string) => {
-    processors[name] ??= { standard: 0, highResolution: 0 };
-    return processors[name];
-  };
-  const shared = { dashboards: 0, kmsKeys: 0, alarms: { standard: 0, highResolution: 0 } };
-  for (const r of Object.values(resources)) {
-    const props = r.Properties ?? {};
-    if (r.Type === 'AWS::Lambda::Function') {
-      const env = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
-      const json = env?.[ENV_PROCESSOR];
-      if (typeof json !== 'string') continue;
-      const name = (JSON.parse(json) as { name: string }).name;
-      const e = entry(name);
-      e.memoryMb = Number(props.MemorySize ?? CFN_DEFAULT_MEMORY_MB);
-      const ref = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
-      const retention = ref ? resources[ref]?.Properties?.RetentionInDays : undefined;
-      if (retention !== undefined) e.logRetentionDays = Number(retention);
-    } else if (r.Type === 'AWS::CloudWatch::Alarm') {
-      const { metrics, periodSeconds } = alarmMetrics(props);
-      // The live audit's AuditFindings alarms are priced with the audit (./audit-cost.ts).
-      if (typeof props.AlarmName === 'string' && props.AlarmName.startsWith(auditAlarmName(''))) continue;
-      const parsed = typeof props.AlarmName === 'string' ? parseAlarmName(props.AlarmName) : undefined;
-      const bucket = parsed ? entry(parsed.processor) : shared.alarms;
-      if (periodSeconds < 60) bucket.highResolution += metrics;
-      else bucket.standard += metrics;
-    } else if (r.Type === 'AWS::CloudWatch::Dashboard') {
-      shared.dashboards++;
-    } else if (r.Type === 'AWS::KMS::Key') {
-      shared.kmsKeys++;
-    }
-  }
-  const out: Record<string, DeployedProcessorFacts> = {};
-  for (const [name, e] of Object.entries(processors)) {
-    out[name] = {
-      ...(e.memoryMb !== undefined ? { memoryMb: e.memoryMb } : {}),
-      ...(e.logRetentionDays !== undefined ? { logRetentionDays: e.logRetentionDays } : {}),
-      alarms: { standard: e.standard, highResolution: e.highResolution },
-    };
-  }
-  return { processors: out, shared };
 }

@@ -212,3 +212,17 @@ export const PRICES = {
 } as const satisfies Record<string, Price>;
 
 export type PriceKey = keyof typeof PRICES;
+
+/** One priced line of the bill: a quantity of one price's unit. */
+export interface CostLine {
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly price: PriceKey;
+  readonly usd: number;
+}
+
+/** `quantity` units of `price`, priced (lines with zero quantity are kept: the table shows them). */
+export function costLine(item: string, quantity: number, price: PriceKey): CostLine {
+  return { item, quantity, unit: PRICES[price].unit, price, usd: quantity * PRICES[price].usd };
+}
