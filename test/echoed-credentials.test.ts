@@ -14,16 +14,15 @@ import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../cli/io';
-import { run } from '../cli/main';
 import { parseConfig } from '../lambdas/core/config/load';
 import type { ProbeResult } from '../lambdas/core/contract/result';
 import { REDACTED } from '../lambdas/core/text/redact';
 import { createHandler as createDiagnoseHandler } from '../lambdas/diagnose/handler';
 import { createHandler as createProbeHandler } from '../lambdas/probe/handler';
+import { type CliRun, runCli } from './support/cli-capture';
 import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from './support/diagnose';
 import { type EchoServer, startEchoServer } from './support/echo-server';
-import { leakedEncodings, leakedFragments, secretEncodings } from './support/encodings';
+import { leaks, secretEncodings } from './support/encodings';
 import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support/probe';
 
 const TYPES = ['bearer', 'basic', 'header', 'oauth-basic', 'oauth-post'] as const;
@@ -118,34 +117,16 @@ function expectEveryEchoHeldTheSecret(processors = PROCESSORS): void {
 
 /** No encoding of any credential, and no run of FRAGMENT characters of one. */
 function expectNoLeak(output: string): void {
-  for (const secret of ALL_SECRETS) {
-    expect({ secret, leaked: leakedEncodings(output, secret) }).toEqual({ secret, leaked: [] });
-    expect({ secret, leaked: leakedFragments(output, secret, FRAGMENT) }).toEqual({ secret, leaked: [] });
-  }
+  expect(leaks(output, ALL_SECRETS, FRAGMENT)).toEqual([]);
 }
 
 /** `payprobe check` over `each.yaml` (a processor per encoding) or `all.yaml` (every encoding at once). */
-async function cli(
-  config: 'each' | 'all',
-  args: string[],
-  tty: boolean,
-): Promise<{ code: number; output: string; stdout: string }> {
-  const out: string[] = [];
-  const stdout: string[] = [];
-  const io: CliIo = {
-    stdout: {
-      isTTY: tty,
-      write: (s: string) => {
-        stdout.push(s);
-        out.push(s);
-      },
-    },
-    stderr: { write: (s: string) => out.push(s) },
+function cli(config: 'each' | 'all', args: string[], tty: boolean): Promise<CliRun> {
+  return runCli(['check', '--config', `${config}.yaml`, ...args], {
     cwd: dir,
     env: Object.fromEntries(TYPES.map((t) => [envName(t), SECRETS[t]])),
-  };
-  const code = await run(['check', '--config', `${config}.yaml`, ...args], io);
-  return { code, output: out.join(''), stdout: stdout.join('') };
+    tty,
+  });
 }
 
 /** Each answer holds every encoding: many masks per processor. */

@@ -14,16 +14,15 @@ import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../cli/io';
-import { run } from '../cli/main';
 import { parseConfig } from '../lambdas/core/config/load';
 import type { ProbeResult } from '../lambdas/core/contract/result';
 import { REDACTED } from '../lambdas/core/text/redact';
 import { createHandler as createDiagnoseHandler } from '../lambdas/diagnose/handler';
 import { createHandler as createProbeHandler } from '../lambdas/probe/handler';
 import { type HostileProxy, startHostileProxy } from '../testbed/proxies/hostile';
+import { type CliRun, runCli } from './support/cli-capture';
 import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from './support/diagnose';
-import { leakedEncodings, leakedFragments, secretEncodings } from './support/encodings';
+import { leaks, secretEncodings } from './support/encodings';
 import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support/probe';
 
 /** The proxy password, with characters every encoding treats differently (":" is allowed in a password). */
@@ -90,8 +89,7 @@ function configYaml(source: 'env' | 'secretsManager', mode: 'each' | 'all'): str
 }
 
 function expectNoLeak(output: string): void {
-  expect(leakedEncodings(output, PASSWORD)).toEqual([]);
-  expect(leakedFragments(output, PASSWORD, FRAGMENT)).toEqual([]);
+  expect(leaks(output, [PASSWORD], FRAGMENT)).toEqual([]);
   expect(output).not.toContain(USERNAME);
   expect(output).not.toContain(Buffer.from(`${USERNAME}:`).toString('base64').slice(0, 12));
 }
@@ -104,28 +102,14 @@ function expectProxyEchoed(atLeast: number): void {
 }
 
 /** Everything the CLI wrote (`output`), and stdout alone (`stdout`: a --json document; the summary goes to stderr). */
-async function cli(
-  config: 'each' | 'all',
-  args: string[],
-  tty: boolean,
-): Promise<{ output: string; stdout: string }> {
-  const out: string[] = [];
-  const stdout: string[] = [];
-  const io: CliIo = {
-    stdout: {
-      isTTY: tty,
-      write: (s: string) => {
-        out.push(s);
-        stdout.push(s);
-      },
-    },
-    stderr: { write: (s: string) => out.push(s) },
+async function cli(config: 'each' | 'all', args: string[], tty: boolean): Promise<CliRun> {
+  const result = await runCli(['check', '--config', `${config}.yaml`, ...args], {
     cwd: dir,
     env: { PROXY_PASSWORD: PASSWORD, NO_COLOR: '1' },
-  };
-  const code = await run(['check', '--config', `${config}.yaml`, ...args], io);
-  expect(code).toBe(1);
-  return { output: out.join(''), stdout: stdout.join('') };
+    tty,
+  });
+  expect(result.code).toBe(1);
+  return result;
 }
 
 describe('the CLI', () => {

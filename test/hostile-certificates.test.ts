@@ -11,8 +11,6 @@ import * as path from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../cli/io';
-import { run } from '../cli/main';
 import { parseConfig } from '../lambdas/core/config/load';
 import type { ProbeResult } from '../lambdas/core/contract/result';
 import { SNS_MAX_BYTES } from '../lambdas/core/diagnosis/page-size';
@@ -20,6 +18,7 @@ import { createHandler as createDiagnoseHandler } from '../lambdas/diagnose/hand
 import { createHandler as createProbeHandler } from '../lambdas/probe/handler';
 import { createPki, type TestPki } from '../testbed/pki';
 import { httpsServer } from '../testbed/processors/listeners';
+import { type CliRun, runCli } from './support/cli-capture';
 import { alarmEvent, CRITICAL_ARN, readPublish, WARNING_ARN } from './support/diagnose';
 import { hostileCert } from './support/hostile-certs';
 import { capturedLogger, lambdaContext, mockedAwsClients, scheduledEvent } from './support/probe';
@@ -216,23 +215,10 @@ describe('the probe Lambda', () => {
 
 describe('the CLI', () => {
   /** Everything the CLI printed, and stdout alone (with a document on stdout, a summary goes to stderr). */
-  async function cli(args: string[], tty: boolean): Promise<{ output: string; stdout: string }> {
-    const out: string[] = [];
-    const stdout: string[] = [];
-    const io: CliIo = {
-      stdout: {
-        isTTY: tty,
-        write: (s: string) => {
-          stdout.push(s);
-          out.push(s);
-        },
-      },
-      stderr: { write: (s: string) => out.push(s) },
-      cwd: dir,
-      env: {},
-    };
-    expect(await run(['check', ...args], io)).toBe(1);
-    return { output: out.join(''), stdout: stdout.join('') };
+  async function cli(args: string[], tty: boolean): Promise<CliRun> {
+    const result = await runCli(['check', ...args], { cwd: dir, tty });
+    expect(result.code).toBe(1);
+    return result;
   }
 
   it('prints hostile certificate text escaped and bounded in the table and logfmt lines', async () => {

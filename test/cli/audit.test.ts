@@ -8,26 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
 import type { Finding } from '../../lambdas/core/audit';
 import { CLI_NODE_ARGS } from '../support/cli';
+import { runCli } from '../support/cli-capture';
 
 const ROOT = path.join(__dirname, '../..');
 const TEST_KEY = 'sk_test_auditCliSecret0123456789';
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    cwd,
-    env,
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT) => runCli(args, { cwd, env });
 
 interface AuditJson {
   file: string;

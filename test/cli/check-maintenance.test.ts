@@ -7,22 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { check } from '../../cli/commands/check';
-import type { CliIo } from '../../cli/io';
 import type { ManyEngine } from '../../lambdas/core/contract/engine';
+import { capturedIo } from '../support/cli-capture';
 import { failed, passed } from '../support/results';
 
-function memIo(cwd: string): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd,
-    env: {},
-    out: () => out,
-    err: () => err,
-  };
-}
+const memIo = (cwd: string) => capturedIo({ cwd });
 
 const engine: ManyEngine = async (processors, _deps, options) => {
   const results = processors.map((p) => (p.name === 'stripe' ? failed(p.name) : passed(p.name)));

@@ -7,11 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { type RunningProxy, type SimulatedProcessor, Testbed } from '../../testbed/servers';
-import { leakedEncodings } from '../support/encodings';
+import { type CliRun, runCli } from '../support/cli-capture';
+import { leaks } from '../support/encodings';
 
 const TOKEN = 'sk_test_cli_proxy_0123456789';
 const ACCOUNT = { username: 'gw-cli', password: 'cli-proxy-pass_42.x' };
@@ -54,24 +53,9 @@ function config(proxyYaml: string): string {
   return file;
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv, tty = false) {
-  const out: string[] = [];
-  const stdout: string[] = [];
-  const io: CliIo = {
-    stdout: {
-      isTTY: tty,
-      write: (s: string) => {
-        out.push(s);
-        stdout.push(s);
-      },
-    },
-    stderr: { write: (s: string) => out.push(s) },
-    cwd: dir,
-    env: { ACQUIRER_TOKEN: TOKEN, ...env },
-  };
-  const code = await run(['check', ...args], io);
-  // `output` is everything written; `stdout` alone holds a --json document (the summary goes to stderr).
-  return { code, output: out.join(''), stdout: stdout.join('') };
+/** `output` is everything written; `stdout` alone holds a --json document (the summary goes to stderr). */
+function cli(args: string[], env: NodeJS.ProcessEnv, tty = false): Promise<CliRun> {
+  return runCli(['check', ...args], { cwd: dir, env: { ACQUIRER_TOKEN: TOKEN, ...env }, tty });
 }
 
 describe('payprobe check through a forward proxy', () => {
@@ -87,7 +71,7 @@ describe('payprobe check through a forward proxy', () => {
     expect(r).toMatchObject({ ok: true, proxy: { url: proxy.url } });
     expect(r?.timings.proxyMs).toEqual(expect.any(Number));
     expect(proxy.log()).toContain(`CONNECT 127.0.0.1:${api.port}`);
-    expect(leakedEncodings(output, ACCOUNT.password)).toEqual([]);
+    expect(leaks(output, [ACCOUNT.password])).toEqual([]);
   });
 
   it('fails with PROXY_AUTH_REQUIRED and exit 1 without the credentials, the table naming the class', async () => {
@@ -110,7 +94,7 @@ describe('payprobe check through a forward proxy', () => {
     const json = await cli(['--config', file, '--json'], env);
     expect(json.code).toBe(0);
     for (const out of [logfmt.output, json.output]) {
-      expect(leakedEncodings(out, ACCOUNT.password)).toEqual([]);
+      expect(leaks(out, [ACCOUNT.password])).toEqual([]);
       expect(out).not.toContain(withAccount.href);
     }
   });

@@ -1,26 +1,19 @@
+/**
+ * `payprobe cost`: the monthly estimate of a config as JSON and as a table, per processor, region and shared
+ * item, the sharded layout of a large config, and exit 2 with the config's messages when it is invalid.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import type { CostEstimate } from '../../lambdas/core/cost/cost';
 import { MAIN_STACK_PROCESSORS } from '../../lambdas/core/policy/sharding';
 import { fleetYaml } from '../../testbed/generated-fleet';
+import { capturedIo } from '../support/cli-capture';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
-function memIo(cwd: string): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd,
-    env: {},
-    out: () => out,
-    err: () => err,
-  };
-}
+const memIo = (cwd: string) => capturedIo({ cwd });
 
 let dir: string;
 beforeAll(() => {

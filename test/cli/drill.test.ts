@@ -10,26 +10,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { drill } from '../../cli/commands/drill';
-import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { DRILL_SECRET_PREFIX, SCENARIOS, scenarioNamed } from '../../testbed/drill/scenarios';
 import { CLI_NODE_ARGS } from '../support/cli';
+import { capturedIo } from '../support/cli-capture';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { isTTY: false, write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s) },
-      cwd: ROOT,
-      env: { NO_COLOR: '1' },
-    },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
+function capture() {
+  const io = capturedIo({ cwd: ROOT, env: { NO_COLOR: '1' }, tty: false });
+  return { io, out: io.out, err: io.err };
 }
 
 /** Listening servers and open sockets of this process. */

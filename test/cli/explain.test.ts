@@ -5,30 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
 import {
   RUNBOOK_CLASSES,
   renderRunbookText,
   runbookFor,
   runbookLink,
 } from '../../lambdas/core/diagnosis/runbooks';
+import { runCli } from '../support/cli-capture';
 
-async function cli(
-  args: string[],
-  cwd = process.cwd(),
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    cwd,
-    env: {},
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (args: string[], cwd = process.cwd()) => runCli(args, { cwd });
 
 test('explain CLASS prints exactly the runbook text and exits 0', async () => {
   const r = await cli(['explain', 'CLIENT_CERT_REJECTED']);

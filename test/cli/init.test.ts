@@ -7,9 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
 import { loadConfigFile } from '../../lambdas/core/config/load';
+import { runCli } from '../support/cli-capture';
 import { REPO } from '../support/paths';
 
 let dir: string;
@@ -18,18 +17,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    cwd: dir,
-    env,
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: dir, env });
 
 test('writes payprobe.yaml: the schema line, comments, one processor per preset, and it loads as written', async () => {
   const r = await cli(['init', '--preset', 'stripe,paypal', '--preset', 'adyen']);

@@ -1,19 +1,7 @@
 /** The program's own exit statuses: help and version succeed, anything else that is not a command is bad usage. */
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
+import { runCli } from '../support/cli-capture';
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    cwd: process.cwd(),
-    env: {},
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (args: string[]) => runCli(args, { cwd: process.cwd() });
 
 describe('payprobe', () => {
   it('prints help and exits 0 with --help', async () => {

@@ -10,25 +10,14 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
+import { capturedIo } from '../support/cli-capture';
 
 const cfn = mockClient(CloudFormationClient);
 const sns = mockClient(SNSClient);
 const arn = (region: string, name: string) => `arn:aws:sns:${region}:111122223333:${name}`;
 
-function memIo(cwd: string, env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd,
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
+const memIo = (cwd: string, env: NodeJS.ProcessEnv = {}) => capturedIo({ cwd, env });
 
 let dir: string;
 beforeAll(() => {

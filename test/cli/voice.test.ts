@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { CliIo } from '../../cli/io';
-import { run } from '../../cli/main';
 import { colorEnabled, listOption, targetOf } from '../../cli/voice';
+import { runCli } from '../support/cli-capture';
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }
@@ -46,19 +45,8 @@ interface Options {
   readonly stdin?: string;
 }
 
-async function cli(args: string[], options: Options = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (s: string) => out.push(s), isTTY: options.tty ?? false },
-    stderr: { write: (s: string) => err.push(s) },
-    cwd: dir,
-    env: options.env ?? {},
-    ...(options.stdin !== undefined ? { stdin: async () => options.stdin as string } : {}),
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (args: string[], options: Options = {}) =>
+  runCli(args, { cwd: dir, env: options.env, tty: options.tty ?? false, stdin: options.stdin });
 
 describe('colours', () => {
   const tty = { isTTY: true, write: () => true };

@@ -132,3 +132,25 @@ export function leakedFragments(text: string, secret: string, length: number): s
   }
   return [...found];
 }
+
+/** What `text` holds of one secret: its encodings and, when searched for, its runs. */
+export interface Leak {
+  readonly secret: string;
+  readonly encodings: string[];
+  readonly fragments: string[];
+}
+
+/**
+ * The secrets `text` leaks: for each, the encodings found (leakedEncodings) and, with `fragment`, the runs of
+ * that many characters (leakedFragments). [] when none leaked: `expect(leaks(output, secrets)).toEqual([])`
+ * names the secret and what of it leaked when one does.
+ */
+export function leaks(text: string, secrets: readonly string[], fragment?: number): Leak[] {
+  return secrets
+    .map((secret) => ({
+      secret,
+      encodings: leakedEncodings(text, secret),
+      fragments: fragment === undefined ? [] : leakedFragments(text, secret, fragment),
+    }))
+    .filter((l) => l.encodings.length > 0 || l.fragments.length > 0);
+}
