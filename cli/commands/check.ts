@@ -63,8 +63,8 @@ export function selectProcessors(config: LoadedConfig, names: readonly string[])
 
 /**
  * Timeouts for the CLI's Secrets Manager and SSM clients: a stalled call gives up within the longest probe
- * budget (the probe already reports CONFIG_ERROR by then), like the Lambdas' AWS_CLIENT_CONFIG in
- * lambdas/shared/aws-clients.ts. Callers still destroy the clients after the run (SecretSources.destroy).
+ * budget (the probe already reports CONFIG_ERROR by then), like the Lambda handlers' AWS_CLIENT_CONFIG
+ * (aws-clients.ts of their glue). Callers still destroy the clients after the run (SecretSources.destroy).
  */
 export function cliClientConfig(processors: readonly ProcessorConfig[]): {
   maxAttempts: number;

@@ -1,7 +1,8 @@
 /**
  * The four DynamoDB calls the history table needs (PutItem, UpdateItem, BatchGetItem; ConditionExpression for
  * the incident record), sent over DynamoDB's JSON protocol with the AWS SDK's own pieces: the SigV4 signer
- * (@smithy/signature-v4), the default credential chain (@aws-sdk/credential-provider-node) and Node's fetch.
+ * (@smithy/signature-v4), the default credential provider (@aws-sdk/credential-provider-node: in the Lambda
+ * bundles, the environment's credentials, as for every client: ./lambda-credentials.ts) and Node's fetch.
  *
  * Why not @aws-sdk/client-dynamodb: it adds about 42 KB to a bundle (its error classes, schemas, endpoint
  * rules and endpoint discovery), which puts the diagnose function at about 620 KB, over the 600 KB budget

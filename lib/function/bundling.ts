@@ -59,8 +59,8 @@ export interface PayProbeEsbuildOptions {
 
 /**
  * The module the Lambda bundles take their AWS credentials from, in place of the SDK's default chain
- * (lambdas/shared/lambda-credentials.ts; in the package dist/lambdas/shared/, beside dist/lib/). Without an
- * extension: esbuild picks the .ts source or the compiled .js.
+ * (lambda-credentials.ts of the Lambda glue, two folders up from here; the package build compiles it to the
+ * same place under dist/). Without an extension: esbuild picks the .ts source or the compiled .js.
  */
 const LAMBDA_CREDENTIALS = path.join(__dirname, '..', '..', 'lambdas', 'shared', 'lambda-credentials');
 

@@ -1,5 +1,5 @@
 /**
- * The Lambda bundles' credentials (lambdas/shared/lambda-credentials.ts, put in place of the AWS SDK's
+ * The Lambda bundles' credentials (the Lambda glue's lambda-credentials.ts, put in place of the AWS SDK's
  * default chain by PAYPROBE_ESBUILD_OPTIONS `alias`): the environment's credentials as the Lambda runtime sets
  * them, a clear error without them (no profile, SSO or metadata fallback), and bundles built with the one
  * bundling configuration that hold none of the chain the CLI keeps. The bundle tests (test/probe,
