@@ -166,6 +166,8 @@ export interface CostInput {
   readonly alerting?: RawConfig['alerting'];
   /** The config's live audit settings. @default the live audit on, daily */
   readonly audit?: RawConfig['audit'];
+  /** Whether each group has its own dashboard (PayProbeProps.groupDashboards). @default true */
+  readonly groupDashboards?: boolean;
 }
 
 export interface CostLine {
@@ -569,12 +571,18 @@ export function estimateCost(
     };
   });
   const s = deployed.shared;
-  const deployment = deploymentShape(input.processors.map((p) => p.name));
+  const deployment = deploymentShape(
+    input.processors.map((p) => p.name),
+    input.groupDashboards === false ? { groupDashboards: false } : {},
+  );
   const sharedAlarms = s?.alarms ?? {
     standard: a.sharedAlarmsPerRegion + DIAGNOSE_ALARM_METRICS * deployment.shards,
     highResolution: 0,
   };
-  const dashboards = a.dashboardsPerRegion * deployment.groups + (deployment.shards > 0 ? 1 : 0);
+  const dashboards =
+    input.groupDashboards === false
+      ? deployment.dashboards
+      : a.dashboardsPerRegion * deployment.groups + (deployment.shards > 0 ? 1 : 0);
   const sharedLines = [
     line('dashboards', s?.dashboards ?? dashboards, 'dashboardMonth'),
     line('KMS keys (encrypted topics)', s?.kmsKeys ?? a.kmsKeysPerRegion, 'kmsKeyMonth'),
