@@ -203,6 +203,9 @@ export function payProbeCode(
  * built in place. Nothing is reused across processes (the sources may have changed); the directories are
  * removed when the process exits.
  */
+/** The name of a handler's build directory (HandlerBundleCache), then a hash of the entry. */
+export const HANDLER_BUILD_DIR_PREFIX = 'payprobe-handler-';
+
 export class HandlerBundleCache {
   private readonly built = new Map<string, string>();
 
@@ -216,7 +219,7 @@ export class HandlerBundleCache {
     const known = this.built.get(key);
     if (known !== undefined && BUNDLE_FILES.every((f) => existsSync(path.join(known, f)))) return known;
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
-    const dir = path.join(stagingDir, `payprobe-handler-${hash}`);
+    const dir = path.join(stagingDir, `${HANDLER_BUILD_DIR_PREFIX}${hash}`);
     // Built under a temporary name and renamed: a failed build leaves nothing that looks like a bundle.
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
