@@ -195,6 +195,9 @@ export function payProbeCode(
   });
 }
 
+/** The name of a handler's build directory (HandlerBundleCache), then a hash of the entry. */
+export const HANDLER_BUILD_DIR_PREFIX = 'payprobe-handler-';
+
 /**
  * The handler bundles of this process: esbuild runs once per handler entry and asset directory (a CDK outdir,
  * or a Stage's), and every asset of that handler copies the result. Each bundle is built in a directory beside
@@ -203,9 +206,6 @@ export function payProbeCode(
  * built in place. Nothing is reused across processes (the sources may have changed); the directories are
  * removed when the process exits.
  */
-/** The name of a handler's build directory (HandlerBundleCache), then a hash of the entry. */
-export const HANDLER_BUILD_DIR_PREFIX = 'payprobe-handler-';
-
 export class HandlerBundleCache {
   private readonly built = new Map<string, string>();
 
