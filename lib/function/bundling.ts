@@ -195,13 +195,13 @@ export function payProbeCode(
   });
 }
 
-/** The name of a handler's build directory (HandlerBundleCache), then a hash of the entry. */
+/** The name of a handler's build directory (HandlerBundleCache), then a hash of the entry and the process id. */
 export const HANDLER_BUILD_DIR_PREFIX = 'payprobe-handler-';
 
 /**
  * The handler bundles of this process: esbuild runs once per handler entry and asset directory (a CDK outdir,
  * or a Stage's), and every asset of that handler copies the result. Each bundle is built in a directory beside
- * the asset directories CDK stages into (`<outdir>/payprobe-handler-<hash>`, as deep as CDK's own
+ * the asset directories CDK stages into (`<outdir>/payprobe-handler-<hash>-<pid>`, as deep as CDK's own
  * `bundling-temp-*`), so the source map's relative paths, and with them the asset hashes, are those of a bundle
  * built in place. Nothing is reused across processes (the sources may have changed); the directories are
  * removed when the process exits.
@@ -219,7 +219,8 @@ export class HandlerBundleCache {
     const known = this.built.get(key);
     if (known !== undefined && BUNDLE_FILES.every((f) => existsSync(path.join(known, f)))) return known;
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
-    const dir = path.join(stagingDir, `${HANDLER_BUILD_DIR_PREFIX}${hash}`);
+    // The process id keeps two synths into one outdir apart (same depth: the source map is the same).
+    const dir = path.join(stagingDir, `${HANDLER_BUILD_DIR_PREFIX}${hash}-${process.pid}`);
     // Built under a temporary name and renamed: a failed build leaves nothing that looks like a bundle.
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
