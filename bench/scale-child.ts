@@ -1,15 +1,17 @@
 /**
  * Bench figure 10, in a fresh process: synthesizes a generated config of N processors (test/support's fleet:
  * 60-s probing, a secret each) the way `cdk synth --no-validation` does, with real bundling, and prints one JSON
- * line: build and synth time, the bundles esbuild made, every stack's resources, outputs, parameters and template
- * bytes, and the monthly cost of the deployed templates. Usage: tsx bench/scale-child.ts N OUTDIR
+ * line: build and synth time, the assets staged and esbuild's runs (one per handler), every stack's resources, outputs, parameters and template
+ * bytes, and the monthly cost of the deployed templates (and with `groupDashboards: false`). Usage: tsx bench/scale-child.ts N OUTDIR
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { loadConfigFile } from '../lambdas/core/config/load';
 import { deployedFactsFromTemplate, estimateCost } from '../lambdas/core/cost/cost';
+import { deploymentShape } from '../lambdas/core/policy/sharding';
 import { addPayProbeStacks } from '../lib/constructs/payprobe-app';
+import { HANDLER_BUILD_DIR_PREFIX } from '../lib/function/bundling';
 import { writeFleetConfig } from '../testbed/generated-fleet';
 
 interface Template {
@@ -52,13 +54,28 @@ try {
       stacks.flatMap((s) => Object.entries(s.template.Resources).map(([id, r]) => [`${s.file}/${id}`, r])),
     ),
   };
-  const estimate = estimateCost(
-    { processors: config.processors, ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}) },
+  const input = {
+    processors: config.processors,
+    ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
+  };
+  const facts = deployedFactsFromTemplate(merged as never);
+  const estimate = estimateCost(input, {}, facts);
+  // The same templates with `groupDashboards: false`: only the dashboards differ (test/lib/group-dashboards.test.ts).
+  const names = config.processors.map((p) => p.name);
+  const withoutGroupDashboards = estimateCost(
+    { ...input, groupDashboards: false },
     {},
-    deployedFactsFromTemplate(merged as never),
+    {
+      ...facts,
+      shared: { ...facts.shared, dashboards: deploymentShape(names, { groupDashboards: false }).dashboards },
+    },
   );
   const bundles = readdirSync(assembly.directory).filter(
     (f) => f.startsWith('asset.') && !f.endsWith('.json'),
+  );
+  // esbuild's runs: one build directory per handler, removed when this process exits.
+  const handlerBuilds = readdirSync(assembly.directory).filter(
+    (f) => f.startsWith(HANDLER_BUILD_DIR_PREFIX) && !f.endsWith('.partial'),
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -66,10 +83,12 @@ try {
       buildMs: t1 - t0,
       synthMs: t2 - t1,
       bundles: bundles.length,
+      esbuildRuns: handlerBuilds.length,
       stacks: stacks.map(({ template: _t, ...s }) => s),
       totalResources: stacks.reduce((x, s) => x + s.resources, 0),
       monthlyUsd: estimate.totalUsd,
       sharedUsd: estimate.shared.usd,
+      withoutGroupDashboardsUsd: withoutGroupDashboards.totalUsd,
       deployment: estimate.deployment,
     })}\n`,
   );

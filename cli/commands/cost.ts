@@ -1,5 +1,5 @@
 /**
- * `payprobe cost [--config FILE|-] [--json [FILE|-]]`: the monthly AWS bill of a config before deploying it,
+ * `payprobe cost [--config FILE|-] [--json [FILE|-]] [--no-group-dashboards]`: the monthly AWS bill of a config before deploying it,
  * per processor (all regions) and in total, from the cost model in lambdas/core/cost/cost.ts. Exit 0; 2 on an
  * invalid config. The options are defined in ./index.ts; this module is the implementation.
  */
@@ -21,6 +21,8 @@ export interface CostCliOptions {
   readonly config?: string;
   /** `true` (the flag alone) or `-`: the document on stdout instead of the table; a path: to that file. */
   readonly json?: string | boolean;
+  /** false with `--no-group-dashboards`: the construct's `groupDashboards: false`. @default true */
+  readonly groupDashboards?: boolean;
 }
 
 /** `payprobe cost`: prints the estimate; exit 0 (2 on an invalid config, thrown as ConfigError). */
@@ -31,6 +33,7 @@ export async function runCost(opts: CostCliOptions, io: CliIo): Promise<number> 
     ...(config.raw.regions ? { regions: config.raw.regions } : {}),
     ...(config.raw.alerting ? { alerting: config.raw.alerting } : {}),
     ...(config.raw.audit ? { audit: config.raw.audit } : {}),
+    ...(opts.groupDashboards === false ? { groupDashboards: false } : {}),
   };
   const estimate = estimateCost({ ...input, processors: config.processors });
   if (json?.kind !== 'stdout') io.stdout.write(renderCost(estimate));

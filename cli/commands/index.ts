@@ -176,6 +176,10 @@ const cost: CommandModule = {
         '--json [file]',
         'print one JSON document with every cost line, the usage behind it and the assumptions (- is stdout)',
       )
+      .option(
+        '--no-group-dashboards',
+        'price the deployment with groupDashboards: false (the fleet overview is the one dashboard)',
+      )
       .action((opts: import('./cost').CostCliOptions) =>
         runsWithJson(io, 'cost', opts, async () => (await import('./cost')).runCost(opts, io)),
       );

@@ -1,7 +1,7 @@
 /**
  * `payprobe page-test [--config FILE|-] [--severity critical|warning] [--region R] [--stack-name NAME]`: publishes a
  * clearly marked test page through the deployed alert topic, found from the stack's outputs (CloudFormation
- * DescribeStacks, TOPIC_OUTPUTS), so on-call can confirm that the pager, e-mail and webhook subscribers receive
+ * DescribeStacks, TOPIC_OUTPUTS; also when the PayProbe construct sits in an app's own stack: topicOutput), so on-call can confirm that the pager, e-mail and webhook subscribers receive
  * it. One region per stack: the config's `regions` (or --region), else the SDK's region. Exit 0 when every
  * publish succeeded; 1 naming the stack or topic when one could not be found or published to; 2 on bad usage
  * or an invalid config. AWS_ENDPOINT_URL and the usual credential chain apply (an emulator works too). The
@@ -94,11 +94,12 @@ async function findTopic(
 ): Promise<string | undefined> {
   try {
     const res = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-    const outputs = res.Stacks?.[0]?.Outputs ?? [];
-    const arn = outputs.find((o) => o.OutputKey === TOPIC_OUTPUTS[severity])?.OutputValue;
-    if (arn) return arn;
+    const found = topicOutput(res.Stacks?.[0]?.Outputs ?? [], severity);
+    if (found.arn) return found.arn;
     io.stderr.write(
-      `payprobe: stack ${stack} in ${region} has no output ${TOPIC_OUTPUTS[severity]}: is it a payprobe stack of this version?\n`,
+      found.ambiguous
+        ? `payprobe: stack ${stack} in ${region} has ${found.ambiguous.length} payprobe ${severity} topic outputs (${found.ambiguous.join(', ')}): it holds several PayProbe constructs, and page-test cannot tell which one to page through\n`
+        : `payprobe: stack ${stack} in ${region} has no output ${TOPIC_OUTPUTS[severity]}: is it a payprobe stack of this version?\n`,
     );
   } catch (err) {
     io.stderr.write(
@@ -106,6 +107,26 @@ async function findTopic(
     );
   }
   return undefined;
+}
+
+/**
+ * The output with a topic's ARN. A PayProbeStack's is named exactly TOPIC_OUTPUTS[severity]; a PayProbe
+ * construct in an app's own stack gets CDK's logical ID of its path instead, `<path><name><8-hex hash>`
+ * (`PaymentsCriticalTopicArn1A2B3C4D`). An exact match wins; otherwise the one output of that shape, and
+ * `ambiguous` lists them when the stack holds several PayProbe constructs.
+ */
+export function topicOutput(
+  outputs: readonly { readonly OutputKey?: string; readonly OutputValue?: string }[],
+  severity: Severity,
+): { arn?: string; ambiguous?: string[] } {
+  const name = TOPIC_OUTPUTS[severity];
+  const exact = outputs.find((o) => o.OutputKey === name && o.OutputValue);
+  if (exact?.OutputValue) return { arn: exact.OutputValue };
+  const shaped = new RegExp(`^[A-Za-z0-9]+${name}[0-9A-F]{8}$`);
+  const nested = outputs.filter((o) => o.OutputValue && shaped.test(o.OutputKey ?? ''));
+  if (nested.length === 1) return { arn: nested[0]?.OutputValue as string };
+  if (nested.length > 1) return { ambiguous: nested.map((o) => o.OutputKey as string) };
+  return {};
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,6 @@
 /**
- * FleetDashboard: the overview of a sharded config (hundreds of processors), where one section per processor
+ * FleetDashboard: the overview of a sharded config (hundreds of processors), or the only dashboard of a config
+ * whose group dashboards are off (PayProbeProps.groupDashboards), where one section per processor
  * would pass CloudWatch's 500 widgets a dashboard. It stays a fixed size whatever the number of processors: the
  * groups with links to their dashboards (each group's has the per-processor sections and alarm states), the ten
  * worst processors by each signal (metric math SORT over a SEARCH of the PayProbe namespace, so 500 processors
@@ -32,12 +33,16 @@ import {
   type MetricName,
 } from '../../lambdas/core/contract/metric-names';
 
-/** A group of processors with a dashboard of its own. */
+/** A group of processors (the main stack's, or a shard's), with or without a dashboard of its own. */
 export interface FleetGroup {
   /** How the overview names the group. */
   readonly title: string;
-  /** The group dashboard's name (a link from the overview). */
-  readonly dashboardName: string;
+  /**
+   * The group dashboard's name (a link from the overview).
+   *
+   * @default - the group has no dashboard (PayProbeProps.groupDashboards is false): no link
+   */
+  readonly dashboardName?: string;
   /** Its processors' names, in config order. */
   readonly processors: readonly string[];
 }
@@ -75,7 +80,7 @@ export function worstProcessorsExpression(
   return `SORT(${search}, ${order.by}, ${order.direction}, ${top})`;
 }
 
-/** The fleet overview of a sharded config. */
+/** The fleet overview of a sharded config, or of any config without group dashboards. */
 export class FleetDashboard extends Construct {
   public readonly dashboard: Dashboard;
 
@@ -232,11 +237,14 @@ export class FleetDashboard extends Construct {
 function groupsMarkdown(groups: readonly FleetGroup[], total: number): string {
   const lines = groups.map(
     (g) =>
-      `| [${g.title}](#dashboards:name=${g.dashboardName}) | ${g.processors.length} | ${g.processors.join(', ')} |`,
+      `| ${g.dashboardName === undefined ? g.title : `[${g.title}](#dashboards:name=${g.dashboardName})`} | ${g.processors.length} | ${g.processors.join(', ')} |`,
   );
+  const linked = groups.every((g) => g.dashboardName !== undefined);
   return [
     `# payprobe fleet: ${total} processors in ${groups.length} groups`,
-    "Each group has a dashboard with every processor's alarms and graphs. Below: the worst processors by each signal, then any one processor.",
+    linked
+      ? "Each group has a dashboard with every processor's alarms and graphs. Below: the worst processors by each signal, then any one processor."
+      : 'Below: the worst processors by each signal, then any one processor (the groups have no dashboards of their own: groupDashboards is off).',
     '',
     '| Group | Processors | Names |',
     '|---|---|---|',

@@ -68,6 +68,12 @@ export interface MonitorGroupProps extends ProbingOptions {
   /** Whether to run the preflight for the group's processors during deployment. */
   readonly preflight: boolean;
   /**
+   * Whether the group has a dashboard of its own (PayProbeProps.groupDashboards).
+   *
+   * @default true
+   */
+  readonly groupDashboard?: boolean;
+  /**
    * The group dashboard's name.
    *
    * @default - the stack name, with `-<region>` appended unless it already ends with it
@@ -134,8 +140,12 @@ export interface MonitorGroup {
   readonly alarms: readonly ProbeAlarm[];
   /** The mute rules of the maintenance windows of the group's processors. */
   readonly maintenance: MaintenanceWindows;
-  /** The group's dashboard. */
-  readonly dashboard: ProbeDashboard;
+  /**
+   * The group's dashboard.
+   *
+   * @default - none: `groupDashboard` is false
+   */
+  readonly dashboard?: ProbeDashboard;
   /** The group's first diagnose function. */
   readonly diagnosis: Diagnosis;
   /** The group's diagnose functions, one per network placement (the first is `diagnosis`). */
@@ -207,10 +217,13 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
   // Pages held back in maintenance windows; probes and metrics go on.
   const maintenance = new MaintenanceWindows(scope, 'Maintenance', { windows: props.maintenance, alarms });
 
-  const dashboard = new ProbeDashboard(scope, 'Dashboard', {
-    monitors,
-    ...(props.dashboardName !== undefined ? { dashboardName: props.dashboardName } : {}),
-  });
+  const dashboard =
+    props.groupDashboard === false
+      ? undefined
+      : new ProbeDashboard(scope, 'Dashboard', {
+          monitors,
+          ...(props.dashboardName !== undefined ? { dashboardName: props.dashboardName } : {}),
+        });
 
   // Alarm state changes -> re-probe -> a page with the diagnosis: the one pager of these alarms (with
   // `directAlarmNotifications`, CloudWatch's own notifications too).
@@ -276,7 +289,7 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     monitors,
     alarms,
     maintenance,
-    dashboard,
+    ...(dashboard ? { dashboard } : {}),
     diagnosis: diagnoses[0] as Diagnosis,
     diagnoses,
     ...(preflights[0] ? { preflight: preflights[0] } : {}),

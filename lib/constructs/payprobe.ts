@@ -114,6 +114,18 @@ export interface PayProbeProps extends ProbingOptions {
   readonly dashboardName?: string;
 
   /**
+   * Whether each group of processors (the main stack's, and each shard's) gets a dashboard of its own, with
+   * every processor's alarm states and graphs. At 500 processors that is 34 dashboards, about $100 a month
+   * at $3 each beyond CloudWatch's free three. Off: one dashboard for the region, the fixed-size fleet overview
+   * (the worst processors by each signal, any one processor in detail), also for a config without shards.
+   * `payprobe cost --no-group-dashboards` prices it. Turning it off or on later only adds or removes
+   * dashboards: no processor's resources change.
+   *
+   * @default true
+   */
+  readonly groupDashboards?: boolean;
+
+  /**
    * How many processors, the first in config order, the construct's own stack holds; the others go to shards
    * (nested stacks). Changing it moves processors between stacks, which replaces their resources: set it once.
    *
@@ -150,7 +162,7 @@ export class PayProbe extends Construct {
   public readonly monitors: readonly ProcessorMonitor[];
   /** The shards (nested stacks) of the processors beyond the main stack's, by shard number. */
   public readonly shards: readonly ProbeShard[];
-  /** The overview of every processor and group, when the config has shards. */
+  /** The overview of every processor and group, when the config has shards or `groupDashboards` is false. */
   public readonly fleetDashboard?: FleetDashboard;
   /** Every alarm of every monitor. */
   public readonly alarms: readonly ProbeAlarm[];
@@ -158,8 +170,8 @@ export class PayProbe extends Construct {
   public readonly schedulerRole: Role;
   /** The config's maintenance windows, as alarm mute rules (none without `maintenance:`). */
   public readonly maintenance: MaintenanceWindows;
-  /** The dashboard of the main stack's processors. */
-  public readonly dashboard: ProbeDashboard;
+  /** The dashboard of the main stack's processors (none with `groupDashboards: false`). */
+  public readonly dashboard?: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis (first placement). */
   public readonly diagnosis: Diagnosis;
   /**
@@ -252,6 +264,7 @@ export class PayProbe extends Construct {
       reserveConcurrency: props.reserveConcurrency,
       history: this.history,
       gateway,
+      groupDashboard: props.groupDashboards !== false,
       ...(verdict ? { verdict } : {}),
       ...(props.network ? { network: props.network } : {}),
     };
@@ -266,7 +279,7 @@ export class PayProbe extends Construct {
     });
     this.schedulerRole = main.schedulerRole;
     this.maintenance = main.maintenance;
-    this.dashboard = main.dashboard;
+    if (main.dashboard) this.dashboard = main.dashboard;
     this.diagnosis = main.diagnosis;
     this.diagnoses = main.diagnoses;
     this.preflight = main.preflight;
@@ -294,19 +307,20 @@ export class PayProbe extends Construct {
     const warning = reservedConcurrencyWarning(this.monitors.reduce((n, m) => n + m.reservedConcurrency, 0));
     if (warning) Annotations.of(this).addWarningV2(RESERVED_CONCURRENCY_WARNING, warning);
 
-    // Sharded: one overview of the whole fleet, linking each group's dashboard.
-    if (this.shards.length > 0) {
+    // Sharded, or without group dashboards: one overview of the whole fleet, linking each group's dashboard.
+    if (this.shards.length > 0 || props.groupDashboards === false) {
+      const link = (name: string | undefined) => (name === undefined ? {} : { dashboardName: name });
       this.fleetDashboard = new FleetDashboard(this, 'FleetDashboard', {
         dashboardName: `${dashboardName}-fleet`,
         groups: [
           {
             title: 'main stack',
-            dashboardName: main.dashboard.dashboard.dashboardName,
+            ...link(main.dashboard?.dashboard.dashboardName),
             processors: main.monitors.map((m) => m.processor.name),
           },
           ...this.shards.map((s) => ({
             title: shardId(s.shard),
-            dashboardName: shardDashboardName(s.shard),
+            ...link(s.dashboard ? shardDashboardName(s.shard) : undefined),
             processors: s.monitors.map((m) => m.processor.name),
           })),
         ],
@@ -335,10 +349,14 @@ export class PayProbe extends Construct {
         value: dashboardUrl(stack.region, this.fleetDashboard.dashboard.dashboardName),
       });
     }
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'The payprobe dashboard',
-      value: dashboardUrl(stack.region, this.dashboard.dashboard.dashboardName),
-    });
+    // The main dashboard; without group dashboards, the fleet overview (the one dashboard there is).
+    const mainDashboard = this.dashboard?.dashboard ?? this.fleetDashboard?.dashboard;
+    if (mainDashboard) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'The payprobe dashboard',
+        value: dashboardUrl(stack.region, mainDashboard.dashboardName),
+      });
+    }
   }
 }
 

@@ -25,8 +25,8 @@ export class ProbeShard extends NestedStack {
   public readonly monitors: readonly ProcessorMonitor[];
   /** Every alarm of its monitors. */
   public readonly alarms: readonly ProbeAlarm[];
-  /** The group dashboard of its processors. */
-  public readonly dashboard: ProbeDashboard;
+  /** The group dashboard of its processors (none with `groupDashboards: false`). */
+  public readonly dashboard?: ProbeDashboard;
   /** The diagnose function of its processors (reads only their secrets). */
   public readonly diagnosis: Diagnosis;
   /** Its diagnose functions, one per network placement (the first is `diagnosis`). */
@@ -44,7 +44,7 @@ export class ProbeShard extends NestedStack {
     const group = addMonitorGroup(this, props);
     this.monitors = group.monitors;
     this.alarms = group.alarms;
-    this.dashboard = group.dashboard;
+    if (group.dashboard) this.dashboard = group.dashboard;
     this.diagnosis = group.diagnosis;
     this.diagnoses = group.diagnoses;
     if (group.preflight) this.preflight = group.preflight;

@@ -5,9 +5,11 @@
  * custom-resource handlers) or, in this repository, at synth time from lambdas/<name>/handler.ts. A
  * consumer's synth therefore needs neither esbuild nor our sources. Either way the function's asset is
  * staged by PayProbeLocalBundling: the handler's index.js (and source map) plus the processor's public
- * `{ file }` files and any generated file, in one directory that `Code.fromAsset` zips.
+ * `{ file }` files and any generated file, in one directory that `Code.fromAsset` zips. esbuild runs once
+ * per handler entry per synth (HandlerBundleCache): 500 processors make 34 distinct assets of three handlers.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
 import { Architecture, Code, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -169,7 +171,8 @@ export class PayProbeLocalBundling implements ILocalBundling {
         copyFileSync(from, path.join(outputDir, name));
       }
     } else {
-      esbuildSync(this.source.entry, path.join(outputDir, 'index.js'));
+      const built = handlerBundles.bundle(this.source.entry, outputDir);
+      for (const name of BUNDLE_FILES) copyFileSync(path.join(built, name), path.join(outputDir, name));
     }
     for (const f of this.files) {
       const dest = bundleFile(outputDir, f.bundlePath);
@@ -202,6 +205,61 @@ export function payProbeCode(
     assetHashType: AssetHashType.OUTPUT,
     bundling: { image: NO_DOCKER, local: new PayProbeLocalBundling(source, files, generated) },
   });
+}
+
+/** The name of a handler's build directory (HandlerBundleCache), then a hash of the entry and the process id. */
+export const HANDLER_BUILD_DIR_PREFIX = 'payprobe-handler-';
+
+/**
+ * The handler bundles of this process: esbuild runs once per handler entry and asset directory (a CDK outdir,
+ * or a Stage's), and every asset of that handler copies the result. Each bundle is built in a directory beside
+ * the asset directories CDK stages into (`<outdir>/payprobe-handler-<hash>-<pid>`, as deep as CDK's own
+ * `bundling-temp-*`), so the source map's relative paths, and with them the asset hashes, are those of a bundle
+ * built in place. Nothing is reused across processes (the sources may have changed); the directories are
+ * removed when the process exits.
+ */
+export class HandlerBundleCache {
+  private readonly built = new Map<string, string>();
+
+  /**
+   * The directory holding the bundle (BUNDLE_FILES) of `entry` for an asset staged in `outputDir`: built
+   * with esbuild the first time, the same directory afterwards.
+   */
+  bundle(entry: string, outputDir: string): string {
+    const stagingDir = path.dirname(path.resolve(outputDir));
+    const key = `${stagingDir}\0${path.resolve(entry)}`;
+    const known = this.built.get(key);
+    if (known !== undefined && BUNDLE_FILES.every((f) => existsSync(path.join(known, f)))) return known;
+    const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    // The process id keeps two synths into one outdir apart (same depth: the source map is the same).
+    const dir = path.join(stagingDir, `${HANDLER_BUILD_DIR_PREFIX}${hash}-${process.pid}`);
+    // Built under a temporary name and renamed: a failed build leaves nothing that looks like a bundle.
+    const partial = `${dir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+    removeAtExit(dir);
+    removeAtExit(partial);
+    mkdirSync(partial, { recursive: true });
+    esbuildSync(entry, path.join(partial, 'index.js'));
+    renameSync(partial, dir);
+    this.built.set(key, dir);
+    return dir;
+  }
+}
+
+/** The process's handler bundles (PayProbeLocalBundling's). */
+const handlerBundles = new HandlerBundleCache();
+
+/** Directories removed when the process exits (one exit listener for all). */
+const removedAtExit = new Set<string>();
+
+function removeAtExit(dir: string): void {
+  if (removedAtExit.size === 0) {
+    process.once('exit', () => {
+      for (const d of removedAtExit) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  removedAtExit.add(dir);
 }
 
 /** Bundles `entry` into `outfile` with PAYPROBE_ESBUILD_OPTIONS; esbuild is loaded only here. */

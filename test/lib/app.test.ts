@@ -16,7 +16,7 @@ import type { IConstruct } from 'constructs';
 import { run } from '../../cli/main';
 import { ConfigError } from '../../lambdas/core/config/load';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
-import { fixture, REPO, resources, synthConfig, Template } from '../support/cdk';
+import { fixture, must, REPO, resources, synthConfig, Template } from '../support/cdk';
 import { CLI_NODE_ARGS } from '../support/cli';
 
 describe('cdk-nag AWS Solutions', () => {
@@ -93,7 +93,7 @@ describe('regions', () => {
       ['PayProbeIntegUsEast1', 'PayProbeInteg-us-east-1'],
     ]);
     for (const s of copy) {
-      const cfn = s.dashboard.dashboard.node.defaultChild as CfnDashboard;
+      const cfn = must(s.dashboard, 'the dashboard').dashboard.node.defaultChild as CfnDashboard;
       expect(s.resolve(cfn.dashboardName)).toBe(s.stackName);
     }
   });

@@ -3,7 +3,8 @@
  * app that installed the package copies the prebuilt handler instead: test/package/). Checks what goes to
  * Lambda: a minified CommonJS handler with its source map, and the processor's public CA file at the path
  * its `{ file }` reference names; and that the bundle tests, which build with PAYPROBE_ESBUILD_OPTIONS
- * (lib/function/bundling.ts) outside CDK, build the very same handler.
+ * (lib/function/bundling.ts) outside CDK, build the very same handler; and that esbuild runs once per
+ * handler, however many assets carry it (the real esbuild, its calls counted).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,19 @@ import * as path from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { buildBundle } from '../support/bundle';
 import { fixture, must, synthConfig } from '../support/cdk';
+
+/** The entry point of every esbuild.buildSync call (real esbuild underneath). */
+const mockEsbuildEntries: string[] = [];
+jest.mock('esbuild', () => {
+  const real = jest.requireActual<typeof import('esbuild')>('esbuild');
+  return {
+    ...real,
+    buildSync: (options: Parameters<typeof real.buildSync>[0]) => {
+      mockEsbuildEntries.push(...((options.entryPoints as string[] | undefined) ?? []));
+      return real.buildSync(options);
+    },
+  };
+});
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'payprobe-bundle-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -63,4 +77,17 @@ test('the bundle tests build the same handler as the stack: one set of esbuild o
   expect(
     readFileSync(path.join(own, 'index.js')).equals(readFileSync(path.join(assetDir(1), 'index.js'))),
   ).toBe(true);
+});
+
+test('esbuild runs once per handler: the two probe functions, with different files, copy one bundle', () => {
+  const probe = path.join('lambdas', 'probe', 'handler.ts');
+  expect(mockEsbuildEntries.filter((e) => e.endsWith(probe))).toHaveLength(1);
+  expect(new Set(mockEsbuildEntries).size).toBe(mockEsbuildEntries.length);
+  // Two assets (acme's carries its CA file, fastpay's does not), one bundle in both, source map included.
+  expect(assetDir(0)).not.toBe(assetDir(1));
+  for (const file of ['index.js', 'index.js.map']) {
+    expect(
+      readFileSync(path.join(assetDir(0), file)).equals(readFileSync(path.join(assetDir(1), file))),
+    ).toBe(true);
+  }
 });

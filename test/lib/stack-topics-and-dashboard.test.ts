@@ -94,8 +94,12 @@ describe('alert topics', () => {
 describe('dashboard', () => {
   const body = JSON.parse(
     flatten(
-      must(resources(template, 'AWS::CloudWatch::Dashboard')[id(stack.dashboard.dashboard)], 'dashboard')
-        .Properties.DashboardBody,
+      must(
+        resources(template, 'AWS::CloudWatch::Dashboard')[
+          id(must(stack.dashboard, 'the dashboard').dashboard)
+        ],
+        'dashboard',
+      ).Properties.DashboardBody,
     ) as string,
   ) as { widgets: { type: string; width: number; y: number; properties: Record<string, unknown> }[] };
   const widgets = body.widgets;

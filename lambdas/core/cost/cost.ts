@@ -149,6 +149,8 @@ export interface CostInput {
   readonly alerting?: RawConfig['alerting'];
   /** The config's live audit settings. @default the live audit on, daily */
   readonly audit?: RawConfig['audit'];
+  /** Whether each group has its own dashboard (PayProbeProps.groupDashboards). @default true */
+  readonly groupDashboards?: boolean;
 }
 
 export interface ProcessorUsage {
@@ -543,6 +545,7 @@ export function estimateCost(
     input.processors.map((p) => p.name),
     a,
     deployed.shared,
+    input.groupDashboards !== false,
   );
   const sharedPerRegion = sum(sharedLines);
   const processorsUsd = processors.reduce((t, p) => t + p.usd, 0);

@@ -55,13 +55,16 @@ export function sharedItems(
   processorNames: readonly string[],
   a: SharedAssumptions,
   s: DeployedSharedFacts | undefined,
+  groupDashboards = true,
 ): { deployment: DeploymentShape; lines: CostLine[] } {
-  const deployment = deploymentShape(processorNames);
+  const deployment = deploymentShape(processorNames, groupDashboards ? {} : { groupDashboards: false });
   const sharedAlarms = s?.alarms ?? {
     standard: a.sharedAlarmsPerRegion + DIAGNOSE_ALARM_METRICS * deployment.shards,
     highResolution: 0,
   };
-  const dashboards = a.dashboardsPerRegion * deployment.groups + (deployment.shards > 0 ? 1 : 0);
+  const dashboards = groupDashboards
+    ? a.dashboardsPerRegion * deployment.groups + (deployment.shards > 0 ? 1 : 0)
+    : deployment.dashboards;
   const lines = [
     line('dashboards', s?.dashboards ?? dashboards, 'dashboardMonth'),
     line('KMS keys (encrypted topics)', s?.kmsKeys ?? a.kmsKeysPerRegion, 'kmsKeyMonth'),

@@ -101,18 +101,34 @@ export interface DeploymentShape {
   readonly shards: number;
   /** Groups of processors with their own diagnose function and dashboard: the main stack's and each shard's. */
   readonly groups: number;
-  /** Dashboards: one per group, and the fleet overview when there are shards. */
+  /**
+   * Dashboards: one per group, and the fleet overview when there are shards; only the fleet overview when the
+   * group dashboards are off (PayProbeProps.groupDashboards).
+   */
   readonly dashboards: number;
 }
 
+/** What the deployment's shape depends on besides the processors' names. */
+export interface DeploymentShapeOptions extends ShardingOptions {
+  /**
+   * Whether every group has its own dashboard (PayProbeProps.groupDashboards).
+   *
+   * @default true
+   */
+  readonly groupDashboards?: boolean;
+}
+
 /** The deployment shape of a config's processors (names in config order). */
-export function deploymentShape(names: readonly string[], options: ShardingOptions = {}): DeploymentShape {
+export function deploymentShape(
+  names: readonly string[],
+  options: DeploymentShapeOptions = {},
+): DeploymentShape {
   const plan = planShards(names, options);
   const shards = plan.shards.size;
   return {
     mainStackProcessors: plan.main.length,
     shards,
     groups: 1 + shards,
-    dashboards: 1 + shards + (shards > 0 ? 1 : 0),
+    dashboards: options.groupDashboards === false ? 1 : 1 + shards + (shards > 0 ? 1 : 0),
   };
 }
