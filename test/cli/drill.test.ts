@@ -130,6 +130,19 @@ test('the seed drill shows the live audit page of the sandbox root on the warnin
   expect(c.out()).toContain('reference:  secretsManager drill/gateway/ca-bundle (version v2)');
 });
 
+test("the seed drill's incident page lines up the failing processors' classes in one column", async () => {
+  const c = capture();
+  await run(['drill', 'seed', '--answer', 'ours'], c.io);
+  const lines = c.out().split('\n');
+  const start = lines.findIndex((l) => l.trim() === 'FAILING PROCESSORS');
+  expect(start).toBeGreaterThan(-1);
+  const rows = lines.slice(start + 1, lines.indexOf('', start + 1)).filter((l) => l.trim() !== '');
+  expect(rows.length).toBeGreaterThanOrEqual(2);
+  // Names of different lengths (the seed's processors), one column for the class.
+  expect(new Set(rows.map((r) => r.trim().split(/\s+/)[0]?.length)).size).toBeGreaterThan(1);
+  expect(new Set(rows.map((r) => r.search(/[A-Z]{2,}_[A-Z_]+/))).size).toBe(1);
+});
+
 test('a wrong answer says what it was and exits 1, still restoring and cleaning up', async () => {
   const before = await settled(0);
   const c = capture();

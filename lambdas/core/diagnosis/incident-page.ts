@@ -163,8 +163,10 @@ export function buildIncidentNotification(p: IncidentPageParams): Notification {
     lines.push(`  update:   ${p.joined.join(', ')} joined (page ${inc.pages})`);
   lines.push('');
   lines.push('FAILING PROCESSORS');
+  // One column per field: names padded to the longest (processor names are the config's, short and trusted).
+  const nameWidth = Math.max(0, ...p.members.map((m) => m.processor.length));
   for (const m of p.members) {
-    lines.push(`  ${m.processor}  ${m.class ?? '-'}${m.since ? `  since ${m.since}` : ''}`);
+    lines.push(`  ${m.processor.padEnd(nameWidth)}  ${m.class ?? '-'}${m.since ? `  since ${m.since}` : ''}`);
   }
   lines.push('');
   lines.push('NOT FAILING ALIKE');
