@@ -140,21 +140,22 @@ it('skips a slot a slow probe overran instead of running it late', async () => {
   expect(r.summary.skipped).toBe(1);
 });
 
-it('with real timers and an injected 250 ms spacing, probes on that spacing and finishes inside the window', async () => {
+it('with real timers and an injected 500 ms spacing, probes on that spacing and finishes inside the window', async () => {
   const real: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((res) => setTimeout(res, ms)) };
   const t0 = Date.now();
   const r = await invoke({
     processor: stripeProcessor({ intervalSeconds: 10, timeoutMs: 100, budgetMs: 100 }),
     clock: real,
     probeMs: 5,
-    schedule: { spacingMs: 250, windowMs: 1000, reserveMs: 0 },
+    schedule: { spacingMs: 500, windowMs: 2000, reserveMs: 0 },
   });
   expect(r.calls).toHaveLength(4);
   const offsets = r.starts.map((s) => s - t0);
   offsets.forEach((o, i) => {
-    // Never early; late by at most a loaded machine's timer jitter, far less than the spacing.
-    expect(o).toBeGreaterThanOrEqual(i * 250 - 2);
-    expect(o).toBeLessThan(i * 250 + 150);
+    // Never early; late by at most a loaded machine's timer jitter (up to ~100 ms seen at load 16 on 2
+    // cores), far less than the spacing.
+    expect(o).toBeGreaterThanOrEqual(i * 500 - 2);
+    expect(o).toBeLessThan(i * 500 + 200);
   });
-  expect(Date.now() - t0).toBeLessThan(1000);
+  expect(Date.now() - t0).toBeLessThan(2000);
 });
