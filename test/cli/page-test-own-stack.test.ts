@@ -12,11 +12,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { loadConfigFile } from '../../lambdas/core/config/load';
 import { PayProbe } from '../../lib/constructs/payprobe';
 import { cdkJsonContext } from '../support/cdk';
+import { type CapturedIo, capturedIo } from '../support/cli-capture';
 
 const cfn = mockClient(CloudFormationClient);
 const sns = mockClient(SNSClient);
@@ -54,17 +54,8 @@ function deployedOutputs(ids: readonly string[]): { OutputKey: string; OutputVal
   ];
 }
 
-function memIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd: dir,
-    env: { AWS_REGION: REGION },
-    out: () => out,
-    err: () => err,
-  };
+function memIo(): CapturedIo {
+  return capturedIo({ cwd: dir, env: { AWS_REGION: REGION } });
 }
 
 function describeStacksReturns(outputs: { OutputKey: string; OutputValue: string }[]): void {

@@ -12,12 +12,12 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import type { CliIo } from '../../cli/io';
 import { run } from '../../cli/main';
 import { TOPIC_OUTPUTS } from '../../lambdas/core/contract/stack';
 import { type MotoServer, startMoto } from '../../testbed/aws/moto';
 import { type SnsSubscriber, startSubscriber } from '../../testbed/aws/subscriber';
 import { must, REPO, synthConfig, Template } from '../support/cdk';
+import { type CapturedIo, capturedIo } from '../support/cli-capture';
 
 const REGION = 'eu-west-1';
 const EXAMPLE = path.join(REPO, 'payprobe.example.yaml');
@@ -42,17 +42,8 @@ function topicsTemplate(): string {
   return JSON.stringify({ Resources, Outputs });
 }
 
-function memIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd: REPO,
-    env: process.env,
-    out: () => out,
-    err: () => err,
-  };
+function memIo(): CapturedIo {
+  return capturedIo({ cwd: REPO, env: process.env });
 }
 
 describe('payprobe page-test against moto', () => {
