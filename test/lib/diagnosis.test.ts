@@ -331,42 +331,23 @@ test('a failed or expired event goes to the critical topic raw, and its own alar
   expect(returned[0]?.Expression).toBe(
     'FILL(errors, 0) + FILL(dropped, 0) + FILL(undelivered, 0) + FILL(destinationFailures, 0)',
   );
-  expect(stat('errors')).toEqual({
-    Metric: {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
-    },
-    Period: 300,
-    Stat: 'Sum',
-  });
-  expect(stat('dropped')).toEqual({
-    Metric: {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'AsyncEventsDropped',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
-    },
-    Period: 300,
-    Stat: 'Sum',
-  });
-  expect(stat('undelivered')).toEqual({
-    Metric: {
-      Namespace: 'AWS/Events',
-      MetricName: 'FailedInvocations',
-      Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }],
-    },
-    Period: 300,
-    Stat: 'Sum',
-  });
-  expect(stat('destinationFailures')).toEqual({
-    Metric: {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'DestinationDeliveryFailures',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
-    },
-    Period: 300,
-    Stat: 'Sum',
-  });
+  const watched: [string, string, string, string, string][] = [
+    ['errors', 'AWS/Lambda', 'Errors', 'FunctionName', fn],
+    ['dropped', 'AWS/Lambda', 'AsyncEventsDropped', 'FunctionName', fn],
+    ['undelivered', 'AWS/Events', 'FailedInvocations', 'RuleName', rule],
+    ['destinationFailures', 'AWS/Lambda', 'DestinationDeliveryFailures', 'FunctionName', fn],
+  ];
+  for (const [id, namespace, metricName, dimension, ref] of watched) {
+    expect(stat(id)).toEqual({
+      Metric: {
+        Namespace: namespace,
+        MetricName: metricName,
+        Dimensions: [{ Name: dimension, Value: { Ref: ref } }],
+      },
+      Period: 300,
+      Stat: 'Sum',
+    });
+  }
 });
 
 test('configs too large for the environment go into the bundle as a file', () => {
