@@ -19,7 +19,7 @@ import {
   type Versioned,
   within,
 } from '../core/diagnosis/history';
-import { type IncidentDecision, type IncidentRecord, incidentKey } from '../core/diagnosis/incident';
+import { heldKey, type IncidentDecision, type IncidentRecord, incidentKey } from '../core/diagnosis/incident';
 import type { IncidentSubject } from '../core/diagnosis/incident-page';
 import { rankChanges, type Snapshot, snapshotChanges, snapshotOf } from '../core/diagnosis/snapshot';
 import type { Observation } from '../core/diagnosis/verdict';
@@ -209,6 +209,73 @@ export async function settle(
       status: 'unavailable',
       reason: `the incident record kept changing under other writers (${ROUNDS} rounds)`,
     };
+  } catch (err) {
+    return { status: 'unavailable', reason: reasonOf(err) };
+  }
+}
+
+/**
+ * A gateway alarm's ALARM that paged no one (lambdas/diagnose/gateway.ts), kept so its OK sends no RESOLVED.
+ * One small item per gateway alarm (heldKey), overwritten by the next hold; `alarmAt` ties it to one ALARM.
+ */
+export interface HeldAlarm {
+  readonly alarm: string;
+  /** The ALARM state's timestamp as CloudWatch sent it: the OK's previousState.timestamp must equal it. */
+  readonly alarmAt: string;
+  /** When it was held (ISO 8601). */
+  readonly heldAt: string;
+  readonly reason: string;
+}
+
+/** Stores the held ALARM (conditional write on the version read, as for incidents). Never rejects. */
+export async function recordHeld(
+  store: HistoryStore,
+  held: HeldAlarm,
+  timeoutMs = HISTORY_TIMEOUT_MS,
+): Promise<{ readonly status: 'written' } | { readonly status: 'unavailable'; readonly reason: string }> {
+  const key = heldKey(held.alarm);
+  try {
+    // Two rounds: only another delivery of the same event writes this item at the same moment.
+    for (let round = 0; round < 2; round++) {
+      const current = await within(
+        store.readIncidents<HeldAlarm>([key]),
+        timeoutMs,
+        'the read of the held alarm',
+      );
+      const version = current.get(key)?.version ?? null;
+      if (await within(store.writeIncident(key, held, version), timeoutMs, 'the held alarm write')) {
+        return { status: 'written' };
+      }
+    }
+    return { status: 'unavailable', reason: 'the held alarm item kept changing (2 rounds)' };
+  } catch (err) {
+    return { status: 'unavailable', reason: reasonOf(err) };
+  }
+}
+
+/**
+ * Whether the ALARM an OK ends (its previousState.timestamp) was held. Never rejects: `unavailable` when the
+ * store cannot say.
+ */
+export async function readHeld(
+  store: HistoryStore,
+  alarm: string,
+  alarmAt: string,
+  timeoutMs = HISTORY_TIMEOUT_MS,
+): Promise<
+  | { readonly status: 'held'; readonly held: HeldAlarm }
+  | { readonly status: 'not-held' }
+  | { readonly status: 'unavailable'; readonly reason: string }
+> {
+  const key = heldKey(alarm);
+  try {
+    const items = await within(
+      store.readIncidents<HeldAlarm>([key]),
+      timeoutMs,
+      'the read of the held alarm',
+    );
+    const held = items.get(key)?.value;
+    return held && held.alarmAt === alarmAt ? { status: 'held', held } : { status: 'not-held' };
   } catch (err) {
     return { status: 'unavailable', reason: reasonOf(err) };
   }

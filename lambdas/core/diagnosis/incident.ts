@@ -56,6 +56,14 @@ export function incidentKey(cls: FailureClass): string {
 /** Incident keys start with a character no processor name has, so they never clash with processor items. */
 export const INCIDENT_KEY_PREFIX = '~incident#';
 
+/**
+ * The store key of a gateway alarm's held ALARM (lambdas/diagnose/gateway.ts): under the incident prefix, so the
+ * diagnose function's grant to write incident items covers it; no failure class is named `held#...`.
+ */
+export function heldKey(alarm: string): string {
+  return `${INCIDENT_KEY_PREFIX}held#${alarm}`;
+}
+
 export type IncidentDecision =
   | {
       readonly action: 'open' | 'update' | 'fold' | 'resolve' | 'leave';
