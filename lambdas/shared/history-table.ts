@@ -1,7 +1,8 @@
 /**
  * The history store (lambdas/core/diagnosis/history.ts) in a DynamoDB table (lib/constructs/history.ts): one
- * item per processor, key `pk` = the processor's name, and one per failure class for the open incident, key
- * `~incident#<class>`. Probe functions may write only their own processor's item (IAM dynamodb:LeadingKeys);
+ * item per processor, key `pk` = the processor's name, one per failure class for the open incident, key
+ * `~incident#<class>`, and one per gateway alarm whose ALARM was held, key `~incident#held#<alarm>` (written
+ * like an incident item). Probe functions may write only their own processor's item (IAM dynamodb:LeadingKeys);
  * the diagnose function reads every item and writes only incident items.
  *
  * A processor's item: `good` (the last passing snapshot, JSON) and `goodAt` from a passing run, which replaces
