@@ -1,6 +1,10 @@
 /**
- * The EventBridge "CloudWatch Alarm State Change" event (source aws.cloudwatch), validated down to the fields a
- * page uses. Anything else (another source, a malformed event) is not ours: the parser returns null.
+ * The two ways an alarm state change reaches the diagnose function, validated down to the fields a page uses:
+ * - the EventBridge "CloudWatch Alarm State Change" event (source aws.cloudwatch): every state change;
+ * - CloudWatch's own alarm notification delivered by SNS (the held-alarms topic, lib/constructs/held-alarms.ts):
+ *   the alarm action of a processor with maintenance windows, which CloudWatch runs when a window ends with the
+ *   alarm still in ALARM (./held.ts decides whether it pages).
+ * Anything else (another source, a malformed event) is not ours: the parsers return null.
  */
 import * as z from 'zod/mini';
 import type { AlarmStateChange } from '../core/diagnosis/notification';
@@ -47,6 +51,78 @@ export function parseAlarmEvent(event: unknown): AlarmStateChange | null {
     time: e.time,
     state: stripUndefined(e.detail.state),
     previousState: stripUndefined(previous),
+  };
+}
+
+/** CloudWatch's alarm notification (the SNS message body of an alarm action), the fields a page uses. */
+const NotificationSchema = z.object({
+  AlarmName: z.string().check(z.minLength(1)),
+  NewStateValue: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  OldStateValue: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  NewStateReason: z._default(z.string(), ''),
+  StateChangeTime: z.string().check(z.minLength(1)),
+  AWSAccountId: z.optional(z.string()),
+  AlarmArn: z.optional(z.string()),
+});
+
+/** SNS's Lambda event: Lambda delivers one record per invocation. */
+const SnsEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        EventSource: z.literal('aws:sns'),
+        Sns: z.object({
+          TopicArn: z.string(),
+          Message: z.string(),
+          Timestamp: z.optional(z.string()),
+        }),
+      }),
+    )
+    .check(z.length(1)),
+});
+
+/** How the state change arrived: `event` from EventBridge, `notification` from an alarm action via SNS. */
+export interface AlarmInput {
+  readonly via: 'event' | 'notification';
+  readonly alarm: AlarmStateChange;
+}
+
+/** Either shape, or null when the input is neither. */
+export function parseAlarmInput(input: unknown): AlarmInput | null {
+  const alarm = parseAlarmEvent(input);
+  if (alarm) return { via: 'event', alarm };
+  const notification = parseSnsAlarmNotification(input);
+  return notification ? { via: 'notification', alarm: notification } : null;
+}
+
+/**
+ * An SNS-delivered CloudWatch alarm notification as the same AlarmStateChange. The notification carries no
+ * time for the old state and no reason data: the previous state's timestamp is left empty (a page then says
+ * nothing about how long it lasted).
+ */
+export function parseSnsAlarmNotification(input: unknown): AlarmStateChange | null {
+  const event = SnsEventSchema.safeParse(input);
+  if (!event.success) return null;
+  const sns = (event.data.Records[0] as (typeof event.data.Records)[number]).Sns;
+  let body: unknown;
+  try {
+    body = JSON.parse(sns.Message);
+  } catch {
+    return null;
+  }
+  const parsed = NotificationSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const n = parsed.data;
+  // The topic's ARN names the region and account the alarm lives in (CloudWatch publishes to its own).
+  const [, , , region, account] = sns.TopicArn.split(':');
+  return {
+    alarmName: n.AlarmName,
+    ...(n.AlarmArn ? { alarmArn: n.AlarmArn } : {}),
+    ...(region ? { region } : {}),
+    ...(n.AWSAccountId || account ? { account: (n.AWSAccountId || account) as string } : {}),
+    time: sns.Timestamp ?? n.StateChangeTime,
+    state: { value: n.NewStateValue, reason: n.NewStateReason, timestamp: n.StateChangeTime },
+    previousState: { value: n.OldStateValue, reason: '', timestamp: '' },
   };
 }
 

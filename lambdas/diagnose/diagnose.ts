@@ -15,11 +15,12 @@
  *   function does not know): nothing is published.
  * - Maintenance: no page for an ALARM of a processor inside one of its maintenance windows (the alarm's own
  *   notification is held by the window's mute rule), and no RESOLVED for an ALARM that began and ended inside
- *   one. An ALARM that outlasts its window was paged when the window closed (the mute rule runs the held
- *   action then), so its recovery gets a RESOLVED.
+ *   one. An ALARM that outlasts its window pages when the window closes: the mute rule runs the alarm's held
+ *   action then, a notification on the held-alarms topic this function subscribes to (./held.ts decides), so
+ *   its recovery gets a RESOLVED.
  *
  * With the history table slow or down, every page still goes out, on time, alone, saying history is
- * unavailable. The alarm's own SNS action pages regardless: this adds the diagnosis.
+ * unavailable.
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { activeMaintenance, type MaintenanceWindow } from '../core/config/maintenance';
@@ -49,8 +50,9 @@ import { recentProbes } from '../core/diagnosis/recent-probes';
 import { correlate, type VerdictSettings, verdictSettings } from '../core/diagnosis/verdict';
 import type { SecretResolver } from '../core/secrets/resolver';
 import { makeRedactor } from '../core/text/redact';
-import { parseAlarmEvent } from './alarm-event';
+import { parseAlarmInput } from './alarm-event';
 import { handleGatewayAlarm } from './gateway';
+import { heldNotification, type OutlastedWindow } from './held';
 import { observations, readHistory, type Subject, settle, subjectOf } from './incidents';
 import { folded, ignored, publish, publishIncident } from './publish';
 
@@ -97,12 +99,18 @@ export type DiagnoseOutcome =
   | { readonly action: 'folded'; readonly incident: string; readonly reason: string }
   | { readonly action: 'ignored'; readonly reason: string };
 
-/** Handles one EventBridge event. Throws only when publishing fails (so the function's Errors alarm fires). */
+/**
+ * Handles one EventBridge event or SNS-delivered alarm notification. Throws only when publishing fails (so the
+ * function's Errors alarm fires).
+ */
 export async function handleAlarmEvent(event: unknown, deps: DiagnoseDeps): Promise<DiagnoseOutcome> {
-  const alarm = parseAlarmEvent(event);
-  if (!alarm) return ignored(deps, 'not a CloudWatch alarm state change event');
+  const input = parseAlarmInput(event);
+  if (!input) return ignored(deps, 'not a CloudWatch alarm state change event or alarm notification');
+  const { alarm } = input;
   const gateway = parseGatewayAlarmName(alarm.alarmName);
   if (gateway !== undefined) {
+    if (input.via === 'notification')
+      return ignored(deps, `notification of ${alarm.alarmName}: the gateway alarm pages through its event`);
     if (deps.gateway !== undefined && gateway !== deps.gateway)
       return ignored(
         deps,
@@ -119,6 +127,12 @@ export async function handleAlarmEvent(event: unknown, deps: DiagnoseDeps): Prom
       `alarm ${alarm.alarmName}: processor "${parsed.processor}" is not diagnosed by this function`,
     );
 
+  if (input.via === 'notification') {
+    const now = (deps.now ?? Date.now)();
+    const decision = heldNotification(alarm, config.name, deps.maintenance ?? [], now);
+    if (!decision.page) return ignored(deps, decision.reason);
+    return diagnose(alarm, parsed.kind, config, deps, decision.window);
+  }
   const held = (ts: string) => {
     const at = parseAlarmTime(ts)?.getTime() ?? Date.parse(alarm.time);
     return activeMaintenance(deps.maintenance ?? [], config.name, at);
@@ -176,6 +190,7 @@ async function diagnose(
   kind: AlarmKindName,
   config: ProcessorConfig,
   deps: DiagnoseDeps,
+  outlasted?: OutlastedWindow,
 ): Promise<DiagnoseOutcome> {
   const now = deps.now ?? Date.now;
   const configs = [...deps.processors.values()];
@@ -235,7 +250,7 @@ async function diagnose(
   outcome ??= await publish(
     deps,
     ALARM_KINDS[kind].severity,
-    processorPage(alarm, kind, config, subject, verdict, deps, intermittent),
+    processorPage(alarm, kind, config, subject, verdict, deps, intermittent, outlasted),
   );
   if (crashed !== undefined && !(crashed instanceof Error && /SecretError|ConfigError/.test(crashed.name))) {
     deps.logger?.error('the probe engine threw during the re-probe; the page was published as a failure', {
@@ -256,6 +271,7 @@ function processorPage(
   verdict: ReturnType<typeof correlate>,
   deps: DiagnoseDeps,
   intermittent?: { readonly failing: number; readonly total: number },
+  outlasted?: OutlastedWindow,
 ): Notification {
   return buildDiagnosisNotification({
     alarm,
@@ -267,6 +283,7 @@ function processorPage(
     verdict: verdict && verdict.processors.length === 1 && verdict.scope === 'theirs' ? verdict : null,
     baseline: subject.good ? { inputs: subject.good.inputs, at: subject.good.at } : null,
     ...(intermittent ? { intermittent } : {}),
+    ...(outlasted ? { outlastedMaintenance: outlasted } : {}),
     ...(deps.runbookBaseUrl ? { runbookBaseUrl: deps.runbookBaseUrl } : {}),
   });
 }

@@ -1,5 +1,6 @@
 /**
- * The diagnose Lambda: triggered by EventBridge for payprobe alarm state changes (lib/constructs/diagnosis.ts).
+ * The diagnose Lambda: triggered by EventBridge for payprobe alarm state changes and by the held-alarms topic's
+ * SNS deliveries (alarm notifications of processors with maintenance windows; lib/constructs/diagnosis.ts).
  * Thin: reads its environment (env.ts) once, then hands each event to diagnose.ts.
  *
  * Module scope, kept across warm invocations: the SNS client, the Secrets Manager/SSM cache (the handlers'
@@ -62,5 +63,5 @@ export function createHandler(options: HandlerOptions = {}): DiagnoseHandler {
   };
 }
 
-/** The Lambda entry point (EventBridge "CloudWatch Alarm State Change"). */
+/** The Lambda entry point (EventBridge "CloudWatch Alarm State Change", or SNS with an alarm notification). */
 export const handler: DiagnoseHandler = createHandler();

@@ -1,6 +1,7 @@
 /**
  * Fixtures for the diagnose tests: EventBridge "CloudWatch Alarm State Change" events as CloudWatch sends
- * them, and helpers to read a captured SNS Publish call.
+ * them, CloudWatch's alarm notifications as SNS delivers them to Lambda, and helpers to read a captured SNS
+ * Publish call.
  */
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { NotificationDocument } from '../../lambdas/core/diagnosis/notification';
@@ -56,6 +57,55 @@ export function alarmEvent(
       previousState: { value: previous, reason: reasonFor(previous), timestamp: previousTime },
       configuration: { description: 'payprobe alarm', metrics: [] },
     },
+  };
+}
+
+export const HELD_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:PayProbe-HeldAlarmsTopic`;
+
+/**
+ * An alarm action's notification as SNS delivers it to a Lambda subscriber (one record; the Message is
+ * CloudWatch's alarm notification JSON, shape from the CloudWatch user guide).
+ */
+export function alarmNotification(
+  alarmName: string,
+  state: StateValue,
+  previous: StateValue,
+  stateTime: string,
+  delivered = '2025-03-01T11:00:05.000Z',
+): Record<string, unknown> {
+  const message = {
+    AlarmName: alarmName,
+    AlarmDescription: 'payprobe alarm',
+    AWSAccountId: ACCOUNT,
+    AlarmConfigurationUpdatedTimestamp: '2025-02-01T00:00:00.000+0000',
+    NewStateValue: state,
+    NewStateReason: state === 'ALARM' ? ALARM_REASON : OK_REASON,
+    StateChangeTime: stateTime,
+    Region: 'EU (Ireland)',
+    AlarmArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarmName}`,
+    OldStateValue: previous,
+    OKActions: [],
+    AlarmActions: [HELD_ARN],
+    InsufficientDataActions: [],
+    Trigger: { MetricName: 'HandshakeOk', Namespace: 'PayProbe', Period: 60, Threshold: 1 },
+  };
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${HELD_ARN}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+          TopicArn: HELD_ARN,
+          Subject: `ALARM: "${alarmName}" in EU (Ireland)`,
+          Message: JSON.stringify(message),
+          Timestamp: delivered,
+          MessageAttributes: {},
+        },
+      },
+    ],
   };
 }
 

@@ -319,6 +319,11 @@ export interface DiagnosisParams {
   readonly runbookBaseUrl?: string;
   /** The failure comes and goes: x of the alarm's last y probes failed (./recent-probes.ts). @default not said */
   readonly intermittent?: { readonly failing: number; readonly total: number };
+  /**
+   * The ALARM began inside this maintenance window and outlasted it: its page was held until the window ended
+   * (lambdas/diagnose/held.ts). @default not said
+   */
+  readonly outlastedMaintenance?: { readonly index: number; readonly reason: string; readonly end: string };
 }
 
 /** The page for an alarm that went to ALARM: re-probe diagnosis, or "re-probe passed". */
@@ -354,6 +359,13 @@ export function buildDiagnosisNotification(params: DiagnosisParams): Notificatio
   const ctx = { ...commandContext(p.config, cls), ...proxyCommandContext(p.result, p.config, cls) };
 
   const lines: string[] = [subject, ''];
+  const m = p.outlastedMaintenance;
+  if (m) {
+    lines.push(
+      `The failure outlasted maintenance[${m.index}] (${escapeUntrusted(m.reason)}), which ended at ${m.end}: its page was held until then.`,
+      '',
+    );
+  }
   if (flaky) {
     lines.push(`${flaky} (the alarm's last ${p.intermittent?.total} probes): the failure comes and goes.`);
     lines.push(
