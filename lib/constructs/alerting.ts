@@ -55,38 +55,9 @@ export class Alerting extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertingProps = {}) {
     super(scope, id);
-    const stack = Stack.of(this);
-
-    if (props.masterKey) {
-      this.masterKey = props.masterKey;
-    } else {
-      const key = new Key(this, 'Key', {
-        description: 'payprobe: encrypts the critical and warning alert topics',
-        enableKeyRotation: true,
-        // The key protects messages in flight only (SNS stores none): it goes with the stack, after 7 days.
-        removalPolicy: RemovalPolicy.DESTROY,
-        pendingWindow: Duration.days(7),
-      });
-      // CloudWatch alarms publish to encrypted topics with their own service identity. Its KMS calls carry
-      // no caller account, so a condition here would silently stop every page: none is set (the topic
-      // policy below limits publishing to payprobe's alarms).
-      key.addToResourcePolicy(
-        new PolicyStatement({
-          sid: 'AllowCloudWatchAlarmsToUseTheKey',
-          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-        }),
-      );
-      this.masterKey = key;
-    }
-
-    const alarmArns = stack.formatArn({
-      service: 'cloudwatch',
-      resource: 'alarm',
-      resourceName: `${ALARM_NAME_PREFIX}-*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    this.masterKey =
+      props.masterKey ??
+      alarmTopicKey(this, 'Key', 'payprobe: encrypts the critical and warning alert topics');
 
     const makeTopic = (
       topicId: string,
@@ -98,18 +69,7 @@ export class Alerting extends Construct {
         masterKey: this.masterKey,
         enforceSSL: true,
       });
-      topic.addToResourcePolicy(
-        new PolicyStatement({
-          sid: 'AllowPayProbeAlarmsToPublish',
-          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['sns:Publish'],
-          resources: [topic.topicArn],
-          conditions: {
-            ArnLike: { 'aws:SourceArn': alarmArns },
-            StringEquals: { 'aws:SourceAccount': stack.account },
-          },
-        }),
-      );
+      allowPayProbeAlarmsToPublish(topic);
       for (const s of subscriptions) subscribe(topic, s);
       return topic;
     };
@@ -131,6 +91,56 @@ export class Alerting extends Construct {
   public topicFor(severity: Severity): ITopic {
     return severity === 'critical' ? this.criticalTopic : this.warningTopic;
   }
+}
+
+/**
+ * A customer managed key CloudWatch alarms may use to publish to the topics it encrypts (yearly rotation,
+ * deleted after 7 days with the stack). The AWS managed alias/aws/sns key cannot be used: CloudWatch alarms
+ * cannot publish to topics encrypted with it.
+ */
+export function alarmTopicKey(scope: Construct, id: string, description: string): Key {
+  const key = new Key(scope, id, {
+    description,
+    enableKeyRotation: true,
+    // The key protects messages in flight only (SNS stores none): it goes with the stack, after 7 days.
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
+  });
+  // CloudWatch alarms publish to encrypted topics with their own service identity. Its KMS calls carry
+  // no caller account, so a condition here would silently stop every page: none is set (the topic
+  // policy, allowPayProbeAlarmsToPublish, limits publishing to payprobe's alarms).
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToUseTheKey',
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+  );
+  return key;
+}
+
+/** Lets payprobe's alarms (`PayProbe-*` in this account and region) publish to a topic, nothing else. */
+export function allowPayProbeAlarmsToPublish(topic: Topic): void {
+  const stack = Stack.of(topic);
+  const alarmArns = stack.formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `${ALARM_NAME_PREFIX}-*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'AllowPayProbeAlarmsToPublish',
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': alarmArns },
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      },
+    }),
+  );
 }
 
 const PROTOCOLS = {

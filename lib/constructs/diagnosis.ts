@@ -4,7 +4,9 @@
  * chain, timings, input changes, runbook) to the alarm's severity topic, or a RESOLVED page on return to OK.
  *
  * This function is the one pager of the alarms it diagnoses (one page per incident): they have no SNS actions of
- * their own unless PayProbeProps.directAlarmNotifications asks for CloudWatch's notifications too. A page
+ * their own unless PayProbeProps.directAlarmNotifications asks for CloudWatch's notifications too; those of a
+ * processor with maintenance windows act on the internal held-alarms topic it subscribes to (./held-alarms.ts),
+ * so a failure that outlasts a window still pages through it when the window ends. A page
  * still never depends on it working:
  * - an invocation that fails (an error, a timeout, a broken environment) or cannot run in time (throttled
  *   past the event's maximum age) goes to the function's on-failure destination, the critical topic: Lambda
@@ -30,6 +32,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
 import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
@@ -115,6 +118,15 @@ export interface DiagnosisProps extends PayProbeFunctionOptions, ProbingOptions 
    * @default - none
    */
   readonly maintenance?: readonly MaintenanceWindow[];
+
+  /**
+   * The held-alarms topic (lib/constructs/held-alarms.ts) the alarms of the processors with maintenance windows
+   * act on: the function subscribes to it, and pages the notification CloudWatch held back until a window ended
+   * with the alarm still in ALARM (lambdas/diagnose/held.ts).
+   *
+   * @default - no subscription
+   */
+  readonly heldAlarmsTopic?: ITopic;
 
   /**
    * The history table: what changed since each processor's last passing probe, and the cross-processor
@@ -273,6 +285,10 @@ export class Diagnosis extends Construct {
       },
       targets: [new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(5) })],
     });
+
+    // SNS invokes the function asynchronously too (the same no-retry, failure-destination config); the
+    // subscription's Lambda permission names this topic as its source, nothing else.
+    props.heldAlarmsTopic?.addSubscription(new LambdaSubscription(this.function));
 
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
       alarmName: props.errorsAlarmName ?? diagnoseErrorsAlarmName(Stack.of(this).stackName),

@@ -20,6 +20,7 @@ import type { FunctionNetwork } from '../function/network';
 import type { PayProbeFunctionOptions } from '../function/payprobe-function';
 import { ProbeDashboard } from './dashboard';
 import { Diagnosis, diagnoseErrorsAlarmName } from './diagnosis';
+import { HeldAlarms } from './held-alarms';
 import type { History } from './history';
 import { LiveAudit } from './live-audit';
 import { MaintenanceWindows } from './maintenance';
@@ -57,6 +58,12 @@ export interface MonitorGroupProps extends ProbingOptions {
    * @default - no extra key grant
    */
   readonly topicKey?: IKey;
+  /**
+   * The alert topics' key, for the held-alarms topic of processors with maintenance windows (HeldAlarms).
+   *
+   * @default - the held-alarms topic gets a key of its own
+   */
+  readonly alertingKey?: IKey;
   /** Every maintenance window of the config (each group mutes the alarms of its own processors). */
   readonly maintenance: readonly MaintenanceWindow[];
   /**
@@ -141,6 +148,12 @@ export interface MonitorGroup {
   /** The mute rules of the maintenance windows of the group's processors. */
   readonly maintenance: MaintenanceWindows;
   /**
+   * The internal topic the alarms of the group's processors with maintenance windows act on.
+   *
+   * @default - none: no processor of the group has a window, or `directAlarmNotifications` is set
+   */
+  readonly heldAlarms?: HeldAlarms;
+  /**
    * The group's dashboard.
    *
    * @default - none: `groupDashboard` is false
@@ -180,20 +193,30 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     }),
   });
 
-  // The alarms' own actions only on request: the diagnose function below pages for them. Except for a processor
-  // with maintenance windows: the diagnose function holds an ALARM inside a window and is not told when the
-  // window ends, while CloudWatch runs an action the window's mute rule held back when it ends with the alarm
-  // still in ALARM. Those alarms keep their actions, so a failure that outlasts the maintenance still pages
-  // (beside the diagnosis outside windows: docs/deploy.md "Maintenance windows").
+  // The alarms' own actions only on request: the diagnose function below pages for them. A processor with
+  // maintenance windows is the exception: the diagnose function holds an ALARM inside a window and is not told
+  // when the window ends, while CloudWatch runs the action the window's mute rule held back when it ends with
+  // the alarm still in ALARM. Its alarms act on the internal held-alarms topic the diagnose function subscribes
+  // to, so that held action reaches it and pages diagnosed (docs/deploy.md "Maintenance windows").
   const maintained = new Set(props.maintenance.flatMap((w) => w.processors));
+  const heldAlarms =
+    !props.directAlarmNotifications && props.processors.some((p) => maintained.has(p.processor.name))
+      ? new HeldAlarms(scope, 'HeldAlarms', {
+          ...(props.alertingKey ? { masterKey: props.alertingKey } : {}),
+        })
+      : undefined;
+  const actionTopics = (name: string) =>
+    props.directAlarmNotifications
+      ? { criticalTopic: props.criticalTopic, warningTopic: props.warningTopic }
+      : heldAlarms && maintained.has(name)
+        ? { criticalTopic: heldAlarms.topic, warningTopic: heldAlarms.topic }
+        : {};
   const monitors = props.processors.map(
     ({ processor, index }) =>
       new ProcessorMonitor(scope, processorConstructId(processor.name), {
         processor,
         configLocation: { file: configFile, path: `processors[${index}]` },
-        ...(props.directAlarmNotifications || maintained.has(processor.name)
-          ? { criticalTopic: props.criticalTopic, warningTopic: props.warningTopic }
-          : {}),
+        ...actionTopics(processor.name),
         schedulerRole,
         reserveConcurrency: props.reserveConcurrency,
         runbookBaseUrl,
@@ -239,6 +262,9 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
         warningTopic: props.warningTopic,
         ...(props.topicKey ? { topicKey: props.topicKey } : {}),
         maintenance: props.maintenance,
+        ...(heldAlarms && g.processors.some((p) => maintained.has(p.name))
+          ? { heldAlarmsTopic: heldAlarms.topic }
+          : {}),
         configFile,
         runbookBaseUrl,
         secretCacheTtl,
@@ -289,6 +315,7 @@ export function addMonitorGroup(scope: Construct, props: MonitorGroupProps): Mon
     monitors,
     alarms,
     maintenance,
+    ...(heldAlarms ? { heldAlarms } : {}),
     ...(dashboard ? { dashboard } : {}),
     diagnosis: diagnoses[0] as Diagnosis,
     diagnoses,

@@ -25,6 +25,7 @@ import { defaultDashboardName, type ProbeDashboard } from './dashboard';
 import type { Diagnosis } from './diagnosis';
 import { FleetDashboard } from './fleet-dashboard';
 import { GatewayAlarm } from './gateway-alarm';
+import type { HeldAlarms } from './held-alarms';
 import { History } from './history';
 import { DEFAULT_AUDIT_EVERY_HOURS, type LiveAudit } from './live-audit';
 import type { MaintenanceWindows } from './maintenance';
@@ -170,6 +171,13 @@ export class PayProbe extends Construct {
   public readonly schedulerRole: Role;
   /** The config's maintenance windows, as alarm mute rules (none without `maintenance:`). */
   public readonly maintenance: MaintenanceWindows;
+  /**
+   * The main stack's internal held-alarms topic: the alarms of its processors with maintenance windows act on
+   * it, and the diagnose function subscribes (each shard has its own).
+   *
+   * @default - none: no processor has a window, or `directAlarmNotifications` is set
+   */
+  public readonly heldAlarms?: HeldAlarms;
   /** The dashboard of the main stack's processors (none with `groupDashboards: false`). */
   public readonly dashboard?: ProbeDashboard;
   /** The diagnose Lambda: re-probes on alarm state changes and pages with the diagnosis (first placement). */
@@ -244,12 +252,15 @@ export class PayProbe extends Construct {
       processors.map((p) => p.name),
       props,
     );
+    // The held-alarms topics (processors with maintenance windows) share the alert topics' key.
+    const alertingKey = this.alerting?.masterKey ?? props.topicKey;
     const groupProps = {
       configFile: file,
       criticalTopic: this.criticalTopic,
       warningTopic: this.warningTopic,
       directAlarmNotifications: direct,
       ...(props.topicKey ? { topicKey: props.topicKey } : {}),
+      ...(alertingKey ? { alertingKey } : {}),
       ...(props.config.raw.audit?.live === false
         ? {}
         : {
@@ -279,6 +290,7 @@ export class PayProbe extends Construct {
     });
     this.schedulerRole = main.schedulerRole;
     this.maintenance = main.maintenance;
+    if (main.heldAlarms) this.heldAlarms = main.heldAlarms;
     if (main.dashboard) this.dashboard = main.dashboard;
     this.diagnosis = main.diagnosis;
     this.diagnoses = main.diagnoses;

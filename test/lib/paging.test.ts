@@ -112,25 +112,113 @@ test('one pager by default: the diagnose function pages for the alarms, which no
   ]);
 });
 
-test("a processor with a maintenance window keeps its alarms' actions: CloudWatch pages a failure that outlasts the window", () => {
-  // Every processor of this config has a window; the gateway and live audit alarms are not muted: no action.
-  const actions = actionsOf(template);
-  const topics = {
-    [critical]: 'critical',
-    [`<${id(must(stack.payprobe.alerting, 'alerting').warningTopic)}>`]: 'warning',
-  };
-  for (const [alarm, list] of Object.entries(actions)) {
-    const expected = parseAlarmName(alarm) || alarm === diagnoseErrors ? [expectedTopic(alarm)] : undefined;
-    const got = list === undefined ? undefined : (list as string[]).map((a) => topics[a] ?? a);
-    expect({ alarm, got }).toEqual({ alarm, got: expected });
-  }
-  // A processor without a window in the same config pages through the diagnose function alone.
-  const mixed = synthesized(`${pager}
+describe('a processor with maintenance windows: its alarms act on the internal held-alarms topic', () => {
+  const alerting = must(stack.payprobe.alerting, 'alerting');
+  const held = must(stack.payprobe.heldAlarms, 'held alarms');
+  const heldRef = `<${id(held.topic)}>`;
+
+  test('its alarms notify the held-alarms topic, never the critical or warning topic; the rest notify nothing', () => {
+    // Every processor of this config has a window; the gateway and live audit alarms are not muted: no action.
+    const topics = {
+      [critical]: 'critical',
+      [`<${id(alerting.warningTopic)}>`]: 'warning',
+      [heldRef]: 'held',
+    };
+    const actions = actionsOf(template);
+    expect(Object.keys(actions).filter((a) => parseAlarmName(a))).toHaveLength(3 * 6);
+    for (const [alarm, list] of Object.entries(actions)) {
+      const expected = parseAlarmName(alarm) ? ['held'] : alarm === diagnoseErrors ? ['critical'] : undefined;
+      const got = list === undefined ? undefined : (list as string[]).map((a) => topics[a] ?? a);
+      expect({ alarm, got }).toEqual({ alarm, got: expected });
+    }
+    // A processor without a window in the same config pages through the diagnose function alone.
+    const mixed = synthesized(`${pager}
 ${base}maintenance:
   - { processors: [stripe], start: "${START}", end: "${END}", reason: Stripe certificate rotation }
 `);
-  expect(mixed['PayProbe-stripe-HandshakeFailing']).toEqual(['critical']);
-  expect(mixed['PayProbe-adyen-HandshakeFailing']).toBeUndefined();
+    expect(mixed['PayProbe-stripe-HandshakeFailing']).toEqual([expect.stringMatching(/^<.*HeldAlarms/)]);
+    expect(mixed['PayProbe-stripe-LatencyHigh']).toEqual([expect.stringMatching(/^<.*HeldAlarms/)]);
+    expect(mixed['PayProbe-adyen-HandshakeFailing']).toBeUndefined();
+    // Without windows there is no held-alarms topic at all.
+    expect(
+      Object.keys(
+        resources(
+          Template.fromStack(
+            must(synthConfig(write('plain-held.yaml', `${pager}\n${base}`)).stacks[0], 'stack'),
+          ),
+          'AWS::SNS::Topic',
+        ),
+      ),
+    ).toHaveLength(2);
+  });
+
+  test('the diagnose function subscribes to it; its Lambda permission names that topic as the source', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: id(held.topic) },
+      Endpoint: { 'Fn::GetAtt': [id(stack.payprobe.diagnosis.function), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'sns.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [id(stack.payprobe.diagnosis.function), 'Arn'] },
+      SourceArn: { Ref: id(held.topic) },
+    });
+    // Nobody else subscribes: the only other subscription is the pager's email on the critical topic.
+    const subscriptions = Object.values(resources(template, 'AWS::SNS::Subscription')).map(
+      (r) => r.Properties,
+    );
+    expect(subscriptions.map((p) => [p.Protocol, flatten(p.TopicArn)])).toEqual(
+      expect.arrayContaining([
+        ['email', critical],
+        ['lambda', heldRef],
+      ]),
+    );
+  });
+
+  test('encrypted with the alert topics key, TLS-only, and only payprobe alarms of this account may publish', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: Match.stringLikeRegexp('held alarms'),
+      KmsMasterKeyId: { 'Fn::GetAtt': [id(alerting.masterKey as never), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: id(held.topic) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: '*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Sid: 'AllowPayProbeAlarmsToPublish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              StringEquals: { 'aws:SourceAccount': Match.anyValue() },
+            },
+          }),
+        ]),
+      },
+    });
+    // The alerting key is the one CloudWatch may use: no second key.
+    template.resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  test('with directAlarmNotifications there is no held-alarms topic: every alarm notifies its severity topic', () => {
+    const direct = synthesized(
+      `${pager}
+${base}maintenance:
+  - { processors: [stripe], start: "${START}", end: "${END}", reason: Stripe certificate rotation }
+`,
+      { directAlarmNotifications: true },
+    );
+    expect(direct['PayProbe-stripe-HandshakeFailing']).toEqual(['critical']);
+    expect(direct['PayProbe-stripe-LatencyHigh']).toEqual(['warning']);
+    expect(direct['PayProbe-adyen-HandshakeFailing']).toEqual(['critical']);
+  });
 });
 
 test('an event the diagnose function could not handle goes to the critical topic raw: no retry, 2-minute max age', () => {
@@ -326,7 +414,9 @@ describe('maintenance windows', () => {
     const types = (t: Template) =>
       Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     const diff = types(template).length - types(without).length;
-    expect(diff).toBe(2);
+    // Two mute rules, and the held-alarms topic with its policy, the diagnose function's subscription and its
+    // Lambda permission.
+    expect(diff).toBe(6);
     expect(Object.keys(resources(without, 'AWS::Scheduler::Schedule'))).toHaveLength(6); // 3 probe, 3 audit
     expect(Object.keys(resources(without, 'AWS::CloudWatch::AlarmMuteRule'))).toHaveLength(0);
   });
