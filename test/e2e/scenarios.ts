@@ -429,18 +429,34 @@ export const REPLAYS: readonly ReplayCase[] = [
       maintenance: [{ processors: ['bolt-pay'], from: -1, to: 3, reason: 'bolt-pay certificate swap' }],
       timeline: [at(0, serve('bolt-pay', 'expired'))],
     },
-    // The diagnose function held its pages inside the window and is not told when it ends; CloudWatch runs the
-    // actions the mute rule held back (a processor with windows keeps its alarms' actions: docs/deploy.md).
+    // The diagnose function held its pages inside the window; when it ends, CloudWatch runs the actions the mute
+    // rule held back, onto the internal held-alarms topic the function subscribes to: the usual diagnosed pages
+    // (one critical, plus the CertExpiring warning as outside a window), no raw notification (docs/deploy.md).
     pages: [
-      /^\+3m critical alarm: ALARM: "PayProbe-bolt-pay-HandshakeFailing" in EU \(Ireland\)$|^\+3m warning alarm: ALARM: "PayProbe-bolt-pay-CertExpiring" in EU \(Ireland\)$/,
-      /^\+3m critical alarm: ALARM: "PayProbe-bolt-pay-HandshakeFailing" in EU \(Ireland\)$|^\+3m warning alarm: ALARM: "PayProbe-bolt-pay-CertExpiring" in EU \(Ireland\)$/,
+      /^\+3m critical diagnose: \[CRITICAL\] bolt-pay: TLS handshake failing - CERT_EXPIRED.* \[diagnosis CERT_EXPIRED\]$|^\+3m warning diagnose: \[WARNING\] bolt-pay: server certificate expiring - CERT_EXPIRED.* \[diagnosis CERT_EXPIRED\]$/,
+      /^\+3m critical diagnose: \[CRITICAL\] bolt-pay: TLS handshake failing - CERT_EXPIRED.* \[diagnosis CERT_EXPIRED\]$|^\+3m warning diagnose: \[WARNING\] bolt-pay: server certificate expiring - CERT_EXPIRED.* \[diagnosis CERT_EXPIRED\]$/,
     ],
     firstPageAfterMinutes: 3,
     check: (r) => {
-      expect(r.pages.map((p) => p.alarmName).sort()).toEqual([
-        'PayProbe-bolt-pay-CertExpiring',
-        'PayProbe-bolt-pay-HandshakeFailing',
+      expect(r.pages.filter((p) => p.source === 'alarm')).toEqual([]);
+      const critical = r.pages.filter((p) => p.topic === 'critical');
+      expect(critical.map((p) => [p.source, p.alarmName])).toEqual([
+        ['diagnose', 'PayProbe-bolt-pay-HandshakeFailing'],
       ]);
+      for (const page of r.pages) {
+        expect(page.text).toContain(
+          'The failure outlasted maintenance[0] (bolt-pay certificate swap), which ended at',
+        );
+      }
+      // The pages came from the held notifications SNS delivered at the window's end (the EventBridge events
+      // at the onset were held back inside the window).
+      const delivered = r.invocations.filter(
+        (i) =>
+          i.role === 'diagnose' &&
+          i.at >= r.onset &&
+          (i.response as { action?: string } | undefined)?.action === 'published',
+      );
+      expect(delivered.map((i) => i.at - r.onset)).toEqual([3 * 60_000, 3 * 60_000]);
     },
   },
   {

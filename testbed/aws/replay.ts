@@ -45,12 +45,12 @@ import type { AlarmTransition } from './alarm-evaluator';
 import type { AlarmStateChangeEvent } from './alarm-events';
 import { type CfnTemplate, templateContext } from './alarm-model';
 import { invokeAsync } from './async-invoke';
-import { EventRouter } from './event-routing';
+import { EventRouter, snsDeliveries } from './event-routing';
 import { type Invocation, LambdaFunctionRuntime } from './lambda-runtime';
 import { type MotoServer, startMoto } from './moto';
 import { describePage, maxPagesPerProcessor, type Page, PageCollector, type PageTopic } from './pages';
 import { type CliRun, ReplayFleet, ReplayWorld } from './replay-world';
-import { AwsSim, MOTO_ACCOUNT } from './sim';
+import { AwsSim, MOTO_ACCOUNT, type PublishedNotification } from './sim';
 import {
   type StackFunction,
   stackFunctions,
@@ -341,6 +341,16 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
       }
       collector?.sync(t.at);
     };
+    // An alarm action on a topic a function subscribes to (the held-alarms topic): SNS invokes it, async.
+    let subscribed: readonly StackFunction[] = [];
+    const onPublished = async (n: PublishedNotification) => {
+      for (const { fn, event } of snsDeliveries(subscribed, n)) {
+        const runtime = runtimes.get(fn.name);
+        if (!runtime) throw new Error(`no runtime for ${fn.name}`);
+        invocations.push(await invoke(runtime, fn, event, n.at));
+      }
+      collector?.sync(n.at);
+    };
     sim = await AwsSim.create({
       template,
       aws: env.moto,
@@ -348,6 +358,7 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
       evaluator: { createdAt: deployAt },
       percentileBucketSeconds: probingIntervalSeconds(template),
       onStateChange,
+      onPublished,
     });
     const ctx = templateContext(
       template,
@@ -370,6 +381,7 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
       stackParameters: stackParameters(template, ctx),
     });
     router = new EventRouter(fns);
+    subscribed = fns;
     collector = await PageCollector.create(env.moto, sim, subscriber, topicSeverities(fns));
     const startRuntime = async (fn: StackFunction, overrides: Readonly<Record<string, string>> = {}) => {
       await runtimes.get(fn.name)?.stop();
@@ -457,7 +469,7 @@ export async function runReplay(env: ReplayEnvironment, scenario: Scenario): Pro
     event: unknown,
     when: number,
   ): Promise<InvocationRecord> {
-    // The diagnose function is invoked asynchronously (EventBridge): Lambda's retries and failure destination
+    // The diagnose function is invoked asynchronously (EventBridge, SNS): Lambda's retries and failure destination
     // apply. The probes' schedules are asynchronous too, but their config sets no destination.
     const { last: r, destinationMessageId }: { last: Invocation; destinationMessageId?: string } =
       fn.role === 'probe' || !sim

@@ -57,7 +57,10 @@ export interface SimOptions {
   /** The synthesized template (Template.fromStack(stack).toJSON()). */
   readonly template: CfnTemplate;
   readonly aws: { readonly clientConfig: MotoClientConfig };
-  /** Subscribed (protocol http) to every topic of the template. */
+  /**
+   * Subscribed (protocol http) to every topic of the template but the internal ones (a topic with a Lambda
+   * subscription in the template: its subscriber is the function, see onPublished).
+   */
   readonly subscriber?: { readonly endpoint: string };
   /** @default MOTO_ACCOUNT */
   readonly account?: string;
@@ -69,6 +72,8 @@ export interface SimOptions {
     event: AlarmStateChangeEvent,
     transition: AlarmTransition,
   ) => void | Promise<void>;
+  /** Every alarm action published, after the Publish (where a topic's Lambda subscriber plugs in). */
+  readonly onPublished?: (notification: PublishedNotification) => void | Promise<void>;
   /** Width of the buckets a percentile is computed from. @default 10 */
   readonly percentileBucketSeconds?: number;
 }
@@ -128,6 +133,11 @@ export class AwsSim {
     const sns = new SNSClient(config);
     const account = options.account ?? MOTO_ACCOUNT;
     const topics = new Map<string, string>();
+    const internal = new Set(
+      Object.values(options.template.Resources ?? {})
+        .filter((r) => r.Type === 'AWS::SNS::Subscription' && r.Properties?.Protocol === 'lambda')
+        .map((r) => (r.Properties?.TopicArn as { Ref?: unknown } | undefined)?.Ref),
+    );
     for (const [id, r] of Object.entries(options.template.Resources ?? {})) {
       if (r.Type !== 'AWS::SNS::Topic') continue;
       const p = r.Properties ?? {};
@@ -138,7 +148,7 @@ export class AwsSim {
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name, Attributes: attributes }));
       if (!TopicArn) throw new Error(`moto created topic ${id} without an ARN`);
       topics.set(id, TopicArn);
-      if (options.subscriber) {
+      if (options.subscriber && !internal.has(id)) {
         await sns.send(
           new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: options.subscriber.endpoint }),
         );
@@ -238,6 +248,7 @@ export class AwsSim {
         };
         this.log.push(p);
         out.published.push(p);
+        await this.options.onPublished?.(p);
       }
     }
     for (const t of r.transitions) {

@@ -31,6 +31,11 @@ export interface StackFunction {
   readonly schedules: readonly { readonly ruleId: string; readonly everyMs: number }[];
   /** Event rules that invoke it, with their event pattern. */
   readonly eventRules: readonly { readonly ruleId: string; readonly pattern: unknown }[];
+  /**
+   * The topics (resolved ARNs) that deliver to it: an AWS::SNS::Subscription with protocol lambda and an
+   * AWS::Lambda::Permission letting sns.amazonaws.com invoke it from that topic (SNS cannot deliver without).
+   */
+  readonly topicSubscriptions: readonly string[];
   /** Its asynchronous invocation config (AWS::Lambda::EventInvokeConfig), when the template sets one. */
   readonly async?: AsyncInvokeConfig;
   /** What its role may read: secret names (without the 6-character ARN suffix) and parameter names (as in the ARN). */
@@ -125,6 +130,7 @@ export function stackFunctions(template: CfnTemplate, ctx: IntrinsicContext): St
       timeoutSeconds: typeof p.Timeout === 'number' ? p.Timeout : 3,
       memoryMb: typeof p.MemorySize === 'number' ? p.MemorySize : 128,
       ...rulesFor(id, resources),
+      topicSubscriptions: topicSubscriptionsOf(id, resources, ctx),
       ...asyncConfigOf(id, resources, ctx),
       grants: grantsOf(p.Role, resources, ctx, id),
     });
@@ -197,6 +203,41 @@ function targetsFunction(rule: Resource, fnId: string): boolean {
     const att = arn?.['Fn::GetAtt'];
     return Array.isArray(att) && att[0] === fnId && att[1] === 'Arn';
   });
+}
+
+/** Whether a value is `Fn::GetAtt: [fnId, Arn]` (or a Ref to the function). */
+function refersToFunction(v: unknown, fnId: string): boolean {
+  const o = v as { 'Fn::GetAtt'?: unknown; Ref?: unknown } | undefined;
+  const att = o?.['Fn::GetAtt'];
+  return (Array.isArray(att) && att[0] === fnId && att[1] === 'Arn') || o?.Ref === fnId;
+}
+
+function topicSubscriptionsOf(
+  fnId: string,
+  resources: NonNullable<CfnTemplate['Resources']>,
+  ctx: IntrinsicContext,
+): string[] {
+  const all = Object.entries(resources);
+  const permitted = new Set(
+    all
+      .filter(
+        ([, r]) =>
+          r.Type === 'AWS::Lambda::Permission' &&
+          r.Properties?.Principal === 'sns.amazonaws.com' &&
+          r.Properties?.Action === 'lambda:InvokeFunction' &&
+          refersToFunction(r.Properties?.FunctionName, fnId),
+      )
+      .map(([id, r]) => String(resolveIntrinsics(r.Properties?.SourceArn, ctx, `${id}.SourceArn`))),
+  );
+  return all
+    .filter(
+      ([, r]) =>
+        r.Type === 'AWS::SNS::Subscription' &&
+        r.Properties?.Protocol === 'lambda' &&
+        refersToFunction(r.Properties?.Endpoint, fnId),
+    )
+    .map(([id, r]) => String(resolveIntrinsics(r.Properties?.TopicArn, ctx, `${id}.TopicArn`)))
+    .filter((arn) => permitted.has(arn));
 }
 
 function rulesFor(
