@@ -21,7 +21,9 @@
  *   ClientCertExpiring only with mTLS. Maintenance windows are alarm mute rules, which CloudWatch does not bill.
  * - SNS: each alarm incident is one page and one RESOLVED by the diagnose Lambda, the one pager (no alarm has
  *   an SNS action; with alerting.directAlarmNotifications also the alarm's own ALARM notification), delivered
- *   to every subscriber of that severity's topic.
+ *   to every subscriber of that severity's topic. The alarms of processors with maintenance windows act on the
+ *   internal held-alarms topic, whose one subscriber is the diagnose Lambda: SNS bills no Lambda delivery, and
+ *   its publishes stay within the free tier, so they are not counted.
  * - Logs: one structured line per probe plus Lambda's START/END/REPORT lines per invocation; stored for the
  *   retention period, uncompressed (an over-estimate). The dashboard's phase-timing widgets query the probe
  *   logs with Logs Insights, billed per GB scanned: each view of the dashboard scans its time range.
