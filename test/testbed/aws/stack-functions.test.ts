@@ -142,6 +142,35 @@ describe('stackFunctions', () => {
     ]);
   });
 
+  it('finds the topics that deliver to a function: a lambda subscription with a permission for that topic', () => {
+    const t = template();
+    const resources = { ...(t.Resources ?? {}) } as Record<
+      string,
+      { Type: string; Properties?: Record<string, unknown> }
+    >;
+    const fn = { 'Fn::GetAtt': ['DiagnosisFunction', 'Arn'] };
+    resources.HeldSubscription = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { Protocol: 'lambda', TopicArn: { Ref: 'Topic' }, Endpoint: fn },
+    };
+    const subscribed: CfnTemplate = { Resources: { ...resources } };
+    // Without the Lambda permission SNS cannot invoke it: no delivery.
+    expect(stackFunctions(subscribed, ctx(subscribed))[1]?.topicSubscriptions).toEqual([]);
+    resources.HeldPermission = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: fn,
+        Principal: 'sns.amazonaws.com',
+        SourceArn: { Ref: 'Topic' },
+      },
+    };
+    const permitted: CfnTemplate = { Resources: resources };
+    const [probe, diagnose] = stackFunctions(permitted, ctx(permitted));
+    expect(diagnose?.topicSubscriptions).toEqual(['arn:aws:sns:eu-west-1:123456789012:moto-topic']);
+    expect(probe?.topicSubscriptions).toEqual([]);
+  });
+
   it('finds an EventBridge Scheduler schedule (what the stack deploys) by its target, skipping a disabled one', () => {
     const t = template();
     const resources = { ...(t.Resources ?? {}) } as Record<
