@@ -207,6 +207,31 @@ ${base}maintenance:
     template.resourceCountIs('AWS::KMS::Key', 1);
   });
 
+  test("a shard holding a processor with windows has its own held-alarms topic, on the main stack's key", () => {
+    const s = must(
+      synthConfig(
+        write(
+          'sharded-held.yaml',
+          `${pager}\n${base}maintenance:\n  - { processors: [adyen], start: "${START}", end: "${END}", reason: Adyen swap }\n`,
+        ),
+        { mainStackProcessors: 1, shardCount: 1 },
+      ).stacks[0],
+      'stack',
+    );
+    expect(s.payprobe.heldAlarms).toBeUndefined();
+    const shard = must(s.payprobe.shards[0], 'shard');
+    const t = Template.fromStack(shard);
+    t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+    const adyenActions = flatten(
+      Object.values(resources(t, 'AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.AlarmName === 'PayProbe-adyen-HandshakeFailing',
+      )?.Properties.AlarmActions,
+    );
+    expect(adyenActions).toEqual([expect.stringMatching(/HeldAlarms/)]);
+  });
+
   test('with directAlarmNotifications there is no held-alarms topic: every alarm notifies its severity topic', () => {
     const direct = synthesized(
       `${pager}
