@@ -46,8 +46,6 @@ import {
   cloudWatchTimestamp,
   longDate,
   stateChangeEvent,
-  thresholdReason,
-  thresholdReasonData,
 } from './alarm-events';
 import {
   type AlarmDefinition,
@@ -55,23 +53,26 @@ import {
   alarmArn,
   type CompositeAlarmDefinition,
   type MetricAlarmDefinition,
-  type MetricStatQuery,
 } from './alarm-model';
 import { type AlarmRule, evaluateAlarmRule, parseAlarmRule, ruleAlarms } from './composite-rule';
-import { decideState } from './m-of-n';
-import { evaluateExpression, type Series } from './metric-math';
+import {
+  EVALUATION_STEP_MS,
+  type EvaluationWindow,
+  evaluateMetricAlarm,
+  evaluationWindow,
+  statQueries,
+  stepOf,
+} from './metric-alarm';
 import { activeWindow, type MuteRuleDefinition } from './mute-rules';
 import {
   isStatisticSource,
   type MetricStoreLike,
-  parseStatistic,
   type StatisticQuery,
   type StatisticSource,
   statisticSource,
 } from './statistics';
 
-/** The evaluation clock's step: high-resolution alarms are evaluated every 10 s. */
-export const EVALUATION_STEP_MS = 10_000;
+export { EVALUATION_STEP_MS };
 
 export interface EvaluatorOptions {
   /** @default 'us-east-1' */
@@ -209,16 +210,8 @@ export class AlarmEvaluator {
   }
 
   /** The period starts an evaluation at `at` reads, oldest first, and the window's end. */
-  window(
-    alarm: MetricAlarmDefinition,
-    at: number,
-  ): { readonly grid: readonly number[]; readonly end: number } {
-    const step = stepOf(alarm);
-    const end = Math.floor((at - (this.options.evaluationLagSeconds ?? 0) * 1000) / step) * step;
-    const range = this.options.evaluationRange?.(alarm) ?? alarm.evaluationPeriods + 2;
-    if (range < alarm.evaluationPeriods) throw new Error(`alarm ${alarm.name}: evaluation range below N`);
-    const p = alarm.period * 1000;
-    return { end, grid: Array.from({ length: range }, (_, i) => end - (range - i) * p) };
+  window(alarm: MetricAlarmDefinition, at: number): EvaluationWindow {
+    return evaluationWindow(alarm, at, this.options);
   }
 
   /** The statistic queries evaluations at `at` read (to prefetch them from an asynchronous service). */
@@ -226,7 +219,7 @@ export class AlarmEvaluator {
     const out: StatisticQuery[] = [];
     for (const a of this.byName.values()) {
       if (a.kind !== 'metric' || !this.isDue(a, at)) continue;
-      out.push(...this.statQueries(a, at));
+      out.push(...statQueries(a, this.window(a, at)));
     }
     return out;
   }
@@ -260,7 +253,12 @@ export class AlarmEvaluator {
     for (const a of this.byName.values()) {
       if (a.kind !== 'metric' || !this.isDue(a, at)) continue;
       if (this.warmingUp(a, at, source)) continue;
-      const next = this.evaluateMetricAlarm(a, at, source);
+      const next = evaluateMetricAlarm(a, at, {
+        window: this.window(a, at),
+        source,
+        current: this.state(a.name).value,
+        fillEmptySeries: this.options.fillEmptySeries ?? false,
+      });
       if (next) this.transition(a, next, at, out);
     }
     this.evaluateComposites(at, out);
@@ -366,111 +364,6 @@ export class AlarmEvaluator {
       account: this.account,
       configuredAt: this.createdAt ?? 0,
     };
-  }
-
-  private statQueries(a: MetricAlarmDefinition, at: number): StatisticQuery[] {
-    const { grid, end } = this.window(a, at);
-    const start = grid[0] ?? end;
-    return a.queries.flatMap((q) => {
-      if (q.kind !== 'metric') return [];
-      const query = {
-        metric: q.metric,
-        stat: q.stat,
-        period: q.period,
-        start,
-        end,
-        ...(q.unit ? { unit: q.unit } : {}),
-      };
-      // EvaluateLowSampleCountPercentile ignore also reads the sample counts.
-      const counts =
-        a.evaluateLowSampleCountPercentile === 'ignore' && parseStatistic(q.stat).kind === 'percentile';
-      return counts ? [query, { ...query, stat: 'SampleCount' }] : [query];
-    });
-  }
-
-  /** The alarm's new status when its evaluation changes state, else undefined. */
-  private evaluateMetricAlarm(
-    a: MetricAlarmDefinition,
-    at: number,
-    source: StatisticSource,
-  ): AlarmStatus | undefined {
-    const { grid, end } = this.window(a, at);
-    const onGrid = new Set(grid);
-    const read = (q: MetricStatQuery, stat = q.stat): Map<number, number> => {
-      const rows = source.statistics({
-        metric: q.metric,
-        stat,
-        period: q.period,
-        start: grid[0] ?? end,
-        end,
-        ...(q.unit ? { unit: q.unit } : {}),
-      });
-      return new Map(rows.filter((r) => onGrid.has(r.timestamp)).map((r) => [r.timestamp, r.value]));
-    };
-    const cache = new Map<string, Series>();
-    const resolving = new Set<string>();
-    const seriesOf = (id: string): Series => {
-      const hit = cache.get(id);
-      if (hit) return hit;
-      const q = a.queries.find((x) => x.id === id);
-      if (!q) throw new Error(`alarm ${a.name}: expression names ${id}, which is not in Metrics`);
-      if (resolving.has(id)) throw new Error(`alarm ${a.name}: expression ${id} refers to itself`);
-      resolving.add(id);
-      const s =
-        q.kind === 'metric'
-          ? read(q)
-          : evaluateExpression(q.expression, {
-              grid,
-              lookup: seriesOf,
-              fillEmptySeries: this.options.fillEmptySeries ?? false,
-            });
-      resolving.delete(id);
-      cache.set(id, s);
-      return s;
-    };
-    const main = a.queries.find((q) => q.returnData);
-    if (!main) throw new Error(`alarm ${a.name}: no ReturnData query`);
-    const series = seriesOf(main.id);
-    if (this.lowSampleCount(a, grid, read)) return undefined;
-
-    const decision = decideState({
-      values: grid.map((t) => series.get(t)),
-      timestamps: grid,
-      threshold: a.threshold,
-      comparisonOperator: a.comparisonOperator,
-      evaluationPeriods: a.evaluationPeriods,
-      datapointsToAlarm: a.datapointsToAlarm,
-      treatMissingData: a.treatMissingData,
-    });
-    const current = this.state(a.name).value;
-    const value = decision.state === 'RETAIN' ? current : decision.state;
-    if (value === current) return undefined;
-    return {
-      value,
-      reason: thresholdReason(a, decision, current, value),
-      reasonData: JSON.stringify(thresholdReasonData(a, decision, at)),
-      timestamp: at,
-    };
-  }
-
-  /** EvaluateLowSampleCountPercentile ignore: true while a recent period has too few samples. */
-  private lowSampleCount(
-    a: MetricAlarmDefinition,
-    grid: readonly number[],
-    read: (q: MetricStatQuery, stat: string) => Map<number, number>,
-  ): boolean {
-    if (a.evaluateLowSampleCountPercentile !== 'ignore') return false;
-    const recent = grid.slice(-a.evaluationPeriods);
-    for (const q of a.queries) {
-      if (q.kind !== 'metric') continue;
-      const stat = parseStatistic(q.stat);
-      if (stat.kind !== 'percentile') continue;
-      const p = stat.percentile / 100;
-      const needed = p >= 0.5 ? 10 / (1 - p) : 10 / p;
-      const counts = read(q, 'SampleCount');
-      if (recent.some((t) => (counts.get(t) ?? 0) > 0 && (counts.get(t) ?? 0) < needed)) return true;
-    }
-    return false;
   }
 
   private transition(a: AlarmDefinition, next: AlarmStatus, at: number, out: Collector): AlarmTransition {
@@ -632,8 +525,4 @@ function withSuppression(s: AlarmStatus, mode: CompositeRuntime['mode']): AlarmS
   return mode === 'none'
     ? rest
     : { ...rest, actionsSuppressedBy: mode, actionsSuppressedReason: `Actions suppressed by ${mode}` };
-}
-
-function stepOf(a: MetricAlarmDefinition): number {
-  return a.period < 60 ? EVALUATION_STEP_MS : 60_000;
 }
