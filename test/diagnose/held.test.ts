@@ -7,7 +7,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import type { ProcessorConfig } from '../../lambdas/core/config/load';
 import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
 import type { Engine } from '../../lambdas/core/contract/engine';
 import { parseAlarmInput, parseSnsAlarmNotification } from '../../lambdas/diagnose/alarm-event';
@@ -18,24 +18,16 @@ import {
   alarmNotification,
   CRITICAL_ARN,
   HELD_ARN,
+  MAINTENANCE_CONFIG,
   readPublish,
+  STRIPE_WINDOW,
   WARNING_ARN,
 } from '../support/diagnose';
 import { failed } from '../support/results';
 
 const sns = mockClient(SNSClient);
-const config = parseConfig(
-  'processors:\n  - { name: stripe, endpoint: https://api.stripe.com }\n  - { name: adyen, endpoint: https://api.adyen.com }\n',
-  'p.yaml',
-);
-const WINDOW: MaintenanceWindow = {
-  index: 0,
-  processors: ['stripe'],
-  reason: 'Stripe certificate rotation',
-  kind: 'once',
-  start: '2025-03-01T10:00:00.000Z',
-  end: '2025-03-01T11:00:00.000Z',
-};
+const config = MAINTENANCE_CONFIG;
+const WINDOW = STRIPE_WINDOW;
 const RECURRING: MaintenanceWindow = {
   index: 1,
   processors: ['stripe'],

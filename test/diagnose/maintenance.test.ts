@@ -7,27 +7,23 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ConfigError, type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
+import { ConfigError, type ProcessorConfig } from '../../lambdas/core/config/load';
 import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
 import type { Engine } from '../../lambdas/core/contract/engine';
 import { type DiagnoseDeps, handleAlarmEvent } from '../../lambdas/diagnose/diagnose';
 import { readDiagnoseEnv } from '../../lambdas/diagnose/env';
-import { alarmEvent, CRITICAL_ARN, WARNING_ARN } from '../support/diagnose';
+import {
+  alarmEvent,
+  CRITICAL_ARN,
+  MAINTENANCE_CONFIG,
+  STRIPE_WINDOW,
+  WARNING_ARN,
+} from '../support/diagnose';
 import { passed } from '../support/results';
 
 const sns = mockClient(SNSClient);
-const config = parseConfig(
-  'processors:\n  - { name: stripe, endpoint: https://api.stripe.com }\n  - { name: adyen, endpoint: https://api.adyen.com }\n',
-  'p.yaml',
-);
-const WINDOW: MaintenanceWindow = {
-  index: 0,
-  processors: ['stripe'],
-  reason: 'Stripe certificate rotation',
-  kind: 'once',
-  start: '2025-03-01T10:00:00.000Z',
-  end: '2025-03-01T11:00:00.000Z',
-};
+const config = MAINTENANCE_CONFIG;
+const WINDOW = STRIPE_WINDOW;
 const engine: Engine = async (p) => passed(p.name);
 
 function deps(maintenance: readonly MaintenanceWindow[] = [WINDOW]): DiagnoseDeps {

@@ -4,6 +4,8 @@
  * Publish call.
  */
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { parseConfig } from '../../lambdas/core/config/load';
+import type { MaintenanceWindow } from '../../lambdas/core/config/maintenance';
 import type { NotificationDocument } from '../../lambdas/core/diagnosis/notification';
 
 export const ACCOUNT = '123456789012';
@@ -144,3 +146,19 @@ export function section(text: string, heading: string): string[] {
   const end = lines.findIndex((l, i) => i > start && l === '');
   return lines.slice(start + 1, end < 0 ? undefined : end);
 }
+
+/** Two processors, stripe and adyen, for the maintenance-window tests. */
+export const MAINTENANCE_CONFIG = parseConfig(
+  'processors:\n  - { name: stripe, endpoint: https://api.stripe.com }\n  - { name: adyen, endpoint: https://api.adyen.com }\n',
+  'p.yaml',
+);
+
+/** A one-off window of stripe's, 10:00-11:00 on the fixtures' day. */
+export const STRIPE_WINDOW: MaintenanceWindow = {
+  index: 0,
+  processors: ['stripe'],
+  reason: 'Stripe certificate rotation',
+  kind: 'once',
+  start: '2025-03-01T10:00:00.000Z',
+  end: '2025-03-01T11:00:00.000Z',
+};

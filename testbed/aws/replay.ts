@@ -50,19 +50,7 @@ import { type Invocation, LambdaFunctionRuntime } from './lambda-runtime';
 import { type MotoServer, startMoto } from './moto';
 import { describePage, maxPagesPerProcessor, type Page, PageCollector, type PageTopic } from './pages';
 import { type CliRun, ReplayFleet, ReplayWorld } from './replay-world';
-import {
-  at,
-  DEFAULT_WARMUP_MINUTES,
-  intermittent,
-  maintenanceYaml,
-  type ReplayMaintenance,
-  type ReplayStep,
-  rotateCredential,
-  runCli,
-  type Scenario,
-  serve,
-  setParameter,
-} from './scenario';
+import { DEFAULT_WARMUP_MINUTES, maintenanceYaml, type Scenario } from './scenario';
 import { AwsSim, MOTO_ACCOUNT, type PublishedNotification } from './sim';
 import {
   type StackFunction,
@@ -76,6 +64,7 @@ import { startSubscriber } from './subscriber';
 
 const MIN = 60_000;
 
+// The scenario vocabulary, for the replays' callers (test/e2e): one import for building and running them.
 export {
   at,
   DEFAULT_WARMUP_MINUTES,
@@ -88,7 +77,7 @@ export {
   type Scenario,
   serve,
   setParameter,
-};
+} from './scenario';
 
 export interface ReplayEnvironmentOptions {
   /** The fleet's processor names. */
