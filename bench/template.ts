@@ -21,7 +21,7 @@ import { HOURS_PER_MONTH, PRICES } from '../lambdas/core/cost/pricing';
 import { MIN_WRITE_GAP_MS } from '../lambdas/core/diagnosis/history';
 import { DEFAULT_FUNCTION_MEMORY_MB } from '../lambdas/core/policy/deployment';
 import { confirmsFailures } from '../lambdas/core/policy/probe-policy';
-import { parseProcessorEnv } from '../lambdas/shared/deployed-config';
+import { parseProcessorEnv } from '../lambdas/glue/deployed-config';
 import { detectionTimes } from '../lib/alarms/alarm-policy';
 import { addPayProbeStacks } from '../lib/constructs/payprobe-app';
 import { EXAMPLE_CONFIG, type Figure } from './common';

@@ -1,11 +1,11 @@
 /**
  * The dependency direction of the layout (README design notes), enforced by reading every import of every
  * source file with TypeScript's own pre-processor (static, dynamic, `export ... from`, require, type-only):
- * - lambdas/core/ is the shared runtime: it never imports lambdas/shared, a handler, the CLI, the testbed,
+ * - lambdas/core/ is the shared runtime: it never imports lambdas/glue, a handler, the CLI, the testbed,
  *   lib/ or the scripts around them;
  * - a handler (lambdas/probe|diagnose|preflight) never imports another handler, the CLI, lib/ or the testbed;
- * - lambdas/shared/ is Lambda glue below the handlers: it imports core only;
- * - lib/ (CDK) and the CLI never import a handler or lambdas/shared;
+ * - lambdas/glue/ is Lambda glue below the handlers: it imports core only;
+ * - lib/ (CDK) and the CLI never import a handler or lambdas/glue;
  * - nothing under lambdas/ imports the CDK (aws-cdk-lib, constructs, cdk-nag): it would ship in a bundle.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,21 +16,21 @@ import { REPO } from './support/paths';
 const ROOTS = ['lambdas', 'lib', 'bin', 'cli', 'testbed', 'bench', 'scripts'];
 const CDK_PACKAGES = ['aws-cdk-lib', 'constructs', 'cdk-nag'];
 
-/** The layer of a repository path: core, shared, handler:<name>, or its top folder. */
+/** The layer of a repository path: core, glue, handler:<name>, or its top folder. */
 function layerOf(file: string): string {
   const parts = file.split('/');
   if (parts[0] !== 'lambdas') return parts[0] ?? file;
-  if (parts[1] === 'core' || parts[1] === 'shared') return parts[1];
+  if (parts[1] === 'core' || parts[1] === 'glue') return parts[1];
   return `handler:${parts[1]}`;
 }
 
 /** Which layers (and packages) each layer must not import; `handler:*` stands for every other handler. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  core: ['shared', 'handler:*', 'cli', 'lib', 'bin', 'testbed', 'bench', 'scripts', ...CDK_PACKAGES],
-  shared: ['handler:*', 'cli', 'lib', 'bin', 'testbed', 'bench', 'scripts', ...CDK_PACKAGES],
+  core: ['glue', 'handler:*', 'cli', 'lib', 'bin', 'testbed', 'bench', 'scripts', ...CDK_PACKAGES],
+  glue: ['handler:*', 'cli', 'lib', 'bin', 'testbed', 'bench', 'scripts', ...CDK_PACKAGES],
   handler: ['handler:*', 'cli', 'lib', 'bin', 'testbed', 'bench', 'scripts', ...CDK_PACKAGES],
-  lib: ['handler:*', 'shared', 'cli', 'testbed', 'bench', 'scripts'],
-  cli: ['handler:*', 'shared', 'lib', 'bin', 'bench', 'scripts'],
+  lib: ['handler:*', 'glue', 'cli', 'testbed', 'bench', 'scripts'],
+  cli: ['handler:*', 'glue', 'lib', 'bin', 'bench', 'scripts'],
 };
 
 interface Edge {
@@ -76,7 +76,7 @@ const edges = ROOTS.flatMap(sourceFiles).flatMap(edgesOf);
 test('the scanner sees the imports it judges (a scanner that finds nothing would pass anything)', () => {
   const seen = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to);
   expect(seen('lambdas/probe/handler.ts', 'lambdas/core/engine/probe')).toBe(true);
-  expect(seen('lambdas/probe/handler.ts', 'lambdas/shared/aws-clients')).toBe(true);
+  expect(seen('lambdas/probe/handler.ts', 'lambdas/glue/aws-clients')).toBe(true);
   expect(seen('lib/constructs/processor-monitor.ts', 'aws-cdk-lib')).toBe(true);
   expect(seen('cli/commands/check.ts', 'lambdas/core/engine/probe')).toBe(true);
   // A violation is reported as one: a core module importing a handler, a handler another handler.

@@ -1,6 +1,6 @@
 /**
  * The history store (lambdas/core/diagnosis/history.ts) in memory, with the DynamoDB table's semantics
- * (lambdas/shared/history-table.ts): a passing write replaces the processor's item, a failing write keeps the
+ * (lambdas/glue/history-table.ts): a passing write replaces the processor's item, a failing write keeps the
  * episode's onset, an incident write succeeds only if the version read is still current. One instance shared
  * by several handler instances plays the one table several Lambda containers share. `fault` makes every call
  * hang (a slow store) or fail (a store that is down), for the "history unavailable" paths.

@@ -36,7 +36,7 @@ import {
   parseProcessorMap,
   readHistoryEnv,
   readSecretTtlSeconds,
-} from '../shared/deployed-config';
+} from '../glue/deployed-config';
 
 export interface DiagnoseEnv extends HistoryEnv {
   readonly verdict: VerdictSettings;

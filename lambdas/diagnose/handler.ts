@@ -4,7 +4,7 @@
  * Thin: reads its environment (env.ts) once, then hands each event to diagnose.ts.
  *
  * Module scope, kept across warm invocations: the SNS client, the Secrets Manager/SSM cache (the handlers'
- * CachedSecretResolver, lambdas/shared/aws-clients.ts) and the history table's client. What the function
+ * CachedSecretResolver, lambdas/glue/aws-clients.ts) and the history table's client. What the function
  * remembers between alarms (the last passing probes, the incidents) lives in the history table, not here: a
  * cold start or a redeploy forgets nothing.
  */
@@ -13,8 +13,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Engine } from '../core/contract/engine';
 import type { HistoryStore } from '../core/diagnosis/history';
 import { probe } from '../core/engine/probe';
-import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
-import { DynamoHistoryStore } from '../shared/history-table';
+import { awsClient, handlerSecrets, type SecretClients } from '../glue/aws-clients';
+import { DynamoHistoryStore } from '../glue/history-table';
 import { type DiagnoseDeps, type DiagnoseOutcome, handleAlarmEvent } from './diagnose';
 import { readDiagnoseEnv } from './env';
 

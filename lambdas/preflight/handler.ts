@@ -20,8 +20,8 @@ import type { ManyEngine } from '../core/contract/engine';
 import { boundedResult } from '../core/diagnosis/page-size';
 import { probeMany } from '../core/engine/probe';
 import { makeRedactor } from '../core/text/redact';
-import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
-import { codeDirectory } from '../shared/deployed-config';
+import { awsClient, handlerSecrets, type SecretClients } from '../glue/aws-clients';
+import { codeDirectory } from '../glue/deployed-config';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_RETRY_DELAY_MS,

@@ -18,7 +18,7 @@ import type { ManyEngine } from '../core/contract/engine';
 import type { ProbeResult } from '../core/contract/result';
 import type { SecretResolver } from '../core/secrets/resolver';
 import { capBytes, SHOWN_MAX_BYTES } from '../core/text/escape';
-import { parseProcessorMap } from '../shared/deployed-config';
+import { parseProcessorMap } from '../glue/deployed-config';
 
 export interface PreflightDeps {
   /** Probes many processors concurrently (probeMany of lambdas/core/engine/probe.ts). */

@@ -2,7 +2,7 @@
  * The probe Lambda's environment contract (docs/lambda.md "Environment contract"), set by the CDK stack per
  * function:
  * - PAYPROBE_PROCESSOR (required): JSON of one deployed ProcessorConfig, parsed by the one deployed-config
- *   parser (lambdas/shared/deployed-config.ts). `baseDir` should be the function's code directory, where
+ *   parser (lambdas/glue/deployed-config.ts). `baseDir` should be the function's code directory, where
  *   `{ file }` references (non-secret CA bundles) are bundled; when absent, LAMBDA_TASK_ROOT is used.
  * - PAYPROBE_SECRET_TTL_SECONDS (optional, default 60): how long Secrets Manager and SSM values are cached
  *   across warm invocations; a rotated credential is picked up after at most this long.
@@ -17,7 +17,7 @@ import {
   parseProcessorEnv,
   readHistoryEnv,
   readSecretTtlSeconds,
-} from '../shared/deployed-config';
+} from '../glue/deployed-config';
 
 export interface ProbeEnv extends HistoryEnv {
   readonly processor: ProcessorConfig;

@@ -5,7 +5,7 @@
  * PutMetricData call (metrics.ts).
  *
  * Module scope, kept across warm invocations: the AWS clients, the Secrets Manager/SSM cache
- * (lambdas/shared/cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs
+ * (lambdas/glue/cached-secrets.ts, TTL from PAYPROBE_SECRET_TTL_SECONDS), the last-seen probe inputs
  * (lambdas/core/diagnosis/input-changes.ts), and the OAuth tokens (lambdas/core/engine/token-cache.ts: reused
  * for at most 15 minutes, so an OAuth processor gets about four token requests an hour instead of one a run),
  * and what was last written to the history table (lambdas/core/diagnosis/history.ts SnapshotRecorder: the
@@ -31,9 +31,9 @@ import { type HistoryStore, SnapshotRecorder } from '../core/diagnosis/history';
 import { InputTracker } from '../core/diagnosis/input-changes';
 import { probe } from '../core/engine/probe';
 import { TokenCache } from '../core/engine/token-cache';
-import { awsClient, handlerSecrets, type SecretClients } from '../shared/aws-clients';
-import { processorNameFromEnv } from '../shared/deployed-config';
-import { DynamoHistoryStore } from '../shared/history-table';
+import { awsClient, handlerSecrets, type SecretClients } from '../glue/aws-clients';
+import { processorNameFromEnv } from '../glue/deployed-config';
+import { DynamoHistoryStore } from '../glue/history-table';
 import { type LiveAuditDeps, type LiveAuditOutcome, runLiveAudit } from './audit';
 import { readProbeEnv } from './env';
 import { buildMetricData } from './metrics';

@@ -1,7 +1,7 @@
 /**
  * History: the table that remembers, across cold starts and redeploys, each processor's last passing probe
  * and current failure, and the open cross-processor incident (docs/diagnosis.md "The history store";
- * runtime side lambdas/shared/history-table.ts). On-demand DynamoDB, written only when a snapshot changes,
+ * runtime side lambdas/glue/history-table.ts). On-demand DynamoDB, written only when a snapshot changes,
  * on a failure and on an hourly heartbeat: a few thousand small writes a processor-month (`payprobe cost`
  * shows the figure). Items expire (TTL) 35 days after their last write.
  *

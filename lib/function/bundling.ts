@@ -64,7 +64,7 @@ export interface PayProbeEsbuildOptions {
  * (lambda-credentials.ts of the Lambda glue, two folders up from here; the package build compiles it to the
  * same place under dist/). Without an extension: esbuild picks the .ts source or the compiled .js.
  */
-const LAMBDA_CREDENTIALS = path.join(__dirname, '..', '..', 'lambdas', 'shared', 'lambda-credentials');
+const LAMBDA_CREDENTIALS = path.join(__dirname, '..', '..', 'lambdas', 'glue', 'lambda-credentials');
 
 /** The one bundling configuration: the package build, synth from source, the bundle tests and the bench. */
 export const PAYPROBE_ESBUILD_OPTIONS: PayProbeEsbuildOptions = {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
-import { parseProcessorEnv } from '../../lambdas/shared/deployed-config';
+import { parseProcessorEnv } from '../../lambdas/glue/deployed-config';
 import { DETECTION_TARGET_SECONDS, defaultDetectionTimes, failureMOfN } from '../../lib/alarms/alarm-policy';
 import { deployProcessor, deployProcessors, secretRefs } from '../../lib/deploy/deployed-processor';
 import { processorConstructId, regionConstructId } from '../../lib/deploy/ids';
@@ -18,7 +18,7 @@ writeFileSync(
   path.join(dir, 'config', 'certs', 'ca.pem'),
   '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n',
 );
-writeFileSync(path.join(dir, 'shared-ca.pem'), '-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----\n');
+writeFileSync(path.join(dir, 'common-ca.pem'), '-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----\n');
 
 function processor(yaml: string): ProcessorConfig {
   const loaded = parseConfig(`processors:\n${yaml}`, path.join(dir, 'config', 'payprobe.yaml'));
@@ -74,15 +74,15 @@ describe('{ file } references', () => {
     const p = processor(`
   - name: bank
     endpoint: https://api.bank.example
-    tls: { ca: { file: ../shared-ca.pem } }
+    tls: { ca: { file: ../common-ca.pem } }
 `);
     const { deployed } = deployProcessor(p, at);
     expect(deployed?.files).toEqual([
-      { source: path.join(dir, 'shared-ca.pem'), bundlePath: 'payprobe-files/shared-ca.pem' },
+      { source: path.join(dir, 'common-ca.pem'), bundlePath: 'payprobe-files/common-ca.pem' },
     ]);
     // The probe Lambda refuses references that leave the bundle; the rewritten one stays inside.
     expect(parseProcessorEnv(deployed?.environmentJson, '/x').tls.ca).toEqual({
-      file: 'payprobe-files/shared-ca.pem',
+      file: 'payprobe-files/common-ca.pem',
     });
   });
 

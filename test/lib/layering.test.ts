@@ -1,6 +1,6 @@
 /**
  * The folder tells the layer, and imports point one way. lib/ is CDK only and reads nothing of the runtime
- * but lambdas/core (never a handler folder, the Lambda glue in lambdas/shared, the CLI or the testbed).
+ * but lambdas/core (never a handler folder, the Lambda glue in lambdas/glue, the CLI or the testbed).
  * Inside lib/: the alarm policy (alarms/) is pure, the deploy policy (deploy/) builds on it and is pure too,
  * the function construct (function/) knows nothing of processors or alarms (only the runtime's deployment
  * defaults), and the constructs (constructs/) compose all three. bin/ reads the construct library through its entry point, lib/index.ts.
@@ -71,7 +71,7 @@ test('the check sees multi-line imports and each kind of breach', () => {
   ]);
   expect(breaches('lib/function/x.ts', ['lib/constructs/options'])).toHaveLength(1);
   expect(
-    breaches('lib/constructs/x.ts', ['lambdas/probe/handler', 'lambdas/shared/cached-secrets']),
+    breaches('lib/constructs/x.ts', ['lambdas/probe/handler', 'lambdas/glue/cached-secrets']),
   ).toHaveLength(2);
   expect(breaches('bin/app.ts', ['lib/constructs/payprobe-app', 'lib'])).toEqual([
     'bin/app.ts imports lib/constructs/payprobe-app',

@@ -5,7 +5,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { parseProcessorEnv } from '../../lambdas/shared/deployed-config';
+import { parseProcessorEnv } from '../../lambdas/glue/deployed-config';
 import { NO_CRITICAL_SUBSCRIBER_WARNING } from '../../lib/constructs/alerting';
 import { must, resources } from '../support/cdk';
 import { synthTwoProcessors } from '../support/two-processor-stack';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ProcessorConfig, parseConfig } from '../../lambdas/core/config/load';
-import { parseProcessorEnv } from '../../lambdas/shared/deployed-config';
+import { parseProcessorEnv } from '../../lambdas/glue/deployed-config';
 import type { ProcessorMonitor } from '../../lib/constructs/processor-monitor';
 import { deployProcessor, secretRefs } from '../../lib/deploy/deployed-processor';
 import { flatten, must, resources, synthConfig, Template } from '../support/cdk';

@@ -4,8 +4,8 @@
  * PAYPROBE_SECRET_TTL_SECONDS.
  */
 import { ConfigError } from '../../lambdas/core/config/load';
+import { parseProcessorEnv, processorNameFromEnv } from '../../lambdas/glue/deployed-config';
 import { readProbeEnv } from '../../lambdas/probe/env';
-import { parseProcessorEnv, processorNameFromEnv } from '../../lambdas/shared/deployed-config';
 import { processorFromYaml, STRIPE_YAML, stripeProcessor } from '../support/probe';
 
 function issues(fn: () => unknown): { file: string; path: string; message: string }[] {

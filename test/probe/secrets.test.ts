@@ -13,8 +13,8 @@ import 'aws-sdk-client-mock-jest';
 import type { ProcessorConfig } from '../../lambdas/core/config/load';
 import type { ProbeResult } from '../../lambdas/core/contract/result';
 import { SecretError } from '../../lambdas/core/secrets/resolver';
+import { CachedSecretResolver } from '../../lambdas/glue/cached-secrets';
 import { createHandler } from '../../lambdas/probe/handler';
-import { CachedSecretResolver } from '../../lambdas/shared/cached-secrets';
 import {
   capturedLogger,
   lambdaContext,

@@ -20,7 +20,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDb } from '../../lambdas/shared/dynamodb';
+import { DynamoDb } from '../../lambdas/glue/dynamodb';
 import { createPki } from '../pki';
 import { type SimKind, type SimulatedProcessor, Testbed } from '../servers';
 import { type Switchboard, startSwitchboard } from '../switchboard';

@@ -2,7 +2,7 @@
  * The durable history the verdict needs (docs/diagnosis.md "The history store"): per processor, the last
  * passing probe's snapshot (./snapshot.ts) and whether it is failing now and since when; per stage, the open
  * cross-processor incident (./incident.ts). It survives cold starts and redeploys because it lives outside
- * the functions: lambdas/shared/history-table.ts keeps it in a DynamoDB table, testbed/memory-history.ts in
+ * the functions: lambdas/glue/history-table.ts keeps it in a DynamoDB table, testbed/memory-history.ts in
  * memory for tests.
  *
  * Writes stay tiny (SnapshotRecorder): a probe function writes its processor's item when the facts changed
@@ -19,7 +19,7 @@ import { factsDigest, type Snapshot, snapshotOf } from './snapshot';
 
 /**
  * The history table's schema, shared by the CDK construct (lib/constructs/history.ts) and the runtime store
- * (lambdas/shared/history-table.ts): the partition key (a processor's name, or an incident key) and the TTL
+ * (lambdas/glue/history-table.ts): the partition key (a processor's name, or an incident key) and the TTL
  * attribute (epoch seconds).
  */
 export const HISTORY_TABLE_SCHEMA = { partitionKey: 'pk', ttlAttribute: 'expiresAt' } as const;

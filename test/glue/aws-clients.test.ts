@@ -1,10 +1,10 @@
 /**
- * The handlers' AWS clients (lambdas/shared/aws-clients.ts): one set of limits, a test's client taken as
+ * The handlers' AWS clients (lambdas/glue/aws-clients.ts): one set of limits, a test's client taken as
  * given, and the function's environment deciding where requests go, so AWS_ENDPOINT_URL points every handler
  * at an emulator (here a Secrets Manager on 127.0.0.1, as moto_server would be).
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { AWS_CLIENT_CONFIG, awsClient, handlerSecrets } from '../../lambdas/shared/aws-clients';
+import { AWS_CLIENT_CONFIG, awsClient, handlerSecrets } from '../../lambdas/glue/aws-clients';
 import { FakeAws } from '../support/fake-aws';
 
 const aws = new FakeAws();

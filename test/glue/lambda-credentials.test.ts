@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { defaultProvider } from '../../lambdas/shared/lambda-credentials';
+import { defaultProvider } from '../../lambdas/glue/lambda-credentials';
 import { handlerEntry, PAYPROBE_ESBUILD_OPTIONS, PAYPROBE_HANDLERS } from '../../lib/function/bundling';
 import { CLI_BUNDLE_OPTIONS } from '../../scripts/build';
 import { REPO } from '../support/paths';
@@ -85,7 +85,7 @@ test.each(PAYPROBE_HANDLERS)(
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((f) => CHAIN.some((p) => f.includes(`node_modules/${p}/`)))).toEqual([]);
-    expect(inputs).toContain('lambdas/shared/lambda-credentials.ts');
+    expect(inputs).toContain('lambdas/glue/lambda-credentials.ts');
     expect(inputs.some((f) => f.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
   },
 );
